@@ -1,0 +1,184 @@
+"""momq's command line. Each verb is a plain typed function; heavier verb groups live
+in their own modules (``momq.cli.ngql``, ``momq.cli.train``, ``momq.cli.bench``) and
+are mounted here."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from momq.cli.common import console, fail_on_error, print_result
+from momq.engines.base import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_S
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Natural-language questions to MySQL, PostgreSQL, Cypher and nGQL, run safely.")
+db_app = typer.Typer(no_args_is_help=True, help="The demo databases built from ../shared/data.")
+engines_app = typer.Typer(no_args_is_help=True, help="momq's embedded servers (PostgreSQL, MariaDB, ArcadeDB).")
+app.add_typer(db_app, name="db")
+app.add_typer(engines_app, name="engines")
+
+
+@app.command()
+@fail_on_error
+def query(
+    text: str = typer.Argument(..., help="The query to run (read-only)."),
+    db: str = typer.Option(..., "--db", help="Database name (see `momq db list`)."),
+    dialect: Optional[str] = typer.Option(None, "--dialect", "-d", help="mysql, postgres, cypher or ngql; default: the database's first."),
+    timeout: float = typer.Option(DEFAULT_TIMEOUT_S, help="Time limit in seconds."),
+    max_rows: int = typer.Option(DEFAULT_MAX_ROWS, help="Row cap; more rows are truncated and flagged."),
+) -> None:
+    """Run a read-only QUERY on a database and print its result table."""
+    from momq.databases import resolve_dialect
+    from momq.engines import open_engine
+
+    chosen = resolve_dialect(db, dialect)
+    with open_engine(chosen, db) as engine:
+        print_result(engine.execute(text, timeout_s=timeout, max_rows=max_rows), title=f"{db} ({chosen})")
+
+
+@app.command()
+@fail_on_error
+def schema(
+    db: str = typer.Option(..., "--db", help="Database name."),
+    dialect: Optional[str] = typer.Option(None, "--dialect", "-d"),
+    format: str = typer.Option("ddl", "--format", "-f", help="ddl, text or code (R3's code-structured form)."),
+    samples: int = typer.Option(0, help="Sample values per column to show."),
+    only: Optional[list[str]] = typer.Option(None, "--only", help="Restrict to these tables / labels / edge types."),
+) -> None:
+    """Print a database's schema, introspected from its live engine."""
+    from momq.databases import resolve_dialect
+    from momq.engines import open_engine
+    from momq.schema.introspect import introspect
+    from momq.schema.render import render
+
+    chosen = resolve_dialect(db, dialect)
+    with open_engine(chosen, db) as engine:
+        found = introspect(engine)
+    if only:
+        found = found.subschema(only, keep_neighbours=True)
+    console.print(render(found, format, samples=samples), markup=False, highlight=False)
+
+
+@app.command("dialects")
+def dialects_cmd() -> None:
+    """List the registered dialects."""
+    from momq.dialects import dialect_names, get_dialect
+
+    for name in dialect_names():
+        d = get_dialect(name)
+        console.print(f"{name:10} {d.label:12} {d.family}")
+
+
+@db_app.command("list")
+def db_list() -> None:
+    """Name the demo databases and the dialects each can be queried in."""
+    from momq.databases import catalog
+
+    for db in catalog():
+        console.print(f"{db.name:18} {', '.join(db.dialects):16} {db.source}")
+
+
+@db_app.command("build")
+@fail_on_error
+def db_build(
+    names: Optional[list[str]] = typer.Argument(None, help="Databases to build (default: all)."),
+    dialect: Optional[list[str]] = typer.Option(None, "--dialect", "-d", help="Only these engines."),
+) -> None:
+    """Load the demo databases into the embedded engines (idempotent)."""
+    from momq.cli.common import progress_bar
+    from momq.databases import build
+
+    with progress_bar() as progress:
+        build(names or None, dialect or None, progress=progress)
+    console.print("demo databases ready")
+
+
+@engines_app.command("up")
+@fail_on_error
+def engines_up(names: Optional[list[str]] = typer.Argument(None, help="postgres, mariadb, arcadedb (default: all).")) -> None:
+    """Start the embedded servers (idempotent)."""
+    from momq.engines.servers import get_server
+
+    for server in get_server(names):
+        state = server.start()
+        console.print(f"{state.name:9} running  pid {state.pid}  port {state.port}  data {state.data_dir}")
+
+
+@engines_app.command("down")
+@fail_on_error
+def engines_down(names: Optional[list[str]] = typer.Argument(None)) -> None:
+    """Stop the embedded servers (idempotent)."""
+    from momq.engines.servers import get_server
+
+    for server in get_server(names):
+        state = server.stop()
+        console.print(f"{state.name:9} stopped  data {state.data_dir}")
+
+
+@engines_app.command("status")
+@fail_on_error
+def engines_status(names: Optional[list[str]] = typer.Argument(None)) -> None:
+    """Report the embedded servers: running or not, pid, port, data dir."""
+    from momq.engines.servers import get_server
+
+    for server in get_server(names):
+        s = server.status()
+        console.print(f"{s.name:9} {'running' if s.running else 'stopped':8} pid {s.pid}  port {s.port}  data {s.data_dir}")
+
+
+@app.command()
+@fail_on_error
+def demo() -> None:
+    """Build the demo databases and run one query per dialect, printing each result."""
+    from momq.cli.common import progress_bar
+    from momq.databases import build
+    from momq.engines import open_engine
+
+    with progress_bar() as progress:
+        build(progress=progress)
+    for dialect, db, text in DEMO_QUERIES:
+        console.print(f"\n[bold]{dialect}[/bold] on {db}: {text}", highlight=False)
+        with open_engine(dialect, db) as engine:
+            print_result(engine.execute(text), title=f"{db} ({dialect})")
+
+
+DEMO_QUERIES = [
+    ("postgres", "academic", "SELECT name, citation_num FROM author ORDER BY citation_num DESC LIMIT 3"),
+    ("mysql", "restaurants", "SELECT food_type, COUNT(*) AS n FROM restaurant GROUP BY food_type ORDER BY n DESC, food_type LIMIT 3"),
+    ("cypher", "movies", "MATCH (p:Person)-[:ACTED_IN]->(m:Movie {title: 'The Matrix'}) RETURN p.name AS actor ORDER BY actor"),
+    ("ngql", "basketballplayer", 'GO FROM "player100" OVER follow YIELD dst(edge) AS friend, properties(edge).degree AS degree'),
+]
+
+# verb groups written as their own modules: (module, attribute, mount name or None for `register(app)`)
+_MOUNTS = [("momq.cli.ngql", "app", "ngql"), ("momq.cli.train", "register", None),
+           ("momq.cli.bench", "register", None)]
+
+
+def _mount() -> None:
+    for module_name, attribute, name in _MOUNTS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue  # verb group not part of this build
+            raise
+        target = getattr(module, attribute)
+        if name:
+            app.add_typer(target, name=name)
+        else:
+            target(app)
+
+
+_mount()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

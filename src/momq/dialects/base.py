@@ -1,0 +1,198 @@
+"""The dialect contract and its registry.
+
+A dialect is a small declarative class (in the spirit of sqlglot's dialects): it names
+its family, its answer prefixes, the keywords a query may start with and R3's keyword
+skeleton, and implements four operations every other part of momq relies on:
+
+- ``validate(query)``: does the query parse, without running it?
+- ``extract(text)``: pull the query out of raw model output;
+- ``is_read_only(query)``: is every statement free of writes?
+- ``normalize(query)``: the canonical text used for exact match (EM).
+
+Subclasses register themselves by defining ``name``; third-party dialects are found
+through the ``momq.dialects`` entry-point group.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+Family = Literal["relational", "graph"]
+
+
+@dataclass(frozen=True)
+class Keyword:
+    """One entry of R3's keyword skeleton: a CRUD keyword or a clause, with an example."""
+
+    name: str
+    kind: Literal["crud", "clause", "function"]
+    example: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Validation:
+    """Outcome of ``Dialect.validate``. ``method`` says how it was checked (``sqlglot``,
+    ``engine-explain``, ``ngql-parser``, ``structural``)."""
+
+    ok: bool
+    message: str = ""
+    position: int | None = None
+    method: str = ""
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+# chat-template tokens that end or wrap a model's answer
+_CHAT_TOKENS = re.compile(
+    r"<\|im_end\|>|<\|endoftext\|>|<\|eot_id\|>|<\|end\|>|</s>|<end_of_turn>|<eos>|<\|end_of_text\|>"
+)
+_CHAT_OPENERS = re.compile(
+    r"<\|im_start\|>\s*(assistant|user|system)?\s*|<start_of_turn>\s*(model|user)?\s*|<\|assistant\|>|<s>"
+)
+_FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[ \t]*\n?(.*?)(?:```|$)", re.S)
+_PROSE_START = re.compile(
+    r"^(this|the|here|note|explanation|it|these|in this|i|we|output|result|hope)\b(?!\s*[.(=])",
+    re.I,
+)
+
+
+class Dialect:
+    """Base class of all dialects; see the module docstring."""
+
+    _registry: ClassVar[dict[str, type["Dialect"]]] = {}
+
+    #: registry name (``mysql``, ``postgres``, ``cypher``, ``ngql``)
+    name: ClassVar[str] = ""
+    #: human-readable name used in prompts
+    label: ClassVar[str] = ""
+    family: ClassVar[Family]
+    #: code-fence language tags a model may use for this dialect
+    fence_tags: ClassVar[tuple[str, ...]] = ()
+    #: answer prefixes a model may write before the query (``SQL:``)
+    prefixes: ClassVar[tuple[str, ...]] = ()
+    #: keywords a statement of this dialect may start with (upper case)
+    start_keywords: ClassVar[tuple[str, ...]] = ()
+    #: R3's keyword skeleton: CRUD keywords and clauses, one example each
+    skeleton: ClassVar[tuple[Keyword, ...]] = ()
+    #: markers that start a comment running to the end of the line
+    line_comments: ClassVar[tuple[str, ...]] = ("--",)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.name:
+            Dialect._registry[cls.name] = cls
+
+    # ------------------------------------------------------------------ API
+    def validate(self, query: str, engine: Any = None) -> Validation:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def is_read_only(self, query: str) -> bool:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def normalize(self, query: str) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def split_statements(self, query: str) -> list[str]:
+        """Statements of ``query`` split on ``;`` outside quotes and comments."""
+        parts = split_outside_quotes(query, ";", self.line_comments)
+        return [s for s in (part.strip() for part in parts) if s]
+
+    def extract(self, text: str) -> str:
+        """The query in raw model output.
+
+        Steps: cut at the first end-of-turn chat token; prefer a fenced code block (one
+        tagged with this dialect first); else take what follows an answer prefix such as
+        ``SQL:``; then start at the first line that begins with one of the dialect's start
+        keywords, stop at a blank line or a line of prose, and keep what
+        ``select_statements`` keeps of several statements.
+        """
+        text = _CHAT_OPENERS.sub("", text)
+        end = _CHAT_TOKENS.search(text)
+        if end:
+            text = text[: end.start()]
+        blocks = [(tag.lower(), body) for tag, body in _FENCE.findall(text)]
+        if blocks:
+            tagged = [body for tag, body in blocks if tag in self.fence_tags]
+            untagged = [body for tag, body in blocks if not tag]
+            text = (tagged or untagged or [blocks[0][1]])[0]
+        else:
+            text = self._after_prefix(text)
+        text = self._query_lines(text)
+        statements = self.split_statements(text)
+        return "; ".join(self.select_statements(statements)) if statements else ""
+
+    def select_statements(self, statements: list[str]) -> list[str]:
+        """Which of several statements form the answer: by default the first."""
+        return statements[:1]
+
+    # ------------------------------------------------------------- helpers
+    def _after_prefix(self, text: str) -> str:
+        prefixes = "|".join(re.escape(p) for p in (*self.prefixes, "Query", "Answer"))
+        match = None
+        for match in re.finditer(rf"(?im)^\s*(?:\*\*)?(?:{prefixes})(?:\*\*)?\s*:\s*(?:\*\*)?", text):
+            pass
+        return text[match.end():] if match else text
+
+    def _starts_query(self, line: str) -> bool:
+        word = re.match(r"\s*(\$?[A-Za-z_][A-Za-z_0-9]*|\(|\$-)", line)
+        if not word:
+            return False
+        token = word.group(1)
+        return token.upper() in self.start_keywords or (token.startswith("$") and "$" in self.start_keywords)
+
+    def _query_lines(self, text: str) -> str:
+        lines = text.strip().splitlines()
+        start = next((i for i, line in enumerate(lines) if self._starts_query(line)), None)
+        if start is None:
+            return text.strip()
+        kept: list[str] = []
+        for line in lines[start:]:
+            if not line.strip():
+                break
+            if kept and _PROSE_START.match(line.strip()) and not self._starts_query(line):
+                break
+            kept.append(line.rstrip())
+        return "\n".join(kept).strip()
+
+
+def split_outside_quotes(text: str, sep: str, line_comments: tuple[str, ...] = ("--",)) -> list[str]:
+    """Split on ``sep`` where it is not inside '...', "...", `...` or a comment
+    (``/* */`` or a line comment starting with one of ``line_comments``)."""
+    parts, current, quote, i = [], [], "", 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            current.append(ch)
+            if ch == "\\" and i + 1 < len(text):
+                current.append(text[i + 1])
+                i += 2
+                continue
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"`":
+            quote = ch
+            current.append(ch)
+        elif any(text.startswith(marker, i) for marker in line_comments):
+            end = text.find("\n", i)
+            end = len(text) if end < 0 else end
+            current.append(text[i:end])
+            i = end
+            continue
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            end = len(text) if end < 0 else end + 2
+            current.append(text[i:end])
+            i = end
+            continue
+        elif ch == sep:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+        i += 1
+    parts.append("".join(current))
+    return parts

@@ -1,0 +1,41 @@
+"""What the two graph dialects share: token-level normalisation and read-only checks."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from momq.dialects.base import Dialect
+from momq.dialects.graph_tokens import Token, normalize_tokens, tokenize
+
+
+class GraphDialect(Dialect):
+    family = "graph"
+    #: reserved words (upper case), upper-cased by ``normalize``
+    keywords: ClassVar[frozenset[str]] = frozenset()
+    #: keywords that make a statement write (upper case)
+    write_keywords: ClassVar[frozenset[str]] = frozenset()
+    #: comment markers for the tokenizer
+    comment_markers: ClassVar[tuple[str, ...]] = ("//", "/*")
+
+    def tokens(self, query: str) -> list[Token]:
+        return tokenize(query, self.comment_markers)
+
+    def normalize(self, query: str) -> str:
+        """Token normal form: comments and whitespace dropped, keywords upper case,
+        string quotes unified, bound variables and aliases renamed ``v1, v2 ...``."""
+        return normalize_tokens(self.tokens(query), self.keywords)
+
+    def write_tokens(self, query: str) -> list[Token]:
+        """Keyword tokens that write: identifiers equal to a write keyword that are not
+        property keys (after ``.``), labels or types (after ``:``) or map keys."""
+        tokens = self.tokens(query)
+        found = []
+        for i, tok in enumerate(tokens):
+            if tok.kind != "ident" or tok.text.upper() not in self.write_keywords:
+                continue
+            prev = tokens[i - 1].text if i else ""
+            nxt = tokens[i + 1].text if i + 1 < len(tokens) else ""
+            if prev in (".", ":") or nxt == ":":
+                continue
+            found.append(tok)
+        return found

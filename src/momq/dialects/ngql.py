@@ -1,0 +1,95 @@
+"""nGQL (NebulaGraph 3.x). Validation and read-only checks use momq's own nGQL parser
+(``momq.ngql``), the same one the embedded engine executes with."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from momq.dialects.base import Keyword, Validation
+from momq.dialects.graph import GraphDialect
+
+KEYWORDS = frozenset("""
+GO FROM OVER STEPS TO REVERSELY BIDIRECT WHERE YIELD DISTINCT AS SAMPLE LIMIT FETCH PROP ON
+LOOKUP MATCH OPTIONAL WITH UNWIND RETURN ORDER BY ASC DESC SKIP FIND SHORTEST ALL NOLOOP PATH
+GET SUBGRAPH BOTH IN OUT UPTO GROUP UNION INTERSECT MINUS AND OR XOR NOT IS NULL EMPTY TRUE FALSE
+CASE WHEN THEN ELSE END CONTAINS STARTS ENDS SHOW DESCRIBE DESC USE INSERT UPDATE UPSERT DELETE
+DROP CREATE ALTER VERTEX VERTICES EDGE EDGES TAG TAGS INDEX SET WHEN VALUES
+""".split())
+
+
+class NGQL(GraphDialect):
+    name = "ngql"
+    label = "nGQL"
+    fence_tags = ("ngql", "nebula", "nebulagraph", "gql")
+    prefixes = ("nGQL", "NGQL", "GQL")
+    start_keywords = ("GO", "MATCH", "OPTIONAL", "FETCH", "LOOKUP", "FIND", "GET", "YIELD", "UNWIND",
+                      "WITH", "RETURN", "SHOW", "DESCRIBE", "DESC", "USE", "$", "INSERT", "UPDATE",
+                      "UPSERT", "DELETE", "DROP", "CREATE", "ALTER", "(")
+    line_comments = ("#", "//", "--")
+    comment_markers = ("#", "//", "--", "/*")
+    keywords = KEYWORDS
+    write_keywords = frozenset({"INSERT", "UPDATE", "UPSERT", "DELETE", "DROP", "CREATE", "ALTER",
+                                "CLEAR", "REBUILD", "SUBMIT", "KILL", "DOWNLOAD", "INGEST", "GRANT",
+                                "REVOKE", "CHANGE", "MERGE", "SET", "REMOVE", "DETACH"})
+    skeleton = (
+        Keyword("GO", "crud", 'GO FROM "player100" OVER follow YIELD dst(edge) AS friend'),
+        Keyword("MATCH", "crud", 'MATCH (v:player)-[:serve]->(t:team) WHERE v.player.age > 35 RETURN t.team.name'),
+        Keyword("FETCH", "crud", 'FETCH PROP ON player "player100" YIELD properties(vertex)'),
+        Keyword("LOOKUP", "crud", 'LOOKUP ON player WHERE player.name == "Tim Duncan" YIELD id(vertex)'),
+        Keyword("FIND PATH", "crud", 'FIND SHORTEST PATH FROM "player100" TO "team204" OVER * YIELD path AS p'),
+        Keyword("GET SUBGRAPH", "crud", 'GET SUBGRAPH 1 STEPS FROM "player100" YIELD VERTICES AS nodes, EDGES AS relationships'),
+        Keyword("INSERT", "crud", 'INSERT VERTEX player(name, age) VALUES "p1":("Ann", 30)', "write: refused by the sandbox"),
+        Keyword("UPDATE", "crud", 'UPDATE VERTEX ON player "p1" SET age = 31', "write: refused by the sandbox"),
+        Keyword("DELETE", "crud", 'DELETE VERTEX "p1"', "write: refused by the sandbox"),
+        Keyword("WHERE", "clause", 'GO FROM "player100" OVER follow WHERE properties(edge).degree > 90 YIELD dst(edge)'),
+        Keyword("YIELD", "clause", 'GO FROM "player100" OVER serve YIELD properties($$).name AS team'),
+        Keyword("STEPS", "clause", 'GO 2 STEPS FROM "player100" OVER follow YIELD dst(edge)'),
+        Keyword("REVERSELY", "clause", 'GO FROM "player100" OVER follow REVERSELY YIELD src(edge)'),
+        Keyword("PIPE |", "clause", 'GO FROM "player100" OVER follow YIELD dst(edge) AS id | GO FROM $-.id OVER serve YIELD dst(edge)'),
+        Keyword("GROUP BY", "clause", 'GO FROM "player100" OVER follow YIELD dst(edge) AS id | GROUP BY $-.id YIELD $-.id, count(*)'),
+        Keyword("ORDER BY", "clause", 'LOOKUP ON player YIELD player.age AS age | ORDER BY $-.age DESC'),
+        Keyword("LIMIT", "clause", 'LOOKUP ON player YIELD player.name AS name | LIMIT 3'),
+        Keyword("RETURN", "clause", 'MATCH (v:player) RETURN v.player.name ORDER BY v.player.age DESC LIMIT 3'),
+        Keyword("count", "function", 'MATCH (v:player) RETURN count(v)'),
+    )
+
+    def split_statements(self, query: str) -> list[str]:
+        return super().split_statements(query)
+
+    def select_statements(self, statements: list[str]) -> list[str]:
+        """nGQL answers may be a sequence ``$a = GO ...; GO FROM $a.id ...``: keep the
+        statements up to the first one that assigns no variable used later."""
+        kept = [statements[0]]
+        for statement in statements[1:]:
+            assigned = set(re.findall(r"\$([A-Za-z_]\w*)\s*=", " ".join(kept)))
+            used = set(re.findall(r"\$([A-Za-z_]\w*)\s*\.", statement))
+            if assigned & used:
+                kept.append(statement)
+            else:
+                break
+        return kept
+
+    def validate(self, query: str, engine: Any = None) -> Validation:
+        """Parse with momq's nGQL parser (``momq.ngql.parse``); no execution."""
+        if not query.strip():
+            return Validation(False, "empty query", 0, "ngql-parser")
+        from momq.ngql import NgqlError, parse
+
+        try:
+            parse(query)
+        except NgqlError as exc:
+            return Validation(False, getattr(exc, "message", str(exc)), getattr(exc, "position", None),
+                              "ngql-parser")
+        return Validation(True, method="ngql-parser")
+
+    def is_read_only(self, query: str) -> bool:
+        """Every statement of the parsed query is on the read allow-list (GO, FETCH,
+        LOOKUP, MATCH, FIND PATH, GET SUBGRAPH, YIELD, SHOW, DESCRIBE, pipes and set
+        operations of those). Unparseable text is not read-only."""
+        from momq.ngql import NgqlError, is_read_only, parse
+
+        try:
+            return bool(is_read_only(parse(query)))
+        except NgqlError:
+            return False

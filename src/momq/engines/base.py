@@ -1,0 +1,68 @@
+"""The one interface every execution engine implements.
+
+``Engine.execute(query, timeout_s, max_rows)`` runs ``query`` read-only on one database
+and returns a :class:`Result`. Writes are refused before any data changes
+(:class:`~momq.errors.ReadOnlyViolation`); every query is bounded by a time limit and a
+row cap. Driver errors are translated into momq's error classes (``momq.errors``).
+
+Loading data (building the demo databases) goes through ``Engine.load_script`` /
+backend specific loaders, never through ``execute``.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+DEFAULT_TIMEOUT_S = 30.0
+DEFAULT_MAX_ROWS = 10_000
+
+
+@dataclass
+class Result:
+    """Rows of plain Python values (see ``momq.values``) under named columns.
+
+    ``truncated`` is true when the query produced more than ``max_rows`` rows and only
+    the first ``max_rows`` are kept. ``ordered`` is true when the query itself fixes the
+    row order (ORDER BY at its outermost level), which the comparison honours.
+    """
+
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+    truncated: bool = False
+    elapsed_s: float = 0.0
+    ordered: bool = False
+    engine: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def as_dicts(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row)) for row in self.rows]
+
+
+class Engine(abc.ABC):
+    """An open connection to one database on one engine."""
+
+    #: engine name used in messages and configuration (``postgres``, ``mysql``, ``cypher``, ``ngql``)
+    name: ClassVar[str]
+    #: dialect name of the queries it runs
+    dialect: ClassVar[str]
+
+    database: str
+
+    @abc.abstractmethod
+    def execute(self, query: str, timeout_s: float = DEFAULT_TIMEOUT_S,
+                max_rows: int = DEFAULT_MAX_ROWS) -> Result:
+        """Run ``query`` read-only; raise a ``momq.errors.QueryError`` subclass on failure."""
+
+    def close(self) -> None:  # pragma: no cover - trivial default
+        """Release the connection."""
+
+    def __enter__(self) -> "Engine":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

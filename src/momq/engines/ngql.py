@@ -1,0 +1,204 @@
+"""nGQL engines: momq's embedded engine (default) or a NebulaGraph server.
+
+Embedded: each demo space is a snapshot file under ``momq.settings.home()/ngql/``
+built by ``momq db build`` (``momq.databases.ngql_demo``); ``connect(space)`` opens it
+and runs queries in a read-only session of ``momq.ngql``. The database name is the
+space name.
+
+Server: ``settings["address"] = "host:port"`` of a graphd; queries go through
+``nebula3-python`` after the same parser-based allow-list check (the server has no
+read-only transaction), with ``USE <space>`` first.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from momq import settings as momq_settings
+from momq.engines.base import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_S, Engine, Result
+from momq.errors import (EngineUnavailable, ExecutionError, QuerySyntaxError, QueryTimeout,
+                         ReadOnlyViolation, SchemaError, UnknownDatabase)
+
+
+def snapshot_dir() -> Path:
+    path = momq_settings.home() / "ngql"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def snapshot_path(space: str) -> Path:
+    return snapshot_dir() / f"{space}.ngqldb"
+
+
+def available_spaces() -> list[str]:
+    return sorted(p.stem for p in snapshot_dir().glob("*.ngqldb"))
+
+
+@lru_cache(maxsize=8)
+def _open_snapshot(path: str, mtime: float) -> Any:
+    """Open (and cache, keyed by modification time) an embedded snapshot."""
+    from momq.ngql import NgqlDatabase
+
+    return NgqlDatabase.open(path)
+
+
+def translate_error(exc: Exception, query: str) -> Exception:
+    """momq's error class for an error of the embedded engine."""
+    from momq.ngql import NgqlError, NgqlExecutionError, NgqlReadOnlyError, NgqlSemanticError, NgqlSyntaxError, NgqlTimeout
+
+    message = getattr(exc, "message", None) or str(exc)
+    position = getattr(exc, "position", None)
+    kw = {"engine": "ngql", "query": query}
+    if isinstance(exc, NgqlSyntaxError):
+        return QuerySyntaxError(f"SyntaxError: {message}", position=position, **kw)
+    if isinstance(exc, NgqlReadOnlyError):
+        return ReadOnlyViolation(message, **kw)
+    if isinstance(exc, NgqlTimeout):
+        return QueryTimeout(message, **kw)
+    if isinstance(exc, NgqlSemanticError):
+        lowered = message.lower()
+        unknown = any(w in lowered for w in ("not exist", "not found", "unknown", "no schema"))
+        cls = SchemaError if unknown else ExecutionError
+        return cls(f"SemanticError: {message}", **kw)
+    if isinstance(exc, (NgqlExecutionError, NgqlError)):
+        return ExecutionError(f"ExecutionError: {message}", **kw)
+    return ExecutionError(f"{type(exc).__name__}: {message}", **kw)
+
+
+class EmbeddedNgqlEngine(Engine):
+    """A read-only session on one space of momq's embedded nGQL engine."""
+
+    name = "ngql"
+    dialect = "ngql"
+
+    def __init__(self, space: str, database: Any):
+        self.database = space
+        self._session = database.session(space=space, read_only=True)
+
+    def execute(self, query: str, timeout_s: float = DEFAULT_TIMEOUT_S,
+                max_rows: int = DEFAULT_MAX_ROWS) -> Result:
+        from momq.ngql import NgqlError
+
+        started = time.perf_counter()
+        try:
+            rs = self._session.execute(query, timeout_s=timeout_s, max_rows=max_rows)
+            rows = [tuple(row) for row in rs.to_momq_rows()]
+        except NgqlError as exc:
+            raise translate_error(exc, query) from exc
+        except RecursionError as exc:
+            raise ExecutionError("ExecutionError: query too deeply nested", engine="ngql", query=query) from exc
+        return Result(list(rs.columns), rows, truncated=bool(rs.truncated),
+                      elapsed_s=time.perf_counter() - started, ordered=bool(rs.ordered), engine="ngql")
+
+
+class NebulaEngine(Engine):  # pragma: no cover - needs a NebulaGraph server
+    """A NebulaGraph server through ``nebula3-python``."""
+
+    name = "ngql"
+    dialect = "ngql"
+
+    def __init__(self, space: str, address: str, user: str = "root", password: str = "nebula"):
+        try:
+            from nebula3.Config import Config
+            from nebula3.gclient.net import ConnectionPool
+        except ImportError as exc:
+            raise EngineUnavailable("nebula3-python is not installed: pip install 'momq[nebula]'",
+                                    engine="ngql") from exc
+        host, _, port = address.rpartition(":")
+        self.database = space
+        self._pool = ConnectionPool()
+        try:
+            ok = self._pool.init([(host or "127.0.0.1", int(port))], Config())
+        except Exception as exc:  # the client raises its own exception types
+            raise EngineUnavailable(f"NebulaGraph at {address} is unreachable: {exc}", engine="ngql") from exc
+        if not ok:
+            raise EngineUnavailable(f"NebulaGraph at {address} is unreachable", engine="ngql")
+        self._session = self._pool.get_session(user, password)
+
+    def execute(self, query: str, timeout_s: float = DEFAULT_TIMEOUT_S,
+                max_rows: int = DEFAULT_MAX_ROWS) -> Result:
+        from momq.dialects import get_dialect
+
+        if not get_dialect("ngql").is_read_only(query):
+            raise ReadOnlyViolation("only read statements may run (GO, FETCH, LOOKUP, MATCH, FIND PATH, "
+                                    "GET SUBGRAPH, YIELD, SHOW, DESCRIBE)", engine="ngql", query=query)
+        started = time.perf_counter()
+        rs = self._session.execute(f"USE {self.database}; {query}")
+        elapsed = time.perf_counter() - started
+        if not rs.is_succeeded():
+            message = rs.error_msg()
+            if "SyntaxError" in message:
+                raise QuerySyntaxError(message, engine="ngql", query=query)
+            if "not exist" in message or "not found" in message:
+                raise SchemaError(message, engine="ngql", query=query)
+            raise ExecutionError(message, engine="ngql", query=query)
+        if elapsed > timeout_s:
+            raise QueryTimeout(f"query took {elapsed:.1f}s > {timeout_s}s", engine="ngql", query=query)
+        columns = rs.keys()
+        rows = [tuple(_nebula_value(v) for v in rs.row_values(i)) for i in range(min(rs.row_size(), max_rows))]
+        return Result(columns, rows, truncated=rs.row_size() > max_rows, elapsed_s=elapsed, engine="ngql")
+
+    def close(self) -> None:
+        self._session.release()
+        self._pool.close()
+
+
+def _nebula_value(value: Any) -> Any:  # pragma: no cover - needs a NebulaGraph server
+    """nebula3's ValueWrapper -> momq's normalised values."""
+    from momq.values import Path
+
+    if value.is_null() or value.is_empty():
+        return None
+    if value.is_vertex():
+        return _nebula_node(value.as_node())
+    if value.is_edge():
+        return _nebula_relationship(value.as_relationship())
+    if value.is_path():
+        path = value.as_path()
+        return Path(tuple(_nebula_node(n) for n in path.nodes()),
+                    tuple(_nebula_relationship(r) for r in path.relationships()))
+    if value.is_list():
+        return [_nebula_value(v) for v in value.as_list()]
+    if value.is_set():
+        return [_nebula_value(v) for v in value.as_set()]
+    if value.is_map():
+        return {k: _nebula_value(v) for k, v in value.as_map().items()}
+    for kind in ("bool", "int", "double", "string"):
+        if getattr(value, f"is_{kind}")():
+            return getattr(value, f"as_{kind}")()
+    return str(value)
+
+
+def _nebula_node(node: Any) -> Any:  # pragma: no cover - needs a NebulaGraph server
+    from momq.values import Node
+
+    props = {}
+    for tag in node.tags():
+        props.update({k: _nebula_value(v) for k, v in node.properties(tag).items()})
+    return Node(tuple(node.tags()), props, _nebula_value(node.get_id()))
+
+
+def _nebula_relationship(rel: Any) -> Any:  # pragma: no cover - needs a NebulaGraph server
+    from momq.values import Relationship
+
+    return Relationship(rel.edge_name(), _nebula_value(rel.start_vertex_id()),
+                        _nebula_value(rel.end_vertex_id()),
+                        {k: _nebula_value(v) for k, v in rel.properties().items()}, rel.ranking())
+
+
+def connect(database: str, settings: dict) -> Engine:
+    """The configured NebulaGraph server, or the embedded snapshot of space ``database``."""
+    if settings.get("address"):
+        return NebulaEngine(database, settings["address"], settings.get("user", "root"),
+                            settings.get("password", "nebula"))
+    path = snapshot_path(database)
+    if not path.exists():
+        known = available_spaces()
+        if not known:
+            raise EngineUnavailable("the embedded nGQL spaces are not built yet: run `momq db build`",
+                                    engine="ngql")
+        raise UnknownDatabase(database, known)
+    return EmbeddedNgqlEngine(database, _open_snapshot(str(path), path.stat().st_mtime))

@@ -1,0 +1,158 @@
+"""Embedded servers momq starts itself (PostgreSQL, MariaDB, ArcadeDB).
+
+Each server keeps its data directory and a state file (pid, port) under
+``momq.settings.home()/servers/<name>/``. ``start`` and ``stop`` are idempotent;
+``status`` reports whether the recorded process is alive and answering.
+"""
+
+from __future__ import annotations
+
+import abc
+import json
+import os
+import signal
+import socket
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from momq import settings
+
+
+@dataclass
+class ServerState:
+    name: str
+    pid: int | None
+    port: int | None
+    data_dir: str
+    running: bool
+    detail: str = ""
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # a zombie child still answers kill(0): look at /proc
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return True
+
+
+class EmbeddedServer(abc.ABC):
+    """One embedded server. Subclasses implement ``_launch`` and ``_ready``."""
+
+    name: str
+
+    def __init__(self) -> None:
+        self.root = settings.home() / "servers" / self.name
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.state_file = self.root / "state.json"
+
+    # state -----------------------------------------------------------------
+    def _read_state(self) -> dict:
+        try:
+            return json.loads(self.state_file.read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def _write_state(self, **state: object) -> None:
+        tmp = self.state_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state))
+        tmp.replace(self.state_file)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def port(self) -> int | None:
+        return self._read_state().get("port")
+
+    # lifecycle -------------------------------------------------------------
+    def status(self) -> ServerState:
+        state = self._read_state()
+        pid, port = state.get("pid"), state.get("port")
+        running = pid_alive(pid) and port is not None and port_open(port)
+        return ServerState(self.name, pid, port, str(self.data_dir), running)
+
+    def start(self, timeout_s: float = 120.0) -> ServerState:
+        """Start the server unless it already runs; return its state."""
+        current = self.status()
+        if current.running:
+            return current
+        if current.pid and pid_alive(current.pid):  # alive but not answering: stale
+            self._kill(current.pid)
+        port = free_port()
+        pid = self._launch(port)
+        self._write_state(pid=pid, port=port)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if not pid_alive(pid):
+                raise RuntimeError(f"{self.name} server exited during start-up; see {self.log_file}")
+            if port_open(port) and self._ready(port):
+                return self.status()
+            time.sleep(0.3)
+        self._kill(pid)
+        raise RuntimeError(f"{self.name} server did not answer within {timeout_s:.0f}s; see {self.log_file}")
+
+    def stop(self) -> ServerState:
+        state = self._read_state()
+        if state.get("pid") and pid_alive(state["pid"]):
+            self._kill(state["pid"])
+        if state:
+            self._write_state(pid=None, port=state.get("port"))
+        return self.status()
+
+    @property
+    def log_file(self) -> Path:
+        return self.root / "server.log"
+
+    @staticmethod
+    def _kill(pid: int, grace_s: float = 20.0) -> None:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + grace_s
+        while time.monotonic() < deadline and pid_alive(pid):
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                pass
+            time.sleep(0.1)
+        if pid_alive(pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    @abc.abstractmethod
+    def _launch(self, port: int) -> int:
+        """Initialise the data dir if needed, start the server detached on ``port``; return its pid."""
+
+    @abc.abstractmethod
+    def _ready(self, port: int) -> bool:
+        """True once the server accepts queries."""
+
+    def as_dict(self) -> dict:
+        return asdict(self.status())

@@ -1,0 +1,191 @@
+"""momq's embedded PostgreSQL server.
+
+momq initialises its own cluster with the PostgreSQL binaries already on the machine
+(Debian: ``/usr/lib/postgresql/<version>/bin``; found through ``MOMQ_PG_BINDIR``, then
+``pg_config --bindir``, then the Debian default) in ``<home>/servers/postgres/data``
+and runs it on a free loopback port with no unix socket, so it never collides with a
+system cluster.
+
+Accounts: the superuser ``postgres`` (used to build databases) and ``momq_reader``
+(LOGIN, no privileges but CONNECT and the SELECT grants the loaders give it), each with
+a random password kept in ``secrets.json`` (mode 0600) beside the data dir. Queries run
+as ``momq_reader``: a read-only role under the read-only transaction is one more
+layer between a generated query and the data.
+
+PostgreSQL refuses to run as root. When momq runs as root the server runs as the
+``postgres`` system user; the data dir is chowned to it, and when that user cannot
+traverse to the data dir (``/root`` is usually 0700) the process keeps one extra
+capability, CAP_DAC_READ_SEARCH (read and traverse only), through ``setpriv``, so the
+state stays under momq's home without changing any directory's permissions.
+
+The cluster is a rebuildable cache of demo data, so durability settings (fsync,
+full_page_writes) are off and memory settings are small: loading is faster and the
+server is a good neighbour on a shared machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import secrets
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from momq.engines.servers.base import EmbeddedServer, pid_alive
+
+DEBIAN_DEFAULT_BINDIR = "/usr/lib/postgresql/15/bin"
+READER = "momq_reader"
+SUPERUSER = "postgres"
+
+
+def pg_bindir() -> Path:
+    """Directory holding ``initdb`` and ``postgres``."""
+    env = os.environ.get("MOMQ_PG_BINDIR")
+    if env:
+        return Path(env)
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        try:
+            out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, timeout=10)
+            candidate = Path(out.stdout.strip())
+            if (candidate / "initdb").exists():
+                return candidate
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return Path(DEBIAN_DEFAULT_BINDIR)
+
+
+class PostgresServer(EmbeddedServer):
+    """The embedded PostgreSQL cluster (``momq engines up`` starts it)."""
+
+    name = "postgres"
+
+    # accounts --------------------------------------------------------------
+    @property
+    def secrets_file(self) -> Path:
+        return self.root / "secrets.json"
+
+    def secrets(self) -> dict[str, str]:
+        """Passwords of the superuser and the reader (created on first use)."""
+        try:
+            return json.loads(self.secrets_file.read_text())
+        except (OSError, ValueError):
+            pass
+        data = {SUPERUSER: secrets.token_hex(16), READER: secrets.token_hex(16)}
+        self.secrets_file.touch(mode=0o600)
+        self.secrets_file.write_text(json.dumps(data))
+        return data
+
+    def conninfo(self, database: str = "postgres", *, reader: bool = False) -> dict:
+        """psycopg connection keywords for ``database`` on the running server."""
+        user = READER if reader else SUPERUSER
+        return {"host": "127.0.0.1", "port": self.port, "user": user,
+                "password": self.secrets()[user], "dbname": database}
+
+    # process ---------------------------------------------------------------
+    def _as_postgres(self) -> list[str]:
+        """Command prefix that runs a program as the ``postgres`` user when we are root."""
+        if os.geteuid() != 0:
+            return []
+        prefix = ["setpriv", f"--reuid={SUPERUSER}", f"--regid={SUPERUSER}", "--init-groups"]
+        probe = subprocess.run(prefix + ["test", "-x", str(self.root)], capture_output=True)
+        if probe.returncode != 0:
+            prefix += ["--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search"]
+        return prefix + ["--"]
+
+    def _chown_for_postgres(self, *paths: Path) -> None:
+        if os.geteuid() != 0:
+            return
+        entry = pwd.getpwnam(SUPERUSER)
+        for path in paths:
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+
+    def _initdb(self) -> None:
+        bindir = pg_bindir()
+        if not (bindir / "initdb").exists():
+            raise RuntimeError(f"PostgreSQL binaries not found in {bindir}: install postgresql "
+                               "or set MOMQ_PG_BINDIR")
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        pwfile = self.root / "initdb.pw"
+        pwfile.write_text(self.secrets()[SUPERUSER] + "\n")
+        self._chown_for_postgres(self.data_dir, pwfile)
+        try:
+            with open(self.log_file, "ab") as log:
+                subprocess.run(
+                    self._as_postgres() + [str(bindir / "initdb"), "-D", str(self.data_dir), "-U", SUPERUSER,
+                                           "--auth=scram-sha-256", f"--pwfile={pwfile}", "-E", "UTF8",
+                                           "--locale=C.UTF-8" if _has_c_utf8() else "--locale=C"],
+                    stdout=log, stderr=subprocess.STDOUT, check=True, timeout=300)
+        finally:
+            pwfile.unlink(missing_ok=True)
+
+    def _launch(self, port: int) -> int:
+        if not (self.data_dir / "PG_VERSION").exists():
+            if self.data_dir.exists():
+                shutil.rmtree(self.data_dir)
+            self._initdb()
+        log = open(self.log_file, "ab")
+        options = {
+            "listen_addresses": "127.0.0.1", "port": str(port), "unix_socket_directories": "",
+            "shared_buffers": "64MB", "max_connections": "60", "fsync": "off",
+            "synchronous_commit": "off", "full_page_writes": "off", "logging_collector": "off",
+            "log_min_messages": "warning", "log_min_error_statement": "panic",
+        }
+        args = [str(pg_bindir() / "postgres"), "-D", str(self.data_dir)]
+        for key, value in options.items():
+            args += ["-c", f"{key}={value}"]
+        proc = subprocess.Popen(self._as_postgres() + args, stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+        log.close()
+        self._bootstrapped = False
+        return proc.pid
+
+    def _ready(self, port: int) -> bool:
+        import psycopg
+
+        info = {"host": "127.0.0.1", "port": port, "user": SUPERUSER,
+                "password": self.secrets()[SUPERUSER], "dbname": "postgres", "connect_timeout": 3}
+        try:
+            with psycopg.connect(**info, autocommit=True) as conn:
+                self._ensure_reader(conn)
+            return True
+        except psycopg.OperationalError:
+            return False
+
+    def _ensure_reader(self, conn) -> None:
+        """Create the read-only login role once (idempotent)."""
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (READER,)).fetchone()
+        password = self.secrets()[READER]
+        if not exists:
+            conn.execute(f"CREATE ROLE {READER} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD "
+                         f"'{password}'")
+        # every transaction of the role defaults to read-only, whatever the client asks
+        conn.execute(f"ALTER ROLE {READER} SET default_transaction_read_only = on")
+
+    @staticmethod
+    def _kill(pid: int, grace_s: float = 20.0) -> None:
+        """Fast shutdown (SIGINT): PostgreSQL's SIGTERM waits for clients to disconnect."""
+        try:
+            os.kill(pid, signal.SIGINT)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + grace_s
+        while time.monotonic() < deadline and pid_alive(pid):
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                pass
+            time.sleep(0.1)
+        EmbeddedServer._kill(pid, grace_s=5.0)
+
+
+def _has_c_utf8() -> bool:
+    try:
+        out = subprocess.run(["locale", "-a"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return any(name.lower() in {"c.utf8", "c.utf-8"} for name in out.split())

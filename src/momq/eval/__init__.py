@@ -1,0 +1,1 @@
+"""Evaluation: result comparison, metrics, the benchmark builder and the runner."""

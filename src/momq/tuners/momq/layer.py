@@ -1,0 +1,282 @@
+"""MoMQ layers: vanilla LoRA and the mixture of dialect expert groups (paper section 3).
+
+Notation (the paper's): ``h`` is the input of the adapted projection ``W0``; every expert
+is a LoRA pair ``E(h) = B A h`` of rank ``r`` scaled by ``lora_alpha / r``.
+
+Expert router inside dialect group ``i`` (eq. 3-5)::
+
+    p^i(h)   = softmax(W_e^i h)                        # over the N experts of group i
+    g^i_j(h) = p^i_j(h) if j is among the K largest p^i, else 0   (no renormalisation)
+    G_i(h)   = sum_j g^i_j(h) E^i_j(h)
+
+Dialect router and shared group (eq. 9)::
+
+    d(h) = softmax(W_d h)                              # over the M dialect groups
+    y    = W0 h + sum_i d_i(h) G_i(h) + sum_{s=1..N_s} E^s(h)
+
+The dialect router is soft: every token reaches every group in proportion to ``d``, so a
+token that looks like another dialect's can borrow that group's experts. The shared group
+has no router: every token goes through all ``N_s`` shared experts with weight 1.
+
+Losses (computed here per layer, combined by the model):
+
+- Dialect Router Loss (eq. 10-11): cross-entropy of ``d(h)`` against the sample's dialect
+  label smoothed with ``epsilon`` (``(1 - eps) * onehot + eps / M``), averaged over the
+  valid tokens; the model averages it over layers.
+- Expert Balance Loss (eq. 6-8), per group: ``N * sum_j f_j * P_j`` where ``f_j`` is the
+  fraction of the group's tokens whose top-K holds expert ``j`` (divided by K so that a
+  perfectly balanced router scores 1 whatever K is) and ``P_j`` the mean router
+  probability of expert ``j``; averaged over groups and layers.
+
+Efficiency: all experts of all groups are evaluated together as one low-rank product. The
+``A`` matrices of the ``E = M*N + N_s`` experts are concatenated into one ``(in, E*r)``
+matrix and the ``B`` matrices into one ``(E*r, out)`` matrix, so a layer costs two matmuls
+whatever the number of experts; routing is a per-(token, expert) weight applied between
+them (zero outside the top-K, which also zeroes those experts' gradients). There is no
+Python loop over tokens or experts.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from momq.errors import ConfigError
+
+
+@dataclass
+class RoutingContext:
+    """State shared by all MoMQ layers of one model during one forward pass.
+
+    The model wrapper fills it before calling the backbone: the samples' dialect labels
+    (a training signal, and the group choice of the hard-routing ablation), the mask of
+    real (non-padding) tokens, and whether to compute auxiliary losses or record routing
+    weights. Layers append their per-layer losses and records to it.
+    """
+
+    dialect_labels: torch.Tensor | None = None  # (B,) long
+    token_mask: torch.Tensor | None = None  # (B, S) bool
+    compute_aux: bool = False
+    record: bool = False
+    drl: list[torch.Tensor] = field(default_factory=list)
+    balance: list[torch.Tensor] = field(default_factory=list)
+    records: dict[int, dict[str, torch.Tensor]] = field(default_factory=dict)
+
+    def reset(self) -> None:
+        self.drl.clear()
+        self.balance.clear()
+        self.records.clear()
+
+    def token_labels(self, batch: int, seq: int, device: torch.device) -> torch.Tensor | None:
+        """Per-token dialect labels ``(B*S,)`` from the per-sample labels.
+
+        Beam search and sampling repeat each sample ``k`` times (``repeat_interleave``);
+        the labels follow that layout.
+        """
+        labels = self.dialect_labels
+        if labels is None:
+            return None
+        labels = labels.to(device)
+        if labels.shape[0] != batch:
+            if batch % labels.shape[0]:
+                raise ConfigError(f"{labels.shape[0]} dialect labels for a batch of {batch}")
+            labels = labels.repeat_interleave(batch // labels.shape[0])
+        return labels[:, None].expand(batch, seq).reshape(-1)
+
+    def flat_mask(self, batch: int, seq: int, device: torch.device) -> torch.Tensor:
+        mask = self.token_mask
+        if mask is None or mask.shape != (batch, seq):
+            return torch.ones(batch * seq, dtype=torch.bool, device=device)
+        return mask.to(device).reshape(-1).bool()
+
+
+def _init_lora_a(weight: torch.Tensor, fan_in: int) -> None:
+    """PEFT's default: Kaiming-uniform A (as nn.Linear), zero B, so training starts at W0."""
+    # kaiming_uniform_(a=sqrt(5)) as nn.Linear and PEFT do: U(-1/sqrt(fan_in), 1/sqrt(fan_in))
+    bound = 1.0 / math.sqrt(fan_in)
+    with torch.no_grad():
+        weight.uniform_(-bound, bound)
+
+
+def _lora_input(x: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """Under autocast the matmul picks its own dtype; otherwise match the LoRA weights."""
+    return x if torch.is_autocast_enabled(x.device.type) else x.to(dtype)
+
+
+class LoRALinear(nn.Module):
+    """``y = W0 x + (alpha / r) B A x`` around a frozen ``nn.Linear`` (vanilla LoRA).
+
+    No dropout: on CPU, LoRA dropout costs 25-35% of the step time for little benefit.
+    """
+
+    def __init__(self, base: nn.Linear, rank: int, alpha: float):
+        super().__init__()
+        self.base_layer = base
+        self.rank = rank
+        self.scaling = alpha / rank
+        w = base.weight
+        self.lora_A = nn.Parameter(torch.empty(rank, base.in_features, device=w.device, dtype=torch.float32))
+        self.lora_B = nn.Parameter(torch.zeros(base.out_features, rank, device=w.device, dtype=torch.float32))
+        _init_lora_a(self.lora_A, base.in_features)
+
+    @property
+    def weight(self) -> torch.Tensor:  # some HF code reads ``proj.weight`` (dtype checks)
+        return self.base_layer.weight
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.base_layer(x)
+        delta = F.linear(F.linear(_lora_input(x, self.lora_A.dtype), self.lora_A), self.lora_B)
+        return out + (delta * self.scaling).to(out.dtype)
+
+    def merged(self) -> nn.Linear:
+        """The base layer with ``(alpha / r) B A`` added to its weight (for inference)."""
+        with torch.no_grad():
+            delta = (self.lora_B @ self.lora_A) * self.scaling
+            self.base_layer.weight += delta.to(self.base_layer.weight.dtype)
+        return self.base_layer
+
+
+class MoMQExperts(nn.Module):
+    """The down projection as a mixture of M dialect expert groups plus a shared group.
+
+    Parameters (trainable; the wrapped ``base_layer`` stays frozen):
+
+    - ``lora_A`` ``(in, E*r)`` and ``lora_B`` ``(E*r, out)``: the E experts' LoRA pairs,
+      group experts first (group-major: group 0's N experts, group 1's ...), shared last.
+    - ``expert_router`` ``(in -> M*N)``: the M groups' top-K expert routers ``W_e^i``.
+    - ``dialect_router`` ``(in -> M)``: ``W_d``, only with soft routing.
+    """
+
+    def __init__(self, base: nn.Linear, *, num_groups: int, num_experts: int, top_k: int,
+                 num_shared: int, rank: int, alpha: float, routing: str, label_smoothing: float,
+                 layer_index: int, context: RoutingContext):
+        super().__init__()
+        self.base_layer = base
+        self.num_groups, self.num_experts, self.top_k = num_groups, num_experts, top_k
+        self.num_shared, self.rank, self.routing = num_shared, rank, routing
+        self.scaling = alpha / rank
+        self.label_smoothing = label_smoothing
+        self.layer_index = layer_index
+        self.context = context  # one context object shared by all layers of the model
+        d_in, d_out = base.in_features, base.out_features
+        n_total = num_groups * num_experts + num_shared
+        dev = base.weight.device
+        self.lora_A = nn.Parameter(torch.empty(d_in, n_total * rank, device=dev))
+        self.lora_B = nn.Parameter(torch.zeros(n_total * rank, d_out, device=dev))
+        _init_lora_a(self.lora_A, d_in)
+        self.expert_router = nn.Linear(d_in, num_groups * num_experts, bias=False, device=dev)
+        self.dialect_router = nn.Linear(d_in, num_groups, bias=False, device=dev) if routing == "soft" else None
+
+    @property
+    def weight(self) -> torch.Tensor:
+        return self.base_layer.weight
+
+    @property
+    def num_total(self) -> int:
+        return self.num_groups * self.num_experts + self.num_shared
+
+    def dialect_weights(self, h: torch.Tensor, batch: int, seq: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``(T, M)`` weights of the dialect groups and, with soft routing, their logits."""
+        ctx, m = self.context, self.num_groups
+        if self.routing == "soft":
+            logits = self.dialect_router(h).float()
+            return logits.softmax(-1), logits
+        if self.routing == "hard":
+            labels = ctx.token_labels(batch, seq, h.device)
+            if labels is None:
+                raise ConfigError("this adapter routes by the dialect label (ablation 'w/o DRL'): "
+                                  "pass the dialect at inference too")
+            return F.one_hot(labels, m).float(), None
+        # random: a uniformly random group per token while training; its expectation
+        # (uniform weights) at inference, so evaluation is deterministic
+        if self.training:
+            pick = torch.randint(0, m, (h.shape[0],), device=h.device)
+            return F.one_hot(pick, m).float(), None
+        return torch.full((h.shape[0], m), 1.0 / m, device=h.device), None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.base_layer(x)
+        lead = x.shape[:-1]
+        batch, seq = (lead[0], lead[1]) if len(lead) == 2 else (1, int(math.prod(lead)))
+        h = x.reshape(-1, x.shape[-1])
+        t, m, n, k = h.shape[0], self.num_groups, self.num_experts, self.top_k
+
+        # expert routers of all groups at once: (T, M, N) probabilities, top-K kept
+        probs = self.expert_router(h).float().view(t, m, n).softmax(-1)
+        top_p, top_i = probs.topk(k, dim=-1)
+        gates = torch.zeros_like(probs).scatter(-1, top_i, top_p)
+
+        dialect, dialect_logits = self.dialect_weights(h, batch, seq)
+        weights = (dialect[:, :, None] * gates).reshape(t, m * n)
+        if self.num_shared:
+            weights = torch.cat([weights, weights.new_ones(t, self.num_shared)], dim=-1)
+
+        low = _lora_input(h, self.lora_A.dtype) @ self.lora_A
+        low = (low.view(t, self.num_total, self.rank) * weights.to(low.dtype)[:, :, None]).view(t, -1)
+        delta = (low @ self.lora_B) * self.scaling
+        ctx = self.context
+        if ctx.compute_aux:
+            self._aux_losses(probs, top_i, dialect, dialect_logits, batch, seq)
+        if ctx.record:
+            ctx.records[self.layer_index] = {
+                "dialect": dialect.detach().float().cpu().view(batch, seq, m),
+                "experts": (dialect[:, :, None] * gates).detach().float().cpu().view(batch, seq, m, n),
+            }
+        return out + delta.view(*lead, -1).to(out.dtype)
+
+    def _aux_losses(self, probs: torch.Tensor, top_i: torch.Tensor, dialect: torch.Tensor,
+                    dialect_logits: torch.Tensor | None, batch: int, seq: int) -> None:
+        ctx, m, n, k = self.context, self.num_groups, self.num_experts, self.top_k
+        mask = ctx.flat_mask(batch, seq, probs.device).float()  # (T,)
+        # Dialect Router Loss: smoothed cross-entropy of the dialect router (soft routing only)
+        labels = ctx.token_labels(batch, seq, probs.device)
+        if dialect_logits is not None and labels is not None:
+            target = F.one_hot(labels, m).float() * (1.0 - self.label_smoothing) + self.label_smoothing / m
+            ce = -(target * dialect_logits.log_softmax(-1)).sum(-1)
+            ctx.drl.append((ce * mask).sum() / mask.sum().clamp_min(1.0))
+        # Expert Balance Loss of each group over the tokens routed to it
+        chosen = torch.zeros_like(probs).scatter(-1, top_i, 1.0)  # (T, M, N) top-K indicator
+        if self.routing == "hard":
+            token_w = mask[:, None] * (dialect > 0).float()  # (T, M): only the labelled group
+        else:
+            token_w = mask[:, None].expand(-1, m)
+        count = token_w.sum(0).clamp_min(1.0)  # (M,)
+        f = (chosen * token_w[:, :, None]).sum(0) / (count[:, None] * k)  # (M, N)
+        p = (probs * token_w[:, :, None]).sum(0) / count[:, None]
+        per_group = n * (f * p).sum(-1)  # (M,)
+        present = token_w.sum(0) > 0
+        if present.any():
+            ctx.balance.append(per_group[present].mean())
+
+    def merge_shared(self) -> None:
+        """Fold the always-active shared experts into the frozen base weight (inference).
+
+        The shared group has no router (weight 1 for every token), so its experts form one
+        fixed linear map; folding it removes ``N_s`` experts from every forward.
+        """
+        if not self.num_shared:
+            return
+        g = self.num_groups * self.num_experts * self.rank
+        with torch.no_grad():
+            delta = (self.lora_A[:, g:] @ self.lora_B[g:]) * self.scaling  # (in, out)
+            self.base_layer.weight += delta.t().to(self.base_layer.weight.dtype)
+        self.lora_A = nn.Parameter(self.lora_A.data[:, :g].clone(), requires_grad=self.lora_A.requires_grad)
+        self.lora_B = nn.Parameter(self.lora_B.data[:g].clone(), requires_grad=self.lora_B.requires_grad)
+        self.num_shared = 0
+
+    def extra_repr(self) -> str:
+        return (f"groups={self.num_groups}, experts={self.num_experts}, top_k={self.top_k}, "
+                f"shared={self.num_shared}, rank={self.rank}, routing={self.routing}")
+
+
+def describe_aux(context: RoutingContext) -> dict[str, Any]:
+    """Layer-averaged auxiliary losses of the last forward (zero tensors when absent)."""
+    zero = torch.zeros(())
+    drl = torch.stack(context.drl).mean() if context.drl else zero
+    bal = torch.stack(context.balance).mean() if context.balance else zero
+    return {"drl": drl, "balance": bal}
