@@ -15,7 +15,7 @@ from momq.engines.base import Result
 from momq.errors import EngineUnavailable, MomqError, QueryError
 
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def fail_on_error(func: Callable) -> Callable:

@@ -45,29 +45,6 @@ def _open_snapshot(path: str, mtime: float) -> Any:
     return NgqlDatabase.open(path)
 
 
-def translate_error(exc: Exception, query: str) -> Exception:
-    """momq's error class for an error of the embedded engine."""
-    from momq.ngql import NgqlError, NgqlExecutionError, NgqlReadOnlyError, NgqlSemanticError, NgqlSyntaxError, NgqlTimeout
-
-    message = getattr(exc, "message", None) or str(exc)
-    position = getattr(exc, "position", None)
-    kw = {"engine": "ngql", "query": query}
-    if isinstance(exc, NgqlSyntaxError):
-        return QuerySyntaxError(f"SyntaxError: {message}", position=position, **kw)
-    if isinstance(exc, NgqlReadOnlyError):
-        return ReadOnlyViolation(message, **kw)
-    if isinstance(exc, NgqlTimeout):
-        return QueryTimeout(message, **kw)
-    if isinstance(exc, NgqlSemanticError):
-        lowered = message.lower()
-        unknown = any(w in lowered for w in ("not exist", "not found", "unknown", "no schema"))
-        cls = SchemaError if unknown else ExecutionError
-        return cls(f"SemanticError: {message}", **kw)
-    if isinstance(exc, (NgqlExecutionError, NgqlError)):
-        return ExecutionError(f"ExecutionError: {message}", **kw)
-    return ExecutionError(f"{type(exc).__name__}: {message}", **kw)
-
-
 class EmbeddedNgqlEngine(Engine):
     """A read-only session on one space of momq's embedded nGQL engine."""
 
@@ -80,14 +57,11 @@ class EmbeddedNgqlEngine(Engine):
 
     def execute(self, query: str, timeout_s: float = DEFAULT_TIMEOUT_S,
                 max_rows: int = DEFAULT_MAX_ROWS) -> Result:
-        from momq.ngql import NgqlError
-
+        # the embedded engine's errors already are momq's classes (``momq.ngql.errors``)
         started = time.perf_counter()
         try:
             rs = self._session.execute(query, timeout_s=timeout_s, max_rows=max_rows)
             rows = [tuple(row) for row in rs.to_momq_rows()]
-        except NgqlError as exc:
-            raise translate_error(exc, query) from exc
         except RecursionError as exc:
             raise ExecutionError("ExecutionError: query too deeply nested", engine="ngql", query=query) from exc
         return Result(list(rs.columns), rows, truncated=bool(rs.truncated),

@@ -174,14 +174,16 @@ def syntax_accuracy(outcomes: Sequence[Outcome]) -> float | None:
 def comprehension_accuracy(outcomes: Sequence[Outcome]) -> float | None:
     """CA (R3-NL2GQL): mean cosine similarity of predicted and gold query embeddings
     (local all-MiniLM-L6-v2 instead of the paper's ada-002). Missing predictions 0."""
-    return _mean(o.ca if o.ca is not None else (0.0 if o.status == MISSING else None)
-                 for o in outcomes)
+    if not any(o.ca is not None for o in outcomes):
+        return None
+    return _mean(o.ca if o.ca is not None else 0.0 for o in outcomes)
 
 
 def answer_similarity(outcomes: Sequence[Outcome]) -> float | None:
     """EA (R3-NL2GQL): mean combined result similarity; failed predictions score 0."""
-    return _mean((o.ea or 0.0) if o.executed else 0.0 for o in outcomes
-                 if o.ea is not None or not o.executed)
+    if not any(o.ea is not None for o in outcomes):
+        return None
+    return _mean((o.ea or 0.0) if o.executed else 0.0 for o in outcomes)
 
 
 def intrinsic_answer_similarity(outcomes: Sequence[Outcome]) -> float | None:

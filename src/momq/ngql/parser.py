@@ -934,8 +934,7 @@ class Parser:
 
     def additive_after_minus(self, t: Token) -> A.Expr:
         operand = self.multiplicative()
-        if isinstance(operand, A.Const) and isinstance(operand.value, (int, float)) \
-                and not isinstance(operand.value, bool):
+        if isinstance(operand, A.Const) and operand.value == INT64_MAX + 1:
             return A.Const(-operand.value, t.pos)
         return A.Unary("-", operand, t.pos)
 
@@ -958,7 +957,7 @@ class Parser:
         if self.at_op("-"):
             self.advance()
             nxt = self.tok
-            if nxt.kind == "INT" and not self._postfix_follows(1):
+            if nxt.kind == "INT" and nxt.value == INT64_MAX + 1 and not self._postfix_follows(1):
                 self.advance()
                 return A.Const(-nxt.value, t.pos)
             operand = self.unary()

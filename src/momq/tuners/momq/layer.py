@@ -78,6 +78,13 @@ class RoutingContext:
         Beam search and sampling repeat each sample ``k`` times (``repeat_interleave``);
         the labels follow that layout.
         """
+        labels = self.sample_labels(batch, device)
+        if labels is None:
+            return None
+        return labels[:, None].expand(batch, seq).reshape(-1)
+
+    def sample_labels(self, batch: int, device: torch.device) -> torch.Tensor | None:
+        """Per-sample labels ``(batch,)``, repeated when generation expanded the batch."""
         labels = self.dialect_labels
         if labels is None:
             return None
@@ -86,7 +93,7 @@ class RoutingContext:
             if batch % labels.shape[0]:
                 raise ConfigError(f"{labels.shape[0]} dialect labels for a batch of {batch}")
             labels = labels.repeat_interleave(batch // labels.shape[0])
-        return labels[:, None].expand(batch, seq).reshape(-1)
+        return labels
 
     def flat_mask(self, batch: int, seq: int, device: torch.device) -> torch.Tensor:
         mask = self.token_mask

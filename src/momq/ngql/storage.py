@@ -1,0 +1,317 @@
+"""In-memory storage of nGQL graph spaces, with snapshot persistence.
+
+A :class:`Space` holds its schema (tags, edge types, indexes), its vertices (VID ->
+tag -> properties) and its edges twice: by source (``out``) and by destination
+(``inn``), each ``vid -> edge type -> {(other vid, rank): properties}``, so a GO step in
+either direction is a dict lookup per vertex. Both maps share the property dicts.
+
+``Catalog`` is all the spaces of one database. ``save`` pickles it to a temporary file
+beside the target, fsyncs it and renames it over the target in one step, so a crash in
+the middle of a save leaves the previous snapshot intact.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from momq.ngql.errors import NgqlExecutionError, NgqlSemanticError
+from momq.ngql.values import NULL, is_null
+
+SNAPSHOT_VERSION = 1
+
+INT_TYPES = {"INT64": 64, "INT32": 32, "INT16": 16, "INT8": 8, "TIMESTAMP": 64}
+
+
+@dataclass
+class PropSchema:
+    name: str
+    type: str
+    nullable: bool = True
+    default: Any = None  # None = no default; otherwise an engine value
+    has_default: bool = False
+    fixed_len: int | None = None
+
+    def type_text(self) -> str:
+        t = self.type.lower()
+        if t == "fixed_string":
+            return f"fixed_string({self.fixed_len})"
+        if t == "int64":
+            return "int64"
+        return t
+
+
+@dataclass
+class Schema:
+    """A tag or an edge type."""
+
+    kind: str  # TAG / EDGE
+    name: str
+    props: list[PropSchema] = field(default_factory=list)
+
+    def prop(self, name: str) -> PropSchema | None:
+        for p in self.props:
+            if p.name == name:
+                return p
+        return None
+
+    @property
+    def prop_names(self) -> list[str]:
+        return [p.name for p in self.props]
+
+
+@dataclass
+class Index:
+    kind: str  # TAG / EDGE
+    name: str
+    schema: str
+    fields: list[str]
+
+
+class Space:
+    def __init__(self, name: str, vid_type: str = "FIXED_STRING", vid_len: int = 8,
+                 options: dict | None = None):
+        self.name = name
+        self.vid_type = vid_type
+        self.vid_len = vid_len
+        self.options = options or {}
+        self.tags: dict[str, Schema] = {}
+        self.edges: dict[str, Schema] = {}
+        self.indexes: dict[str, Index] = {}
+        self.vertices: dict[Any, dict[str, dict[str, Any]]] = {}
+        self.out: dict[Any, dict[str, dict[tuple, dict]]] = {}
+        self.inn: dict[Any, dict[str, dict[tuple, dict]]] = {}
+        self.tag_members: dict[str, dict[Any, None]] = {}
+        self.edge_count = 0
+
+    # ---------------------------------------------------------------- schema
+    @property
+    def vid_is_int(self) -> bool:
+        return self.vid_type == "INT64"
+
+    def vid_type_text(self) -> str:
+        return "INT64" if self.vid_is_int else f"FIXED_STRING({self.vid_len})"
+
+    def tag(self, name: str) -> Schema:
+        s = self.tags.get(name)
+        if s is None:
+            raise NgqlSemanticError(f"No schema found for `{name}'")
+        return s
+
+    def edge(self, name: str) -> Schema:
+        s = self.edges.get(name)
+        if s is None:
+            raise NgqlSemanticError(f"{name} not found in space [{self.name}].")
+        return s
+
+    def has_index(self, kind: str, schema: str) -> bool:
+        return any(i.kind == kind and i.schema == schema for i in self.indexes.values())
+
+    # ---------------------------------------------------------------- values
+    def check_vid(self, vid: Any) -> Any:
+        if self.vid_is_int:
+            if isinstance(vid, bool) or not isinstance(vid, int):
+                raise NgqlSemanticError("Wrong vid type: expected INT64")
+            return vid
+        if not isinstance(vid, str):
+            raise NgqlSemanticError(f"Wrong vid type: expected FIXED_STRING({self.vid_len})")
+        if len(vid.encode()) > self.vid_len:
+            raise NgqlExecutionError("Storage Error: The VID must be a 64-bit integer or a string fitting "
+                                     "space vertex id length limit.")
+        return vid
+
+    def coerce(self, prop: PropSchema, value: Any) -> Any:
+        """Check ``value`` against the property type (as INSERT does); ints widen to floats."""
+        if is_null(value) or value is None:
+            if not prop.nullable:
+                raise NgqlExecutionError("Storage Error: The not null field cannot be null.")
+            return NULL
+        t = prop.type
+        ok = False
+        if t in INT_TYPES:
+            ok = isinstance(value, int) and not isinstance(value, bool)
+            if t == "TIMESTAMP" and isinstance(value, _dt.datetime):
+                return int(value.replace(tzinfo=_dt.timezone.utc).timestamp())
+        elif t in ("FLOAT", "DOUBLE"):
+            if isinstance(value, int) and not isinstance(value, bool):
+                return float(value)
+            ok = isinstance(value, float)
+        elif t in ("STRING", "FIXED_STRING"):
+            ok = isinstance(value, str)
+            if ok and t == "FIXED_STRING" and prop.fixed_len is not None:
+                value = value.encode()[:prop.fixed_len].decode(errors="ignore")
+        elif t == "BOOL":
+            ok = isinstance(value, bool)
+        elif t == "DATE":
+            ok = isinstance(value, _dt.date) and not isinstance(value, _dt.datetime)
+        elif t == "DATETIME":
+            ok = isinstance(value, _dt.datetime)
+        elif t == "TIME":
+            ok = isinstance(value, _dt.time)
+        else:
+            ok = True
+        if not ok:
+            raise NgqlExecutionError("Storage Error: The data type does not meet the requirements. "
+                                     "Use the correct type of data.")
+        return value
+
+    def build_props(self, schema: Schema, names: list[str], values: list[Any]) -> dict[str, Any]:
+        if len(names) != len(values):
+            raise NgqlSemanticError("Column count doesn't match value count.")
+        given = dict(zip(names, values))
+        for n in names:
+            if schema.prop(n) is None:
+                raise NgqlSemanticError(f"Unknown column `{n}' in schema")
+        out = {}
+        for p in schema.props:
+            if p.name in given:
+                out[p.name] = self.coerce(p, given[p.name])
+            elif p.has_default:
+                out[p.name] = self.coerce(p, p.default)
+            elif p.nullable:
+                out[p.name] = NULL
+            else:
+                raise NgqlExecutionError(f"Storage Error: The not null field doesn't have a default value.")
+        return out
+
+    # ---------------------------------------------------------------- writes
+    def insert_vertex(self, vid: Any, tag: str, props: dict[str, Any], if_not_exists: bool = False) -> None:
+        tags = self.vertices.get(vid)
+        if tags is None:
+            tags = self.vertices[vid] = {}
+        elif if_not_exists and tag in tags:
+            return
+        tags[tag] = props
+        self.tag_members.setdefault(tag, {})[vid] = None
+
+    def insert_edge(self, src: Any, dst: Any, etype: str, rank: int, props: dict[str, Any],
+                    if_not_exists: bool = False) -> None:
+        by_type = self.out.get(src)
+        if by_type is None:
+            by_type = self.out[src] = {}
+        bucket = by_type.get(etype)
+        if bucket is None:
+            bucket = by_type[etype] = {}
+        key = (dst, rank)
+        if key in bucket:
+            if if_not_exists:
+                return
+        else:
+            self.edge_count += 1
+        bucket[key] = props
+        by_type = self.inn.get(dst)
+        if by_type is None:
+            by_type = self.inn[dst] = {}
+        bucket = by_type.get(etype)
+        if bucket is None:
+            bucket = by_type[etype] = {}
+        bucket[(src, rank)] = props
+
+    def delete_edge(self, src: Any, dst: Any, etype: str, rank: int) -> None:
+        bucket = self.out.get(src, {}).get(etype)
+        if bucket is not None and bucket.pop((dst, rank), None) is not None:
+            self.edge_count -= 1
+        bucket = self.inn.get(dst, {}).get(etype)
+        if bucket is not None:
+            bucket.pop((src, rank), None)
+
+    def delete_vertex(self, vid: Any, with_edge: bool = True) -> None:
+        tags = self.vertices.pop(vid, None)
+        if tags:
+            for t in tags:
+                self.tag_members.get(t, {}).pop(vid, None)
+        if with_edge:
+            for etype, bucket in list(self.out.get(vid, {}).items()):
+                for (dst, rank) in list(bucket):
+                    self.delete_edge(vid, dst, etype, rank)
+            for etype, bucket in list(self.inn.get(vid, {}).items()):
+                for (src, rank) in list(bucket):
+                    self.delete_edge(src, vid, etype, rank)
+
+    def delete_tag(self, vid: Any, tag: str) -> None:
+        tags = self.vertices.get(vid)
+        if tags and tag in tags:
+            del tags[tag]
+            self.tag_members.get(tag, {}).pop(vid, None)
+
+    # ---------------------------------------------------------------- reads
+    def out_edges(self, vid: Any, etypes: list[str] | None):
+        """Yield ``(etype, dst, rank, props)`` of edges leaving ``vid``."""
+        by_type = self.out.get(vid)
+        if not by_type:
+            return
+        for etype in (etypes if etypes is not None else list(by_type)):
+            bucket = by_type.get(etype)
+            if bucket:
+                for (dst, rank), props in bucket.items():
+                    yield etype, dst, rank, props
+
+    def in_edges(self, vid: Any, etypes: list[str] | None):
+        """Yield ``(etype, src, rank, props)`` of edges entering ``vid``."""
+        by_type = self.inn.get(vid)
+        if not by_type:
+            return
+        for etype in (etypes if etypes is not None else list(by_type)):
+            bucket = by_type.get(etype)
+            if bucket:
+                for (src, rank), props in bucket.items():
+                    yield etype, src, rank, props
+
+    def edge_props(self, src: Any, dst: Any, etype: str, rank: int) -> dict | None:
+        return self.out.get(src, {}).get(etype, {}).get((dst, rank))
+
+
+class Catalog:
+    """All the spaces of one database."""
+
+    def __init__(self) -> None:
+        self.spaces: dict[str, Space] = {}
+
+    def space(self, name: str) -> Space:
+        s = self.spaces.get(name)
+        if s is None:
+            raise NgqlExecutionError(f"SpaceNotFound: SpaceName `{name}`")
+        return s
+
+    # ---------------------------------------------------------------- persistence
+    def save(self, path: str | os.PathLike) -> None:
+        """Write a snapshot atomically: temp file, fsync, rename over ``path``."""
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump({"version": SNAPSHOT_VERSION, "spaces": self.spaces}, fh,
+                            protocol=pickle.HIGHEST_PROTOCOL)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+        try:  # make the rename itself durable
+            dfd = os.open(target.parent, os.O_RDONLY)
+            try:
+                os.fsync(dfd)
+            finally:
+                os.close(dfd)
+        except OSError:
+            pass
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "Catalog":
+        with open(path, "rb") as fh:
+            data = pickle.load(fh)
+        if not isinstance(data, dict) or data.get("version") != SNAPSHOT_VERSION:
+            raise NgqlExecutionError(f"{path}: not an nGQL snapshot of version {SNAPSHOT_VERSION}")
+        cat = cls()
+        cat.spaces = data["spaces"]
+        return cat

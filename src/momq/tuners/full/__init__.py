@@ -1,0 +1,1 @@
+"""Full fine-tuning baseline (``method: full``)."""

@@ -1,0 +1,76 @@
+"""Full fine-tuning: every backbone parameter trains (single- or multi-dialect data alike;
+which dialects a run sees is the recipe's data choice, not the method's).
+
+Saved layout: the whole model as a Hugging Face directory under ``model/`` plus
+``tuner.json`` and ``base_model.json`` (the tokenizer still comes from the base).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from torch import nn
+
+from momq.errors import ConfigError
+from momq.llm.models import ModelRef
+from momq.tuners.base import TunedModel, read_base
+
+MODEL_DIR = "model"
+
+
+@dataclass
+class FullConfig:
+    train_embeddings: bool = field(default=True, metadata={"help": "also train the (tied) token embeddings"})
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "FullConfig":
+        unknown = sorted(set(data) - {"train_embeddings"})
+        if unknown:
+            raise ConfigError(f"unknown full fine-tuning config keys: {', '.join(unknown)}")
+        return cls(**data)
+
+
+class FullModel(TunedModel):
+    method = "full"
+    config_class = FullConfig
+
+    def __init__(self, model: nn.Module, config: FullConfig, base_ref: ModelRef | None = None):
+        super().__init__(model, base_ref)
+        self.full_config = config
+        for name, p in model.named_parameters():
+            p.requires_grad_(config.train_embeddings or "embed" not in name)
+
+    @classmethod
+    def create(cls, model: nn.Module, config: FullConfig | dict[str, Any] | None = None,
+               base_ref: ModelRef | None = None) -> "FullModel":
+        if not isinstance(config, FullConfig):
+            config = FullConfig.from_dict(config or {})
+        return cls(model, config, base_ref)
+
+    def merge_for_inference(self) -> "FullModel":
+        self.eval()
+        return self
+
+    def _save_weights(self, directory: Path) -> None:
+        (directory / "full_config.json").write_text(json.dumps(self.full_config.to_dict()) + "\n")
+        self.model.save_pretrained(str(directory / MODEL_DIR))
+
+    @classmethod
+    def load(cls, directory: Path, model: nn.Module | None = None, *, dtype: Any = None) -> "FullModel":
+        """Load the saved weights (``model``, if given, is ignored: the saved model is whole)."""
+        import torch
+        from transformers import AutoModelForCausalLM
+
+        directory = Path(directory)
+        config = FullConfig.from_dict(json.loads((directory / "full_config.json").read_text()))
+        if isinstance(dtype, str):
+            dtype = getattr(torch, dtype)
+        loaded = AutoModelForCausalLM.from_pretrained(str(directory / MODEL_DIR), local_files_only=True,
+                                                      dtype=dtype or torch.float32)
+        return cls(loaded, config, read_base(directory))

@@ -1,0 +1,1 @@
+"""Vanilla LoRA baseline through PEFT (``method: lora``)."""
