@@ -190,3 +190,36 @@ def test_compare_any_alternatives():
 def test_truncation_is_noted():
     verdict = compare_results(R(["a"], [(1,)], truncated=True), R(["a"], [(1,)]))
     assert verdict and verdict.notes
+
+
+def test_ordered_ties_may_swap():
+    # ORDER BY lake_count DESC: ('New York', 1) and ('Ohio', 1) tie
+    gold = R(["state", "n"], [(None, 5), ("Michigan", 3), ("New York", 1), ("Ohio", 1)], ordered=True)
+    swapped = R(["state", "n"], [(None, 5), ("Michigan", 3), ("Ohio", 1), ("New York", 1)])
+    assert compare_results(gold, swapped)
+    wrong = R(["state", "n"], [("Michigan", 3), (None, 5), ("Ohio", 1), ("New York", 1)])
+    assert not compare_results(gold, wrong)
+
+
+def test_ordered_without_returned_sort_key_is_strict():
+    # neither column is sorted along the gold: the order comes from a hidden key
+    gold = R(["a", "b"], [(2, "x"), (1, "z"), (3, "y")], ordered=True)
+    assert not compare_results(gold, R(["a", "b"], [(1, "z"), (2, "x"), (3, "y")]))
+    assert compare_results(gold, R(["b", "a"], [("x", 2), ("z", 1), ("y", 3)]))
+
+
+def test_ordered_nulls_last_and_float_ties():
+    gold = R(["name", "rating"], [("a", 4.7), ("b", 4.599999904632568), ("c", 4.6), ("d", None)],
+             ordered=True)
+    pred = R(["name", "rating"], [("a", 4.7), ("c", 4.6), ("b", 4.6), ("d", None)])
+    assert compare_results(gold, pred)
+
+
+def test_temporal_values_equal_their_iso_text():
+    from datetime import date, datetime, timezone
+
+    gold = R(["m", "v"], [(datetime(2023, 1, 1, tzinfo=timezone.utc), 1), (date(2023, 2, 1), 2)])
+    pred = R(["m", "v"], [("2023-01-01 00:00:00", 1), ("2023-02-01", 2)])
+    assert compare_results(gold, pred)
+    assert compare_results(R(["t"], [(datetime(2023, 1, 1, 12, 30),)]), R(["t"], [("2023-01-01T12:30:00",)]))
+    assert not compare_results(R(["t"], [(date(2023, 1, 1),)]), R(["t"], [("2023-01-02",)]))

@@ -148,7 +148,7 @@ def transpile_sqlite(query: str, dialect: str) -> str:
 def load_spider(split: str, dialect: str, *, data_dir: Path | None = None
                 ) -> tuple[list[Example], list[Rejected]]:
     """Spider ``train`` (train_spider.json) or ``dev`` questions, transpiled from SQLite to
-    ``dialect`` (``postgres``/``mysql``). Ids ``spider-<split>-<index>``; the original
+    ``dialect`` (``postgres``/``mysql``). Ids ``spider-<dialect>-<split>-<index>``; the original
     query is kept in ``meta['sqlite']``. Spider's databases are not shipped, so these
     golds are not executed (training data only)."""
     base = (data_dir or settings.data_dir()) / "sql" / "spider"
@@ -170,7 +170,7 @@ def load_spider(split: str, dialect: str, *, data_dir: Path | None = None
             rejected.append(Rejected({"index": index, "db_id": db, "query": query}, str(exc),
                                      source))
             continue
-        examples.append(Example(id=f"spider-{split}-{index:04d}", dialect=dialect, database=db,
+        examples.append(Example(id=f"spider-{dialect}-{split}-{index:04d}", dialect=dialect, database=db,
                                 question=question, query=converted, language="en",
                                 source=source, meta={"sqlite": query}))
     return examples, rejected

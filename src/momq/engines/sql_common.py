@@ -19,7 +19,11 @@ Policy, in order:
 3. No token anywhere may be a write or session keyword: INSERT, UPDATE, DELETE, MERGE,
    INTO (``SELECT ... INTO``, ``INTO OUTFILE``), CREATE, DROP, ALTER, TRUNCATE,
    GRANT, REVOKE, SET, COPY, LOCK, CALL, COMMIT, ROLLBACK and the like. This also
-   catches ``WITH d AS (DELETE ...) SELECT`` and ``SELECT ... FOR UPDATE``.
+   catches ``WITH d AS (DELETE ...) SELECT`` and ``SELECT ... FOR UPDATE``. Functions
+   whose effects escape a read-only transaction when the login is privileged
+   (``lo_import``/``lo_export``, ``pg_read_file``, ``set_config``,
+   ``pg_terminate_backend``, MySQL's ``LOAD_FILE``, ``GET_LOCK`` ...) are refused too;
+   those that only write inside the transaction (``nextval``) are left to the engine.
 4. MySQL only: executable comments (``/*! ... */``, ``/*M! ... */``) and ``--``
    not followed by a space are refused, because the server runs or reads what the
    tokenizer takes for a comment.
@@ -52,6 +56,16 @@ _ALLOWED_FIRST = {"SELECT", "WITH", "VALUES", "TABLE", "L_PAREN"}
 _FORBIDDEN = {
     "INSERT", "UPDATE", "DELETE", "MERGE", "INTO", "CREATE", "DROP", "ALTER", "TRUNCATE", "GRANT",
     "REVOKE", "SET", "COPY", "LOCK", "CALL", "COMMIT", "ROLLBACK", "COMMAND",
+}
+#: functions with effects outside the transaction (files, large objects, other
+#: sessions, settings) that a read-only transaction does not stop for a privileged login
+_FORBIDDEN_FUNCTIONS = {
+    "postgres": {"lo_import", "lo_export", "lo_unlink", "lo_create", "lo_creat", "lo_put", "lo_from_bytea",
+                 "lo_truncate", "pg_read_file", "pg_read_binary_file", "pg_ls_dir", "pg_stat_file",
+                 "pg_file_write", "pg_terminate_backend", "pg_cancel_backend", "pg_reload_conf",
+                 "pg_rotate_logfile", "pg_promote", "pg_switch_wal", "set_config", "dblink", "dblink_exec",
+                 "pg_advisory_lock", "pg_advisory_xact_lock", "pg_notify"},
+    "mysql": {"load_file", "get_lock", "release_lock", "release_all_locks", "sys_exec", "sys_eval"},
 }
 #: engine dialect -> sqlglot dialect
 _SQLGLOT_DIALECT = {"postgres": "postgres", "mysql": "mysql"}
@@ -90,14 +104,18 @@ def _split(tokens) -> list[list]:
     return statements
 
 
-def _forbidden(statement) -> str | None:
-    """The first write or session keyword of a statement, or None."""
+def _forbidden(statement, dialect: str) -> str | None:
+    """The first write or session keyword (or effectful function) of a statement, or None."""
     first = statement[0].token_type.name
     if first not in _ALLOWED_FIRST:
         return statement[0].text
-    for token in statement:
+    functions = _FORBIDDEN_FUNCTIONS.get(dialect, set())
+    for index, token in enumerate(statement):
         kind = token.token_type.name
         if kind in _FORBIDDEN:
+            return token.text
+        if (token.text.lower() in functions and index + 1 < len(statement)
+                and statement[index + 1].token_type.name == "L_PAREN"):
             return token.text
     return None
 
@@ -129,7 +147,11 @@ def vet_query(query: str, dialect: str, engine: str = "") -> VettedQuery:
     if dialect == "mysql" and _mysql_hidden_code(query, tokens):
         raise ReadOnlyViolation("MySQL executable comments (/*! */) and '--' without a following space "
                                 "are refused", engine=engine, query=query)
-    bad = [word for word in (_forbidden(s) for s in statements) if word]
+    first = statements[0][0]
+    if first.token_type.name in {"VAR", "IDENTIFIER", "NUMBER", "STRING"}:
+        raise QuerySyntaxError(f"{first.text!r} does not start a statement", engine=engine, query=query,
+                               position=first.start)
+    bad = [word for word in (_forbidden(s, dialect) for s in statements) if word]
     if bad:
         raise ReadOnlyViolation(f"only read-only SELECT queries run here; refused {bad[0].upper()!r}",
                                 engine=engine, query=query, position=None)
@@ -181,16 +203,15 @@ def plain_value(value: Any) -> Any:
     return str(value)  # ranges, network addresses and other exotic types
 
 
+_SCALAR_TYPES = _PLAIN_TYPES - {list, dict}
+
+
 def plain_rows(rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
-    """Rows as tuples of plain values; rows that are already plain are kept as they are."""
-    out = []
-    plain = _PLAIN_TYPES
-    for row in rows:
-        if all(type(v) in plain and type(v) is not list and type(v) is not dict for v in row):
-            out.append(tuple(row))
-        else:
-            out.append(tuple(plain_value(v) for v in row))
-    return out
+    """Rows as tuples of plain values. The common case, where every value already is a
+    plain scalar, is one pass over the values and no copy (the drivers give tuples)."""
+    if {type(v) for row in rows for v in row} <= _SCALAR_TYPES:
+        return rows if isinstance(rows, list) else list(rows)
+    return [tuple(plain_value(v) for v in row) for row in rows]
 
 
 # engine skeleton -------------------------------------------------------------

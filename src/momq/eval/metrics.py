@@ -65,6 +65,8 @@ class Outcome:
     ca: float | None = None
     ea: float | None = None
     reason: str = ""
+    #: the gold query itself failed at evaluation time: the example is not scored
+    gold_error: str = ""
     dialogue: str | None = None
     turn: int | None = None
     pattern: str = ""
@@ -245,8 +247,12 @@ def breakdown(outcomes: Sequence[Outcome], key: Callable[[Outcome], str]) -> dic
 
 def report(outcomes: Sequence[Outcome]) -> dict[str, Any]:
     """The full metrics document: overall, per dialect, per database, per category, and
-    for dialogues per round and per expansion pattern."""
+    for dialogues per round and per expansion pattern. Examples whose gold failed at
+    evaluation time are left out of every metric and listed under ``gold_failures``."""
+    failed = [o for o in outcomes if o.gold_error]
+    outcomes = [o for o in outcomes if not o.gold_error]
     doc: dict[str, Any] = {
+        "gold_failures": [{"id": o.id, "error": o.gold_error} for o in failed],
         "overall": summarize(outcomes),
         "by_dialect": {d: summarize([o for o in outcomes if o.dialect == d])
                        for d in sorted({o.dialect for o in outcomes})},

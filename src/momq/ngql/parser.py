@@ -451,8 +451,11 @@ class Parser:
                     self.advance()
                     where = self.expr()
                     if optional:
-                        raise syntax_error(self.query, wt.pos,
-                                           "Where clause in optional match is not supported.")
+                        end = self.toks[self.i - 1]
+                        end_pos = end.pos + len(end.text) + (2 if end.kind == "STR" and False else 0)
+                        text = self.query[wt.pos:self.tok.pos].rstrip()
+                        raise NgqlSyntaxError(f"Where clause in optional match is not supported. near `{text}'",
+                                              position=wt.pos, query=self.query)
                 clauses.append(A.MatchClause(patterns, where, optional))
             elif self.accept_kw("UNWIND"):
                 e = self.expr()
@@ -664,6 +667,10 @@ class Parser:
         name = self.name()
         tname = self.name().upper()
         fixed = None
+        if tname in ("LIST", "SET") and self.accept_op("<"):
+            self.name()
+            self.expect_op(">")
+            tname = tname
         if tname == "FIXED_STRING":
             self.expect_op("(")
             fixed = self.int_lit()
@@ -672,7 +679,7 @@ class Parser:
             tname = "INT64"
         if tname not in ("INT64", "INT32", "INT16", "INT8", "FLOAT", "DOUBLE", "STRING", "BOOL",
                          "FIXED_STRING", "DATE", "TIME", "DATETIME", "TIMESTAMP", "DURATION",
-                         "GEOGRAPHY"):
+                         "GEOGRAPHY", "LIST", "SET"):
             raise self.error(self.toks[self.i - 1])
         pd = A.PropDef(name, tname, fixed)
         while True:

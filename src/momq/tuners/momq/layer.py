@@ -50,6 +50,19 @@ from momq.errors import ConfigError
 
 
 @dataclass
+class LayerRouting:
+    """What one layer's forward hands to the loss computation (tensors in the graph)."""
+
+    probs: torch.Tensor  # (T, M, N) expert-router probabilities
+    top_i: torch.Tensor  # (T, M, K) indices of the kept experts
+    dialect: torch.Tensor  # (T, M) group weights
+    dialect_logits: torch.Tensor | None  # (T, M), soft routing only
+    routing: str
+    top_k: int
+    label_smoothing: float
+
+
+@dataclass
 class RoutingContext:
     """State shared by all MoMQ layers of one model during one forward pass.
 
@@ -63,13 +76,11 @@ class RoutingContext:
     token_mask: torch.Tensor | None = None  # (B, S) bool
     compute_aux: bool = False
     record: bool = False
-    drl: list[torch.Tensor] = field(default_factory=list)
-    balance: list[torch.Tensor] = field(default_factory=list)
+    stats: list["LayerRouting"] = field(default_factory=list)
     records: dict[int, dict[str, torch.Tensor]] = field(default_factory=dict)
 
     def reset(self) -> None:
-        self.drl.clear()
-        self.balance.clear()
+        self.stats.clear()
         self.records.clear()
 
     def token_labels(self, batch: int, seq: int, device: torch.device) -> torch.Tensor | None:
@@ -206,59 +217,49 @@ class MoMQExperts(nn.Module):
             return F.one_hot(pick, m).float(), None
         return torch.full((h.shape[0], m), 1.0 / m, device=h.device), None
 
+    def routing_weights(self, h: torch.Tensor, batch: int, seq: int) -> dict[str, torch.Tensor]:
+        """Routing of the flattened tokens ``h`` ``(T, in)``.
+
+        Returns ``weights`` ``(T, E)``: the weight of every expert for every token, group
+        experts (``d_i * g^i_j``) then shared experts (1); plus the pieces the losses
+        need: ``probs`` ``(T, M, N)``, ``top_i`` ``(T, M, K)``, ``dialect`` ``(T, M)``
+        and ``dialect_logits`` (soft routing only).
+        """
+        t, m, n, k = h.shape[0], self.num_groups, self.num_experts, self.top_k
+        # expert routers of all groups at once: (T, M, N) probabilities, top-K kept
+        probs = self.expert_router(h).float().view(t, m, n).softmax(-1)
+        top_p, top_i = probs.topk(k, dim=-1)
+        gates = torch.zeros_like(probs).scatter(-1, top_i, top_p)
+        dialect, dialect_logits = self.dialect_weights(h, batch, seq)
+        group_weights = dialect[:, :, None] * gates
+        weights = group_weights.reshape(t, m * n)
+        if self.num_shared:
+            weights = torch.cat([weights, weights.new_ones(t, self.num_shared)], dim=-1)
+        return {"weights": weights, "group_weights": group_weights, "probs": probs, "top_i": top_i,
+                "dialect": dialect, "dialect_logits": dialect_logits}
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.base_layer(x)
         lead = x.shape[:-1]
         batch, seq = (lead[0], lead[1]) if len(lead) == 2 else (1, int(math.prod(lead)))
         h = x.reshape(-1, x.shape[-1])
-        t, m, n, k = h.shape[0], self.num_groups, self.num_experts, self.top_k
-
-        # expert routers of all groups at once: (T, M, N) probabilities, top-K kept
-        probs = self.expert_router(h).float().view(t, m, n).softmax(-1)
-        top_p, top_i = probs.topk(k, dim=-1)
-        gates = torch.zeros_like(probs).scatter(-1, top_i, top_p)
-
-        dialect, dialect_logits = self.dialect_weights(h, batch, seq)
-        weights = (dialect[:, :, None] * gates).reshape(t, m * n)
-        if self.num_shared:
-            weights = torch.cat([weights, weights.new_ones(t, self.num_shared)], dim=-1)
-
+        t = h.shape[0]
+        r = self.routing_weights(h, batch, seq)
+        # all experts in two matmuls: (T, in) @ (in, E*r) -> weight per expert -> @ (E*r, out)
         low = _lora_input(h, self.lora_A.dtype) @ self.lora_A
-        low = (low.view(t, self.num_total, self.rank) * weights.to(low.dtype)[:, :, None]).view(t, -1)
+        low = (low.view(t, self.num_total, self.rank) * r["weights"].to(low.dtype)[:, :, None]).view(t, -1)
         delta = (low @ self.lora_B) * self.scaling
         ctx = self.context
         if ctx.compute_aux:
-            self._aux_losses(probs, top_i, dialect, dialect_logits, batch, seq)
+            ctx.stats.append(LayerRouting(r["probs"], r["top_i"], r["dialect"], r["dialect_logits"],
+                                          self.routing, self.top_k, self.label_smoothing))
         if ctx.record:
+            m, n = self.num_groups, self.num_experts
             ctx.records[self.layer_index] = {
-                "dialect": dialect.detach().float().cpu().view(batch, seq, m),
-                "experts": (dialect[:, :, None] * gates).detach().float().cpu().view(batch, seq, m, n),
+                "dialect": r["dialect"].detach().float().cpu().view(batch, seq, m),
+                "experts": r["group_weights"].detach().float().cpu().view(batch, seq, m, n),
             }
         return out + delta.view(*lead, -1).to(out.dtype)
-
-    def _aux_losses(self, probs: torch.Tensor, top_i: torch.Tensor, dialect: torch.Tensor,
-                    dialect_logits: torch.Tensor | None, batch: int, seq: int) -> None:
-        ctx, m, n, k = self.context, self.num_groups, self.num_experts, self.top_k
-        mask = ctx.flat_mask(batch, seq, probs.device).float()  # (T,)
-        # Dialect Router Loss: smoothed cross-entropy of the dialect router (soft routing only)
-        labels = ctx.token_labels(batch, seq, probs.device)
-        if dialect_logits is not None and labels is not None:
-            target = F.one_hot(labels, m).float() * (1.0 - self.label_smoothing) + self.label_smoothing / m
-            ce = -(target * dialect_logits.log_softmax(-1)).sum(-1)
-            ctx.drl.append((ce * mask).sum() / mask.sum().clamp_min(1.0))
-        # Expert Balance Loss of each group over the tokens routed to it
-        chosen = torch.zeros_like(probs).scatter(-1, top_i, 1.0)  # (T, M, N) top-K indicator
-        if self.routing == "hard":
-            token_w = mask[:, None] * (dialect > 0).float()  # (T, M): only the labelled group
-        else:
-            token_w = mask[:, None].expand(-1, m)
-        count = token_w.sum(0).clamp_min(1.0)  # (M,)
-        f = (chosen * token_w[:, :, None]).sum(0) / (count[:, None] * k)  # (M, N)
-        p = (probs * token_w[:, :, None]).sum(0) / count[:, None]
-        per_group = n * (f * p).sum(-1)  # (M,)
-        present = token_w.sum(0) > 0
-        if present.any():
-            ctx.balance.append(per_group[present].mean())
 
     def merge_shared(self) -> None:
         """Fold the always-active shared experts into the frozen base weight (inference).
@@ -281,9 +282,43 @@ class MoMQExperts(nn.Module):
                 f"shared={self.num_shared}, rank={self.rank}, routing={self.routing}")
 
 
-def describe_aux(context: RoutingContext) -> dict[str, Any]:
-    """Layer-averaged auxiliary losses of the last forward (zero tensors when absent)."""
+def aux_losses(context: RoutingContext, batch: int, seq: int) -> dict[str, torch.Tensor]:
+    """Dialect Router Loss and Expert Balance Loss of the last forward, averaged over layers.
+
+    Per layer (``T = batch * seq`` tokens, padding excluded by the context's mask):
+
+    - DRL: ``mean_t CE(d(h_t), (1 - eps) onehot(label) + eps / M)`` (soft routing only);
+    - balance: mean over groups of ``N * sum_j f_j P_j``, where for group ``i`` the tokens
+      counted are all real tokens (soft/random routing) or those labelled ``i`` (hard),
+      ``f_j`` = share of those tokens whose top-K holds expert ``j`` divided by K, and
+      ``P_j`` = their mean router probability of expert ``j``.
+
+    Zero tensors when no layer reported (e.g. the "w/o dialect groups" ablation).
+    """
+    drl, balance = [], []
+    for st in context.stats:
+        device = st.probs.device
+        t, m, n = st.probs.shape
+        mask = context.flat_mask(batch, seq, device).float()
+        labels = context.token_labels(batch, seq, device)
+        if st.dialect_logits is not None and labels is not None:
+            eps = st.label_smoothing
+            target = F.one_hot(labels, m).float() * (1.0 - eps) + eps / m
+            ce = -(target * st.dialect_logits.float().log_softmax(-1)).sum(-1)
+            drl.append((ce * mask).sum() / mask.sum().clamp_min(1.0))
+        chosen = torch.zeros_like(st.probs).scatter(-1, st.top_i, 1.0)  # top-K indicator
+        if st.routing == "hard":
+            token_w = mask[:, None] * (st.dialect > 0).float()  # only the labelled group
+        else:
+            token_w = mask[:, None].expand(-1, m)
+        count = token_w.sum(0)
+        denom = count.clamp_min(1.0)[:, None]
+        f = (chosen * token_w[:, :, None]).sum(0) / (denom * st.top_k)  # (M, N)
+        p = (st.probs * token_w[:, :, None]).sum(0) / denom
+        per_group = n * (f * p).sum(-1)
+        present = count > 0
+        if present.any():
+            balance.append(per_group[present].mean())
     zero = torch.zeros(())
-    drl = torch.stack(context.drl).mean() if context.drl else zero
-    bal = torch.stack(context.balance).mean() if context.balance else zero
-    return {"drl": drl, "balance": bal}
+    return {"drl": torch.stack(drl).mean() if drl else zero,
+            "balance": torch.stack(balance).mean() if balance else zero}

@@ -32,7 +32,7 @@ from momq.llm.models import ModelRef
 from momq.tuners.base import TunedModel, TunerOutput, lm_loss, read_base
 from momq.tuners.injection import freeze, layer_index, replace_linears, unfreeze_norms
 from momq.tuners.momq.config import MoMQConfig
-from momq.tuners.momq.layer import LoRALinear, MoMQExperts, RoutingContext, describe_aux
+from momq.tuners.momq.layer import LoRALinear, MoMQExperts, RoutingContext, aux_losses
 
 CONFIG_FILE = "momq_config.json"
 WEIGHTS_FILE = "adapter_model.safetensors"
@@ -83,17 +83,17 @@ class MoMQModel(TunedModel):
                 **kwargs: Any) -> TunerOutput:
         ctx = self.routing
         ctx.reset()
-        previous = ctx.dialect_labels
-        ctx.dialect_labels = dialect_labels if dialect_labels is not None else previous
+        # the sample labels, or those of an enclosing dialect_scope; they stay in the
+        # context after the forward because a checkpointed block re-runs during backward
+        ctx.dialect_labels = dialect_labels if dialect_labels is not None else self._scope_labels
         ctx.token_mask = attention_mask
         ctx.compute_aux = labels is not None
         try:
             out = self.model(input_ids=input_ids, attention_mask=attention_mask, use_cache=False, **kwargs)
-            aux = describe_aux(ctx)
         finally:
             ctx.compute_aux = False
-            ctx.token_mask = None
-            ctx.dialect_labels = previous
+        aux = aux_losses(ctx, input_ids.shape[0], input_ids.shape[1])
+        ctx.stats.clear()
         device = out.logits.device
         drl, bal = aux["drl"].to(device), aux["balance"].to(device)
         if labels is None:
@@ -110,12 +110,13 @@ class MoMQModel(TunedModel):
 
     @contextlib.contextmanager
     def dialect_scope(self, labels: torch.Tensor | None) -> Iterator[None]:
-        previous = self.routing.dialect_labels
-        self.routing.dialect_labels = labels
+        """Dialect labels for calls that bypass :meth:`forward` (``self.model.generate``)."""
+        previous = self._scope_labels
+        self._scope_labels = self.routing.dialect_labels = labels
         try:
             yield
         finally:
-            self.routing.dialect_labels = previous
+            self._scope_labels = self.routing.dialect_labels = previous
 
     @contextlib.contextmanager
     def record_routing(self) -> Iterator[dict[int, dict[str, torch.Tensor]]]:

@@ -1,0 +1,246 @@
+"""The MySQL engine (PyMySQL): MySQL 8 by URL, or momq's embedded MariaDB.
+
+Sandbox, per query:
+
+1. ``vet_query`` (``momq.engines.sql_common``): one read-only statement or nothing.
+   This layer matters most here, because MySQL commits DDL implicitly even inside a
+   read-only transaction;
+2. every statement runs in a read-only transaction under a server-side time limit:
+   ``max_statement_time`` (MariaDB, seconds) or ``max_execution_time`` (MySQL 8,
+   milliseconds), set per session and only when the limit changes; the flavour is
+   read from ``VERSION()`` at connect time. Default mode (``transaction =
+   "session"``): ``SET SESSION TRANSACTION READ ONLY`` once at connect, autocommit, so
+   each statement is its own read-only transaction (error 1792 on any write); one
+   round trip per query like the bare driver (the golds take ~0.2 ms: two more round
+   trips would cost more than half of that). ``transaction = "explicit"``
+   (``[engines.mysql] transaction``) wraps each statement in ``START TRANSACTION READ
+   ONLY`` ... ``ROLLBACK`` instead. PyMySQL never sets the multi-statement flag, so
+   the server refuses a second statement;
+3. a client-side socket read timeout (limit + 5 s) as the last resort: the connection
+   is dropped and re-opened on the next query;
+4. on the embedded server, the login is ``momq_reader``: SELECT grants only.
+
+``connect(database, settings)``: ``settings["url"]`` (``mysql://user:pw@host:port``) or,
+when empty, the embedded MariaDB server, started on demand.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from momq.engines.sql_common import SqlEngine, redact, take
+from momq.errors import (EngineUnavailable, ExecutionError, QueryError, QuerySyntaxError, QueryTimeout,
+                         ReadOnlyViolation, SchemaError, UnknownDatabase)
+
+HINT = ("start the embedded server with `momq engines up`, or point MOMQ_MYSQL_URL / "
+        "[engines.mysql] url at a running MySQL 8")
+
+_SYNTAX = {1064, 1149}
+_SCHEMA = {1146, 1054, 1049, 1109, 1051}
+_TIMEOUT = {3024, 1969, 1317, 1028}
+_READ_ONLY = {1792, 1142, 1143, 1227, 1044, 1370, 1290, 1045}
+_LOST = {2006, 2013, 2055}
+_CLIENT_SLACK_S = 5.0
+_NEAR = re.compile(r"near '(.*)' at line (\d+)", re.S)
+
+
+def _position(message: str, query: str) -> int | None:
+    """0-based offset of the text MySQL quotes in "near '...' at line N"."""
+    match = _NEAR.search(message)
+    if not match:
+        return None
+    near = match.group(1)
+    if not near:
+        return len(query)  # near '' = at the end of the input
+    # MySQL quotes up to 80 characters of the remaining text
+    index = query.find(near[:80])
+    return index if index >= 0 else None
+
+
+def classify(exc: Exception, query: str, engine: str = "mysql") -> QueryError:
+    """A PyMySQL error as a momq error class (error-code based)."""
+    args = getattr(exc, "args", ())
+    code = args[0] if args and isinstance(args[0], int) else None
+    message = str(args[1]) if len(args) > 1 else str(exc)
+    position = None
+    if code in _SYNTAX:
+        cls: type[QueryError] = QuerySyntaxError
+        position = _position(message, query)
+    elif code in _SCHEMA:
+        cls = SchemaError
+    elif code in _TIMEOUT:
+        cls = QueryTimeout
+    elif code in _READ_ONLY:
+        cls = ReadOnlyViolation
+    else:
+        cls = ExecutionError
+    if code is not None:
+        message = f"({code}) {message}"
+    return cls(message, engine=engine, query=query, position=position)
+
+
+class MysqlEngine(SqlEngine):
+    """One open connection to one MySQL/MariaDB database, read-only."""
+
+    name = "mysql"
+    dialect = "mysql"
+
+    def __init__(self, database: str, conninfo: dict[str, Any], where: str, *, transaction: str = "session"):
+        if transaction not in {"session", "explicit"}:
+            raise ValueError(f"transaction must be 'session' or 'explicit', not {transaction!r}")
+        self.transaction = transaction
+        self.database = database
+        self._conninfo = conninfo
+        self._where = where
+        self._conn = None
+        self._read_timeout = 0.0
+        self._connect(60.0)
+
+    #: "mariadb" or "mysql", read from VERSION() at connect time
+    flavour: str = "mysql"
+
+    def _connect(self, read_timeout: float) -> None:
+        import pymysql
+
+        self._close()
+        try:
+            conn = pymysql.connect(**self._conninfo, connect_timeout=10, read_timeout=read_timeout,
+                                   write_timeout=read_timeout, autocommit=True, charset="utf8mb4",
+                                   local_infile=False)
+        except pymysql.err.OperationalError as exc:
+            code = exc.args[0] if exc.args else None
+            if code in {1049, 1044} and self.database not in _known_databases(self._conninfo):
+                raise UnknownDatabase(self.database, _known_databases(self._conninfo)) from exc
+            raise EngineUnavailable(f"MySQL at {self._where} is not reachable ({exc}); {HINT}",
+                                    engine=self.name) from exc
+        with conn.cursor() as cur:
+            cur.execute("SELECT VERSION()")
+            version = cur.fetchone()[0]
+            if self.transaction == "session":
+                cur.execute("SET SESSION TRANSACTION READ ONLY")
+        self.flavour = "mariadb" if "mariadb" in version.lower() else "mysql"
+        self.server_version = version
+        self._conn = conn
+        self._read_timeout = read_timeout
+        self._timeout_ms: int | None = None
+
+    def _set_timeout(self, cur, timeout_s: float) -> None:
+        timeout_ms = max(1, int(timeout_s * 1000))
+        if timeout_ms == self._timeout_ms:
+            return
+        if self.flavour == "mariadb":
+            cur.execute(f"SET SESSION max_statement_time = {timeout_ms / 1000:.3f}")
+        else:
+            cur.execute(f"SET SESSION max_execution_time = {timeout_ms}")
+        self._timeout_ms = timeout_ms
+
+    def _run(self, text: str, original: str, timeout_s: float, max_rows: int):
+        import pymysql
+
+        if self._conn is None or self._read_timeout < timeout_s + _CLIENT_SLACK_S:
+            self._connect(max(60.0, timeout_s + _CLIENT_SLACK_S))
+        conn = self._conn
+        try:
+            with conn.cursor() as cur:
+                self._set_timeout(cur, timeout_s)
+                if self.transaction == "explicit":
+                    cur.execute("START TRANSACTION READ ONLY")
+                try:
+                    started = time.perf_counter()
+                    cur.execute(text)
+                    if time.perf_counter() - started >= timeout_s:
+                        # a few functions (BENCHMARK) return a value instead of an error
+                        # when the server interrupts them at the time limit
+                        raise QueryTimeout(f"the query ran past its {timeout_s:g}s limit", engine=self.name,
+                                           query=original)
+                    description = cur.description
+                    columns = [d[0] for d in description] if description else []
+                    rows, truncated = take(cur.fetchmany, max_rows) if description else ([], False)
+                finally:
+                    if self.transaction == "explicit" and conn.open:
+                        try:
+                            conn.rollback()
+                        except pymysql.err.MySQLError:
+                            self._close()
+        except pymysql.err.OperationalError as exc:
+            code = exc.args[0] if exc.args else None
+            if code in _LOST:
+                self._close()
+                if "timed out" in str(exc).lower() or code == 2013:
+                    raise QueryTimeout(f"no answer within {timeout_s:g}s (client-side limit): {exc}",
+                                       engine=self.name, query=original) from exc
+                raise EngineUnavailable(f"MySQL at {self._where} went away ({exc}); {HINT}",
+                                        engine=self.name) from exc
+            raise classify(exc, original) from exc
+        except pymysql.err.MySQLError as exc:
+            raise classify(exc, original) from exc
+        return columns, rows, truncated
+
+    def _close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception:  # noqa: BLE001 - closing a broken socket may fail any way
+                pass
+
+    def close(self) -> None:
+        self._close()
+
+
+def _known_databases(conninfo: dict[str, Any]) -> list[str]:
+    import pymysql
+
+    info = {k: v for k, v in conninfo.items() if k != "database"}
+    try:
+        conn = pymysql.connect(**info, connect_timeout=5)
+        with conn.cursor() as cur:
+            cur.execute("SHOW DATABASES")
+            names = [r[0] for r in cur.fetchall()]
+        conn.close()
+    except pymysql.err.MySQLError:
+        return []
+    return [n for n in names if n not in {"information_schema", "mysql", "performance_schema", "sys"}]
+
+
+def parse_url(url: str) -> dict[str, Any]:
+    """``mysql://user:pw@host:port[/db]`` as PyMySQL keywords (without the database)."""
+    parts = urlparse(url)
+    if parts.scheme not in {"mysql", "mariadb", "mysql+pymysql"}:
+        raise EngineUnavailable(f"not a MySQL URL: {redact(url)}", engine="mysql")
+    info: dict[str, Any] = {"host": parts.hostname or "127.0.0.1", "port": parts.port or 3306}
+    if parts.username:
+        info["user"] = unquote(parts.username)
+    if parts.password:
+        info["password"] = unquote(parts.password)
+    return info
+
+
+def server_conninfo(database: str | None, settings: dict[str, Any], *,
+                    admin: bool = False) -> tuple[dict, str]:
+    """Connection keywords and a printable location: from ``settings["url"]`` or the
+    embedded MariaDB (started on demand; the reader login unless ``admin``)."""
+    url = settings.get("url")
+    if url:
+        info = parse_url(url)
+        if database:
+            info["database"] = database
+        return info, redact(url)
+    from momq.engines.servers.mariadb import MariadbServer
+
+    server = MariadbServer()
+    try:
+        server.start()
+    except (RuntimeError, OSError) as exc:
+        raise EngineUnavailable(f"the embedded MariaDB server could not start: {exc}; {HINT}",
+                                engine="mysql") from exc
+    return server.conninfo(database, reader=not admin), f"embedded 127.0.0.1:{server.port}"
+
+
+def connect(database: str, settings: dict[str, Any]) -> MysqlEngine:
+    """A read-only engine on ``database`` (see module docstring)."""
+    info, where = server_conninfo(database, settings)
+    return MysqlEngine(database, info, where, transaction=settings.get("transaction", "session"))

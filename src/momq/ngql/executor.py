@@ -1,0 +1,846 @@
+"""Executes parsed nGQL statements against a :class:`~momq.ngql.storage.Catalog`.
+
+Every statement maps an optional input :class:`DataSet` (the left side of a pipe,
+``$-``) to an output DataSet. Sequences run statement by statement, ``$var = ...``
+stores a result under a name for later ``$var.col`` references, and set operations
+combine two results with the same columns. MATCH lives in ``match.py``, FIND PATH and
+GET SUBGRAPH in ``paths.py``.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from momq.ngql import ast as A
+from momq.ngql.errors import (NgqlExecutionError, NgqlReadOnlyError, NgqlSemanticError, NgqlSyntaxError,
+                              NgqlTimeout)
+from momq.ngql.expr import Scope, aggregates_in, compile_expr, has_aggregate, is_constant, make_vertex
+from momq.ngql.functions import _STAR, NON_DETERMINISTIC, Agg
+from momq.ngql.storage import Catalog, Index, PropSchema, Schema, Space
+from momq.ngql.values import NULL, Edge, Vertex, hashable, is_empty, is_null, sort_key, to_text, type_name
+
+
+@dataclass
+class DataSet:
+    columns: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+
+    def dicts(self) -> list[dict]:
+        cols = self.columns
+        return [dict(zip(cols, r)) for r in self.rows]
+
+
+class QueryContext:
+    """State of one ``execute`` call: the session, variables, the deadline."""
+
+    def __init__(self, catalog: Catalog, session, deadline: float | None, read_only: bool):
+        self.catalog = catalog
+        self.session = session
+        self.variables: dict[str, DataSet] = {}
+        self.deadline = deadline
+        self.read_only = read_only
+        self._tick = 0
+
+    def check_time(self) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise NgqlTimeout("Execution timed out: the query ran past its time limit")
+
+    def tick(self, n: int = 1) -> None:
+        self._tick += n
+        if self._tick >= 2000:
+            self._tick = 0
+            self.check_time()
+
+    def space(self) -> Space:
+        name = self.session.space
+        if name is None:
+            raise NgqlSemanticError("Space was not chosen.")
+        sp = self.catalog.spaces.get(name)
+        if sp is None:
+            raise NgqlSemanticError("Space was not chosen.")
+        return sp
+
+    def var_columns(self) -> dict[str, list[str]]:
+        return {k: v.columns for k, v in self.variables.items()}
+
+
+class Executor:
+    def __init__(self, qctx: QueryContext):
+        self.q = qctx
+
+    # ------------------------------------------------------------ dispatch
+    def run(self, stmt: A.Stmt, inp: DataSet | None = None) -> DataSet:
+        self.q.check_time()
+        m = getattr(self, "x_" + type(stmt).__name__, None)
+        if m is None:
+            raise NgqlSemanticError(f"Unsupported statement: {type(stmt).__name__}")
+        return m(stmt, inp)
+
+    def x_SequenceStmt(self, st: A.SequenceStmt, inp):
+        result = DataSet([])
+        for s in st.stmts:
+            result = self.run(s, None)
+        return result
+
+    def x_AssignStmt(self, st: A.AssignStmt, inp):
+        ds = self.run(st.stmt, inp)
+        self.q.variables[st.var] = ds
+        return ds
+
+    def x_PipeStmt(self, st: A.PipeStmt, inp):
+        left = self.run(st.left, inp)
+        return self.run(st.right, left)
+
+    def x_SetOpStmt(self, st: A.SetOpStmt, inp):
+        left = self.run(st.left, inp)
+        right = self.run(st.right, inp)
+        if left.columns != right.columns:
+            raise NgqlSemanticError("different column names to UNION/INTERSECT/MINUS are not supported")
+        if st.op == "UNION ALL":
+            return DataSet(left.columns, left.rows + right.rows)
+        if st.op == "UNION":
+            return DataSet(left.columns, dedup(left.rows + right.rows))
+        rkeys = {tuple(hashable(v) for v in r) for r in right.rows}
+        if st.op == "INTERSECT":
+            rows = [r for r in left.rows if tuple(hashable(v) for v in r) in rkeys]
+        else:
+            rows = [r for r in left.rows if tuple(hashable(v) for v in r) not in rkeys]
+        return DataSet(left.columns, dedup(rows) if st.op == "INTERSECT" else rows)
+
+    def x_NoopStmt(self, st, inp):
+        return DataSet([])
+
+    # ------------------------------------------------------------ helpers
+    def scope(self, kind: str, inp: DataSet | None, **kw) -> Scope:
+        sp = kw.pop("space", None)
+        return Scope(kind, sp, inp.columns if inp is not None else None, self.q.var_columns(), qctx=self.q, **kw)
+
+    def source_rows(self, src: A.VidSource, inp: DataSet | None, space: Space, sc: Scope) -> tuple[list, list | None, str | None]:
+        """Start VIDs of GO/FETCH/...: ``(vids, rows, env_key)``; rows are the input rows
+        the VIDs came from (for ``$-.col`` joins)."""
+        if src.ref is not None:
+            ref = src.ref
+            if ref.var is None:
+                ds = inp
+                if ds is None or ref.col not in ds.columns:
+                    raise NgqlSemanticError(f"`{ref.text()}', not exist prop `{ref.col}'")
+                key = "$-"
+            else:
+                ds = self.q.variables.get(ref.var)
+                if ds is None:
+                    raise NgqlSemanticError(f"`{ref.text()}', not exist variable `{ref.var}'")
+                if ref.col not in ds.columns:
+                    raise NgqlSemanticError(f"`{ref.text()}', not exist prop `{ref.col}'")
+                key = "$" + ref.var
+            idx = ds.columns.index(ref.col)
+            rows = ds.dicts()
+            vids = [r[idx] for r in ds.rows]
+            for v in vids:
+                if is_null(v) or is_empty(v):
+                    continue
+                ok = (isinstance(v, int) and not isinstance(v, bool)) if space.vid_is_int else isinstance(v, str)
+                if not ok:
+                    want = "INT64" if space.vid_is_int else "FIXED_STRING"
+                    raise NgqlSemanticError(f"`{ref.text()}', the srcs should be type of {want}, but was`{type_name(v)}'")
+                break
+            return vids, rows, key
+        vids = []
+        for e in src.exprs:
+            fn = compile_expr(e, Scope("yield", space, None, {}, qctx=self.q))
+            v = fn({})
+            ok = (isinstance(v, int) and not isinstance(v, bool)) if space.vid_is_int else isinstance(v, str)
+            if not ok:
+                want = "INT64" if space.vid_is_int else "FIXED_STRING"
+                raise NgqlSemanticError(f"`{e.text()}', the srcs should be type of {want}, but was`{type_name(v)}'")
+            vids.append(v)
+        return vids, None, None
+
+    # ------------------------------------------------------------ GO
+    def x_GoStmt(self, st: A.GoStmt, inp):
+        q = self.q
+        space = q.space()
+        over = st.over or list(space.edges)
+        for e in over:
+            if e not in space.edges:
+                raise NgqlSemanticError(f"{e} not found in space [{space.name}].")
+        yields = st.yields
+        if yields is None:
+            yields = [A.YieldColumn(A.Attribute(A.Label(e), "_dst")) for e in over]
+        check_no_agg(yields, "yield")
+        if st.where is not None and has_aggregate(st.where):
+            raise NgqlSyntaxError(f"Invalid use of aggregating function in where clause. near `{st.where.text()}'")
+        check_dup_columns(yields)
+        sc = self.scope("go", inp, space=space, over=over)
+        vids, in_rows, key = self.source_rows(st.from_, inp, space, sc)
+        where = compile_expr(st.where, sc) if st.where is not None else None
+        if st.where is not None and is_constant(st.where):
+            v = where({})
+            if not isinstance(v, bool) and not is_null(v):
+                raise NgqlSemanticError(f"`{st.where.text()}', expected boolean, but was `{type_name(v)}'")
+        fns = [compile_expr(c.expr, sc) for c in yields]
+        refs_input = any(isinstance(x, A.InputProp) for c in yields for x in c.expr.walk()) or (
+            st.where is not None and any(isinstance(x, A.InputProp) for x in st.where.walk()))
+        limits = self._step_limits(st, "limit")
+        samples = self._step_limits(st, "sample")
+        # frontier: vid -> list of input rows it came from (None when no join is needed)
+        frontier: dict[Any, list | None] = {}
+        for i, v in enumerate(vids):
+            if is_null(v) or is_empty(v):
+                continue
+            if refs_input and in_rows is not None:
+                frontier.setdefault(v, []).append(in_rows[i])
+            else:
+                frontier.setdefault(v, None)
+        out_rows: list[list] = []
+        directions = ("out", "in") if st.direction == "both" else (st.direction,)
+        etypes = over
+        for step in range(1, st.max_steps + 1):
+            emit = step >= st.min_steps
+            last = step == st.max_steps
+            nxt: dict[Any, list | None] = {}
+            budget = limits[step - 1] if limits is not None else None
+            edges_this_step = []
+            for vid, roots in frontier.items():
+                q.tick()
+                for d in directions:
+                    if d == "out":
+                        for etype, other, rank, props in space.out_edges(vid, etypes):
+                            edges_this_step.append((vid, other, Edge(vid, other, etype, rank, props), roots, False))
+                    else:
+                        for etype, other, rank, props in space.in_edges(vid, etypes):
+                            edges_this_step.append((vid, other, Edge(other, vid, etype, rank, props), roots, True))
+            if samples is not None:
+                n = samples[step - 1]
+                if len(edges_this_step) > n:
+                    edges_this_step = random.sample(edges_this_step, n)
+            if budget is not None:
+                edges_this_step = edges_this_step[:budget]
+            q.tick(len(edges_this_step))
+            for vid, other, edge, roots, rev in edges_this_step:
+                if emit:
+                    env = {"$^": vid, "$$": other, "@e": edge, "@rev": rev}
+                    for root in (roots if roots is not None else (None,)):
+                        if root is not None:
+                            env[key] = root
+                        if where is not None and where(env) is not True:
+                            continue
+                        out_rows.append([f(env) for f in fns])
+                if not last:
+                    if roots is None:
+                        nxt.setdefault(other, None)
+                    else:
+                        lst = nxt.setdefault(other, [])
+                        for r in roots:
+                            if not any(r is x for x in lst):
+                                lst.append(r)
+            frontier = nxt
+            if not frontier:
+                break
+            q.check_time()
+        cols = [c.name for c in yields]
+        if st.distinct:
+            out_rows = dedup(out_rows)
+        return DataSet(cols, out_rows)
+
+    def _step_limits(self, st: A.GoStmt, which: str) -> list[int] | None:
+        e = st.limit if which == "limit" else st.sample
+        if e is None:
+            return None
+        v = compile_expr(e, Scope("yield", None, None, {}, qctx=self.q))({})
+        if not isinstance(v, list):
+            raise NgqlSemanticError(f"`{e.text()}', expected LIST, but was {type_name(v)}")
+        steps = st.max_steps
+        if len(v) != steps:
+            raise NgqlSemanticError(f"`{e.text()}' length must be equal to GO step size {steps}.")
+        for x in v:
+            if not isinstance(x, int) or isinstance(x, bool):
+                raise NgqlSemanticError("Limit/Sample element type must be Integer.")
+        return [max(0, x) for x in v]
+
+    # ------------------------------------------------------------ FETCH
+    def x_FetchVerticesStmt(self, st: A.FetchVerticesStmt, inp):
+        space = self.q.space()
+        tags = st.tags or list(space.tags)
+        for t in tags:
+            if t not in space.tags:
+                raise NgqlExecutionError(f"TagNotFound: TagName `{t}`")
+        sc = self.scope("fetch_tag", inp, space=space)
+        vids, in_rows, key = self.source_rows(st.vids, inp, space, sc)
+        yields = st.yields
+        if yields is None:
+            yields = [A.YieldColumn(A.Keyword("vertex", "vertex"), "vertices_")]
+        check_no_agg(yields, "yield")
+        check_dup_columns(yields)
+        fns = [compile_expr(c.expr, sc) for c in yields]
+        refs_input = any(isinstance(x, A.InputProp) for c in yields for x in c.expr.walk())
+        rows = []
+        seen = set()
+        for i, vid in enumerate(vids):
+            if not refs_input:
+                if vid in seen:
+                    continue
+                seen.add(vid)
+            vt = space.vertices.get(vid)
+            if vt is None or not any(t in vt for t in tags):
+                continue
+            v = Vertex(vid, {t: dict(p) for t, p in vt.items()})
+            env = {"@v": v}
+            if in_rows is not None and key:
+                env[key] = in_rows[i]
+            rows.append([f(env) for f in fns])
+        cols = [c.name for c in yields]
+        if st.distinct:
+            rows = dedup(rows)
+        return DataSet(cols, rows)
+
+    def x_FetchEdgesStmt(self, st: A.FetchEdgesStmt, inp):
+        space = self.q.space()
+        if st.edge not in space.edges:
+            raise NgqlSemanticError(f"{st.edge} not found in space [{space.name}].")
+        sc = self.scope("fetch_edge", inp, space=space)
+        yields = st.yields or [A.YieldColumn(A.Keyword("edge", "edge"), "edges_")]
+        check_no_agg(yields, "yield")
+        fns = [compile_expr(c.expr, sc) for c in yields]
+        keys = []
+        for k in st.keys:
+            refs = any(isinstance(x, A.InputProp) for e in (k.src, k.dst, k.rank) if e is not None for x in e.walk())
+            if refs:
+                src_f = compile_expr(k.src, sc)
+                dst_f = compile_expr(k.dst, sc)
+                rank_f = compile_expr(k.rank, sc) if k.rank is not None else (lambda env: 0)
+                rows_src = []
+                for e in (k.src, k.dst, k.rank):
+                    if e is None:
+                        continue
+                    for x in e.walk():
+                        if isinstance(x, A.InputProp):
+                            rows_src.append(x)
+                ref = rows_src[0]
+                ds = inp if ref.var is None else self.q.variables.get(ref.var)
+                envkey = "$-" if ref.var is None else "$" + ref.var
+                for r in (ds.dicts() if ds is not None else []):
+                    env = {envkey: r}
+                    keys.append((src_f(env), dst_f(env), rank_f(env)))
+            else:
+                ysc = Scope("yield", space, None, {}, qctx=self.q)
+                src = compile_expr(k.src, ysc)({})
+                dst = compile_expr(k.dst, ysc)({})
+                rank = compile_expr(k.rank, ysc)({}) if k.rank is not None else 0
+                keys.append((src, dst, rank))
+        rows = []
+        seen = set()
+        for src, dst, rank in keys:
+            if (src, dst, rank) in seen:
+                continue
+            seen.add((src, dst, rank))
+            props = space.edge_props(src, dst, st.edge, rank) if isinstance(rank, int) else None
+            if props is None:
+                continue
+            env = {"@e": Edge(src, dst, st.edge, rank, props)}
+            rows.append([f(env) for f in fns])
+        if st.distinct:
+            rows = dedup(rows)
+        return DataSet([c.name for c in yields], rows)
+
+    # ------------------------------------------------------------ LOOKUP
+    def x_LookupStmt(self, st: A.LookupStmt, inp):
+        space = self.q.space()
+        is_tag = st.schema in space.tags
+        if not is_tag and st.schema not in space.edges:
+            raise NgqlSemanticError(f"{st.schema} not found in space [{space.name}].")
+        kind = "TAG" if is_tag else "EDGE"
+        if not space.has_index(kind, st.schema):
+            raise NgqlSemanticError("There is no index to use at runtime")
+        sc = self.scope("lookup_tag" if is_tag else "lookup_edge", inp, space=space)
+        yields = st.yields
+        if yields is None:
+            yields = [A.YieldColumn(A.FuncCall("id", [A.Keyword("vertex", "vertex")]), "VertexID")] if is_tag else \
+                [A.YieldColumn(A.FuncCall("src", [A.Keyword("edge", "edge")]), "SrcVID"),
+                 A.YieldColumn(A.FuncCall("dst", [A.Keyword("edge", "edge")]), "DstVID"),
+                 A.YieldColumn(A.FuncCall("rank", [A.Keyword("edge", "edge")]), "Ranking")]
+        check_no_agg(yields, "yield")
+        if st.where is not None:
+            for x in st.where.walk():
+                if isinstance(x, (A.SrcDstProp, A.SrcDstVertex, A.InputProp)):
+                    raise NgqlSemanticError(f"Expression {x.text()} not supported yet")
+                if isinstance(x, A.Attribute) and isinstance(x.base, A.Label) and x.base.name != st.schema:
+                    raise NgqlSemanticError(f"Schema name error: {x.base.name}")
+        where = compile_expr(st.where, sc) if st.where is not None else None
+        fns = [compile_expr(c.expr, sc) for c in yields]
+        rows = []
+        q = self.q
+        if is_tag:
+            tag = st.schema
+            for vid in list(space.tag_members.get(tag, {})):
+                q.tick()
+                vt = space.vertices.get(vid)
+                if vt is None:
+                    continue
+                env = {"@v": Vertex(vid, vt)}
+                if where is not None and where(env) is not True:
+                    continue
+                env["@v"] = Vertex(vid, {t: dict(p) for t, p in vt.items()})
+                rows.append([f(env) for f in fns])
+        else:
+            et = st.schema
+            for src, by_type in space.out.items():
+                bucket = by_type.get(et)
+                if not bucket:
+                    continue
+                for (dst, rank), props in bucket.items():
+                    q.tick()
+                    env = {"@e": Edge(src, dst, et, rank, props)}
+                    if where is not None and where(env) is not True:
+                        continue
+                    rows.append([f(env) for f in fns])
+        if st.distinct:
+            rows = dedup(rows)
+        return DataSet([c.name for c in yields], rows)
+
+    # ------------------------------------------------------------ YIELD / ORDER BY / LIMIT / GROUP BY
+    def x_YieldStmt(self, st: A.YieldStmt, inp):
+        space = self.q.catalog.spaces.get(self.q.session.space) if self.q.session.space else None
+        sc = self.scope("yield", inp, space=space)
+        check_dup_columns(st.columns)
+        var_refs = {x.var for c in st.columns for x in c.expr.walk() if isinstance(x, A.InputProp) and x.var}
+        if st.where is not None:
+            var_refs |= {x.var for x in st.where.walk() if isinstance(x, A.InputProp) and x.var}
+            if has_aggregate(st.where):
+                raise NgqlSyntaxError(f"Invalid use of aggregating function in where clause. near `{st.where.text()}'")
+        for c in st.columns:
+            for x in c.expr.walk():
+                if isinstance(x, A.VarRef):
+                    raise NgqlSyntaxError(f"Direct output of variable is prohibited near `{c.expr.text()}'")
+        uses_input = any(isinstance(x, A.InputProp) and x.var is None for c in st.columns for x in c.expr.walk()) or (
+            st.where is not None and any(isinstance(x, A.InputProp) and x.var is None for x in st.where.walk()))
+        if len(var_refs) > 1:
+            raise NgqlSemanticError("Multiple variable property is not supported in WHERE or YIELD")
+        if var_refs and uses_input:
+            raise NgqlSemanticError("Not support both input and variable.")
+        if var_refs:
+            var = next(iter(var_refs))
+            if var not in self.q.variables:
+                raise NgqlSemanticError(f"`${var}', not exist variable `{var}'")
+            envs = [{"$" + var: r} for r in self.q.variables[var].dicts()]
+        elif inp is not None and uses_input:
+            envs = [{"$-": r} for r in inp.dicts()]
+        elif inp is not None and inp.columns:
+            envs = [{"$-": r} for r in inp.dicts()]
+        else:
+            envs = [{}]
+        if st.where is not None:
+            wf = compile_expr(st.where, sc)
+            envs = [e for e in envs if wf(e) is True]
+        ds = project(st.columns, envs, sc, self.q)
+        if st.distinct:
+            ds.rows = dedup(ds.rows)
+        return ds
+
+    def x_OrderByStmt(self, st: A.OrderByStmt, inp):
+        if inp is None:
+            raise NgqlSemanticError("ORDER BY needs an input")
+        idx = []
+        for e, desc in st.items:
+            if not isinstance(e, A.InputProp) or e.var is not None:
+                raise NgqlSemanticError("Only column name can be used as sort item")
+            if e.col not in inp.columns:
+                raise NgqlSemanticError(f"`{e.text()}', not exist prop `{e.col}'")
+            idx.append((inp.columns.index(e.col), desc))
+        rows = sort_rows(inp.rows, idx)
+        return DataSet(inp.columns, rows)
+
+    def x_LimitStmt(self, st: A.LimitStmt, inp):
+        if inp is None:
+            return DataSet([])
+        if st.count < 0 or st.offset < 0:
+            raise NgqlSemanticError("LIMIT/OFFSET must be non-negative")
+        return DataSet(inp.columns, inp.rows[st.offset:st.offset + st.count])
+
+    def x_GroupByStmt(self, st: A.GroupByStmt, inp):
+        space = self.q.catalog.spaces.get(self.q.session.space) if self.q.session.space else None
+        sc = self.scope("yield", inp, space=space)
+        key_texts = {k.text() for k in st.keys}
+        for k in st.keys:
+            if has_aggregate(k):
+                raise NgqlSemanticError(f"Group `{k.text()}' invalid")
+        for c in st.yields:
+            if not has_aggregate(c.expr) and c.expr.text() not in key_texts:
+                # allowed when it only uses grouped columns
+                if not all(x.text() in key_texts for x in c.expr.walk() if isinstance(x, A.InputProp)) or \
+                        not any(isinstance(x, A.InputProp) for x in c.expr.walk()):
+                    if any(isinstance(x, A.InputProp) for x in c.expr.walk()):
+                        raise NgqlSemanticError(f"Yield non-agg expression `{c.expr.text()}' must be functionally "
+                                                f"dependent on items in GROUP BY clause")
+        envs = [{"$-": r} for r in inp.dicts()] if inp is not None else []
+        keys = [compile_expr(k, sc) for k in st.keys]
+        check_dup_columns(st.yields)
+        return project(st.yields, envs, sc, self.q, group_keys=keys)
+
+    # ------------------------------------------------------------ MATCH / paths
+    def x_MatchStmt(self, st, inp):
+        from momq.ngql.match import run_match
+        return run_match(self, st, inp)
+
+    def x_FindPathStmt(self, st, inp):
+        from momq.ngql.paths import find_path
+        return find_path(self, st, inp)
+
+    def x_SubgraphStmt(self, st, inp):
+        from momq.ngql.paths import subgraph
+        return subgraph(self, st, inp)
+
+    # ------------------------------------------------------------ admin & schema
+    def x_UseStmt(self, st: A.UseStmt, inp):
+        if st.space not in self.q.catalog.spaces:
+            raise NgqlExecutionError(f"SpaceNotFound: SpaceName `{st.space}`")
+        self.q.session.space = st.space
+        return DataSet([])
+
+    def x_ShowStmt(self, st: A.ShowStmt, inp):
+        cat = self.q.catalog
+        if st.what == "SPACES":
+            return DataSet(["Name"], [[n] for n in sorted(cat.spaces)])
+        space = self.q.space()
+        if st.what == "TAGS":
+            return DataSet(["Name"], [[n] for n in sorted(space.tags)])
+        if st.what == "EDGES":
+            return DataSet(["Name"], [[n] for n in sorted(space.edges)])
+        if st.what in ("TAG INDEXES", "EDGE INDEXES"):
+            kind = st.what.split()[0]
+            rows = [[i.name, i.schema, list(i.fields)] for i in sorted(space.indexes.values(), key=lambda i: i.name)
+                    if i.kind == kind]
+            return DataSet(["Index Name", "By Tag" if kind == "TAG" else "By Edge", "Columns"], rows)
+        if st.what == "INDEXES":
+            rows = [[i.name, i.kind, i.schema, list(i.fields)] for i in space.indexes.values()]
+            return DataSet(["Index Name", "Kind", "Schema", "Columns"], rows)
+        raise NgqlSemanticError(f"SHOW {st.what} is not supported")
+
+    def x_DescribeStmt(self, st: A.DescribeStmt, inp):
+        if st.what == "SPACE":
+            sp = self.q.catalog.space(st.name)
+            return DataSet(["Name", "Vid Type"], [[sp.name, sp.vid_type_text()]])
+        space = self.q.space()
+        schema = (space.tags if st.what == "TAG" else space.edges).get(st.name)
+        if schema is None:
+            raise NgqlExecutionError(f"{'Tag' if st.what == 'TAG' else 'Edge'} not existed!")
+        rows = [[p.name, p.type_text(), "YES" if p.nullable else "NO",
+                 p.default if p.has_default else NULL, ""] for p in schema.props]
+        return DataSet(["Field", "Type", "Null", "Default", "Comment"], rows)
+
+    def x_CreateSpaceStmt(self, st: A.CreateSpaceStmt, inp):
+        cat = self.q.catalog
+        if st.name in cat.spaces:
+            if st.if_not_exists:
+                return DataSet([])
+            raise NgqlExecutionError("Existed!")
+        cat.spaces[st.name] = Space(st.name, st.vid_type, st.vid_len, st.options)
+        return DataSet([])
+
+    def x_CreateSchemaStmt(self, st: A.CreateSchemaStmt, inp):
+        space = self.q.space()
+        target = space.tags if st.kind == "TAG" else space.edges
+        other = space.edges if st.kind == "TAG" else space.tags
+        if st.name in target or st.name in other:
+            if st.if_not_exists:
+                return DataSet([])
+            raise NgqlExecutionError("Existed!")
+        target[st.name] = Schema(st.kind, st.name, [self._prop_schema(p) for p in st.props])
+        return DataSet([])
+
+    def _prop_schema(self, p: A.PropDef) -> PropSchema:
+        ps = PropSchema(p.name, p.type, p.nullable, None, False, p.fixed_len)
+        if p.default is not None:
+            ps.default = compile_expr(p.default, Scope("yield", None, None, {}, qctx=self.q))({})
+            ps.has_default = True
+        return ps
+
+    def x_AlterSchemaStmt(self, st: A.AlterSchemaStmt, inp):
+        space = self.q.space()
+        schema = (space.tags if st.kind == "TAG" else space.edges).get(st.name)
+        if schema is None:
+            raise NgqlExecutionError(f"{st.kind.title()} not existed!")
+        for p in st.adds:
+            schema.props = [x for x in schema.props if x.name != p.name] + [self._prop_schema(p)]
+        schema.props = [x for x in schema.props if x.name not in st.drops]
+        return DataSet([])
+
+    def x_CreateIndexStmt(self, st: A.CreateIndexStmt, inp):
+        space = self.q.space()
+        schemas = space.tags if st.kind == "TAG" else space.edges
+        if st.schema not in schemas:
+            raise NgqlExecutionError(f"{st.kind.title()}NotFound: {st.kind.title()}Name `{st.schema}`")
+        for f in st.fields:
+            if schemas[st.schema].prop(f) is None:
+                raise NgqlExecutionError(f"Unknown column `{f}' in schema")
+        if st.name in space.indexes:
+            if st.if_not_exists:
+                return DataSet([])
+            raise NgqlExecutionError("Existed!")
+        space.indexes[st.name] = Index(st.kind, st.name, st.schema, list(st.fields))
+        return DataSet([])
+
+    def x_DropStmt(self, st: A.DropStmt, inp):
+        cat = self.q.catalog
+        if st.kind == "SPACE":
+            if st.name not in cat.spaces:
+                if st.if_exists:
+                    return DataSet([])
+                raise NgqlExecutionError(f"SpaceNotFound: SpaceName `{st.name}`")
+            del cat.spaces[st.name]
+            if self.q.session.space == st.name:
+                self.q.session.space = None
+            return DataSet([])
+        space = self.q.space()
+        if st.kind.endswith("INDEX"):
+            if space.indexes.pop(st.name, None) is None and not st.if_exists:
+                raise NgqlExecutionError("Index not existed!")
+            return DataSet([])
+        target = space.tags if st.kind == "TAG" else space.edges
+        if target.pop(st.name, None) is None and not st.if_exists:
+            raise NgqlExecutionError(f"{st.kind.title()} not existed!")
+        return DataSet([])
+
+    def x_InsertVertexStmt(self, st: A.InsertVertexStmt, inp):
+        space = self.q.space()
+        ysc = Scope("yield", space, None, {}, qctx=self.q)
+        schemas = []
+        for tname, props in st.tags:
+            if tname not in space.tags:
+                raise NgqlSemanticError(f"No schema found for `{tname}'")
+            schemas.append((space.tags[tname], props))
+        total = sum(len(p) for _, p in schemas)
+        pending = []
+        for vid_e, val_es in st.rows:
+            vid = space.check_vid(compile_expr(vid_e, ysc)({}))
+            vals = [compile_expr(v, ysc)({}) for v in val_es]
+            if len(vals) != total:
+                raise NgqlSemanticError("Column count doesn't match value count.")
+            i = 0
+            for schema, names in schemas:
+                props = space.build_props(schema, names, vals[i:i + len(names)])
+                i += len(names)
+                pending.append((vid, schema.name, props))
+        for vid, tag, props in pending:
+            space.insert_vertex(vid, tag, props, st.if_not_exists)
+        return DataSet([])
+
+    def x_InsertEdgeStmt(self, st: A.InsertEdgeStmt, inp):
+        space = self.q.space()
+        if st.edge not in space.edges:
+            raise NgqlSemanticError(f"No schema found for `{st.edge}'")
+        schema = space.edges[st.edge]
+        ysc = Scope("yield", space, None, {}, qctx=self.q)
+        pending = []
+        for src_e, dst_e, rank_e, val_es in st.rows:
+            src = space.check_vid(compile_expr(src_e, ysc)({}))
+            dst = space.check_vid(compile_expr(dst_e, ysc)({}))
+            rank = compile_expr(rank_e, ysc)({}) if rank_e is not None else 0
+            vals = [compile_expr(v, ysc)({}) for v in val_es]
+            pending.append((src, dst, rank, space.build_props(schema, st.props, vals)))
+        for src, dst, rank, props in pending:
+            space.insert_edge(src, dst, st.edge, rank, props, st.if_not_exists)
+        return DataSet([])
+
+    def x_UpdateStmt(self, st: A.UpdateStmt, inp):
+        space = self.q.space()
+        ysc = Scope("yield", space, None, {}, qctx=self.q)
+        if st.kind == "VERTEX":
+            vid = compile_expr(st.vid, ysc)({})
+            if st.schema not in space.tags:
+                raise NgqlSemanticError(f"No schema found for `{st.schema}'")
+            schema = space.tags[st.schema]
+            tags = space.vertices.get(vid)
+            props = tags.get(st.schema) if tags else None
+            if props is None:
+                if not st.upsert:
+                    raise NgqlExecutionError("Storage Error: Vertex or edge not found.")
+                props = space.build_props(schema, [], [])
+                space.insert_vertex(vid, st.schema, props)
+            env = {"@v": Vertex(vid, space.vertices[vid])}
+            sc = Scope("fetch_tag", space, None, {}, qctx=self.q)
+            ctx_key = "@v"
+        else:
+            k = st.edge_key
+            src = compile_expr(k.src, ysc)({})
+            dst = compile_expr(k.dst, ysc)({})
+            rank = compile_expr(k.rank, ysc)({}) if k.rank is not None else 0
+            if st.schema not in space.edges:
+                raise NgqlSemanticError(f"No schema found for `{st.schema}'")
+            schema = space.edges[st.schema]
+            props = space.edge_props(src, dst, st.schema, rank)
+            if props is None:
+                if not st.upsert:
+                    raise NgqlExecutionError("Storage Error: Vertex or edge not found.")
+                props = space.build_props(schema, [], [])
+                space.insert_edge(src, dst, st.schema, rank, props)
+            env = {"@e": Edge(src, dst, st.schema, rank, props)}
+            sc = Scope("fetch_edge", space, None, {}, qctx=self.q)
+            ctx_key = "@e"
+        # unqualified property names refer to the schema's properties
+        if st.when is not None:
+            if compile_expr(_qualify(st.when, st.schema, schema), sc)(env) is not True:
+                return DataSet([])
+        new = {}
+        for name, e in st.sets:
+            p = schema.prop(name)
+            if p is None:
+                raise NgqlSemanticError(f"`{name}' not found in {st.schema}")
+            new[name] = space.coerce(p, compile_expr(_qualify(e, st.schema, schema), sc)(env))
+        props.update(new)
+        if st.yields:
+            fns = [compile_expr(_qualify(c.expr, st.schema, schema), sc) for c in st.yields]
+            return DataSet([c.name for c in st.yields], [[f(env) for f in fns]])
+        return DataSet([])
+
+    def x_DeleteVertexStmt(self, st: A.DeleteVertexStmt, inp):
+        space = self.q.space()
+        vids, _, _ = self.source_rows(st.vids, inp, space, None)
+        for v in vids:
+            space.delete_vertex(v, True)
+        return DataSet([])
+
+    def x_DeleteEdgeStmt(self, st: A.DeleteEdgeStmt, inp):
+        space = self.q.space()
+        if st.edge not in space.edges:
+            raise NgqlSemanticError(f"No schema found for `{st.edge}'")
+        ysc = Scope("yield", space, inp.columns if inp else None, self.q.var_columns(), qctx=self.q)
+        envs = [{"$-": r} for r in inp.dicts()] if inp is not None else [{}]
+        for k in st.keys:
+            fs = [compile_expr(k.src, ysc), compile_expr(k.dst, ysc)]
+            rf = compile_expr(k.rank, ysc) if k.rank is not None else (lambda env: 0)
+            for env in envs:
+                space.delete_edge(fs[0](env), fs[1](env), st.edge, rf(env))
+        return DataSet([])
+
+    def x_DeleteTagStmt(self, st: A.DeleteTagStmt, inp):
+        space = self.q.space()
+        vids, _, _ = self.source_rows(st.vids, inp, space, None)
+        for v in vids:
+            tags = list(space.vertices.get(v, {})) if st.tags == ["*"] else st.tags
+            for t in tags:
+                space.delete_tag(v, t)
+        return DataSet([])
+
+
+def _qualify(e: A.Expr, schema_name: str, schema: Schema) -> A.Expr:
+    """UPDATE's ``SET age = age + 1``: bare property names mean ``schema.prop``."""
+    import copy
+
+    e = copy.deepcopy(e)
+
+    def fix(x):
+        for attr in ("left", "right", "operand", "base", "index"):
+            child = getattr(x, attr, None)
+            if isinstance(child, A.Label) and schema.prop(child.name) is not None:
+                setattr(x, attr, A.Attribute(A.Label(schema_name), child.name))
+            elif isinstance(child, A.Expr):
+                fix(child)
+        if isinstance(x, A.FuncCall):
+            x.args = [A.Attribute(A.Label(schema_name), a.name) if isinstance(a, A.Label) and schema.prop(a.name)
+                      else a for a in x.args]
+            for a in x.args:
+                fix(a)
+        if isinstance(x, A.ListExpr):
+            for a in x.items:
+                fix(a)
+    if isinstance(e, A.Label) and schema.prop(e.name) is not None:
+        return A.Attribute(A.Label(schema_name), e.name)
+    fix(e)
+    return e
+
+
+# ------------------------------------------------------------------ shared helpers
+
+def dedup(rows: list[list]) -> list[list]:
+    seen = set()
+    out = []
+    for r in rows:
+        k = tuple(hashable(v) for v in r)
+        if k in seen:
+            continue
+        seen.add(k)
+        out.append(r)
+    return out
+
+
+def sort_rows(rows: list[list], idx: list[tuple[int, bool]]) -> list[list]:
+    rows = list(rows)
+    for i, desc in reversed(idx):
+        rows.sort(key=lambda r: sort_key(r[i]), reverse=desc)
+    return rows
+
+
+def check_no_agg(cols: list[A.YieldColumn], where: str) -> None:
+    for c in cols:
+        if has_aggregate(c.expr):
+            texts = ", ".join(x.expr.text() + (f" AS {x.alias}" if x.alias else "") for x in cols)
+            raise NgqlSyntaxError(f"Invalid use of aggregating function in {where} clause. near `{texts}'")
+
+
+def check_dup_columns(cols: list[A.YieldColumn]) -> None:
+    seen = set()
+    for c in cols:
+        if c.name in seen:
+            raise NgqlSemanticError(f"Duplicate Column Name : `{c.name}'")
+        seen.add(c.name)
+
+
+def project(columns: list[A.YieldColumn], envs: list[dict], sc: Scope, q: QueryContext,
+            group_keys: list | None = None, distinct: bool = False) -> DataSet:
+    """Evaluate YIELD/RETURN columns over rows, grouping when aggregates appear (the
+    non-aggregate columns, or ``group_keys`` for GROUP BY, are the grouping keys)."""
+    names = [c.name for c in columns]
+    aggs_per_col = [aggregates_in(c.expr) for c in columns]
+    if not any(aggs_per_col):
+        fns = [compile_expr(c.expr, sc) for c in columns]
+        rows = []
+        for env in envs:
+            q.tick()
+            rows.append([f(env) for f in fns])
+        return DataSet(names, rows)
+    all_aggs = [a for lst in aggs_per_col for a in lst]
+    for a in all_aggs:
+        for x in a.walk():
+            if isinstance(x, A.FuncCall) and x is not a and x.is_aggregate:
+                raise NgqlSemanticError(f"Aggregate function nesting is not allowed: `{a.text()}'")
+            if isinstance(x, A.FuncCall) and x.lname in NON_DETERMINISTIC:
+                raise NgqlSyntaxError(f"Can't use non-deterministic (random) functions inside of aggregate "
+                                      f"functions near `{a.args[0].text() if a.args else x.text()}'")
+    sc.agg_slots = {id(a): i for i, a in enumerate(all_aggs)}
+    arg_fns = []
+    for a in all_aggs:
+        if a.star:
+            arg_fns.append(None)
+        else:
+            saved = sc.agg_slots
+            sc.agg_slots = None
+            if len(a.args) != 1:
+                raise NgqlSemanticError(f"Wrong number of arguments for `{a.text()}'")
+            arg_fns.append(compile_expr(a.args[0], sc))
+            sc.agg_slots = saved
+    col_fns = [compile_expr(c.expr, sc) for c in columns]
+    sc.agg_slots = None
+    if group_keys is None:
+        key_fns = [compile_expr(c.expr, sc) for c, aggs in zip(columns, aggs_per_col) if not aggs]
+    else:
+        key_fns = group_keys
+    groups: dict[tuple, tuple[dict, list[Agg]]] = {}
+    for env in envs:
+        q.tick()
+        k = tuple(hashable(f(env)) for f in key_fns)
+        g = groups.get(k)
+        if g is None:
+            g = groups[k] = (env, [Agg(a.lname, a.distinct) for a in all_aggs])
+        for acc, af in zip(g[1], arg_fns):
+            acc.add(_STAR if af is None else af(env))
+    if not groups and not key_fns:
+        groups[()] = ({}, [Agg(a.lname, a.distinct) for a in all_aggs])
+    rows = []
+    for env, accs in groups.values():
+        e2 = dict(env)
+        e2["@agg"] = [acc.result() for acc in accs]
+        rows.append([f(e2) for f in col_fns])
+    return DataSet(names, rows)

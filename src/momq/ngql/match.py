@@ -1,0 +1,681 @@
+"""MATCH in NebulaGraph's openCypher flavour.
+
+Rows flow through the clauses as dicts (variable -> value). A MATCH clause expands each
+row with every way its patterns can be matched: the walk of each path pattern starts at
+a node that is already bound, or whose id is fixed by ``id(v) == ...``/``id(v) IN [...]``
+in WHERE, or that has a label (fewest vertices first), and then walks edges outwards in
+both directions. Edges are not repeated within one path. WITH/RETURN project (with
+implicit grouping around aggregates), then DISTINCT, ORDER BY, SKIP and LIMIT.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from momq.ngql import ast as A
+from momq.ngql.errors import NgqlExecutionError, NgqlSemanticError, NgqlSyntaxError
+from momq.ngql.executor import DataSet, check_dup_columns, dedup, project
+from momq.ngql.expr import Scope, compile_expr, has_aggregate, is_constant, make_vertex
+from momq.ngql.values import NULL, Edge, Path, Vertex, hashable, is_null, sort_key, type_name
+
+
+class MatchContext:
+    def __init__(self, ex, space):
+        self.ex = ex
+        self.q = ex.q
+        self.space = space
+        self.vcache: dict[Any, Vertex] = {}
+
+    def vertex(self, vid) -> Vertex | None:
+        v = self.vcache.get(vid)
+        if v is None:
+            tags = self.space.vertices.get(vid)
+            if tags is None:
+                return None
+            v = self.vcache[vid] = Vertex(vid, {t: dict(p) for t, p in tags.items()})
+        return v
+
+
+def run_match(ex, st: A.MatchStmt, inp) -> DataSet:
+    space = ex.q.space()
+    mc = MatchContext(ex, space)
+    rows: list[dict] = [{}]
+    names: dict[str, str] = {}  # var -> kind
+    order: list[str] = []  # user-visible variables in order of appearance
+    clauses = st.clauses
+    for ci, clause in enumerate(clauses):
+        ex.q.check_time()
+        if isinstance(clause, A.MatchClause):
+            rows = match_clause(mc, clause, rows, names, order)
+        elif isinstance(clause, A.UnwindClause):
+            sc = _scope(mc, names)
+            fn = compile_expr(clause.expr, sc)
+            out = []
+            for r in rows:
+                v = fn(r)
+                if is_null(v):
+                    continue
+                if isinstance(v, (list, frozenset)):
+                    for x in v:
+                        r2 = dict(r)
+                        r2[clause.alias] = x
+                        out.append(r2)
+                else:
+                    r2 = dict(r)
+                    r2[clause.alias] = v
+                    out.append(r2)
+            rows = out
+            if clause.alias not in names:
+                order.append(clause.alias)
+            names[clause.alias] = "value"
+        elif isinstance(clause, A.WithClause):
+            ds, kinds = project_body(mc, clause.body, rows, names, order, is_return=False)
+            rows = [dict(zip(ds.columns, r)) for r in ds.rows]
+            names = kinds
+            order = list(ds.columns)
+            if clause.where is not None:
+                if has_aggregate(clause.where):
+                    raise NgqlSyntaxError(f"Invalid use of aggregating function in where clause. near `{clause.where.text()}'")
+                wf = compile_expr(_bool_patterns(clause.where), _scope(mc, names))
+                rows = [r for r in rows if wf(r) is True]
+        elif isinstance(clause, A.ReturnClause):
+            ds, _ = project_body(mc, clause.body, rows, names, order, is_return=True)
+            return ds
+    raise NgqlSemanticError("MATCH must end with RETURN")
+
+
+def _scope(mc: MatchContext, names: dict[str, str]) -> Scope:
+    sc = Scope("match", mc.space, None, mc.q.var_columns(), names=dict(names), qctx=mc.q)
+    sc.pattern_fn = lambda e, s: _pattern_expr(mc, e, s)
+    return sc
+
+
+def _bool_patterns(e: A.Expr) -> A.Expr:
+    """Mark pattern expressions used as conditions so they evaluate to a boolean."""
+    if isinstance(e, A.PatternExpr):
+        e.as_bool = True
+    elif isinstance(e, A.Binary) and e.op in ("AND", "OR", "XOR"):
+        _bool_patterns(e.left)
+        _bool_patterns(e.right)
+    elif isinstance(e, A.Unary) and e.op in ("NOT", "!"):
+        _bool_patterns(e.operand)
+    return e
+
+
+def _pattern_expr(mc: MatchContext, e: A.PatternExpr, sc: Scope):
+    p = e.path
+    for n in p.nodes:
+        if n.var is not None and n.var not in sc.names:
+            raise NgqlSemanticError(f"PatternExpression are not allowed to introduce new variables: `{n.var}'.")
+    for ed in p.edges:
+        if ed.var is not None and ed.var not in sc.names:
+            raise NgqlSemanticError(f"PatternExpression are not allowed to introduce new variables: `{ed.var}'.")
+    _validate_pattern(mc, p, dict(sc.names))
+    as_bool = getattr(e, "as_bool", False)
+    matcher = PathMatcher(mc, p, sc)
+
+    def fn(env):
+        paths = [m["__path__"] for m in matcher.matches(env, want_path=True)]
+        return bool(paths) if as_bool else paths
+    return fn
+
+
+# ------------------------------------------------------------------ validation
+
+def _validate_pattern(mc: MatchContext, p: A.PathPattern, names: dict[str, str]) -> None:
+    space = mc.space
+    for n in p.nodes:
+        for label in n.labels:
+            if label not in space.tags:
+                raise NgqlSemanticError(f"`{label}': Unknown tag")
+        if n.props is not None and not n.labels and n.props.items:
+            k, v = n.props.items[0]
+            raise NgqlSemanticError(f"`{k}:{v.text()}': No tag found for property.")
+        if n.var is not None:
+            kind = names.get(n.var)
+            if kind is not None and kind not in ("node", "value"):
+                raise NgqlSemanticError(f"`{n.var}' is defined with type {_kind_name(kind)}, but referenced with type Node")
+    for ed in p.edges:
+        for t in ed.types:
+            if t not in space.edges:
+                raise NgqlSemanticError(f"`{t}': Unknown edge type")
+        if ed.var is not None:
+            kind = names.get(ed.var)
+            want = "edges" if ed.var_length else "edge"
+            if kind is not None and kind != want and kind != "value":
+                raise NgqlSemanticError(f"`{ed.var}' is defined with type {_kind_name(kind)}, but referenced with "
+                                        f"type {_kind_name(want)}")
+        if ed.var_length and ed.max_hop is not None and ed.min_hop > ed.max_hop:
+            raise NgqlSemanticError(f"Max hop must be greater equal than min hop: {ed.max_hop} vs. {ed.min_hop}")
+
+
+def _kind_name(kind: str) -> str:
+    return {"node": "Node", "edge": "Edge", "edges": "EdgeList", "path": "Path", "value": "Value"}[kind]
+
+
+def match_clause(mc: MatchContext, clause: A.MatchClause, rows: list[dict], names: dict[str, str],
+                 order: list[str]) -> list[dict]:
+    new_names = dict(names)
+    declared_here: dict[str, str] = {}
+    for p in clause.patterns:
+        _validate_pattern(mc, p, new_names)
+        for n in p.nodes:
+            if n.var is not None:
+                if declared_here.get(n.var) not in (None, "node"):
+                    raise NgqlSemanticError(f"`{n.var}' is defined with type {_kind_name(declared_here[n.var])}, "
+                                            f"but referenced with type Node")
+                declared_here[n.var] = "node"
+                if n.var not in new_names:
+                    new_names[n.var] = "node"
+                    order.append(n.var)
+        for ed in p.edges:
+            if ed.var is not None:
+                want = "edges" if ed.var_length else "edge"
+                prev = declared_here.get(ed.var)
+                if prev is not None:
+                    if prev == want and want == "edges":
+                        raise NgqlSemanticError(f"Unsupported type of variable '{ed.var}` used in multiple patterns: list of edges.")
+                    if prev != want:
+                        raise NgqlSemanticError(f"{ed.var} binding to different type: {_kind_name(prev)} vs {_kind_name(want)}")
+                    raise NgqlSemanticError(f"`{ed.var}' is defined with type {_kind_name(prev)}, but referenced "
+                                            f"with type {_kind_name(want)}")
+                declared_here[ed.var] = want
+                if ed.var not in new_names:
+                    new_names[ed.var] = want
+                    order.append(ed.var)
+        if p.var is not None:
+            if p.var in new_names:
+                raise NgqlSemanticError(f"Variable `{p.var}` already declared")
+            new_names[p.var] = "path"
+            order.append(p.var)
+    sc = _scope(mc, new_names)
+    where = None
+    if clause.where is not None:
+        if has_aggregate(clause.where):
+            raise NgqlSyntaxError(f"Invalid use of aggregating function in where clause. near `{clause.where.text()}'")
+        for x in clause.where.walk():
+            if isinstance(x, (A.SrcDstProp, A.SrcDstVertex)):
+                raise NgqlSemanticError(f"Expression {x.text()} is not allowed to use in cypher")
+        where = compile_expr(_bool_patterns(clause.where), sc)
+    seeds = _id_seeds(clause.where, mc) if clause.where is not None else {}
+    matchers = [PathMatcher(mc, p, sc, seeds) for p in clause.patterns]
+    out: list[dict] = []
+    for r in rows:
+        produced = False
+        partials = [r]
+        for m in matchers:
+            nxt = []
+            for env in partials:
+                for res in m.matches(env, want_path=m.pattern.var is not None):
+                    res.pop("__path__", None)
+                    nxt.append(res)
+                    mc.q.tick()
+            partials = nxt
+            if not partials:
+                break
+        for env in partials:
+            if where is not None and where(env) is not True:
+                continue
+            out.append(env)
+            produced = True
+        if not produced and clause.optional:
+            env = dict(r)
+            for v in new_names:
+                if v not in env:
+                    env[v] = NULL
+            out.append(env)
+    names.clear()
+    names.update(new_names)
+    return out
+
+
+def _id_seeds(where: A.Expr, mc: MatchContext) -> dict[str, list]:
+    """VIDs fixed by ``id(v) == c`` / ``id(v) IN [...]`` conjuncts of WHERE."""
+    seeds: dict[str, list] = {}
+
+    def conj(e):
+        if isinstance(e, A.Binary) and e.op == "AND":
+            yield from conj(e.left)
+            yield from conj(e.right)
+        else:
+            yield e
+
+    def id_var(e):
+        if isinstance(e, A.FuncCall) and e.lname == "id" and len(e.args) == 1 and isinstance(e.args[0], A.Label):
+            return e.args[0].name
+        return None
+
+    for c in conj(where):
+        if isinstance(c, A.Binary) and c.op in ("==", "IN"):
+            var = id_var(c.left)
+            other = c.right
+            if var is None and c.op == "==":
+                var = id_var(c.right)
+                other = c.left
+            if var is None or not is_constant(other):
+                continue
+            try:
+                v = compile_expr(other, Scope("yield", mc.space, None, {}))({})
+            except Exception:  # noqa: BLE001 - not a usable seed; the filter still applies
+                continue
+            vals = v if c.op == "IN" and isinstance(v, list) else ([v] if c.op == "==" else None)
+            if vals is None:
+                continue
+            vals = [x for x in vals if not is_null(x)]
+            if var in seeds:
+                seeds[var] = [x for x in seeds[var] if x in vals]
+            else:
+                seeds[var] = list(dict.fromkeys(hashable(x) for x in vals))
+    return seeds
+
+
+# ------------------------------------------------------------------ path matching
+
+class PathMatcher:
+    def __init__(self, mc: MatchContext, pattern: A.PathPattern, sc: Scope, seeds: dict | None = None):
+        self.mc = mc
+        self.pattern = pattern
+        self.seeds = seeds or {}
+        self.sc = sc
+        space = mc.space
+        # node filters
+        self.node_props = []
+        for n in pattern.nodes:
+            props = []
+            if n.props is not None:
+                for k, v in n.props.items:
+                    fn = compile_expr(v, sc)
+                    props.append((k, fn))
+            self.node_props.append(props)
+        self.edge_props = []
+        self.edge_types = []
+        for ed in pattern.edges:
+            props = []
+            if ed.props is not None:
+                for k, v in ed.props.items:
+                    props.append((k, compile_expr(v, sc)))
+            self.edge_props.append(props)
+            self.edge_types.append(ed.types or list(space.edges))
+        if pattern.shortest:
+            self._check_shortest()
+
+    def _check_shortest(self):
+        p = self.pattern
+        if len(p.edges) != 1 or not p.edges[0].var_length and False:
+            raise NgqlSemanticError("`shortestPath(...)' only support pattern like (start)-[edge*..hop]-(end)")
+        ed = p.edges[0]
+        if p.nodes[0].var is not None and p.nodes[0].var == p.nodes[1].var:
+            raise NgqlSemanticError("The shortest path algorithm does not work when the start and end nodes are the same")
+        if ed.var_length and ed.min_hop not in (0, 1):
+            raise NgqlSemanticError("The minimal number of steps for shortestPath() must be either 0 or 1.")
+
+    def node_ok(self, i: int, v: Vertex, env: dict) -> bool:
+        n = self.pattern.nodes[i]
+        for label in n.labels:
+            if label not in v.tags:
+                return False
+        props = self.node_props[i]
+        if props:
+            tag_props = v.tags[n.labels[0]] if n.labels else None
+            for k, fn in props:
+                want = fn(env)
+                if tag_props is not None:
+                    have = tag_props.get(k, NULL)
+                else:
+                    have = NULL
+                    for tp in v.tags.values():
+                        if k in tp:
+                            have = tp[k]
+                            break
+                if not _eq(have, want):
+                    return False
+        return True
+
+    def edge_ok(self, j: int, e: Edge, env: dict) -> bool:
+        for k, fn in self.edge_props[j]:
+            if not _eq(e.props.get(k, NULL), fn(env)):
+                return False
+        return True
+
+    def start_candidates(self, env: dict) -> tuple[int, list]:
+        p = self.pattern
+        space = self.mc.space
+        for i, n in enumerate(p.nodes):
+            if n.var is not None and n.var in env:
+                v = env[n.var]
+                if isinstance(v, Vertex):
+                    return i, [v.vid]
+                return i, []
+        for i, n in enumerate(p.nodes):
+            if n.var is not None and n.var in self.seeds:
+                return i, self.seeds[n.var]
+        # edges bound already (a previous clause): start from their endpoints
+        best = None
+        for i, n in enumerate(p.nodes):
+            if n.labels:
+                members = space.tag_members.get(n.labels[0], {})
+                if best is None or len(members) < best[1]:
+                    best = (i, len(members), n.labels[0])
+        if best is not None:
+            i, _, label = best
+            props = self.node_props[i]
+            members = space.tag_members.get(label, {})
+            return i, list(members)
+        if any(ed.var is not None and ed.var in env for ed in p.edges):
+            j = next(j for j, ed in enumerate(p.edges) if ed.var is not None and ed.var in env)
+            e = env[p.edges[j].var]
+            if isinstance(e, Edge):
+                return j, list(dict.fromkeys([e.src, e.dst]))
+            if isinstance(e, list) and e:
+                return j, list(dict.fromkeys([e[0].src, e[0].dst]))
+        return 0, list(space.vertices)
+
+    def matches(self, env: dict, want_path: bool = False):
+        """Yield extended envs (with ``__path__`` when asked) for each match of the pattern."""
+        p = self.pattern
+        if p.shortest:
+            yield from self.shortest(env, want_path)
+            return
+        start, cands = self.start_candidates(env)
+        n_nodes = len(p.nodes)
+        mc = self.mc
+        for vid in cands:
+            v = mc.vertex(vid)
+            if v is None or not self.node_ok(start, v, env):
+                continue
+            var = p.nodes[start].var
+            if var is not None and var in env and env[var] != v:
+                continue
+            nodes: list = [None] * n_nodes
+            nodes[start] = v
+            steps: list = [None] * len(p.edges)  # per edge: list of (Edge, reversed)
+            yield from self._extend(env, start, start, nodes, steps, set(), want_path)
+
+    def _bind(self, env: dict, nodes, steps, want_path):
+        p = self.pattern
+        out = dict(env)
+        for n, v in zip(p.nodes, nodes):
+            if n.var is not None:
+                if n.var in out and out[n.var] is not v and out[n.var] != v:
+                    return None
+                out[n.var] = v
+        for ed, st in zip(p.edges, steps):
+            if ed.var is not None:
+                val = [e for e, _ in st] if ed.var_length else st[0][0]
+                if ed.var in out:
+                    cur = out[ed.var]
+                    if cur != val:
+                        return None
+                out[ed.var] = val
+        if p.var is not None or want_path:
+            path = Path(nodes[0], [])
+            k = 0
+            for st in steps:
+                for e, rev in st:
+                    nxt = e.src if rev else e.dst
+                    path.steps.append((e, rev, self.mc.vertex(nxt) or Vertex(nxt, {})))
+                k += 1
+            if p.var is not None:
+                out[p.var] = path
+            out["__path__"] = path
+        return out
+
+    def _extend(self, env, lo, hi, nodes, steps, used, want_path):
+        """Grow the matched segment [lo, hi] of node positions to the right, then left."""
+        p = self.pattern
+        if hi < len(p.nodes) - 1:
+            j = hi  # edge index between node hi and hi+1
+            ed = p.edges[j]
+            for chain, end in self._walk(nodes[hi], j, ed.direction, env, used):
+                v = self.mc.vertex(end)
+                if v is None or not self.node_ok(hi + 1, v, env):
+                    continue
+                nv = p.nodes[hi + 1].var
+                if nv is not None and nv in env and env[nv] != v:
+                    continue
+                nodes[hi + 1] = v
+                steps[j] = chain
+                keys = {e.key() for e, _ in chain}
+                yield from self._extend(env, lo, hi + 1, nodes, steps, used | keys, want_path)
+            nodes[hi + 1] = None
+            return
+        if lo > 0:
+            j = lo - 1
+            ed = p.edges[j]
+            back = {"out": "in", "in": "out", "both": "both"}[ed.direction]
+            for chain, end in self._walk(nodes[lo], j, back, env, used):
+                v = self.mc.vertex(end)
+                if v is None or not self.node_ok(lo - 1, v, env):
+                    continue
+                nv = p.nodes[lo - 1].var
+                if nv is not None and nv in env and env[nv] != v:
+                    continue
+                nodes[lo - 1] = v
+                # chain was walked from the right; flip it to read left to right
+                steps[j] = [(e, not rev) for e, rev in reversed(chain)]
+                keys = {e.key() for e, _ in chain}
+                yield from self._extend(env, lo - 1, hi, nodes, steps, used | keys, want_path)
+            nodes[lo - 1] = None
+            return
+        out = self._bind(env, nodes, steps, want_path)
+        if out is not None:
+            yield out
+
+    def _walk(self, start: Vertex, j: int, direction: str, env: dict, used: set):
+        """Yield ``(chain, end_vid)``: chains of edges (Edge, reversed) from ``start``
+        matching edge pattern ``j`` within its hop range, edges not repeated."""
+        ed = self.pattern.edges[j]
+        space = self.mc.space
+        types = self.edge_types[j]
+        lo = ed.min_hop if ed.var_length else 1
+        hi = ed.max_hop if ed.var_length else 1
+        if hi is None:
+            hi = 1 << 30
+        q = self.mc.q
+        bound = env.get(ed.var) if ed.var is not None else None
+
+        def neighbours(vid):
+            if direction in ("out", "both"):
+                for etype, other, rank, props in space.out_edges(vid, types):
+                    yield Edge(vid, other, etype, rank, props), False, other
+            if direction in ("in", "both"):
+                for etype, other, rank, props in space.in_edges(vid, types):
+                    if direction == "both" and other == vid:
+                        continue  # a self-loop was already seen as an out-edge
+                    yield Edge(other, vid, etype, rank, props), True, other
+
+        if lo == 0:
+            yield [], start.vid
+        # depth-first walk
+        stack = [(start.vid, [], set())]
+        while stack:
+            vid, chain, keys = stack.pop()
+            depth = len(chain)
+            if depth >= hi:
+                continue
+            q.tick()
+            for e, rev, other in neighbours(vid):
+                k = e.key()
+                if k in keys or k in used:
+                    continue
+                if not self.edge_ok(j, e, env):
+                    continue
+                nchain = chain + [(e, rev)]
+                if depth + 1 >= lo:
+                    yield nchain, other
+                if depth + 1 < hi:
+                    stack.append((other, nchain, keys | {k}))
+
+    # ---------------------------------------------------------- shortest paths
+    def shortest(self, env: dict, want_path: bool):
+        p = self.pattern
+        ed = p.edges[0]
+        a_var, b_var = p.nodes[0].var, p.nodes[1].var
+        a_cands = self._node_cands(0, env)
+        b_cands = self._node_cands(1, env)
+        if a_cands is None or b_cands is None:
+            raise NgqlSemanticError("Shortest path requires both end nodes to be bound or fixed by id")
+        hi = ed.max_hop if ed.var_length else 1
+        if hi is None:
+            hi = 1 << 30
+        all_paths = p.shortest == "allShortestPaths"
+        types = self.edge_types[0]
+        space = self.mc.space
+        for a in a_cands:
+            va = self.mc.vertex(a)
+            if va is None or not self.node_ok(0, va, env):
+                continue
+            for b in b_cands:
+                vb = self.mc.vertex(b)
+                if vb is None or not self.node_ok(1, vb, env):
+                    continue
+                if a == b:
+                    continue
+                for chain in _bfs_paths(space, a, b, ed.direction, types, hi, all_paths, self, env, self.mc.q):
+                    nodes = [va, vb]
+                    out = self._bind(env, nodes, [chain], want_path)
+                    if out is not None:
+                        yield out
+
+    def _node_cands(self, i: int, env: dict):
+        n = self.pattern.nodes[i]
+        if n.var is not None and n.var in env:
+            v = env[n.var]
+            return [v.vid] if isinstance(v, Vertex) else []
+        if n.var is not None and n.var in self.seeds:
+            return self.seeds[n.var]
+        if n.labels:
+            return list(self.mc.space.tag_members.get(n.labels[0], {}))
+        return None
+
+
+def _bfs_paths(space, a, b, direction, types, max_hops, all_paths, matcher, env, q):
+    """Shortest chains from a to b (one, or all of the shortest length)."""
+    if max_hops < 1:
+        return
+    parents: dict[Any, list] = {a: []}
+    frontier = [a]
+    depth = 0
+    found = False
+    while frontier and depth < max_hops and not found:
+        depth += 1
+        nxt: dict[Any, list] = {}
+        for vid in frontier:
+            q.tick()
+            edges = []
+            if direction in ("out", "both"):
+                for etype, other, rank, props in space.out_edges(vid, types):
+                    edges.append((Edge(vid, other, etype, rank, props), False, other))
+            if direction in ("in", "both"):
+                for etype, other, rank, props in space.in_edges(vid, types):
+                    edges.append((Edge(other, vid, etype, rank, props), True, other))
+            for e, rev, other in edges:
+                if other in parents:
+                    continue
+                if not matcher.edge_ok(0, e, env):
+                    continue
+                nxt.setdefault(other, []).append((vid, e, rev))
+        for other, lst in nxt.items():
+            parents[other] = lst
+        if b in nxt:
+            found = True
+        frontier = list(nxt)
+    if not found:
+        return
+
+    def unwind(v):
+        if v == a:
+            yield []
+            return
+        for prev, e, rev in parents[v]:
+            for chain in unwind(prev):
+                yield chain + [(e, rev)]
+                if not all_paths:
+                    return
+            if not all_paths:
+                return
+    yield from unwind(b)
+
+
+def _eq(a, b) -> bool:
+    from momq.ngql.expr import equal
+    return equal(a, b) is True
+
+
+# ------------------------------------------------------------------ projection
+
+def project_body(mc: MatchContext, body: A.ReturnBody, rows: list[dict], names: dict[str, str],
+                 order: list[str], is_return: bool) -> tuple[DataSet, dict[str, str]]:
+    cols: list[A.YieldColumn] = []
+    if body.star:
+        visible = [n for n in order if not n.startswith("__")]
+        if not visible:
+            raise NgqlSemanticError("RETURN * is not allowed when there are no variables in scope")
+        cols = [A.YieldColumn(A.Label(n)) for n in visible]
+    cols += body.columns or []
+    for c in cols:
+        if c.alias is None and not isinstance(c.expr, (A.Label,)) and not is_return:
+            raise NgqlSemanticError(f"Expression in WITH must be aliased (use AS): `{c.expr.text()}'")
+    check_dup_columns(cols)
+    sc = _scope(mc, names)
+    for c in cols:
+        for x in c.expr.walk():
+            if isinstance(x, (A.SrcDstProp, A.SrcDstVertex)):
+                raise NgqlSemanticError(f"Expression {x.text()} is not allowed to use in cypher")
+    ds = project(cols, rows, sc, mc.q)
+    kinds = {}
+    for c in cols:
+        if isinstance(c.expr, A.Label) and c.expr.name in names:
+            kinds[c.name] = names[c.expr.name]
+        else:
+            kinds[c.name] = "value"
+    aggregating = any(has_aggregate(c.expr) for c in cols)
+    if body.distinct:
+        keep = []
+        seen = set()
+        for i, r in enumerate(ds.rows):
+            k = tuple(hashable(v) for v in r)
+            if k not in seen:
+                seen.add(k)
+                keep.append(i)
+        ds.rows = [ds.rows[i] for i in keep]
+        src_rows = [rows[i] for i in keep] if not aggregating else None
+    else:
+        src_rows = rows if not aggregating else None
+    if body.order:
+        osc = _scope(mc, {**(names if src_rows is not None and not body.distinct else {}), **kinds})
+        if body.distinct or aggregating:
+            osc.names = dict(kinds)
+        fns = []
+        for e, desc in body.order:
+            fns.append((compile_expr(e, osc), desc))
+        envs = []
+        for i, r in enumerate(ds.rows):
+            env = dict(src_rows[i]) if src_rows is not None and not body.distinct else {}
+            env.update(zip(ds.columns, r))
+            envs.append(env)
+        idx = list(range(len(ds.rows)))
+        for fn, desc in reversed(fns):
+            keys = [sort_key(fn(envs[i])) for i in range(len(envs))]
+            idx.sort(key=lambda i: keys[i], reverse=desc)
+        ds.rows = [ds.rows[i] for i in idx]
+    skip = _int_arg(body.skip, "SKIP")
+    limit = _int_arg(body.limit, "LIMIT")
+    if skip:
+        ds.rows = ds.rows[skip:]
+    if limit is not None:
+        ds.rows = ds.rows[:limit]
+    return ds, kinds
+
+
+def _int_arg(e: A.Expr | None, what: str):
+    if e is None:
+        return None
+    if not is_constant(e):
+        raise NgqlSemanticError(f"{what} should be a constant integer")
+    v = compile_expr(e, Scope("yield"))({})
+    if not isinstance(v, int) or isinstance(v, bool):
+        raise NgqlSemanticError(f"{what} should be an integer, but was {type_name(v)}")
+    if v < 0:
+        raise NgqlSemanticError(f"{what} should not be negative")
+    return v

@@ -1,0 +1,87 @@
+"""The direct pipeline: schema + question -> query, then execution-guided repair.
+
+MTGQL's baselines are configurations of it: **ICL-AS** is a general model with few-shot
+examples chosen by similarity (``shots``), **FT-AS** a fine-tuned model (a momq adapter)
+with no examples. Input: a question and a :class:`~momq.pipelines.context.Target`;
+output: an :class:`~momq.pipelines.base.Answer`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from momq.llm.base import GenerationConfig, LanguageModel
+from momq.pipelines.base import EMPTY, FAILED, OK, REFUSED, Answer, check_question, refused
+from momq.pipelines.context import Target
+from momq.pipelines.repair import Execution, generate_and_repair
+from momq.schema.render import render
+
+MAX_SCHEMA_CHARS = 12_000
+
+
+def schema_text(schema: Any, fmt: str = "ddl", samples: int = 0, max_chars: int = MAX_SCHEMA_CHARS) -> str:
+    """The rendered schema, capped (a model's context is finite; the cap is noted)."""
+    text = render(schema, fmt, samples=samples)
+    if len(text) > max_chars:
+        text = text[:max_chars].rsplit("\n", 1)[0] + "\n-- (schema truncated)"
+    return text
+
+
+def finish(answer: Answer, outcome: Any) -> Answer:
+    """Fill an Answer from a repair outcome."""
+    best = outcome.best
+    answer.attempts += outcome.attempts
+    if best.outcome == "write_refused":
+        answer.query, answer.status = "", REFUSED
+    else:
+        answer.query = best.query
+        answer.status = {"ok": OK, "empty_result": EMPTY}.get(best.outcome, FAILED)
+    answer.result = outcome.result
+    answer.reason = outcome.reason
+    return answer
+
+
+@dataclass
+class DirectPipeline:
+    model: LanguageModel
+    schema_format: str = "ddl"
+    samples: int = 0
+    shots: Any = None  # momq.prompts.fewshot.FewShotSelector
+    k: int = 3
+    language: str = "en"
+    max_repairs: int = 2
+    use_values: bool = False
+    config: GenerationConfig = field(default_factory=lambda: GenerationConfig(max_new_tokens=256))
+    name: str = "direct"
+
+    def prompt(self, question: str, target: Target, exclude_id: str | None = None) -> tuple[list, dict]:
+        from momq.prompts.builder import generation_prompt
+
+        steps: dict[str, Any] = {}
+        shots = []
+        if self.shots is not None and self.k > 0:
+            shots = self.shots.select(question, self.k, dialect=target.dialect, database=target.database,
+                                      exclude_id=exclude_id)
+            steps["shots"] = [s.question for s in shots]
+        values = []
+        if self.use_values and target.values() is not None:
+            values = target.values().lookup(question)
+            steps["values"] = [v.to_dict() for v in values]
+        prompt = generation_prompt(question, target.dialect, schema_text(target.schema, self.schema_format,
+                                                                          self.samples),
+                                   language=self.language, shots=shots, values=values)
+        return prompt, steps
+
+    def run(self, question: str, target: Target, *, example_id: str | None = None) -> Answer:
+        verdict = check_question(question)
+        base = dict(pipeline=self.name, model=self.model.name, dialect=target.dialect, database=target.database)
+        if verdict.refusal:
+            return refused(verdict.text, verdict.refusal, notes=verdict.notes, **base)
+        prompt, steps = self.prompt(verdict.text, target, example_id)
+        execution = Execution(target.dialect_obj, target.engine, target.timeout_s, target.max_rows)
+        outcome = generate_and_repair(self.model, prompt, execution, max_repairs=self.max_repairs,
+                                      config=self.config, language=self.language)
+        answer = Answer(question=verdict.text, query="", status=FAILED, notes=verdict.notes + target.notes,
+                        steps=steps, **base)
+        return finish(answer, outcome)

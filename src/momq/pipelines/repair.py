@@ -1,0 +1,212 @@
+"""Execution-guided repair: run a candidate read-only, classify what happened, and ask
+the model to fix deterministic failures with the engine's message in the prompt.
+
+Outcomes (:data:`OUTCOMES`), from the best to the worst candidate:
+
+=================  =====================================================  ==============
+outcome            meaning                                                what happens
+=================  =====================================================  ==============
+``ok``             ran, returned rows                                     done
+``empty_result``   ran, returned no rows                                  repaired
+``runtime_error``  parsed and named known schema, failed while running    repaired
+``timeout``        ran past the time limit                                repaired
+``unknown_schema`` names a table/column/label/property that is not there  repaired
+``syntax_error``   the engine (or the dialect's parser) could not parse   repaired
+``no_query``       no query could be extracted from the model's answer    repaired
+``write_refused``  the candidate would write; never sent to the engine    repaired
+``transient``      the engine was unreachable or failed transiently       retried as is
+=================  =====================================================  ==============
+
+Rules: at most ``max_repairs`` repair rounds (default two); a prompt identical to one
+already sent is never sent again (greedy decoding would only repeat the answer), so a
+model that returns a query it already tried ends the loop; every candidate is checked
+with ``dialect.is_read_only`` before it reaches the engine, and the engine itself runs
+read-only. When no candidate succeeds, the best one (by the order above) is returned with
+the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from momq.errors import (EngineUnavailable, ExecutionError, QueryError, QuerySyntaxError, QueryTimeout,
+                         ReadOnlyViolation, SchemaError)
+from momq.llm.base import GenerationConfig, LanguageModel, Prompt
+from momq.pipelines.base import Attempt
+
+OK = "ok"
+OUTCOMES = ("ok", "empty_result", "runtime_error", "timeout", "unknown_schema", "syntax_error", "no_query",
+            "write_refused", "transient")
+_RANK = {name: i for i, name in enumerate(OUTCOMES)}
+_TRANSIENT_HINTS = ("connection reset", "connection refused", "server has gone away", "lost connection",
+                    "deadlock", "serialization failure", "could not serialize", "too many connections",
+                    "temporarily unavailable", "try again", "broken pipe", "connection closed")
+
+
+def classify(exc: BaseException) -> str:
+    """The outcome class of an engine error (see the module table)."""
+    if isinstance(exc, EngineUnavailable):
+        return "transient"
+    if isinstance(exc, ReadOnlyViolation):
+        return "write_refused"
+    if isinstance(exc, QueryTimeout):
+        return "timeout"
+    if isinstance(exc, QuerySyntaxError):
+        return "syntax_error"
+    if isinstance(exc, SchemaError):
+        return "unknown_schema"
+    if isinstance(exc, ExecutionError):
+        lowered = str(exc).lower()
+        return "transient" if any(h in lowered for h in _TRANSIENT_HINTS) else "runtime_error"
+    if isinstance(exc, QueryError):
+        return "runtime_error"
+    return "runtime_error"
+
+
+@dataclass
+class Execution:
+    """Runs candidates for one question: read-only check, engine call, transient retries."""
+
+    dialect: Any  # momq.dialects.Dialect
+    engine: Any = None  # momq.engines.base.Engine; None = validate only (dry run)
+    timeout_s: float = 30.0
+    max_rows: int = 1000
+    transient_retries: int = 2
+    retry_wait_s: float = 0.5
+    sleep: Callable[[float], None] = time.sleep
+
+    def run(self, query: str) -> tuple[str, str, Any, int]:
+        """``(outcome, message, result or None, retries)`` for one candidate."""
+        if not query.strip() or not _looks_like_query(self.dialect, query):
+            return "no_query", "no query found in the model's answer", None, 0
+        if not self.dialect.is_read_only(query):
+            # an unparseable query is not "read-only" either: tell the two apart, run neither
+            check = self.dialect.validate(query)
+            if not check.ok:
+                return "syntax_error", check.message or "the query does not parse", None, 0
+            return ("write_refused", "the query would change the database; momq only runs read-only queries",
+                    None, 0)
+        if self.engine is None:
+            check = self.dialect.validate(query)
+            return (OK, "validated only (no engine)", None, 0) if check.ok else \
+                ("syntax_error", check.message, None, 0)
+        retries = 0
+        while True:
+            try:
+                result = self.engine.execute(query, timeout_s=self.timeout_s, max_rows=self.max_rows)
+            except (QueryError, EngineUnavailable) as exc:
+                outcome = classify(exc)
+                message = getattr(exc, "message", None) or str(exc)
+                if outcome == "transient" and retries < self.transient_retries:
+                    retries += 1
+                    self.sleep(self.retry_wait_s * (2 ** (retries - 1)))
+                    continue
+                return outcome, message, None, retries
+            if not result.rows:
+                return "empty_result", "the query returned no rows", result, retries
+            return OK, "", result, retries
+
+
+def _looks_like_query(dialect: Any, query: str) -> bool:
+    """Does the text start like a statement of the dialect (not prose)?"""
+    starts = getattr(dialect, "_starts_query", None)
+    return True if starts is None else bool(starts(query.lstrip("( \n")) or starts(query))
+
+
+@dataclass
+class RepairOutcome:
+    best: Attempt
+    attempts: list[Attempt]
+    result: Any
+    reason: str
+    answer: str = ""
+    prompts_sent: int = 0
+    final_prompt: Prompt = field(default_factory=list)
+
+
+def prompt_key(prompt: Prompt) -> str:
+    return hashlib.sha1(json.dumps(prompt, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def better(a: Attempt, b: Attempt | None) -> bool:
+    """Is ``a`` a better candidate than ``b`` (ties keep the earlier one)?"""
+    return b is None or _RANK.get(a.outcome, 99) < _RANK.get(b.outcome, 99)
+
+
+def generate_and_repair(model: LanguageModel, prompt: Prompt, execution: Execution, *,
+                        max_repairs: int = 2, config: GenerationConfig | None = None, language: str = "en",
+                        repair_empty: bool = True, stage: str = "generate", first_answer: str | None = None,
+                        sent: set[str] | None = None) -> RepairOutcome:
+    """Generate a query for ``prompt``, run it, and repair it (see module docstring).
+
+    ``first_answer``: an answer already generated for ``prompt`` (skips the first call).
+    ``sent``: keys of prompts already sent for this question (shared across stages so
+    that no identical prompt is ever sent twice).
+    """
+    from momq.prompts.builder import repair_prompt
+
+    dialect = execution.dialect
+    sent = sent if sent is not None else set()
+    attempts: list[Attempt] = []
+    best: Attempt | None = None
+    best_result = None
+    best_answer = ""
+    current, answer = prompt, first_answer
+    tried: dict[str, Attempt] = {}
+    calls = 0
+    for round_no in range(max_repairs + 1):
+        if answer is None:
+            key = prompt_key(current)
+            if key in sent:
+                break
+            sent.add(key)
+            answer = model.complete(current, config)
+            calls += 1
+        query = dialect.extract(answer)
+        if query in tried and query:
+            previous = tried[query]
+            attempts.append(Attempt(round_no, query, previous.outcome, "the model repeated a query it already tried",
+                                    previous.rows, answer, 0, "repair" if round_no else stage))
+            outcome, message, result, retries = previous.outcome, previous.message, None, 0
+            if round_no:  # a repeat ends the loop: asking again with the same error is pointless
+                break
+        else:
+            outcome, message, result, retries = execution.run(query)
+            attempt = Attempt(round_no, query, outcome, message, len(result.rows) if result is not None else None,
+                              answer, retries, "repair" if round_no else stage)
+            attempts.append(attempt)
+            tried[query] = attempt
+            if better(attempt, best):
+                best, best_result, best_answer = attempt, result, answer
+        if outcome == OK or outcome == "transient":
+            break
+        if outcome == "empty_result" and not repair_empty:
+            break
+        if round_no == max_repairs:
+            break
+        current = repair_prompt(prompt, answer, query, outcome, message, dialect.name, language)
+        answer = None
+    if best is None:  # every prompt had been sent before
+        best = Attempt(0, "", "no_query", "no new prompt to send", None, "", 0, stage)
+        attempts.append(best)
+    reason = "" if best.outcome == OK else _reason(best, len(attempts))
+    return RepairOutcome(best, attempts, best_result, reason, best_answer, calls, current)
+
+
+def _reason(best: Attempt, tried: int) -> str:
+    what = {
+        "empty_result": "the best query ran but returned no rows",
+        "runtime_error": "the best query failed while running",
+        "timeout": "the best query ran past the time limit",
+        "unknown_schema": "the best query names schema elements that do not exist",
+        "syntax_error": "no candidate parsed",
+        "no_query": "the model's answers held no query",
+        "write_refused": "the model only produced queries that would change the database; they were not run",
+        "transient": "the engine kept failing transiently",
+    }.get(best.outcome, best.outcome)
+    detail = f": {best.message[:300]}" if best.message and best.outcome not in ("empty_result",) else ""
+    return f"{what}{detail} ({tried} candidate{'s' if tried != 1 else ''} tried)"

@@ -1,0 +1,130 @@
+"""Training data: JSONL examples, tokenisation with loss masks, length-bucketed batches.
+
+Example format (one JSON object a line, agreed with the benchmark builder)::
+
+    {"id", "dialect": "mysql|postgres|cypher|ngql", "database", "question", "query",
+     "schema": optional rendered schema text, "language": "en"|"zh"}
+
+Only the query tokens (and the closing end-of-sequence token) carry labels; prompt and
+padding tokens are labelled -100.
+
+Batches are length-bucketed rather than packed: packing would mix dialects inside one
+row, while MoMQ's dialect labels (and LoRA-per-dialect's adapter choice) are per sample.
+The order is a pure function of ``(seed, epoch)`` so a resumed run sees exactly the
+batches it would have seen.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import torch
+
+from momq.errors import ConfigError
+from momq.train.prompts import example_prompt
+
+REQUIRED = ("dialect", "question", "query")
+KEEP_PROMPT_HEAD = 48  # tokens kept at the start of an over-long prompt (the instruction)
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    examples = []
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                example = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ConfigError(f"{path}:{number}: not JSON: {exc}") from exc
+            missing = [k for k in REQUIRED if not example.get(k)]
+            if missing:
+                raise ConfigError(f"{path}:{number}: missing {', '.join(missing)}")
+            examples.append(example)
+    return examples
+
+
+def subsample(examples: list[dict[str, Any]], per_dialect: dict[str, int] | None, max_examples: int | None,
+              seed: int) -> list[dict[str, Any]]:
+    """Keep at most ``per_dialect[d]`` examples of dialect ``d`` (the paper's imbalance
+    settings, e.g. all MySQL and 128 of each other dialect) then at most ``max_examples``."""
+    rng = random.Random(seed)
+    out = list(examples)
+    if per_dialect:
+        by: dict[str, list[dict[str, Any]]] = {}
+        for ex in out:
+            by.setdefault(ex["dialect"], []).append(ex)
+        out = []
+        for dialect, items in by.items():
+            limit = per_dialect.get(dialect)
+            if limit is not None and len(items) > limit:
+                items = rng.sample(items, limit)
+            out.extend(items)
+    if max_examples is not None and len(out) > max_examples:
+        out = rng.sample(out, max_examples)
+    return out
+
+
+@dataclass
+class Encoded:
+    input_ids: list[int]
+    labels: list[int]
+    dialect: int
+    id: str
+
+
+def encode(example: dict[str, Any], tokenizer: Any, dialects: list[str], max_length: int) -> Encoded:
+    if example["dialect"] not in dialects:
+        raise ConfigError(f"example {example.get('id')}: dialect {example['dialect']!r} not in {dialects}")
+    prompt = tokenizer(example_prompt(example, tokenizer), add_special_tokens=False)["input_ids"]
+    target = tokenizer(example["query"].strip(), add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
+    target = target[: max_length // 2] if len(target) > max_length // 2 else target
+    room = max_length - len(target)
+    if len(prompt) > room:  # keep the instruction (head) and the question (tail)
+        head = min(KEEP_PROMPT_HEAD, room // 2)
+        prompt = prompt[:head] + prompt[len(prompt) - (room - head):]
+    return Encoded(prompt + target, [-100] * len(prompt) + target, dialects.index(example["dialect"]),
+                   str(example.get("id", "")))
+
+
+def encode_all(examples: Iterable[dict[str, Any]], tokenizer: Any, dialects: list[str],
+               max_length: int) -> list[Encoded]:
+    return [encode(ex, tokenizer, dialects, max_length) for ex in examples]
+
+
+def plan_batches(lengths: list[int], batch_size: int, seed: int, epoch: int,
+                 bucket_batches: int = 32) -> list[list[int]]:
+    """Length-bucketed batches for one epoch, deterministic in ``(seed, epoch)``.
+
+    Shuffle, cut into windows of ``bucket_batches * batch_size`` examples, sort each window
+    by length, split into batches, shuffle the batches: little padding, still random.
+    """
+    rng = random.Random(seed * 1_000_003 + epoch)
+    order = list(range(len(lengths)))
+    rng.shuffle(order)
+    window = batch_size * bucket_batches
+    batches = []
+    for start in range(0, len(order), window):
+        chunk = sorted(order[start:start + window], key=lambda i: lengths[i])
+        batches.extend(chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size))
+    rng.shuffle(batches)
+    return batches
+
+
+def collate(items: list[Encoded], pad_id: int) -> dict[str, torch.Tensor]:
+    """Right-padded tensors: input_ids, attention_mask, labels, dialect_labels."""
+    width = max(len(it.input_ids) for it in items)
+    ids = torch.full((len(items), width), pad_id, dtype=torch.long)
+    labels = torch.full((len(items), width), -100, dtype=torch.long)
+    mask = torch.zeros((len(items), width), dtype=torch.long)
+    for row, it in enumerate(items):
+        n = len(it.input_ids)
+        ids[row, :n] = torch.tensor(it.input_ids)
+        labels[row, :n] = torch.tensor(it.labels)
+        mask[row, :n] = 1
+    return {"input_ids": ids, "attention_mask": mask, "labels": labels,
+            "dialect_labels": torch.tensor([it.dialect for it in items], dtype=torch.long)}

@@ -1,0 +1,138 @@
+"""The PostgreSQL engine on the embedded server: results, error classes, limits,
+introspection."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import decimal
+
+import pytest
+
+from momq.errors import (EngineUnavailable, ExecutionError, QuerySyntaxError, QueryTimeout, ReadOnlyViolation,
+                         SchemaError, UnknownDatabase)
+from tests.engines.sql_fixtures import first_gold
+
+pytestmark = pytest.mark.integration
+
+
+def test_rows_are_plain_python_values(pg_engine):
+    result = pg_engine().execute("SELECT cars.id, cost, sale_date, make FROM cars JOIN sales ON sales.car_id = cars.id "
+                                 "ORDER BY sales.id LIMIT 2")
+    assert result.columns == ["id", "cost", "sale_date", "make"]
+    assert len(result) == 2 and result.ordered and not result.truncated and result.engine == "postgres"
+    row = result.rows[0]
+    assert isinstance(row, tuple) and isinstance(row[1], decimal.Decimal) and isinstance(row[2], dt.date)
+
+
+def test_ordered_only_for_an_outermost_order_by(pg_engine):
+    engine = pg_engine()
+    assert not engine.execute("SELECT * FROM (SELECT id FROM cars ORDER BY id) x").ordered
+    assert not engine.execute("SELECT id, ROW_NUMBER() OVER (ORDER BY id) FROM cars").ordered
+    assert engine.execute("WITH x AS (SELECT id FROM cars) SELECT id FROM x ORDER BY id DESC;").ordered
+
+
+def test_truncation_fetches_one_more_row(pg_engine):
+    engine = pg_engine()
+    total = engine.execute("SELECT COUNT(*) FROM cars").rows[0][0]
+    assert engine.execute("SELECT id FROM cars", max_rows=total).truncated is False
+    result = engine.execute("SELECT id FROM cars", max_rows=3)
+    assert result.truncated and len(result) == 3
+
+
+def test_syntax_error_has_position(pg_engine):
+    with pytest.raises(QuerySyntaxError) as info:
+        pg_engine().execute("SELECT id FROM cars WHERE")
+    assert info.value.position == len("SELECT id FROM cars WHERE")
+    assert info.value.engine == "postgres"
+
+
+def test_unknown_table_and_column_are_schema_errors(pg_engine):
+    engine = pg_engine()
+    with pytest.raises(SchemaError):
+        engine.execute("SELECT * FROM no_such_table")
+    with pytest.raises(SchemaError) as info:
+        engine.execute("SELECT no_such_column FROM cars")
+    assert info.value.position == 7
+
+
+def test_runtime_error_and_the_connection_survives(pg_engine):
+    engine = pg_engine()
+    with pytest.raises(ExecutionError):
+        engine.execute("SELECT 1 / 0")
+    assert engine.execute("SELECT 1").rows == [(1,)]
+
+
+def test_timeout(pg_engine):
+    engine = pg_engine()
+    with pytest.raises(QueryTimeout):
+        engine.execute("SELECT pg_sleep(5)", timeout_s=0.5)
+    assert engine.execute("SELECT 2").rows == [(2,)]
+
+
+def test_not_a_statement_is_a_syntax_error(pg_engine):
+    with pytest.raises(QuerySyntaxError):
+        pg_engine().execute("SELEC 1")
+
+
+def test_write_is_refused(pg_engine):
+    with pytest.raises(ReadOnlyViolation):
+        pg_engine().execute("DELETE FROM cars")
+
+
+def test_unreachable_server_names_the_fix():
+    from momq.engines import postgres
+    from momq.engines.servers.base import free_port
+
+    with pytest.raises(EngineUnavailable) as info:
+        postgres.connect("car_dealership", {"url": f"postgresql://u:secret@127.0.0.1:{free_port()}"})
+    assert "momq engines up" in str(info.value) and "secret" not in str(info.value)
+
+
+def test_unknown_database(defog_postgres):
+    from momq.engines import open_engine
+
+    with pytest.raises(UnknownDatabase) as info:
+        open_engine("postgres", "no_such_db")
+    assert "car_dealership" in info.value.known
+
+
+def test_schema_lives_in_ewallet(pg_engine):
+    rows = pg_engine("ewallet").execute("SELECT COUNT(*) FROM consumer_div.users").rows
+    assert rows[0][0] > 0
+
+
+def test_introspection(pg_engine):
+    from momq.schema.introspect_sql import introspect
+
+    schema = introspect(pg_engine("car_dealership"))
+    assert {t.name for t in schema.tables} == {"cars", "customers", "inventory_snapshots", "payments_made",
+                                               "payments_received", "sales", "salespersons"}
+    sales = schema.table("sales")
+    assert sales.primary_key == ["id"]
+    assert {(fk.columns[0], fk.ref_table) for fk in sales.foreign_keys} == {
+        ("car_id", "cars"), ("salesperson_id", "salespersons"), ("customer_id", "customers")}
+    cars = schema.table("cars")
+    assert cars.column("make").samples and not cars.column("id").nullable
+    assert cars.column("vin_number").description  # from car_dealership.json
+    ewallet = introspect(pg_engine("ewallet"), samples=False)
+    users = ewallet.table("consumer_div.users")
+    assert users is not None and users.primary_key == ["uid"]
+
+
+def test_postgres_golds_run(pg_engine, defog_postgres):
+    """Nearly every sql-eval PostgreSQL gold runs on the loaded databases."""
+    from momq import settings
+
+    path = settings.data_dir() / "sql" / "sql-eval" / "questions_gen_postgres.csv"
+    engines = {}
+    failures = []
+    for row in csv.DictReader(path.open()):
+        if row["db_name"] not in engines:
+            engines[row["db_name"]] = pg_engine(row["db_name"])
+        engine = engines[row["db_name"]]
+        try:
+            engine.execute(first_gold(row["query"]), timeout_s=30)
+        except Exception as exc:  # noqa: BLE001 - collected for the message
+            failures.append((row["query"][:80], repr(exc)[:120]))
+    assert len(failures) <= 3, failures
