@@ -15,6 +15,7 @@ psycopg turns a text run 5 times into a server-side prepared statement, on both 
 Usage::
 
     .venv/bin/python benchmarks/sql_overhead.py [--rounds 15] [--engines postgres mysql] [--no-prepare]
+        [--transaction session|explicit]
 
 The embedded servers are started on demand (and left running: stop them with
 ``momq engines down``); the defog databases must be loaded (the script loads them,
@@ -31,7 +32,7 @@ import time
 
 from momq import settings
 from momq.databases import defog
-from momq.engines import open_engine
+from momq.engines import BACKENDS
 
 GOLDS = {"postgres": "questions_gen_postgres.csv", "mysql": "questions_gen_mysql_mariadb.csv"}
 
@@ -76,7 +77,14 @@ def raw_runner(engine_name: str, database: str, prepare: bool = True):
     return run, conn.close
 
 
-def measure(engine_name: str, rounds: int, prepare: bool = True) -> dict:
+def open_with(engine_name: str, database: str, transaction: str):
+    from importlib import import_module
+
+    options = {**settings.engine_settings(engine_name), "transaction": transaction}
+    return import_module(BACKENDS[engine_name]).connect(database, options)
+
+
+def measure(engine_name: str, rounds: int, prepare: bool = True, transaction: str = "session") -> dict:
     (defog.build_postgres if engine_name == "postgres" else defog.build_mysql)()
     path = settings.data_dir() / "sql" / "sql-eval" / GOLDS[engine_name]
     rows = list(csv.DictReader(path.open()))
@@ -87,7 +95,7 @@ def measure(engine_name: str, rounds: int, prepare: bool = True) -> dict:
     cold_total = 0.0
     used = 0
     for db, queries in sorted(by_db.items()):
-        engine = open_engine(engine_name, db)
+        engine = open_with(engine_name, db, transaction)
         raw, close_raw = raw_runner(engine_name, db, prepare)
         if not prepare and engine_name == "postgres":
             engine._conn.prepare_threshold = None  # benchmark only: the cost of one planning per run
@@ -125,9 +133,11 @@ def main() -> None:
     parser.add_argument("--no-prepare", action="store_true",
                         help="PostgreSQL: no automatic prepared statements on either side (every round "
                              "plans the query again, as a query run once does)")
+    parser.add_argument("--transaction", choices=["session", "explicit"], default="session",
+                        help="the engines' read-only transaction mode (see momq.engines.postgres)")
     args = parser.parse_args()
     for engine_name in args.engines:
-        r = measure(engine_name, args.rounds, prepare=not args.no_prepare)
+        r = measure(engine_name, args.rounds, prepare=not args.no_prepare, transaction=args.transaction)
         print(f"{r['engine']:9s} golds={r['queries']:3d}  raw={r['raw_ms']:8.1f} ms  momq={r['momq_ms']:8.1f} ms  "
               f"ratio(medians)={r['ratio']:.3f}  ratio(minima)={r['ratio_min']:.3f}  "
               f"(momq first calls, vetting uncached: {r['momq_first_call_ms']:.1f} ms)")

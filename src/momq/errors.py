@@ -42,8 +42,9 @@ class QueryError(MomqError):
 
     @property
     def kind(self) -> str:
-        """Short class name used in reports (``QuerySyntaxError`` ...)."""
-        return type(self).__name__
+        """momq's class name used in reports (``QuerySyntaxError`` ...), also for
+        engine-specific subclasses such as the nGQL engine's ``NgqlSyntaxError``."""
+        return next(c.__name__ for c in type(self).__mro__ if c.__module__ == __name__)
 
 
 class QuerySyntaxError(QueryError):

@@ -1,5 +1,6 @@
 """The MySQL engine on the embedded MariaDB: results, error classes, limits,
-introspection, and the defog load compared with PostgreSQL table by table."""
+introspection, and the defog load compared with PostgreSQL table by table. The first
+tests need no server: they check the translation of the defog scripts."""
 
 from __future__ import annotations
 
@@ -12,9 +13,63 @@ from momq.errors import (EngineUnavailable, QuerySyntaxError, QueryTimeout, Read
                          UnknownDatabase)
 from tests.engines.sql_fixtures import comparable, first_gold
 
-pytestmark = pytest.mark.integration
+
+def test_defog_scripts_parse():
+    from momq.databases import defog
+
+    names = defog.list_defog()
+    assert len(names) == 11
+    scripts = [defog.load_script(name) for name in names]
+    assert sum(len(s.tables) for s in scripts) == 110
+    assert all(sum(s.row_counts.values()) > 0 for s in scripts)
+    assert defog.descriptions("broker")  # column descriptions from broker.json
 
 
+def test_mysql_ddl_fixes():
+    from sqlglot import exp
+
+    from momq.databases import defog
+
+    def create(db, table):
+        script = defog.load_script(db)
+        statement = next(s for s in script.statements if isinstance(s, exp.Create) and s.kind == "TABLE"
+                         and s.this.this.name.lower() == table)
+        return defog._mysql_create(statement, script)
+
+    cars = create("car_dealership", "cars")
+    assert "AUTO_INCREMENT" in cars and "SERIAL" not in cars
+    assert "DECIMAL(30, 10)" in create("advising", "student")  # plain numeric gets a scale
+    notifications = create("ewallet", "notifications")
+    assert "consumer_div" not in notifications and "user_id BIGINT" in notifications
+    assert "category TEXT DEFAULT ('') NOT NULL" in create("advising", "program_course")  # MySQL 8 form
+
+
+def test_postgres_constant_semantics():
+    """The evaluator reproduces values measured on PostgreSQL 15."""
+    import datetime as dt
+
+    from momq.databases.defog import _PgConstEvaluator, _to_char
+    import sqlglot
+
+    from momq.databases.defog import _script_dialect
+
+    ref = dt.datetime(2026, 11, 22, 2, 20, 41)
+    assert _to_char(dt.datetime(2026, 11, 14, 2, 20, 41), "YYYYMM%D HH24:%i:%s") == "202611%7 02:%6:%s"
+    assert _to_char(dt.datetime(2026, 11, 14, 2, 20, 41), "%Y%m%d %H:%i:%s") == "%6%m%7 %H:%6:%s"
+    assert _to_char(dt.date(2025, 8, 22), "Month") == "August   "
+    evaluator = _PgConstEvaluator(ref)
+
+    def value(sql):
+        return evaluator.value(sqlglot.parse_one(f"SELECT {sql}", read=_script_dialect()).expressions[0])
+
+    assert value("DATE_TRUNC('WEEK', CURRENT_DATE) - INTERVAL '1 WEEK'") == dt.datetime(2026, 11, 9)
+    assert value("CURRENT_TIMESTAMP - INTERVAL '2 DAYS' + INTERVAL '15 MIN'") == dt.datetime(2026, 11, 20, 2, 35, 41)
+    assert value("DATE '2026-03-31' - INTERVAL '1 month'") == dt.datetime(2026, 2, 28)
+    assert value("EXTRACT(YEAR FROM CURRENT_DATE) - 2") == 2024
+
+
+
+@pytest.mark.integration
 def test_rows_and_flags(mysql_engine):
     engine = mysql_engine()
     result = engine.execute("SELECT id, cost FROM cars ORDER BY id LIMIT 2")
@@ -25,6 +80,7 @@ def test_rows_and_flags(mysql_engine):
     assert truncated.truncated and len(truncated) == 2
 
 
+@pytest.mark.integration
 def test_mysql8_sql_mode(mysql_engine):
     engine = mysql_engine()
     mode = engine.execute("SELECT @@sql_mode").rows[0][0]
@@ -34,16 +90,19 @@ def test_mysql8_sql_mode(mysql_engine):
     assert "GROUP BY" in str(info.value)
 
 
+@pytest.mark.integration
 def test_table_names_are_case_insensitive(mysql_engine):
     assert mysql_engine("broker").execute("SELECT COUNT(*) FROM sbCustomer").rows[0][0] > 0
 
 
+@pytest.mark.integration
 def test_syntax_error_has_position(mysql_engine):
     with pytest.raises(QuerySyntaxError) as info:
         mysql_engine().execute("SELECT id FROM cars WHERE id = = 2")
     assert info.value.position == len("SELECT id FROM cars WHERE id = ")
 
 
+@pytest.mark.integration
 def test_unknown_table_and_column(mysql_engine):
     engine = mysql_engine()
     with pytest.raises(SchemaError):
@@ -52,6 +111,7 @@ def test_unknown_table_and_column(mysql_engine):
         engine.execute("SELECT no_such_column FROM cars")
 
 
+@pytest.mark.integration
 def test_timeout_then_usable(mysql_engine):
     engine = mysql_engine()
     with pytest.raises(QueryTimeout):
@@ -59,11 +119,13 @@ def test_timeout_then_usable(mysql_engine):
     assert engine.execute("SELECT 3").rows == [(3,)]
 
 
+@pytest.mark.integration
 def test_write_is_refused(mysql_engine):
     with pytest.raises(ReadOnlyViolation):
         mysql_engine().execute("DROP TABLE cars")
 
 
+@pytest.mark.integration
 def test_unreachable_server_names_the_fix():
     from momq.engines import mysql
     from momq.engines.servers.base import free_port
@@ -73,6 +135,7 @@ def test_unreachable_server_names_the_fix():
     assert "momq engines up" in str(info.value) and "secret" not in str(info.value)
 
 
+@pytest.mark.integration
 def test_unknown_database(defog_mysql):
     from momq.engines import open_engine
 
@@ -80,6 +143,7 @@ def test_unknown_database(defog_mysql):
         open_engine("mysql", "no_such_db")
 
 
+@pytest.mark.integration
 def test_introspection(mysql_engine):
     from momq.schema.introspect_sql import introspect
 
@@ -93,11 +157,15 @@ def test_introspection(mysql_engine):
     assert notifications.column("status").description.startswith("possible values")
 
 
+@pytest.mark.integration
 def test_defog_tables_match_postgres(defog_postgres, defog_mysql, pg_engine, mysql_engine):
     """All 110 defog tables hold the same rows on both engines (booleans as 0/1,
     numbers compared as floats to 6 digits)."""
     from momq.databases import defog
 
+    calls = []
+    assert set(defog.build_mysql(["yelp"], progress=lambda *a: calls.append(a)).values()) == {"skipped"}
+    assert calls and calls[-1][1] == calls[-1][2]  # (db, done, total): done == total when skipped
     checked, mismatched = 0, []
     for db in defog.list_defog():
         script = defog.load_script(db)
@@ -115,6 +183,7 @@ def test_defog_tables_match_postgres(defog_postgres, defog_mysql, pg_engine, mys
     assert mismatched == []
 
 
+@pytest.mark.integration
 def test_mariadb_golds_run(mysql_engine):
     """Nearly every sql-eval MySQL gold (patched for MariaDB) runs on the loaded databases."""
     from momq import settings

@@ -2,7 +2,8 @@
 
 Every attack runs on both engines, through the default read-only login *and* through
 the administrator login (so the vetting and the read-only transaction are tested
-without the SELECT-only account behind them). The checksum of every table (and of
+without the SELECT-only account behind them), the latter in both transaction modes
+(session-level read-only and explicit per-query transactions). The checksum of every table (and of
 PostgreSQL's sequences / MySQL's AUTO_INCREMENT counters) is taken before and after.
 """
 
@@ -163,7 +164,8 @@ def pg_engines(defog_postgres):
         pytest.skip("attack suite runs on the embedded server (it needs both logins)")
     info, _ = postgres.server_conninfo(DB, {}, admin=True)
     url = f"postgresql://{info['user']}:{info['password']}@{info['host']}:{info['port']}"
-    engines = (postgres.connect(DB, {}), postgres.connect(DB, {"url": url}))
+    engines = (postgres.connect(DB, {}), postgres.connect(DB, {"url": url}),
+               postgres.connect(DB, {"url": url, "transaction": "explicit"}))
     yield (*engines, info)
     for engine in engines:
         engine.close()
@@ -178,7 +180,8 @@ def mysql_engines(defog_mysql):
         pytest.skip("attack suite runs on the embedded server (it needs both logins)")
     info, _ = mysql.server_conninfo(None, {}, admin=True)
     url = f"mysql://{info['user']}:{info['password']}@{info['host']}:{info['port']}"
-    engines = (mysql.connect(DB, {}), mysql.connect(DB, {"url": url}))
+    engines = (mysql.connect(DB, {}), mysql.connect(DB, {"url": url}),
+               mysql.connect(DB, {"url": url, "transaction": "explicit"}))
     yield (*engines, info)
     for engine in engines:
         engine.close()
@@ -186,9 +189,9 @@ def mysql_engines(defog_mysql):
 
 @pytest.mark.integration
 def test_postgres_attacks_change_nothing(pg_engines):
-    reader, admin, info = pg_engines
+    *engines, info = pg_engines
     before = _pg_checksum(info)
-    for engine in (reader, admin):
+    for engine in engines:
         for query in POSTGRES:
             with pytest.raises(QueryError):
                 engine.execute(query, timeout_s=5)
@@ -205,9 +208,9 @@ def test_postgres_attacks_change_nothing(pg_engines):
 
 @pytest.mark.integration
 def test_mysql_attacks_change_nothing(mysql_engines):
-    reader, admin, info = mysql_engines
+    *engines, info = mysql_engines
     before = _mysql_checksum(info)
-    for engine in (reader, admin):
+    for engine in engines:
         for query in MYSQL:
             with pytest.raises(QueryError):
                 engine.execute(query, timeout_s=5)
@@ -215,3 +218,22 @@ def test_mysql_attacks_change_nothing(mysql_engines):
             engine.execute("SELECT SLEEP(10)", timeout_s=0.3)
         assert engine.execute("SELECT COUNT(*) FROM cars").rows[0][0] > 0
     assert _mysql_checksum(info) == before
+
+
+@pytest.mark.integration
+def test_engine_level_guard_without_vetting(pg_engines, mysql_engines):
+    """What vetting would refuse, the read-only transaction refuses on its own: the
+    engines' ``_run`` (no vetting) with the administrator login."""
+    *_, pg_admin_session, pg_admin_explicit, pg_info = pg_engines
+    *_, my_admin_session, my_admin_explicit, my_info = mysql_engines
+    pg_before, my_before = _pg_checksum(pg_info), _mysql_checksum(my_info)
+    for engine in (pg_admin_session, pg_admin_explicit):
+        for query in ("DELETE FROM cars", "UPDATE cars SET cost = 0", "INSERT INTO cars (make) VALUES ('x')",
+                      "WITH d AS (DELETE FROM cars RETURNING *) SELECT * FROM d", "DROP TABLE cars"):
+            with pytest.raises(ReadOnlyViolation):
+                engine._run(query, query, 5.0, 10)
+    for engine in (my_admin_session, my_admin_explicit):
+        for query in ("DELETE FROM cars", "UPDATE cars SET cost = 0", "INSERT INTO cars (make) VALUES ('x')"):
+            with pytest.raises(ReadOnlyViolation):
+                engine._run(query, query, 5.0, 10)
+    assert _pg_checksum(pg_info) == pg_before and _mysql_checksum(my_info) == my_before

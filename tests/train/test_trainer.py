@@ -108,8 +108,8 @@ def test_two_gloo_processes(tiny_model_dir, tmp_path, momq_home):
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""),
            "OMP_NUM_THREADS": "1"}
     done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
-                           "--master_port", "0", "-m", "momq.train", str(recipe), "--no-resume"],
-                          env=env, capture_output=True, text=True, timeout=300)
+                           "--standalone", "-m", "momq.train", str(recipe), "--no-resume"],
+                          env=env, capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, done.stderr[-3000:]
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["world_size"] == 2 and summary["steps"] == 4

@@ -60,7 +60,7 @@ def schema(
         found = introspect(engine)
     if only:
         found = found.subschema(only, keep_neighbours=True)
-    console.print(render(found, format, samples=samples), markup=False, highlight=False)
+    typer.echo(render(found, format, samples=samples))
 
 
 @app.command("dialects")
@@ -147,7 +147,7 @@ def demo() -> None:
 
 
 DEMO_QUERIES = [
-    ("postgres", "academic", "SELECT name, citation_num FROM author ORDER BY citation_num DESC LIMIT 3"),
+    ("postgres", "academic", "SELECT title, citation_num FROM publication ORDER BY citation_num DESC, title LIMIT 3"),
     ("mysql", "restaurants", "SELECT food_type, COUNT(*) AS n FROM restaurant GROUP BY food_type ORDER BY n DESC, food_type LIMIT 3"),
     ("cypher", "movies", "MATCH (p:Person)-[:ACTED_IN]->(m:Movie {title: 'The Matrix'}) RETURN p.name AS actor ORDER BY actor"),
     ("ngql", "basketballplayer", 'GO FROM "player100" OVER follow YIELD dst(edge) AS friend, properties(edge).degree AS degree'),

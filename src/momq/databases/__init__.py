@@ -74,19 +74,26 @@ def build(names: list[str] | None = None, dialects: list[str] | None = None,
     def pick(dialect: str) -> list[str]:
         return [d.name for d in wanted if dialect in d.dialects and dialect in chosen]
 
+    def labelled(dialect: str) -> Progress | None:
+        """The builders label progress by database; prefix the engine (a defog database
+        is built twice)."""
+        if progress is None:
+            return None
+        return lambda label, done, total: progress(f"{dialect} {label}", done, total)
+
     if pick("postgres"):
         from momq.databases import defog
 
-        defog.build_postgres(pick("postgres"), progress=progress)
+        defog.build_postgres(pick("postgres"), progress=labelled("postgres"))
     if pick("mysql"):
         from momq.databases import defog
 
-        defog.build_mysql(pick("mysql"), progress=progress)
+        defog.build_mysql(pick("mysql"), progress=labelled("mysql"))
     if pick("cypher"):
         from momq.databases import neo4j_demo
 
-        neo4j_demo.build(pick("cypher"), progress=progress)
+        neo4j_demo.build(pick("cypher"), progress=labelled("cypher"))
     if pick("ngql"):
         from momq.databases import ngql_demo
 
-        ngql_demo.build(pick("ngql"), progress=progress)
+        ngql_demo.build(pick("ngql"), progress=labelled("ngql"))

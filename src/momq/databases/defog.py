@@ -347,18 +347,19 @@ def _mysql_create(statement, script: Script) -> str:
             # InnoDB wants a foreign key and its target of the same type (PostgreSQL
             # accepts INT -> BIGINT): widen the referencing column
             column.set("kind", exp.DataType.build("INT" if referenced == "SERIAL" else referenced))
-        is_text = kind.this in {exp.DataType.Type.TEXT}
+        is_text = kind.this == exp.DataType.Type.TEXT
         for constraint in column.args.get("constraints") or []:
             default = constraint.kind
             if not isinstance(default, exp.DefaultColumnConstraint):
                 continue
             value = default.this
             if isinstance(value, exp.Cast) and isinstance(value.this, exp.Literal):
+                # DEFAULT '0'::bigint -> DEFAULT 0 (MySQL 8 wants expression defaults in
+                # parentheses; a literal needs none)
                 value = value.this
-                if not is_text and not value.is_string:
-                    pass
-                elif not is_text and kind.this not in exp.DataType.TEXT_TYPES:
-                    value = exp.Literal.number(value.this) if _is_number(value.this) else value
+                if value.is_string and not is_text and kind.this not in exp.DataType.TEXT_TYPES \
+                        and _is_number(value.this):
+                    value = exp.Literal.number(value.this)
             if is_text and isinstance(value, exp.Literal):
                 value = exp.Paren(this=value)  # MySQL 8: TEXT defaults must be expressions
             default.set("this", value)
@@ -692,7 +693,13 @@ class _PgConstEvaluator:
         if isinstance(node, exp.Anonymous) and node.name.upper() == "TO_CHAR" and len(node.expressions) == 2:
             return _to_char(self.value(node.expressions[0]), self.value(node.expressions[1]))
         if isinstance(node, exp.Cast) and isinstance(node.this, exp.Literal):
-            return self.value(node.this)
+            target = node.to.this.name
+            text = self.value(node.this)
+            if target == "DATE":
+                return dt.date.fromisoformat(str(text))
+            if target.startswith("TIMESTAMP") or target == "DATETIME":
+                return dt.datetime.fromisoformat(str(text)).replace(tzinfo=None)
+            return text
         raise ValueError(f"cannot evaluate {node.sql(_script_dialect())!r} for MySQL")
 
     @staticmethod

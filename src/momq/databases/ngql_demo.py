@@ -18,17 +18,16 @@ def build(names: list[str] | None = None, progress: Progress | None = None, forc
 
     names = list(names or NGQL_SPACES)
     built = []
-    for i, name in enumerate(names):
+    for name in names:
         script = settings.data_dir() / "ngql" / "graphs" / f"{name}.ngql"
         target = snapshot_path(name)
         if progress:
-            progress(f"nGQL {name}", i, len(names))
-        if not force and target.exists() and target.stat().st_mtime >= script.stat().st_mtime:
-            continue
-        database = NgqlDatabase()
-        database.load_script(script.read_text(encoding="utf-8"))
-        database.save(target)
-        built.append(name)
-    if progress:
-        progress("nGQL", len(names), len(names))
+            progress(name, 0, 1)
+        if force or not target.exists() or target.stat().st_mtime < script.stat().st_mtime:
+            database = NgqlDatabase()
+            database.load_script(script.read_text(encoding="utf-8"))
+            database.save(target)
+            built.append(name)
+        if progress:
+            progress(name, 1, 1)
     return built

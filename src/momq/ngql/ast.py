@@ -16,6 +16,10 @@ class Expr:
     """Base class of expressions. ``pos`` is the offset in the query text."""
 
     pos: int = 0
+    src: str = ""  # the source text, when the parser recorded it
+
+    def source(self) -> str:
+        return self.src or self.text()
 
     def text(self) -> str:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -186,6 +190,8 @@ class FuncCall(Expr):
 
     def text(self) -> str:
         inner = "*" if self.star else ",".join(a.text() for a in self.args)
+        if self.lname == "exists":
+            return f"exists({inner})"
         return f"{self.name}({'distinct ' if self.distinct else ''}{inner})"
 
 
@@ -300,7 +306,7 @@ class Predicate(Expr):
 
     def text(self) -> str:
         w = f" WHERE {self.where.text()}" if self.where is not None else ""
-        return f"{self.raw}({self.var} IN {self.source.text()}{w})"
+        return f"{self.kind}({self.var} IN {self.source.text()}{w})"
 
 
 class Reduce(Expr):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -103,6 +104,10 @@ def NgqlError_syntax_depth():
     from momq.ngql.errors import NgqlSyntaxError
     return NgqlSyntaxError("The above expression's depth exceeds the maximum depth")
 
+
+# expressions may nest up to 512 levels; compiling them recurses a few frames per level
+if sys.getrecursionlimit() < 6000:
+    sys.setrecursionlimit(6000)
 
 _SCRIPT_COMMAND = re.compile(r"^\s*:\w+.*$", re.MULTILINE)
 

@@ -119,6 +119,7 @@ class Executor:
         return Scope(kind, sp, inp.columns if inp is not None else None, self.q.var_columns(), qctx=self.q, **kw)
 
     def source_rows(self, src: A.VidSource, inp: DataSet | None, space: Space, sc: Scope) -> tuple[list, list | None, str | None]:
+        ds_check = None
         """Start VIDs of GO/FETCH/...: ``(vids, rows, env_key)``; rows are the input rows
         the VIDs came from (for ``$-.col`` joins)."""
         if src.ref is not None:
@@ -135,6 +136,8 @@ class Executor:
                 if ref.col not in ds.columns:
                     raise NgqlSemanticError(f"`{ref.text()}', not exist prop `{ref.col}'")
                 key = "$" + ref.var
+            if ds.columns.count(ref.col) > 1:
+                raise NgqlSemanticError(f"Duplicate Column Name : `{ref.col}'")
             idx = ds.columns.index(ref.col)
             rows = ds.dicts()
             vids = [r[idx] for r in ds.rows]
@@ -171,11 +174,16 @@ class Executor:
             yields = [A.YieldColumn(A.Attribute(A.Label(e), "_dst")) for e in over]
         check_no_agg(yields, "yield")
         if st.where is not None and has_aggregate(st.where):
-            raise NgqlSyntaxError(f"Invalid use of aggregating function in where clause. near `{st.where.text()}'")
-        check_dup_columns(yields)
+            raise NgqlSyntaxError(f"Invalid use of aggregating function in where clause. near `{st.where.source()}'")
         sc = self.scope("go", inp, space=space, over=over)
         vids, in_rows, key = self.source_rows(st.from_, inp, space, sc)
         where = compile_expr(st.where, sc) if st.where is not None else None
+        if st.where is not None and isinstance(st.where, A.Attribute) and isinstance(st.where.base, A.Label):
+            sch = space.edges.get(st.where.base.name)
+            ps = sch.prop(st.where.name) if sch is not None else None
+            if ps is not None and ps.type != "BOOL":
+                tn = {"INT64": "INT", "DOUBLE": "FLOAT"}.get(ps.type, ps.type)
+                raise NgqlSemanticError(f"`{st.where.text()}', expected boolean, but was `{tn}'")
         if st.where is not None and is_constant(st.where):
             v = where({})
             if not isinstance(v, bool) and not is_null(v):
@@ -185,22 +193,27 @@ class Executor:
             st.where is not None and any(isinstance(x, A.InputProp) for x in st.where.walk()))
         limits = self._step_limits(st, "limit")
         samples = self._step_limits(st, "sample")
-        # frontier: vid -> list of input rows it came from (None when no join is needed)
-        frontier: dict[Any, list | None] = {}
+        # frontier: vid -> multiplicity (no join needed) or list of the input rows it came
+        # from; piped input keeps duplicates, as NebulaGraph walks once per input row
+        join = refs_input and in_rows is not None
+        frontier: dict[Any, Any] = {}
+        literal = st.from_.ref is None
         for i, v in enumerate(vids):
             if is_null(v) or is_empty(v):
                 continue
-            if refs_input and in_rows is not None:
+            if join:
                 frontier.setdefault(v, []).append(in_rows[i])
+            elif literal:
+                frontier[v] = 1
             else:
-                frontier.setdefault(v, None)
+                frontier[v] = frontier.get(v, 0) + 1
         out_rows: list[list] = []
         directions = ("out", "in") if st.direction == "both" else (st.direction,)
         etypes = over
         for step in range(1, st.max_steps + 1):
             emit = step >= st.min_steps
             last = step == st.max_steps
-            nxt: dict[Any, list | None] = {}
+            nxt: dict[Any, Any] = {}
             budget = limits[step - 1] if limits is not None else None
             edges_this_step = []
             for vid, roots in frontier.items():
@@ -222,20 +235,24 @@ class Executor:
             for vid, other, edge, roots, rev in edges_this_step:
                 if emit:
                     env = {"$^": vid, "$$": other, "@e": edge, "@rev": rev}
-                    for root in (roots if roots is not None else (None,)):
-                        if root is not None:
+                    if join:
+                        for root in roots:
                             env[key] = root
-                        if where is not None and where(env) is not True:
-                            continue
-                        out_rows.append([f(env) for f in fns])
+                            if where is not None and where(env) is not True:
+                                continue
+                            out_rows.append([f(env) for f in fns])
+                    elif where is None or where(env) is True:
+                        row = [f(env) for f in fns]
+                        out_rows.append(row)
+                        for _ in range(roots - 1):
+                            out_rows.append(list(row))
+                        if len(out_rows) > 5_000_000:
+                            raise NgqlExecutionError("GO produced more than 5,000,000 rows")
                 if not last:
-                    if roots is None:
-                        nxt.setdefault(other, None)
+                    if join:
+                        nxt.setdefault(other, []).extend(roots)
                     else:
-                        lst = nxt.setdefault(other, [])
-                        for r in roots:
-                            if not any(r is x for x in lst):
-                                lst.append(r)
+                        nxt[other] = nxt.get(other, 0) + roots
             frontier = nxt
             if not frontier:
                 break
@@ -258,6 +275,8 @@ class Executor:
         for x in v:
             if not isinstance(x, int) or isinstance(x, bool):
                 raise NgqlSemanticError("Limit/Sample element type must be Integer.")
+            if x < 0:
+                raise NgqlSemanticError("Limit/Sample element must be nonnegative.")
         return [max(0, x) for x in v]
 
     # ------------------------------------------------------------ FETCH
@@ -362,12 +381,11 @@ class Executor:
                  A.YieldColumn(A.FuncCall("dst", [A.Keyword("edge", "edge")]), "DstVID"),
                  A.YieldColumn(A.FuncCall("rank", [A.Keyword("edge", "edge")]), "Ranking")]
         check_no_agg(yields, "yield")
+        for c in yields:
+            if any(isinstance(x, (A.InputProp, A.VarRef)) for x in c.expr.walk()):
+                raise NgqlSemanticError("unsupported input/variable property expression in yield")
         if st.where is not None:
-            for x in st.where.walk():
-                if isinstance(x, (A.SrcDstProp, A.SrcDstVertex, A.InputProp)):
-                    raise NgqlSemanticError(f"Expression {x.text()} not supported yet")
-                if isinstance(x, A.Attribute) and isinstance(x.base, A.Label) and x.base.name != st.schema:
-                    raise NgqlSemanticError(f"Schema name error: {x.base.name}")
+            _check_lookup_where(st.where, st.schema, space)
         where = compile_expr(st.where, sc) if st.where is not None else None
         fns = [compile_expr(c.expr, sc) for c in yields]
         rows = []
@@ -404,12 +422,11 @@ class Executor:
     def x_YieldStmt(self, st: A.YieldStmt, inp):
         space = self.q.catalog.spaces.get(self.q.session.space) if self.q.session.space else None
         sc = self.scope("yield", inp, space=space)
-        check_dup_columns(st.columns)
         var_refs = {x.var for c in st.columns for x in c.expr.walk() if isinstance(x, A.InputProp) and x.var}
         if st.where is not None:
             var_refs |= {x.var for x in st.where.walk() if isinstance(x, A.InputProp) and x.var}
             if has_aggregate(st.where):
-                raise NgqlSyntaxError(f"Invalid use of aggregating function in where clause. near `{st.where.text()}'")
+                raise NgqlSyntaxError(f"Invalid use of aggregating function in where clause. near `{st.where.source()}'")
         for c in st.columns:
             for x in c.expr.walk():
                 if isinstance(x, A.VarRef):
@@ -417,9 +434,11 @@ class Executor:
         uses_input = any(isinstance(x, A.InputProp) and x.var is None for c in st.columns for x in c.expr.walk()) or (
             st.where is not None and any(isinstance(x, A.InputProp) and x.var is None for x in st.where.walk()))
         if len(var_refs) > 1:
+            if any(has_aggregate(c.expr) for c in st.columns):
+                raise NgqlSemanticError("Only one variable allowed to use.")
             raise NgqlSemanticError("Multiple variable property is not supported in WHERE or YIELD")
         if var_refs and uses_input:
-            raise NgqlSemanticError("Not support both input and variable.")
+            raise NgqlSemanticError("Not support both input and variable in GroupBy sentence.")
         if var_refs:
             var = next(iter(var_refs))
             if var not in self.q.variables:
@@ -464,19 +483,41 @@ class Executor:
         sc = self.scope("yield", inp, space=space)
         key_texts = {k.text() for k in st.keys}
         for k in st.keys:
-            if has_aggregate(k):
+            if has_aggregate(k) or isinstance(k, A.Label):
                 raise NgqlSemanticError(f"Group `{k.text()}' invalid")
+
+        def grouped(e: A.Expr) -> bool:
+            if e.text() in key_texts or (isinstance(e, A.FuncCall) and e.is_aggregate):
+                return True
+            if isinstance(e, (A.InputProp, A.Label)):
+                return False
+            return all(grouped(c) for c in e.children() if c is not None)
         for c in st.yields:
-            if not has_aggregate(c.expr) and c.expr.text() not in key_texts:
-                # allowed when it only uses grouped columns
-                if not all(x.text() in key_texts for x in c.expr.walk() if isinstance(x, A.InputProp)) or \
-                        not any(isinstance(x, A.InputProp) for x in c.expr.walk()):
-                    if any(isinstance(x, A.InputProp) for x in c.expr.walk()):
-                        raise NgqlSemanticError(f"Yield non-agg expression `{c.expr.text()}' must be functionally "
-                                                f"dependent on items in GROUP BY clause")
-        envs = [{"$-": r} for r in inp.dicts()] if inp is not None else []
+            if not grouped(c.expr):
+                raise NgqlSemanticError(f"Yield non-agg expression `{c.expr.text()}' must be functionally "
+                                        f"dependent on items in GROUP BY clause")
+        var_refs = {x.var for e in list(st.keys) + [c.expr for c in st.yields] for x in e.walk()
+                     if isinstance(x, A.InputProp) and x.var}
+        uses_input = any(isinstance(x, A.InputProp) and x.var is None
+                         for e in list(st.keys) + [c.expr for c in st.yields] for x in e.walk())
+        if len(var_refs) > 1:
+            raise NgqlSemanticError("Only one variable allowed to use.")
+        if var_refs and uses_input:
+            raise NgqlSemanticError("Not support both input and variable in GroupBy sentence.")
+        for e in list(st.keys) + [c.expr for c in st.yields]:
+            for x in e.walk():
+                if isinstance(x, (A.SrcDstProp, A.SrcDstVertex, A.Attribute)) and not isinstance(x, A.InputProp):
+                    if isinstance(x, A.Attribute) and not isinstance(x.base, A.Label):
+                        continue
+                    raise NgqlSemanticError("Only support input and variable in GroupBy sentence.")
+        if var_refs:
+            var = next(iter(var_refs))
+            if var not in self.q.variables:
+                raise NgqlSemanticError(f"`${var}', not exist variable `{var}'")
+            envs = [{"$" + var: r} for r in self.q.variables[var].dicts()]
+        else:
+            envs = [{"$-": r} for r in inp.dicts()] if inp is not None else []
         keys = [compile_expr(k, sc) for k in st.keys]
-        check_dup_columns(st.yields)
         return project(st.yields, envs, sc, self.q, group_keys=keys)
 
     # ------------------------------------------------------------ MATCH / paths
@@ -725,6 +766,55 @@ class Executor:
         return DataSet([])
 
 
+_FULLTEXT_OPS = ("=~", "CONTAINS", "NOT CONTAINS", "ENDS WITH", "NOT ENDS WITH", "NOT STARTS WITH")
+
+
+def _check_lookup_where(e: A.Expr, schema_name: str, space: Space) -> None:
+    """LOOKUP filters must be answerable from an index: ``prop OP constant`` terms
+    joined by AND/OR, as NebulaGraph's validator requires."""
+    if isinstance(e, A.Binary) and e.op in ("AND", "OR"):
+        _check_lookup_where(e.left, schema_name, space)
+        _check_lookup_where(e.right, schema_name, space)
+        return
+    if isinstance(e, A.Unary) and e.op in ("NOT", "!"):
+        raise NgqlSemanticError(f"Expression {e.text()} not supported yet")
+    for x in e.walk():
+        if isinstance(x, A.VarRef):
+            raise NgqlSemanticError(f"Expression {e.text()} not supported yet")
+        if isinstance(x, (A.SrcDstProp, A.SrcDstVertex)):
+            raise NgqlSemanticError(f"Expression {x.text()} not supported yet")
+    if not isinstance(e, A.Binary):
+        if isinstance(e, A.IsCheck):
+            return
+        raise NgqlSemanticError(f"Expression {e.text()} not supported yet")
+    if e.op in _FULLTEXT_OPS:
+        raise NgqlSemanticError(f"Expression {e.text()} is not supported, please use full-text index as an "
+                                f"optimal solution")
+
+    def is_prop(x):
+        return isinstance(x, A.Attribute) and isinstance(x.base, A.Label)
+
+    left, right = e.left, e.right
+    if not is_prop(left) and is_prop(right):
+        left, right = right, left
+    if not is_prop(left):
+        if isinstance(left, A.Label):
+            raise NgqlSemanticError(f"'{left.text()}' is not an evaluable expression")
+        raise NgqlSemanticError(f"Expression {e.text()} not supported yet")
+    if left.base.name != schema_name:
+        raise NgqlSemanticError(f"Schema name error: {left.base.name}")
+    if isinstance(right, A.Label) or any(isinstance(x, A.InputProp) for x in right.walk()) or not is_constant(right):
+        if is_prop(right):
+            raise NgqlSemanticError(f"Expression {e.text()} not supported yet")
+        raise NgqlSemanticError(f"'{right.text()}' is not an evaluable expression")
+    if e.op == "STARTS WITH":
+        v = compile_expr(right, Scope("yield"))({})
+        sch = (space.tags.get(schema_name) or space.edges.get(schema_name))
+        ps = sch.prop(left.name) if sch is not None else None
+        if ps is not None and ps.type in ("STRING", "FIXED_STRING") and not isinstance(v, str):
+            raise NgqlSemanticError(f"Column type error : {left.name}")
+
+
 def _qualify(e: A.Expr, schema_name: str, schema: Schema) -> A.Expr:
     """UPDATE's ``SET age = age + 1``: bare property names mean ``schema.prop``."""
     import copy
@@ -794,7 +884,7 @@ def project(columns: list[A.YieldColumn], envs: list[dict], sc: Scope, q: QueryC
     non-aggregate columns, or ``group_keys`` for GROUP BY, are the grouping keys)."""
     names = [c.name for c in columns]
     aggs_per_col = [aggregates_in(c.expr) for c in columns]
-    if not any(aggs_per_col):
+    if not any(aggs_per_col) and group_keys is None:
         fns = [compile_expr(c.expr, sc) for c in columns]
         rows = []
         for env in envs:

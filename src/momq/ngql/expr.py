@@ -904,6 +904,7 @@ class _Compiler:
     @staticmethod
     def c_ListComp(e: A.ListComp, sc: Scope) -> Fn:
         src = _compile(e.source, sc)
+        _check_list_source(e.source, src)
         var = e.var
         added = var not in sc.local
         sc.local.add(var)
@@ -933,6 +934,7 @@ class _Compiler:
     @staticmethod
     def c_Predicate(e: A.Predicate, sc: Scope) -> Fn:
         src = _compile(e.source, sc)
+        _check_list_source(e.source, src)
         var = e.var
         added = var not in sc.local
         sc.local.add(var)
@@ -971,7 +973,7 @@ class _Compiler:
                 return NULL if saw_null else False
             if kind == "none":
                 return NULL if saw_null else True
-            return n_true == 1
+            return NULL if saw_null else n_true == 1
         return fn
 
     @staticmethod
@@ -1014,6 +1016,17 @@ class _Compiler:
         return sc.pattern_fn(e, sc)
 
 
+def _check_list_source(e: A.Expr, fn: Fn) -> None:
+    if is_constant(e):
+        v = _fold(e, fn)
+        if not isinstance(v, (list, frozenset)) and not is_null(v):
+            raise NgqlSemanticError(f"`{e.text()}', expected LIST, but was {type_name(v)}")
+
+
+def _present(props: dict, key) -> bool:
+    return key in props and not is_null(props[key])
+
+
 def _compile_exists(e: A.FuncCall, sc: Scope) -> Fn:
     if len(e.args) != 1:
         raise NgqlSemanticError("exists() takes one argument")
@@ -1027,7 +1040,7 @@ def _compile_exists(e: A.FuncCall, sc: Scope) -> Fn:
                 v = inner(env)
                 if isinstance(v, Vertex):
                     props = v.tags.get(tag)
-                    return props is not None and name in props
+                    return props is not None and _present(props, name)
                 return NULL
             return fn
         base = _compile(arg.base, sc)
@@ -1036,11 +1049,11 @@ def _compile_exists(e: A.FuncCall, sc: Scope) -> Fn:
         def fn(env):
             v = base(env)
             if isinstance(v, Vertex):
-                return any(name in p for p in v.tags.values())
+                return any(_present(p, name) for p in v.tags.values())
             if isinstance(v, Edge):
-                return name in v.props
+                return _present(v.props, name)
             if isinstance(v, dict):
-                return name in v
+                return _present(v, name)
             if is_null(v):
                 return NULL
             return False
@@ -1053,11 +1066,11 @@ def _compile_exists(e: A.FuncCall, sc: Scope) -> Fn:
             v = base(env)
             k = idx(env)
             if isinstance(v, Vertex):
-                return any(k in p for p in v.tags.values())
+                return any(_present(p, k) for p in v.tags.values())
             if isinstance(v, Edge):
-                return k in v.props
+                return _present(v.props, k)
             if isinstance(v, dict):
-                return k in v
+                return _present(v, k)
             if is_null(v):
                 return NULL
             return False

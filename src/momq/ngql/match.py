@@ -75,7 +75,7 @@ def run_match(ex, st: A.MatchStmt, inp) -> DataSet:
             order = list(ds.columns)
             if clause.where is not None:
                 if has_aggregate(clause.where):
-                    raise NgqlSyntaxError(f"Invalid use of aggregating function in where clause. near `{clause.where.text()}'")
+                    raise NgqlSyntaxError(f"Invalid use of aggregating function in where clause. near `{clause.where.source()}'")
                 wf = compile_expr(_bool_patterns(clause.where), _scope(mc, names))
                 rows = [r for r in rows if wf(r) is True]
         elif isinstance(clause, A.ReturnClause):
@@ -159,6 +159,17 @@ def match_clause(mc: MatchContext, clause: A.MatchClause, rows: list[dict], name
     declared_here: dict[str, str] = {}
     for p in clause.patterns:
         _validate_pattern(mc, p, new_names)
+        if p.var is not None:
+            if p.var in new_names:
+                raise NgqlSemanticError(f"Variable `{p.var}` already declared")
+        elements = [p.nodes[0]]
+        for ed, nd in zip(p.edges, p.nodes[1:]):
+            elements += [ed, nd]
+        for el in elements:
+            if isinstance(el, A.EdgePattern) or el.var is None:
+                continue
+            if el.var not in new_names:
+                pass
         for n in p.nodes:
             if n.var is not None:
                 if declared_here.get(n.var) not in (None, "node"):
@@ -167,7 +178,6 @@ def match_clause(mc: MatchContext, clause: A.MatchClause, rows: list[dict], name
                 declared_here[n.var] = "node"
                 if n.var not in new_names:
                     new_names[n.var] = "node"
-                    order.append(n.var)
         for ed in p.edges:
             if ed.var is not None:
                 want = "edges" if ed.var_length else "edge"
@@ -182,17 +192,17 @@ def match_clause(mc: MatchContext, clause: A.MatchClause, rows: list[dict], name
                 declared_here[ed.var] = want
                 if ed.var not in new_names:
                     new_names[ed.var] = want
-                    order.append(ed.var)
         if p.var is not None:
-            if p.var in new_names:
-                raise NgqlSemanticError(f"Variable `{p.var}` already declared")
             new_names[p.var] = "path"
-            order.append(p.var)
+        # user-visible order: path variable, then nodes and edges as written
+        for el in ([p.var] if p.var else []) + [x.var for x in elements]:
+            if el is not None and el not in order:
+                order.append(el)
     sc = _scope(mc, new_names)
     where = None
     if clause.where is not None:
         if has_aggregate(clause.where):
-            raise NgqlSyntaxError(f"Invalid use of aggregating function in where clause. near `{clause.where.text()}'")
+            raise NgqlSyntaxError(f"Invalid use of aggregating function in where clause. near `{clause.where.source()}'")
         for x in clause.where.walk():
             if isinstance(x, (A.SrcDstProp, A.SrcDstVertex)):
                 raise NgqlSemanticError(f"Expression {x.text()} is not allowed to use in cypher")

@@ -23,6 +23,20 @@ CLAUSE_WORDS = {"WHERE", "YIELD", "RETURN", "WITH", "MATCH", "OPTIONAL", "UNWIND
                 "ASCENDING", "DESCENDING", "BY", "SET", "STEPS", "STEP"}
 
 
+def _tree_depth(e: A.Expr) -> int:
+    """Depth of an expression tree, computed without recursion."""
+    best = 0
+    stack = [(e, 1)]
+    while stack:
+        x, d = stack.pop()
+        if d > best:
+            best = d
+        for c in x.children():
+            if c is not None:
+                stack.append((c, d + 1))
+    return best
+
+
 def parse(query: str) -> A.Stmt:
     """Parse ``query`` into a statement tree (raises ``NgqlSyntaxError``)."""
     return Parser(query).parse_all()
@@ -198,6 +212,8 @@ class Parser:
 
     def vid_source(self) -> A.VidSource:
         t = self.tok
+        if t.kind == "VAR" and not (self.peek().kind == "OP" and self.peek().text == "."):
+            raise NgqlSyntaxError(f"Variable is not supported in vid near `{t.text}'", position=t.pos, query=self.query)
         if t.kind in ("INPUT", "VAR"):
             e = self.primary_postfix()
             if not isinstance(e, A.InputProp):
@@ -564,9 +580,7 @@ class Parser:
                 props = self.map_literal()
             self.expect_op("]")
         if self.accept_op("->"):
-            if left_in:
-                raise self.error()
-            direction = "out"
+            direction = "both" if left_in else "out"
         else:
             self.expect_op("-")
             direction = "in" if left_in else "both"
@@ -855,13 +869,30 @@ class Parser:
         if self.depth > MAX_DEPTH:
             raise NgqlSyntaxError("The above expression's depth exceeds the maximum depth",
                                   position=self.tok.pos, query=self.query)
+        start = self.tok.pos
         try:
-            return self.ternary()
+            e = self.ternary()
         finally:
             self.depth -= 1
+        if self.depth == 0:
+            if _tree_depth(e) > MAX_DEPTH:
+                raise NgqlSyntaxError("The above expression's depth exceeds the maximum depth",
+                                      position=start, query=self.query)
+        e.src = self.query[start:self._end_of_prev()]
+        return e
+
+    def _end_of_prev(self) -> int:
+        t = self.toks[self.i - 1] if self.i > 0 else self.tok
+        return t.pos + len(t.text) + (2 if t.quoted else 0)
 
     def ternary(self) -> A.Expr:
         cond = self.or_expr()
+        if self.at_op("?"):
+            t = self.advance()
+            then = self.expr()
+            self.expect_op(":")
+            other = self.expr()
+            return A.Case(None, [(cond, then)], other, t.pos, generic=False)
         return cond
 
     def or_expr(self) -> A.Expr:
@@ -1197,8 +1228,8 @@ class Parser:
             self.expect_op(")")
             if name_tok.text.lower() != "count":
                 if name_tok.text.lower() in A.AGGREGATES:
-                    raise syntax_error(self.query, name_tok.pos,
-                                       "Could not apply aggregation function on `*`")
+                    raise NgqlSyntaxError(f"Could not apply aggregation function on `*` near `{name_tok.text}'",
+                                          position=name_tok.pos, query=self.query)
                 raise self.error(star_tok)
             return A.FuncCall(name_tok.text, [], distinct, name_tok.pos, star=True)
         args = []
@@ -1207,6 +1238,9 @@ class Parser:
             if not self.accept_op(","):
                 break
         self.expect_op(")")
+        if name_tok.text.lower() in A.AGGREGATES and len(args) != 1:
+            raise NgqlSyntaxError(f"Unknown function  near `{name_tok.text}'", position=name_tok.pos,
+                                  query=self.query)
         return A.FuncCall(name_tok.text, args, distinct, name_tok.pos)
 
     def case(self, t: Token) -> A.Expr:

@@ -248,7 +248,9 @@ class Space:
         for etype in (etypes if etypes is not None else list(by_type)):
             bucket = by_type.get(etype)
             if bucket:
-                for (dst, rank), props in bucket.items():
+                # NebulaGraph keeps a vertex's edges of one type ordered by (rank, other end)
+                items = sorted(bucket.items(), key=_rank_then_vid) if len(bucket) > 1 else bucket.items()
+                for (dst, rank), props in items:
                     yield etype, dst, rank, props
 
     def in_edges(self, vid: Any, etypes: list[str] | None):
@@ -259,11 +261,17 @@ class Space:
         for etype in (etypes if etypes is not None else list(by_type)):
             bucket = by_type.get(etype)
             if bucket:
-                for (src, rank), props in bucket.items():
+                items = sorted(bucket.items(), key=_rank_then_vid) if len(bucket) > 1 else bucket.items()
+                for (src, rank), props in items:
                     yield etype, src, rank, props
 
     def edge_props(self, src: Any, dst: Any, etype: str, rank: int) -> dict | None:
         return self.out.get(src, {}).get(etype, {}).get((dst, rank))
+
+
+def _rank_then_vid(item):
+    (vid, rank), _ = item
+    return rank, vid
 
 
 class Catalog:

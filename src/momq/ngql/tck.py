@@ -13,6 +13,7 @@ A query step passes when its checks pass; steps of ``@skip`` scenarios are skipp
 from __future__ import annotations
 
 import copy
+import datetime as _dt
 import csv
 import json
 import math
@@ -448,7 +449,7 @@ class ExpPath:
 
 def match_value(exp: Any, act: Any, relax: bool) -> bool:
     if isinstance(exp, Regex):
-        return exp.rx.fullmatch(to_text(act)[1:-1] if isinstance(act, str) else to_text(act)) is not None
+        return exp.rx.match(act if isinstance(act, str) else to_text(act)) is not None
     if is_null(exp):
         return is_null(act)
     if is_empty(exp):
@@ -464,6 +465,8 @@ def match_value(exp: Any, act: Any, relax: bool) -> bool:
             return isinstance(act, float) and math.isnan(act)
         return math.isclose(exp, act, rel_tol=1e-6, abs_tol=1e-9)
     if isinstance(exp, str):
+        if isinstance(act, (_dt.date, _dt.time)):
+            return to_text(act) == exp
         return isinstance(act, str) and exp == act
     if isinstance(exp, Unordered):
         if isinstance(act, (list, frozenset)):
