@@ -117,6 +117,7 @@ def test_vetting_accepts_reads_with_write_words_in_strings_and_comments():
         assert vetted.text == "SELECT 'DROP TABLE x; DELETE' AS t /* UPDATE */ FROM cars ORDER BY 1"
         assert vetted.ordered
         assert vet_query("SELECT REPLACE(make, 'a', 'b') FROM cars", dialect).text
+        assert vet_query(" ; SELECT 1 ;; ", dialect).text == "SELECT 1"
 
 
 # integration ------------------------------------------------------------------

@@ -97,4 +97,6 @@ def test_gold_as_prediction_scores_100_on_every_test_split(tmp_path, defog_postg
         overall = report(run.outcomes)["overall"]
         for metric in ("EX", "EXEC", "SA", "EM"):
             assert overall[metric] == 100.0, (split, metric, overall)
+        if split in bench.DIALOGUE_SPLITS:
+            assert overall["joint_all"] == 100.0 and overall["AEM"] == 100.0
     assert card["splits"]["cypher-test"]["examples"] > 500

@@ -5,11 +5,9 @@ are mounted here."""
 from __future__ import annotations
 
 import importlib
-import sys
 from typing import Optional
 
 import typer
-from rich.console import Console
 
 from momq.cli.common import console, fail_on_error, print_result
 from momq.engines.base import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_S

@@ -161,8 +161,10 @@ def vet_query(query: str, dialect: str, engine: str = "") -> VettedQuery:
     statement = statements[0]
     # send the text up to the first semicolon (or all of it), leading comments included:
     # optimizer hints such as /*+ MAX_EXECUTION_TIME(...) */ ride on them
-    semicolon = next((t for t in tokens if t.token_type.name == "SEMICOLON"), None)
-    text = (query[:semicolon.start] if semicolon else query).strip()
+    begin = max((t.end + 1 for t in tokens if t.token_type.name == "SEMICOLON" and t.start < statement[0].start),
+                default=0)
+    semicolon = next((t for t in tokens if t.token_type.name == "SEMICOLON" and t.start > statement[0].start), None)
+    text = query[begin:semicolon.start if semicolon else len(query)].strip()
     depth, ordered = 0, False
     for token in statement:
         kind = token.token_type.name

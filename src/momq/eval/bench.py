@@ -12,6 +12,10 @@ Splits (written to ``momq.settings.home()/bench/<split>.jsonl``):
 - ``ngql-train``: generated on ``nba`` (``momq.eval.ngql_gen``); ``ngql-test``: generated
   on ``basketballplayer`` (a different schema); ``ngql-test-indomain``: a held-out slice
   of the nba queries (no query shared with ``ngql-train``).
+- ``ngql-dialogues-test`` (basketballplayer) and ``ngql-dialogues-train`` (nba):
+  generated multi-turn dialogues (MTGQL's shape: filter, sort, aggregate, hop
+  follow-ups); the split files hold one example per turn (``<dialogue>#<turn>``), the
+  dialogue records are in ``dialogues/<split>.jsonl``.
 - Imbalance settings (MoMQ): ``train-full`` (all training data), ``train-mysql-high`` and
   ``train-cypher-high``: the high-resource dialect keeps all its training data, every
   other dialect 128 examples drawn with the seed.
@@ -48,8 +52,11 @@ from momq.data.records import Example, Rejected, read_examples, write_jsonl
 from momq.errors import ConfigError, QueryError
 from momq.eval.compare import compare_results
 
-TEST_SPLITS = ("postgres-test", "mysql-test", "cypher-test", "ngql-test", "ngql-test-indomain")
+TEST_SPLITS = ("postgres-test", "mysql-test", "cypher-test", "ngql-test", "ngql-test-indomain",
+               "ngql-dialogues-test")
 TRAIN_SPLITS = ("postgres-train", "mysql-train", "cypher-train", "ngql-train")
+#: multi-turn splits; their examples are the dialogue turns (ids ``<dialogue>#<turn>``)
+DIALOGUE_SPLITS = ("ngql-dialogues-test", "ngql-dialogues-train")
 IMBALANCE = ("train-full", "train-mysql-high", "train-cypher-high")
 CYPHER_TEST_DBS = ("movies", "northwind")
 LOW_RESOURCE_SIZE = 128
@@ -86,6 +93,8 @@ class SplitBuild:
     rejected: list[Rejected] = field(default_factory=list)
     sources: Counter = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
+    #: multi-turn splits: the dialogue records (their turns are ``examples``)
+    dialogues: list = field(default_factory=list)
 
 
 # --------------------------------------------------------------------- gold checks
@@ -292,7 +301,7 @@ def _cypher(execute: bool, timeout_s: float, progress, engine_factory) -> dict[s
 
 
 def _ngql(seed: int, timeout_s: float, progress, engine_factory) -> dict[str, SplitBuild]:
-    from momq.eval.ngql_gen import generate
+    from momq.eval.ngql_gen import generate, generate_dialogues
 
     if engine_factory is None:
         from momq.engines import open_engine
@@ -301,9 +310,13 @@ def _ngql(seed: int, timeout_s: float, progress, engine_factory) -> dict[str, Sp
     builds: dict[str, SplitBuild] = {}
     with engine_factory("ngql", "nba") as engine:
         nba, nba_rejected = generate(engine, "nba", seed=seed, per_template=8, timeout_s=timeout_s)
+        nba_dialogues, nba_dlg_rejected = generate_dialogues(engine, "nba", seed=seed, count=10,
+                                                             timeout_s=timeout_s)
     with engine_factory("ngql", "basketballplayer") as engine:
         bp, bp_rejected = generate(engine, "basketballplayer", seed=seed, per_template=6,
                                    timeout_s=timeout_s)
+        bp_dialogues, bp_dlg_rejected = generate_dialogues(engine, "basketballplayer", seed=seed,
+                                                           count=8, timeout_s=timeout_s)
     # in-domain test: one query in ten (both its languages), chosen with the seed
     rng = random.Random(f"indomain:{seed}")
     queries = sorted({e.query for e in nba})
@@ -314,10 +327,24 @@ def _ngql(seed: int, timeout_s: float, progress, engine_factory) -> dict[str, Sp
     train.sources["ngql-gen/nba"] = len(nba) + len(nba_rejected)
     indomain.sources["ngql-gen/nba (held out)"] = len(indomain.examples)
     test.sources["ngql-gen/basketballplayer"] = len(bp) + len(bp_rejected)
+    dlg_test = SplitBuild([t for d in bp_dialogues for t in d.turn_examples()], bp_dlg_rejected)
+    dlg_test.sources["ngql-gen/basketballplayer dialogues"] = len(bp_dialogues)
+    dlg_test.notes.append(f"{len(bp_dialogues)} dialogues (English and Chinese), one example per "
+                          "turn; the dialogue records are in dialogues/ngql-dialogues-test.jsonl")
+    dlg_train = SplitBuild([t for d in nba_dialogues for t in d.turn_examples()], nba_dlg_rejected)
+    dlg_train.sources["ngql-gen/nba dialogues"] = len(nba_dialogues)
+    dlg_train.dialogues = nba_dialogues
+    dlg_test.dialogues = bp_dialogues
+    builds["ngql-dialogues-train"] = dlg_train
     # the generator already executed every query; check determinism like the others
-    for name, build in (("ngql-test", test), ("ngql-test-indomain", indomain)):
+    for name, build in (("ngql-test", test), ("ngql-test-indomain", indomain),
+                        ("ngql-dialogues-test", dlg_test)):
         kept, failed = verify_golds(build.examples, need_rows=True, timeout_s=timeout_s,
                                     engine_factory=engine_factory, progress=progress, label=name)
+        if name in DIALOGUE_SPLITS:
+            # a dialogue is scored as a whole (AEX): drop every turn of a broken one
+            broken = {r.record.get("meta", {}).get("dialogue") for r in failed}
+            kept = [e for e in kept if e.meta.get("dialogue") not in broken]
         build.examples, build.rejected = kept, build.rejected + failed
         builds[name] = build
     builds["ngql-train"] = train
@@ -377,7 +404,11 @@ def build_benchmark(root: Path | None = None, *, dialects: Iterable[str] = ("pos
     for name, build in splits.items():
         write_jsonl(split_path(name, root), build.examples)
         write_jsonl(root / "rejected" / f"{name}.jsonl", build.rejected)
-        if name in TRAIN_SPLITS or name in IMBALANCE:
+        if build.dialogues:
+            kept = {e.meta.get("dialogue") for e in build.examples}
+            write_jsonl(root / "dialogues" / f"{name}.jsonl",
+                        [d for d in build.dialogues if d.id in kept])
+        if name in TRAIN_SPLITS or name in IMBALANCE or name == "ngql-dialogues-train":
             write_jsonl(root / "training" / f"{name}.jsonl", training_records(build.examples))
     card = data_card(splits, seed=seed, execute=execute, seconds=time.perf_counter() - started)
     (root / "card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False), encoding="utf-8")
@@ -456,6 +487,6 @@ def card_markdown(card: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["TEST_SPLITS", "TRAIN_SPLITS", "IMBALANCE", "bench_dir", "split_path", "load_split",
+__all__ = ["TEST_SPLITS", "TRAIN_SPLITS", "IMBALANCE", "DIALOGUE_SPLITS", "bench_dir", "split_path", "load_split",
            "available_splits", "build_benchmark", "verify_golds", "cypher_cut_check",
            "training_records", "data_card", "card_markdown"]

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any, Callable, Iterable, Sequence
 
 #: prediction statuses
@@ -128,13 +129,20 @@ def subset_accuracy(outcomes: Sequence[Outcome]) -> float | None:
 def exact_match(predicted: str, gold: str, dialect: str) -> bool:
     """EM (MTGQL; Spider's logical-form accuracy in spirit): equal normalised forms
     under the dialect's ``normalize`` (keyword case, whitespace, quoting)."""
-    from momq.dialects import get_dialect
-
-    normalise = get_dialect(dialect).normalize
+    if predicted.strip() == gold.strip():
+        return True
     try:
-        return normalise(predicted) == normalise(gold)
+        return _normalised(dialect, predicted) == _normalised(dialect, gold)
     except Exception:  # an unparsable prediction is simply not an exact match
         return False
+
+
+@lru_cache(maxsize=65536)
+def _normalised(dialect: str, query: str) -> str:
+    """Cached: gold queries are normalised once per run, however many predictions."""
+    from momq.dialects import get_dialect
+
+    return get_dialect(dialect).normalize(query)
 
 
 def em_accuracy(outcomes: Sequence[Outcome]) -> float | None:

@@ -25,7 +25,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from momq.data.records import Example, Rejected
+from momq.data.records import Dialogue, Example, Rejected, Turn
 from momq.engines.base import Engine
 from momq.errors import QueryError
 
@@ -130,6 +130,11 @@ class Template:
     index: tuple[str, ...] = ()
 
 
+def _a(noun: str) -> str:
+    """The noun with its English indefinite article."""
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
+
+
 def _q(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -168,7 +173,7 @@ def _go_where(space, e, p, s):
     q = (f"GO FROM {_q(s.vid)} OVER {e.name} WHERE properties(edge).{p} > {s.value}"
          f" YIELD $$.{e.dst}.name AS name, properties(edge).{p} AS {p}")
     phrase_en, phrase_zh = e.out_en.format(src=s.name), e.out_zh.format(src=s.name)
-    return q, [f"Among {phrase_en}, which have a {en} greater than {s.value}? Show the {en} too.",
+    return q, [f"Among {phrase_en}, which have {_a(en)} greater than {s.value}? Show the {en} too.",
                f"List {phrase_en} where the {en} is above {s.value}, with the {en}."], \
         [f"在{phrase_zh}中，{zh}大于{s.value}的有哪些？同时给出{zh}。",
          f"列出{phrase_zh}中{zh}超过{s.value}的，并给出{zh}。"]
@@ -268,7 +273,7 @@ def _match_where(space, e, p, s):
     q = (f"MATCH (a:{e.src})-[e:{e.name}]->(b:{e.dst}) WHERE a.{e.src}.name == {_q(s.name)}"
          f" AND e.{p} >= {s.value} RETURN b.{e.dst}.name AS name, e.{p} AS {p}")
     phrase_en, phrase_zh = e.out_en.format(src=s.name), e.out_zh.format(src=s.name)
-    return q, [f"Which of {phrase_en} have a {en} of at least {s.value}? Include the {en}.",
+    return q, [f"Which of {phrase_en} have {_a(en)} of at least {s.value}? Include the {en}.",
                f"Show {phrase_en} with {en} no lower than {s.value}, and the {en}."], \
         [f"{phrase_zh}中{zh}不低于{s.value}的有哪些？包括{zh}。",
          f"显示{phrase_zh}里{zh}至少为{s.value}的，并给出{zh}。"]
@@ -510,4 +515,88 @@ def generate(engine: Engine, space: str, *, seed: int = 0, per_template: int = 6
     return examples, rejected
 
 
-__all__ = ["SPACES", "TEMPLATES", "SpaceSpec", "EdgeSpec", "Template", "generate", "collect_facts"]
+
+
+# --------------------------------------------------------------------- dialogues
+#: the follow-up turns of a generated dialogue: (pattern, template builder, English, Chinese)
+_FOLLOW_UPS = (
+    ("filter", _go_where, "Only those with {a_en} above {value}, please, with the {en}.",
+     "只看{zh}大于{value}的，并给出{zh}。"),
+    ("sort", _go_order_limit, "Now just the top {k} by {en}, ties by name.",
+     "现在只要按{zh}排前{k}的（同分按名字）。"),
+    ("aggregate", _go_aggregate, "How many are there in all, and what is their average {en}?",
+     "一共有多少个？平均{zh}是多少？"),
+    ("hop", _go_steps, "And whom do you reach in {steps} hops from {name}?",
+     "那从{name}出发走{steps}步能到达谁？"),
+)
+
+
+def generate_dialogues(engine: Engine, space: str, *, seed: int = 0, count: int = 12,
+                       id_prefix: str | None = None, timeout_s: float = 30.0
+                       ) -> tuple[list[Dialogue], list[Rejected]]:
+    """Multi-turn dialogues (MTGQL's shape): a first question about one entity's
+    neighbours, then follow-ups that filter, sort, aggregate and (on edges between the
+    same tag) hop further. One English and one Chinese dialogue per sampled entity; a
+    dialogue is kept only when every turn runs and returns rows."""
+    spec = SPACES[space]
+    rng = random.Random(f"dialogues:{space}:{seed}")
+    facts = collect_facts(engine, spec)
+    prefix = id_prefix or f"ngql-dlg-{space}"
+    dialogues: list[Dialogue] = []
+    rejected: list[Rejected] = []
+    plans = []
+    for edge in spec.edges:
+        if not edge.props:
+            continue
+        names_src = facts.names.get(edge.src, {})
+        names_dst = facts.names.get(edge.dst, {})
+        out_degree: dict[str, list] = {}
+        for s, d, p in facts.edges.get(edge.name, []):
+            if s in names_src and d in names_dst:
+                out_degree.setdefault(s, []).append(p)
+        sources = sorted(s for s, props in out_degree.items() if len(props) >= 2)
+        for s in rng.sample(sources, min(count, len(sources))):
+            plans.append((edge, s, names_src[s], out_degree[s]))
+    for number, (edge, vid, name, props_list) in enumerate(plans):
+        prop = rng.choice(list(edge.props))
+        values = sorted({p.get(prop) for p in props_list if isinstance(p.get(prop), int)})
+        if not values:
+            continue
+        sample = Sample(vid=vid, name=name, k=2, steps=2,
+                        value=values[0] - 1 if len(values) == 1 else values[0])
+        en_noun, zh_noun = edge.props[prop]
+        first_q, first_en, first_zh = _go_basic(spec, edge, prop, sample)
+        turns = [("", first_q, first_en[0], first_zh[0])]
+        for pattern, builder, en, zh in _FOLLOW_UPS:
+            if pattern == "hop" and edge.src != edge.dst:
+                continue
+            query = builder(spec, edge, prop, sample)[0]
+            words = {"en": en_noun, "a_en": _a(en_noun), "zh": zh_noun, "value": sample.value, "k": sample.k,
+                     "steps": sample.steps, "name": name}
+            turns.append((pattern, query, en.format(**words), zh.format(**words)))
+        failure = None
+        for _pattern, query, _en, _zh in turns:
+            try:
+                result = engine.execute(query, timeout_s=timeout_s)
+            except QueryError as exc:
+                failure = f"{exc.kind}: {exc.message}"
+                break
+            if not result.rows:
+                failure = "a turn returns no rows"
+                break
+        record_id = f"{prefix}-{number:03d}"
+        if failure:
+            rejected.append(Rejected({"id": record_id, "turns": [t[1] for t in turns]},
+                                     failure, f"ngql-gen/{space}"))
+            continue
+        for language, column in (("en", 2), ("zh", 3)):
+            dialogues.append(Dialogue(
+                id=f"{record_id}-{language}", dialect="ngql", database=space,
+                turns=[Turn(question=t[column], query=t[1], pattern=t[0]) for t in turns],
+                language=language, category="multi-turn", source=f"ngql-gen/{space}",
+                meta={"edge": edge.name}))
+    return dialogues, rejected
+
+
+__all__ = ["SPACES", "TEMPLATES", "SpaceSpec", "EdgeSpec", "Template", "generate", "generate_dialogues",
+           "collect_facts"]

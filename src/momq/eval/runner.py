@@ -28,6 +28,7 @@ import pickle
 import sqlite3
 import threading
 import time
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,10 +150,15 @@ def flatten(records: Iterable[Example | Dialogue]) -> list[Example]:
 class GoldCache:
     """Gold results of today, on disk (sqlite, pickled Results), shared by threads."""
 
+    #: gold results kept in memory (most recent first out); a bounded cache keeps the
+    #: heap small, which matters: a large heap makes the garbage collector slow down the
+    #: drivers' own allocations during execution
+    MEMORY_ENTRIES = 256
+
     def __init__(self, folder: Path | None, day: str | None = None):
         self.day = day or _dt.date.today().isoformat()
         self._lock = threading.Lock()
-        self._memory: dict[str, Result] = {}
+        self._memory: OrderedDict[str, Result] = OrderedDict()
         self._db = None
         if folder is not None:
             folder.mkdir(parents=True, exist_ok=True)
@@ -170,6 +176,7 @@ class GoldCache:
     def get(self, key: str) -> Result | None:
         with self._lock:
             if key in self._memory:
+                self._memory.move_to_end(key)
                 return self._memory[key]
             if self._db is None:
                 return None
@@ -178,12 +185,18 @@ class GoldCache:
             return None
         result = pickle.loads(row[0])
         with self._lock:
-            self._memory[key] = result
+            self._remember(key, result)
         return result
+
+    def _remember(self, key: str, result: Result) -> None:
+        self._memory[key] = result
+        self._memory.move_to_end(key)
+        while len(self._memory) > self.MEMORY_ENTRIES:
+            self._memory.popitem(last=False)
 
     def put(self, key: str, result: Result) -> None:
         with self._lock:
-            self._memory[key] = result
+            self._remember(key, result)
             if self._db is not None:
                 self._db.execute("INSERT OR REPLACE INTO gold VALUES (?, ?)",
                                  (key, pickle.dumps(result)))

@@ -65,6 +65,9 @@ class LanguageModel(abc.ABC):
 
     #: short name of the backend (``scripted``, ``transformers``, ``openai``)
     backend: str = ""
+    #: whether a prompt may end with a partial assistant message that the model continues
+    #: (an answer prefix such as an opened code fence, which keeps small models on task)
+    supports_prefix: bool = False
 
     def __init__(self) -> None:
         self.usage = Usage()

@@ -67,6 +67,7 @@ class TransformersModel(LanguageModel):
     """
 
     backend = "transformers"
+    supports_prefix = True
 
     def __init__(self, model: str | None = None, adapter: str | None = None, *,
                  dialect: str | None = None, batch_size: int = 4, threads: int | None = None):
@@ -89,15 +90,26 @@ class TransformersModel(LanguageModel):
         return f"{base}+{Path(self.adapter).name}" if self.adapter else base
 
     def _render(self, prompt: Prompt) -> str:
+        """The prompt as text; a final assistant message is an answer prefix to continue."""
+        prefix = ""
+        if prompt and prompt[-1].get("role") == "assistant":
+            prefix, prompt = prompt[-1].get("content", ""), prompt[:-1]
         if getattr(self.tokenizer, "chat_template", None):
-            return self.tokenizer.apply_chat_template(prompt, tokenize=False, add_generation_prompt=True)
-        return flatten_chat(prompt)
+            text = self.tokenizer.apply_chat_template(prompt, tokenize=False, add_generation_prompt=True)
+        else:
+            text = flatten_chat(prompt)
+        return text + prefix
+
+    @staticmethod
+    def _prefix(prompt: Prompt) -> str:
+        return prompt[-1].get("content", "") if prompt and prompt[-1].get("role") == "assistant" else ""
 
     def _generate(self, prompts: Sequence[Prompt], config: GenerationConfig) -> list[str]:
         answers: list[str] = []
         for start in range(0, len(prompts), self.batch_size):
             answers += self._batch(prompts[start:start + self.batch_size], config)
-        return answers
+        # the caller sees the whole answer, its prefix included
+        return [self._prefix(p) + a for p, a in zip(prompts, answers)]
 
     def _batch(self, prompts: Sequence[Prompt], config: GenerationConfig) -> list[str]:
         import contextlib

@@ -67,6 +67,13 @@ class QueryContext:
         return {k: v.columns for k, v in self.variables.items()}
 
 
+def _value(e: A.Expr, sc: Scope) -> Any:
+    """A constant's value (fast path for literals in bulk INSERTs)."""
+    if e.__class__ is A.Const:
+        return e.value
+    return compile_expr(e, sc)({})
+
+
 class Executor:
     def __init__(self, qctx: QueryContext):
         self.q = qctx
@@ -392,7 +399,12 @@ class Executor:
         q = self.q
         if is_tag:
             tag = st.schema
-            for vid in list(space.tag_members.get(tag, {})):
+            candidates = list(space.tag_members.get(tag, {}))
+            eq = _equality_term(st.where, tag) if st.where is not None else None
+            if eq is not None and any(i.kind == "TAG" and i.schema == tag and i.fields and i.fields[0] == eq[0]
+                                      for i in space.indexes.values()):
+                candidates = space.lookup_equal(tag, eq[0], eq[1])
+            for vid in candidates:
                 q.tick()
                 vt = space.vertices.get(vid)
                 if vt is None:
@@ -655,8 +667,8 @@ class Executor:
         total = sum(len(p) for _, p in schemas)
         pending = []
         for vid_e, val_es in st.rows:
-            vid = space.check_vid(compile_expr(vid_e, ysc)({}))
-            vals = [compile_expr(v, ysc)({}) for v in val_es]
+            vid = space.check_vid(_value(vid_e, ysc))
+            vals = [_value(v, ysc) for v in val_es]
             if len(vals) != total:
                 raise NgqlSemanticError("Column count doesn't match value count.")
             i = 0
@@ -676,10 +688,10 @@ class Executor:
         ysc = Scope("yield", space, None, {}, qctx=self.q)
         pending = []
         for src_e, dst_e, rank_e, val_es in st.rows:
-            src = space.check_vid(compile_expr(src_e, ysc)({}))
-            dst = space.check_vid(compile_expr(dst_e, ysc)({}))
-            rank = compile_expr(rank_e, ysc)({}) if rank_e is not None else 0
-            vals = [compile_expr(v, ysc)({}) for v in val_es]
+            src = space.check_vid(_value(src_e, ysc))
+            dst = space.check_vid(_value(dst_e, ysc))
+            rank = _value(rank_e, ysc) if rank_e is not None else 0
+            vals = [_value(v, ysc) for v in val_es]
             pending.append((src, dst, rank, space.build_props(schema, st.props, vals)))
         for src, dst, rank, props in pending:
             space.insert_edge(src, dst, st.edge, rank, props, st.if_not_exists)
@@ -730,6 +742,7 @@ class Executor:
             if p is None:
                 raise NgqlSemanticError(f"`{name}' not found in {st.schema}")
             new[name] = space.coerce(p, compile_expr(_qualify(e, st.schema, schema), sc)(env))
+        space._eq_index.clear()
         props.update(new)
         if st.yields:
             fns = [compile_expr(_qualify(c.expr, st.schema, schema), sc) for c in st.yields]
@@ -764,6 +777,22 @@ class Executor:
             for t in tags:
                 space.delete_tag(v, t)
         return DataSet([])
+
+
+def _equality_term(where: A.Expr, schema: str):
+    """``(prop, value)`` when WHERE is (or is ANDed with) ``schema.prop == constant``."""
+    terms = [where]
+    while terms:
+        e = terms.pop()
+        if isinstance(e, A.Binary) and e.op == "AND":
+            terms += [e.left, e.right]
+            continue
+        if isinstance(e, A.Binary) and e.op == "==":
+            for a, b in ((e.left, e.right), (e.right, e.left)):
+                if isinstance(a, A.Attribute) and isinstance(a.base, A.Label) and a.base.name == schema \
+                        and isinstance(b, A.Const) and isinstance(b.value, (int, str)) and not isinstance(b.value, bool):
+                    return a.name, b.value
+    return None
 
 
 _FULLTEXT_OPS = ("=~", "CONTAINS", "NOT CONTAINS", "ENDS WITH", "NOT ENDS WITH", "NOT STARTS WITH")

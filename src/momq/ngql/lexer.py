@@ -8,6 +8,7 @@ NebulaGraph allows for most of them. Back-quoted names are ``ID`` tokens flagged
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from momq.ngql.errors import NgqlSyntaxError
@@ -45,92 +46,89 @@ def syntax_error(query: str, pos: int, message: str = "syntax error") -> NgqlSyn
     return NgqlSyntaxError(f"{message} near `{near(query, pos)}'", position=pos, query=query)
 
 
+_TOKEN_RE = re.compile(r"""
+ (?P<ws>[ \t\r\n\\]+)
+|(?P<comment>\#[^\n]*|//[^\n]*)
+|(?P<block>/\*.*?\*/)
+|(?P<float>\d+\.(?!\.)\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+)
+|(?P<hex>0[xX][0-9a-fA-F]+)
+|(?P<int>\d+)
+|(?P<id>[A-Za-z_][A-Za-z0-9_]*)
+|(?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
+|(?P<bq>`[^`]*`)
+|(?P<src>\$\^)|(?P<dst>\$\$)|(?P<input>\$-)|(?P<var>\$[A-Za-z_][A-Za-z0-9_]*)
+|(?P<op>->|<-|==|!=|<>|<=|>=|=~|\.\.|&&|\|\||[-+*/%()\[\]{},.:;|@=<>!^&?])
+""", re.X | re.S)
+
+_ESCAPE_RE = re.compile(r"\\(.)", re.S)
+
+
+def _unescape(body: str) -> str:
+    if "\\" not in body:
+        return body
+    return _ESCAPE_RE.sub(lambda m: _ESCAPES.get(m.group(1), m.group(1)), body)
+
+
 def tokenize(query: str) -> list[Token]:
+    """Split ``query`` into tokens (one compiled regular expression, for bulk loads)."""
     tokens: list[Token] = []
-    i, n = 0, len(query)
-    while i < n:
-        c = query[i]
-        if c in " \t\r\n\\":
-            i += 1
+    append = tokens.append
+    pos, n = 0, len(query)
+    match = _TOKEN_RE.match
+    while pos < n:
+        m = match(query, pos)
+        if m is None:
+            c = query[pos]
+            if c in "\"'":
+                raise NgqlSyntaxError(f"syntax error near `{near(query, pos)}': unterminated string",
+                                      position=pos, query=query)
+            if query.startswith("/*", pos):
+                raise syntax_error(query, pos, "unterminated comment")
+            if c == "`":
+                raise syntax_error(query, pos, "unterminated quoted name")
+            raise syntax_error(query, pos)
+        kind = m.lastgroup
+        text = m.group()
+        end = m.end()
+        if kind == "ws" or kind == "comment" or kind == "block":
+            pos = end
             continue
-        if c == "#" or query.startswith("//", i) or (query.startswith("--", i) and False):
-            j = query.find("\n", i)
-            i = n if j < 0 else j + 1
-            continue
-        if query.startswith("/*", i):
-            j = query.find("*/", i + 2)
-            if j < 0:
-                raise syntax_error(query, i, "unterminated comment")
-            i = j + 2
-            continue
-        start = i
-        if c in "\"'":
-            buf = []
-            i += 1
-            while True:
-                if i >= n:
-                    raise NgqlSyntaxError(f"syntax error near `{near(query, start)}': unterminated string",
-                                          position=start, query=query)
-                ch = query[i]
-                if ch == "\\" and i + 1 < n:
-                    nxt = query[i + 1]
-                    buf.append(_ESCAPES.get(nxt, nxt))
-                    i += 2
-                    continue
-                if ch == c:
-                    i += 1
-                    break
-                buf.append(ch)
-                i += 1
-            tokens.append(Token("STR", query[start:i], "".join(buf), start))
-            continue
-        if c == "`":
-            j = query.find("`", i + 1)
-            if j < 0:
-                raise syntax_error(query, i, "unterminated quoted name")
-            tokens.append(Token("ID", query[i + 1:j], query[i + 1:j], start, quoted=True))
-            i = j + 1
-            continue
-        if c.isdigit() or (c == "." and i + 1 < n and query[i + 1].isdigit()
-                           and not (tokens and tokens[-1].kind in ("ID", "OP") and tokens[-1].text in (")", "]"))):
-            i = _number(query, i, tokens)
-            continue
-        if c.isalpha() or c == "_":
-            j = i + 1
-            while j < n and (query[j].isalnum() or query[j] == "_"):
-                j += 1
-            tokens.append(Token("ID", query[i:j], query[i:j], start))
-            i = j
-            continue
-        if c == "$":
-            if query.startswith("$-", i):
-                tokens.append(Token("INPUT", "$-", None, start))
-                i += 2
-                continue
-            if query.startswith("$^", i):
-                tokens.append(Token("SRC", "$^", None, start))
-                i += 2
-                continue
-            if query.startswith("$$", i):
-                tokens.append(Token("DST", "$$", None, start))
-                i += 2
-                continue
-            j = i + 1
-            while j < n and (query[j].isalnum() or query[j] == "_"):
-                j += 1
-            if j == i + 1:
-                raise syntax_error(query, i)
-            tokens.append(Token("VAR", query[i:j], query[i + 1:j], start))
-            i = j
-            continue
-        for op in _OPERATORS:
-            if query.startswith(op, i):
-                tokens.append(Token("OP", op, op, start))
-                i += len(op)
-                break
+        if kind == "id":
+            append(Token("ID", text, text, pos))
+        elif kind == "op":
+            append(Token("OP", text, text, pos))
+        elif kind == "str":
+            append(Token("STR", text, _unescape(text[1:-1]), pos))
+        elif kind == "int":
+            if end < n and (query[end].isalpha() or query[end] == "_"):
+                raise syntax_error(query, pos)
+            value = int(text, 8) if len(text) > 1 and text[0] == "0" and all(ch in "01234567" for ch in text) \
+                else int(text)
+            _check_int(query, pos, value, tokens)
+            append(Token("INT", text, value, pos))
+        elif kind == "float":
+            if text[0] == "." and tokens and tokens[-1].text in (")", "]") or \
+                    (text[0] == "." and tokens and tokens[-1].kind == "ID"):
+                append(Token("OP", ".", ".", pos))
+                end = pos + 1
+            else:
+                append(Token("FLOAT", text, float(text), pos))
+        elif kind == "hex":
+            value = int(text[2:], 16)
+            _check_int(query, pos, value, tokens)
+            append(Token("INT", text, value, pos))
+        elif kind == "bq":
+            append(Token("ID", text[1:-1], text[1:-1], pos, quoted=True))
+        elif kind == "var":
+            append(Token("VAR", text, text[1:], pos))
+        elif kind == "src":
+            append(Token("SRC", "$^", None, pos))
+        elif kind == "dst":
+            append(Token("DST", "$$", None, pos))
         else:
-            raise syntax_error(query, i)
-    tokens.append(Token("EOF", "", None, n))
+            append(Token("INPUT", "$-", None, pos))
+        pos = end
+    append(Token("EOF", "", None, n))
     return tokens
 
 

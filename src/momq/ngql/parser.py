@@ -226,6 +226,9 @@ class Parser:
 
     def vid_expr(self) -> A.Expr:
         t = self.tok
+        if t.kind in ("STR", "INT") and self.peek().kind == "OP" and self.peek().text in (":", ",", ")", ";"):
+            self.i += 1
+            return A.Const(t.value, t.pos)
         if t.kind == "VAR":
             raise syntax_error(self.query, t.pos, "Variable is not supported in vid")
         return self.additive()
@@ -338,6 +341,10 @@ class Parser:
         return A.EdgeKeyRef(src, dst, rank)
 
     def postfix_only(self) -> A.Expr:
+        t = self.tok
+        if t.kind in ("STR", "INT") and not self._postfix_follows(1):
+            self.i += 1
+            return A.Const(t.value, t.pos)
         if self.at_op("-") and self.peek().kind in ("INT", "FLOAT"):
             t = self.advance()
             num = self.advance()
@@ -741,6 +748,23 @@ class Parser:
             ie = True
         return A.DropStmt(kind, self.name(), ie)
 
+    def value_expr(self) -> A.Expr:
+        """An INSERT value: literals take a fast path (bulk loads are mostly literals)."""
+        t = self.tok
+        nt = self.peek()
+        if nt.kind == "OP" and nt.text in (",", ")"):
+            if t.kind in ("STR", "INT", "FLOAT"):
+                self.i += 1
+                if t.kind == "INT" and t.value > INT64_MAX:
+                    raise NgqlSyntaxError(f"Out of range: near `{t.text}'", position=t.pos, query=self.query)
+                return A.Const(t.value, t.pos)
+        elif t.kind == "OP" and t.text == "-" and nt.kind in ("INT", "FLOAT"):
+            n2 = self.peek(2)
+            if n2.kind == "OP" and n2.text in (",", ")"):
+                self.i += 2
+                return A.Const(-nt.value, t.pos)
+        return self.expr()
+
     def insert(self) -> A.Stmt:
         self.expect_kw("INSERT")
         kind = self.expect_kw("VERTEX", "EDGE").upper
@@ -768,7 +792,7 @@ class Parser:
                 while True:
                     self.expect_op("(")
                     while not self.at_op(")"):
-                        vals.append(self.expr())
+                        vals.append(self.value_expr())
                         if not self.accept_op(","):
                             break
                     self.expect_op(")")
@@ -800,7 +824,7 @@ class Parser:
             self.expect_op("(")
             vals = []
             while not self.at_op(")"):
-                vals.append(self.expr())
+                vals.append(self.value_expr())
                 if not self.accept_op(","):
                     break
             self.expect_op(")")

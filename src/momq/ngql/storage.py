@@ -88,6 +88,29 @@ class Space:
         self.inn: dict[Any, dict[str, dict[tuple, dict]]] = {}
         self.tag_members: dict[str, dict[Any, None]] = {}
         self.edge_count = 0
+        self._eq_index: dict[tuple[str, str], dict[Any, list]] = {}  # built on demand, dropped on writes
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["_eq_index"] = {}
+        return state
+
+    def __setstate__(self, state):
+        state.setdefault("_eq_index", {})
+        self.__dict__.update(state)
+
+    def lookup_equal(self, tag: str, prop: str, value: Any) -> list:
+        """VIDs whose ``tag.prop == value``, through a hash index built on first use."""
+        key = (tag, prop)
+        idx = self._eq_index.get(key)
+        if idx is None:
+            idx = {}
+            for vid in self.tag_members.get(tag, {}):
+                v = self.vertices[vid][tag].get(prop)
+                if isinstance(v, (int, str)) and not isinstance(v, bool):
+                    idx.setdefault(v, []).append(vid)
+            self._eq_index[key] = idx
+        return list(idx.get(value, ()))
 
     # ---------------------------------------------------------------- schema
     @property
@@ -186,6 +209,8 @@ class Space:
             tags = self.vertices[vid] = {}
         elif if_not_exists and tag in tags:
             return
+        if self._eq_index:
+            self._eq_index.clear()
         tags[tag] = props
         self.tag_members.setdefault(tag, {})[vid] = None
 
@@ -221,6 +246,7 @@ class Space:
             bucket.pop((src, rank), None)
 
     def delete_vertex(self, vid: Any, with_edge: bool = True) -> None:
+        self._eq_index.clear()
         tags = self.vertices.pop(vid, None)
         if tags:
             for t in tags:
@@ -234,6 +260,7 @@ class Space:
                     self.delete_edge(src, vid, etype, rank)
 
     def delete_tag(self, vid: Any, tag: str) -> None:
+        self._eq_index.clear()
         tags = self.vertices.get(vid)
         if tags and tag in tags:
             del tags[tag]

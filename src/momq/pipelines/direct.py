@@ -20,8 +20,12 @@ from momq.schema.render import render
 MAX_SCHEMA_CHARS = 12_000
 
 
-def schema_text(schema: Any, fmt: str = "ddl", samples: int = 0, max_chars: int = MAX_SCHEMA_CHARS) -> str:
-    """The rendered schema, capped (a model's context is finite; the cap is noted)."""
+def schema_text(schema: Any, fmt: str | None = None, samples: int = 2, max_chars: int = MAX_SCHEMA_CHARS) -> str:
+    """The rendered schema, capped (a model's context is finite; the cap is noted).
+
+    ``fmt`` None picks plain text for graphs (small models copy nGQL's CREATE TAG DDL
+    instead of answering) and DDL for SQL (what models saw most in training)."""
+    fmt = fmt or ("ddl" if schema.family == "relational" else "text")
     text = render(schema, fmt, samples=samples)
     if len(text) > max_chars:
         text = text[:max_chars].rsplit("\n", 1)[0] + "\n-- (schema truncated)"
@@ -45,8 +49,9 @@ def finish(answer: Answer, outcome: Any) -> Answer:
 @dataclass
 class DirectPipeline:
     model: LanguageModel
-    schema_format: str = "ddl"
-    samples: int = 0
+    #: ddl, text or code; None = text (with samples) for graphs, DDL for SQL
+    schema_format: str | None = None
+    samples: int = 2
     shots: Any = None  # momq.prompts.fewshot.FewShotSelector
     k: int = 3
     language: str = "en"

@@ -149,7 +149,7 @@ class MultiTurnPipeline:
     check_with_model: bool = False
     refine: bool = True
     use_values: bool = True
-    schema_format: str = "ddl"
+    schema_format: str | None = None
     language: str = "en"
     max_repairs: int = 2
     config: GenerationConfig = field(default_factory=lambda: GenerationConfig(max_new_tokens=256))

@@ -213,7 +213,7 @@ class R3Pipeline:
         """MTGQL's RSE baseline: related-schema extraction, then generation."""
         options.setdefault("language", "en")
         return cls(model, ranker=options.pop("ranker", Ranker()), rewriter=None, use_skeleton=False,
-                   schema_format=options.pop("schema_format", "ddl"), name="rse", **options)
+                   schema_format=options.pop("schema_format", None), name="rse", **options)
 
     def run(self, question: str, target: Target, *, example_id: str | None = None) -> Answer:
         from momq.prompts.builder import generation_prompt, render_skeleton

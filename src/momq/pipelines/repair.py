@@ -164,7 +164,13 @@ def generate_and_repair(model: LanguageModel, prompt: Prompt, execution: Executi
             if key in sent:
                 break
             sent.add(key)
-            answer = model.complete(current, config)
+            if getattr(model, "supports_prefix", False):  # open the code fence for the model
+                from momq.prompts.builder import fence_tag
+
+                answer = model.complete([*current, {"role": "assistant", "content": f"```{fence_tag(dialect.name)}\n"}],
+                                        config)
+            else:
+                answer = model.complete(current, config)
             calls += 1
         query = dialect.extract(answer)
         if query in tried and query:

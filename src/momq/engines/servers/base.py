@@ -58,6 +58,15 @@ def pid_alive(pid: int | None) -> bool:
         return True
 
 
+def reap(pid: int) -> None:
+    """Collect the exit status of a server started by this process (no zombie left);
+    a server started by another process is reaped by its parent or init."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+
+
 class EmbeddedServer(abc.ABC):
     """One embedded server. Subclasses implement ``_launch`` and ``_ready``."""
 
@@ -127,24 +136,27 @@ class EmbeddedServer(abc.ABC):
     def log_file(self) -> Path:
         return self.root / "server.log"
 
-    @staticmethod
-    def _kill(pid: int, grace_s: float = 20.0) -> None:
+    #: the signal asking the server to shut down (PostgreSQL's fast shutdown is SIGINT:
+    #: its SIGTERM waits for clients to disconnect)
+    stop_signal: signal.Signals = signal.SIGTERM
+
+    def _kill(self, pid: int, grace_s: float = 20.0) -> None:
+        """Ask the server to stop, wait ``grace_s``, then SIGKILL; reap it if it is our
+        child so it does not linger as a zombie."""
         try:
-            os.kill(pid, signal.SIGTERM)
+            os.kill(pid, self.stop_signal)
         except ProcessLookupError:
             return
         deadline = time.monotonic() + grace_s
         while time.monotonic() < deadline and pid_alive(pid):
-            try:
-                os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:
-                pass
+            reap(pid)
             time.sleep(0.1)
         if pid_alive(pid):
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+        reap(pid)
 
     @abc.abstractmethod
     def _launch(self, port: int) -> int:

@@ -32,10 +32,9 @@ import secrets
 import shutil
 import signal
 import subprocess
-import time
 from pathlib import Path
 
-from momq.engines.servers.base import EmbeddedServer, pid_alive
+from momq.engines.servers.base import EmbeddedServer
 
 DEBIAN_DEFAULT_BINDIR = "/usr/lib/postgresql/15/bin"
 READER = "momq_reader"
@@ -63,6 +62,7 @@ class PostgresServer(EmbeddedServer):
     """The embedded PostgreSQL cluster (``momq engines up`` starts it)."""
 
     name = "postgres"
+    stop_signal = signal.SIGINT  # fast shutdown: SIGTERM would wait for clients
 
     # accounts --------------------------------------------------------------
     @property
@@ -165,22 +165,6 @@ class PostgresServer(EmbeddedServer):
                          f"'{password}'")
         # every transaction of the role defaults to read-only, whatever the client asks
         conn.execute(f"ALTER ROLE {READER} SET default_transaction_read_only = on")
-
-    @staticmethod
-    def _kill(pid: int, grace_s: float = 20.0) -> None:
-        """Fast shutdown (SIGINT): PostgreSQL's SIGTERM waits for clients to disconnect."""
-        try:
-            os.kill(pid, signal.SIGINT)
-        except ProcessLookupError:
-            return
-        deadline = time.monotonic() + grace_s
-        while time.monotonic() < deadline and pid_alive(pid):
-            try:
-                os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:
-                pass
-            time.sleep(0.1)
-        EmbeddedServer._kill(pid, grace_s=5.0)
 
 
 def _has_c_utf8() -> bool:
