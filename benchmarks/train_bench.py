@@ -44,7 +44,7 @@ def child(method: str, bf16: bool, steps: int, warmup: int, batch: int, length: 
     encoded = encode_all(examples, tokenizer, ["mysql", "postgres", "cypher", "ngql"], 100_000)
     for e in encoded:  # the same fixed-length batch for every method
         e.input_ids = (e.input_ids * 8)[:length]
-        e.labels = (e.input_ids[: length // 2] and [-100] * (length // 2)) + e.input_ids[length // 2:]
+        e.labels = [-100] * (length // 2) + e.input_ids[length // 2:]  # loss on the second half
     inputs = collate(encoded, tokenizer.pad_token_id)
     opt = torch.optim.AdamW(param_groups(tuned, 0.1), lr=1e-5, betas=(0.9, 0.95))
     tuned.train()

@@ -143,3 +143,13 @@ def test_predictions_dialogue_form(tmp_path):
     with pytest.raises(PredictionsError):
         load_predictions(path, exs)
     assert load_predictions(path, exs, allow_missing=True) == {"d1#1": "P1"}
+
+
+def test_ngql_pipe_order_detection():
+    from momq.eval.runner import ngql_pipe_orders
+
+    assert ngql_pipe_orders("ngql", 'GO FROM "a" OVER e YIELD $$.t.x AS x | ORDER BY $-.x | LIMIT 2')
+    assert ngql_pipe_orders("ngql", 'GO FROM "a" OVER e YIELD $$.t.x AS x | ORDER BY $-.x DESC')
+    assert not ngql_pipe_orders("ngql", 'GO FROM "a" OVER e YIELD $$.t.x AS x | LIMIT 2')
+    assert not ngql_pipe_orders("ngql", 'GO FROM "a|ORDER BY" OVER e YIELD 1 AS x')
+    assert not ngql_pipe_orders("cypher", "MATCH (n) RETURN n | ORDER BY x")

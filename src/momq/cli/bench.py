@@ -8,7 +8,6 @@ Mounted by ``momq.cli`` through ``register(app)``. The verbs are thin: the work 
 from __future__ import annotations
 
 import datetime as _dt
-import json
 from pathlib import Path
 from typing import Optional
 
@@ -85,11 +84,15 @@ def eval_cmd(
     # one run over every split: the runner works on the dialects in parallel
     base = out or settings.home() / "eval" / (splits[0] if len(splits) == 1 else "multi") / name
     journal = base / "journal.jsonl"
-    if not resume and journal.exists():
-        journal.unlink()
+    # gold results are cached beside the journal, for resuming this run only: a global
+    # cache would outlive a database rebuild or an engine upgrade
+    cache = base / "gold-cache"
+    if not resume:
+        journal.unlink(missing_ok=True)
+        for old in cache.glob("*.sqlite"):
+            old.unlink()
     with progress_bar() as progress:
-        run = evaluate(all_examples, preds, options=options,
-                       cache_dir=settings.home() / "eval" / "gold-cache", journal_path=journal,
+        run = evaluate(all_examples, preds, options=options, cache_dir=cache, journal_path=journal,
                        progress=lambda done, total: progress("eval", done, total))
     by_id = {o.id: o for o in run.outcomes}
     failed_checks = []

@@ -38,7 +38,7 @@ R3-NL2GQL (Zhou et al., 2023):
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Sequence
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from momq.data.records import Dialogue, Example, Rejected, Turn
 from momq.engines.base import Engine

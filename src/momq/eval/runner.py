@@ -8,10 +8,11 @@ Design choices, and why:
   databases are visited one after the other on one connection each.
 - **Per-query time limits.** Every execute call carries ``timeout_s``; a timeout is an
   outcome of its own (``timeout``), never an error.
-- **Gold results are cached per day.** Several defog tables hold dates relative to load
-  time, so a cached gold result is only reused on the day it was computed
-  (``home()/eval/gold-cache/<YYYY-MM-DD>.sqlite``). Within a run, alternatives are
-  executed only when the first gold does not match.
+- **Gold results are cached for the run and its resumption only**, on disk beside the
+  journal (``<out>/gold-cache/<YYYY-MM-DD>.sqlite``), and only on the day they were
+  computed: several defog tables hold dates relative to load time, and a cache shared
+  across runs would outlive a database rebuild. Within a run, alternatives are executed
+  only when the first gold does not match.
 - **Resumable.** Each outcome is appended to a journal as soon as it is known; a rerun
   with the same output folder skips examples whose prediction has not changed.
 
@@ -31,6 +32,7 @@ import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -38,7 +40,7 @@ from momq.data.records import Dialogue, Example, iter_jsonl_lines
 from momq.engines.base import DEFAULT_MAX_ROWS, Engine, Result
 from momq.errors import ConfigError, EngineUnavailable, QueryError, QueryTimeout
 from momq.eval.compare import compare_results, compare_subset
-from momq.eval.metrics import ERROR, MISSING, OK, TIMEOUT, Outcome, exact_match
+from momq.eval.metrics import ERROR, MISSING, TIMEOUT, Outcome, exact_match
 
 EngineFactory = Callable[[str, str], Engine]
 #: ``progress(done, total)`` after each outcome
@@ -150,9 +152,8 @@ def flatten(records: Iterable[Example | Dialogue]) -> list[Example]:
 class GoldCache:
     """Gold results of today, on disk (sqlite, pickled Results), shared by threads."""
 
-    #: gold results kept in memory (most recent first out); a bounded cache keeps the
-    #: heap small, which matters: a large heap makes the garbage collector slow down the
-    #: drivers' own allocations during execution
+    #: gold results kept in memory (least recently used out): enough for examples that
+    #: share a gold (an English and a Chinese question), without holding a whole run
     MEMORY_ENTRIES = 256
 
     def __init__(self, folder: Path | None, day: str | None = None):
@@ -331,7 +332,8 @@ class _Worker:
             return outcome
         finally:
             outcome.pred_elapsed_s = time.perf_counter() - start
-        verdict = compare_results(gold, pred, float_tol=o.float_tol)
+        ordered = gold.ordered or ngql_pipe_orders(example.dialect, example.query)
+        verdict = compare_results(gold, pred, ordered=ordered, float_tol=o.float_tol)
         best_gold = gold
         if not verdict.match:
             for alternative in example.alternatives:
@@ -339,7 +341,9 @@ class _Worker:
                     alt = self.gold(engine, example, alternative)
                 except QueryError:
                     continue
-                alt_verdict = compare_results(alt, pred, float_tol=o.float_tol)
+                alt_verdict = compare_results(
+                    alt, pred, float_tol=o.float_tol,
+                    ordered=alt.ordered or ngql_pipe_orders(example.dialect, alternative))
                 if alt_verdict.match:
                     verdict, best_gold = alt_verdict, alt
                     break
@@ -361,6 +365,21 @@ class _Worker:
                 yield self.gold(engine, example, query)
             except QueryError:
                 continue
+
+
+@lru_cache(maxsize=65536)
+def ngql_pipe_orders(dialect: str, query: str) -> bool:
+    """Whether an nGQL query's output order is fixed by a final ``| ORDER BY`` (possibly
+    followed by ``| LIMIT``). A fallback for engines that only flag ORDER BY inside
+    MATCH ... RETURN as ordered."""
+    if dialect != "ngql" or "|" not in query:
+        return False
+    from momq.dialects.base import split_outside_quotes
+
+    stages = [part.strip().upper() for part in split_outside_quotes(query, "|") if part.strip()]
+    if stages and stages[-1].startswith("LIMIT") and len(stages) > 1:
+        stages = stages[:-1]
+    return bool(stages) and stages[-1].startswith("ORDER BY")
 
 
 def _em(predicted: str, gold: str, dialect: str) -> bool | None:

@@ -46,6 +46,7 @@ def _load(ref: str | None, adapter: str | None) -> tuple[Any, Any, Any]:
                 module, tokenizer = load_model(ref)
                 module.eval()
             tokenizer.padding_side = "left"  # decoder-only batching pads on the left
+            tokenizer.truncation_side = "left"  # an over-long prompt loses its start, never the question
             _CACHE[key] = (module, tokenizer, tuned)
         return _CACHE[key]
 

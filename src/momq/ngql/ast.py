@@ -49,6 +49,9 @@ class Const(Expr):
     def text(self) -> str:
         if isinstance(self.value, float) and self.raw is not None:
             return self.raw if "e" not in self.raw.lower() else const_text(self.value)
+        if isinstance(self.value, str):
+            # NebulaGraph prints a string constant quoted but not escaped
+            return f'"{self.value}"'
         return const_text(self.value)
 
 
@@ -140,7 +143,7 @@ class Unary(Expr):
 _BIN_TEXT = {"AND": " AND ", "OR": " OR ", "XOR": " XOR ", "IN": " IN ", "NOT IN": " NOT IN ",
              "STARTS WITH": " STARTS WITH ", "NOT STARTS WITH": " NOT STARTS WITH ",
              "ENDS WITH": " ENDS WITH ", "NOT ENDS WITH": " NOT ENDS WITH ",
-             "CONTAINS": " CONTAINS ", "NOT CONTAINS": " NOT CONTAINS ", "=~": " =~ "}
+             "CONTAINS": " CONTAINS ", "NOT CONTAINS": " NOT CONTAINS ", "=~": "=~"}
 
 
 class Binary(Expr):
@@ -183,7 +186,8 @@ class FuncCall(Expr):
 
     @property
     def is_aggregate(self) -> bool:
-        return self.lname in AGGREGATES
+        # bit_and/bit_or/bit_xor with two arguments are scalar functions
+        return self.lname in AGGREGATES and not (len(self.args) == 2 and self.lname.startswith("bit_"))
 
     def children(self):
         return list(self.args)
@@ -660,16 +664,19 @@ class DropStmt(Stmt):
 @dataclass
 class InsertVertexStmt(Stmt):
     if_not_exists: bool
-    tags: list[tuple[str, list[str]]]
+    tags: list[tuple[str, list[str] | None]]  # None: no property list (all, in schema order)
     rows: list[tuple[Expr, list[Expr]]]
+    #: rows hold plain values instead of expressions (the parser's fast path for literals)
+    literal: bool = False
 
 
 @dataclass
 class InsertEdgeStmt(Stmt):
     if_not_exists: bool
     edge: str
-    props: list[str]
+    props: list[str] | None
     rows: list[tuple[Expr, Expr, Expr | None, list[Expr]]]
+    literal: bool = False
 
 
 @dataclass

@@ -20,7 +20,7 @@ from momq.ngql.errors import (NgqlExecutionError, NgqlReadOnlyError, NgqlSemanti
 from momq.ngql.expr import Scope, aggregates_in, compile_expr, has_aggregate, is_constant, make_vertex
 from momq.ngql.functions import _STAR, NON_DETERMINISTIC, Agg
 from momq.ngql.storage import Catalog, Index, PropSchema, Schema, Space
-from momq.ngql.values import NULL, Edge, Vertex, hashable, is_empty, is_null, sort_key, to_text, type_name
+from momq.ngql.values import EMPTY, NULL, Edge, Vertex, hashable, is_empty, is_null, sort_key, to_text, type_name
 
 
 @dataclass
@@ -98,8 +98,23 @@ class Executor:
         return ds
 
     def x_PipeStmt(self, st: A.PipeStmt, inp):
-        left = self.run(st.left, inp)
-        return self.run(st.right, left)
+        if isinstance(st.right, A.LimitStmt) and isinstance(st.left, A.FindPathStmt) and st.left.kind != "SHORTEST":
+            # LIMIT straight after FIND ALL/NOLOOP PATH keeps any N paths (the paths
+            # have no defined order), so the search can stop once it has enough of them
+            from momq.ngql.paths import find_path
+            self.q.check_time()
+            left = find_path(self, st.left, inp, max_paths=max(0, st.right.offset) + max(0, st.right.count))
+        else:
+            left = self.run(st.left, inp)
+        out = self.run(st.right, left)
+        # a result may repeat a column name, but it cannot feed a pipe (``$-.name``
+        # would be ambiguous); the right side's own checks come first
+        seen = set()
+        for c in left.columns:
+            if c in seen:
+                raise NgqlSemanticError(f"Duplicate Column Name : `{c}'")
+            seen.add(c)
+        return out
 
     def x_SetOpStmt(self, st: A.SetOpStmt, inp):
         left = self.run(st.left, inp)
@@ -203,24 +218,29 @@ class Executor:
         # frontier: vid -> multiplicity (no join needed) or list of the input rows it came
         # from; piped input keeps duplicates, as NebulaGraph walks once per input row
         join = refs_input and in_rows is not None
-        frontier: dict[Any, Any] = {}
+        # frontier: vid -> the start rows ("roots") that reached it, as an ordered set of
+        # root indexes. NebulaGraph walks each root separately and deduplicates the
+        # vertices a root reaches at each step: a literal start vid is one root, each
+        # piped input row is its own root (so duplicated input rows multiply results).
+        frontier: dict[Any, dict[int, None]] = {}
         literal = st.from_.ref is None
+        seen_literal: set = set()
         for i, v in enumerate(vids):
             if is_null(v) or is_empty(v):
                 continue
-            if join:
-                frontier.setdefault(v, []).append(in_rows[i])
-            elif literal:
-                frontier[v] = 1
-            else:
-                frontier[v] = frontier.get(v, 0) + 1
+            if literal:
+                hv = hashable(v)
+                if hv in seen_literal:
+                    continue
+                seen_literal.add(hv)
+            frontier.setdefault(v, {})[i] = None
         out_rows: list[list] = []
         directions = ("out", "in") if st.direction == "both" else (st.direction,)
         etypes = over
         for step in range(1, st.max_steps + 1):
             emit = step >= st.min_steps
             last = step == st.max_steps
-            nxt: dict[Any, Any] = {}
+            nxt: dict[Any, dict[int, None]] = {}
             budget = limits[step - 1] if limits is not None else None
             edges_this_step = []
             for vid, roots in frontier.items():
@@ -243,23 +263,24 @@ class Executor:
                 if emit:
                     env = {"$^": vid, "$$": other, "@e": edge, "@rev": rev}
                     if join:
-                        for root in roots:
-                            env[key] = root
+                        for ri in roots:
+                            env[key] = in_rows[ri]
                             if where is not None and where(env) is not True:
                                 continue
                             out_rows.append([f(env) for f in fns])
                     elif where is None or where(env) is True:
                         row = [f(env) for f in fns]
                         out_rows.append(row)
-                        for _ in range(roots - 1):
+                        for _ in range(len(roots) - 1):
                             out_rows.append(list(row))
                         if len(out_rows) > 5_000_000:
                             raise NgqlExecutionError("GO produced more than 5,000,000 rows")
                 if not last:
-                    if join:
-                        nxt.setdefault(other, []).extend(roots)
+                    bucket = nxt.get(other)
+                    if bucket is None:
+                        nxt[other] = dict(roots)
                     else:
-                        nxt[other] = nxt.get(other, 0) + roots
+                        bucket.update(roots)
             frontier = nxt
             if not frontier:
                 break
@@ -389,6 +410,9 @@ class Executor:
                  A.YieldColumn(A.FuncCall("rank", [A.Keyword("edge", "edge")]), "Ranking")]
         check_no_agg(yields, "yield")
         for c in yields:
+            for x in c.expr.walk():
+                if isinstance(x, A.VarRef):
+                    raise NgqlSyntaxError(f"Direct output of variable is prohibited near `{x.text()}'")
             if any(isinstance(x, (A.InputProp, A.VarRef)) for x in c.expr.walk()):
                 raise NgqlSemanticError("unsupported input/variable property expression in yield")
         if st.where is not None:
@@ -431,7 +455,25 @@ class Executor:
         return DataSet([c.name for c in yields], rows)
 
     # ------------------------------------------------------------ YIELD / ORDER BY / LIMIT / GROUP BY
+    def _expand_star(self, cols: list[A.YieldColumn], inp: DataSet | None) -> list[A.YieldColumn]:
+        """``$-.*`` / ``$var.*`` stand for every column of the input or variable."""
+        out = []
+        for c in cols:
+            e = c.expr
+            if isinstance(e, A.InputProp) and e.col == "*":
+                ds = inp if e.var is None else self.q.variables.get(e.var)
+                if ds is None:
+                    if e.var is None:
+                        raise NgqlSemanticError(f"`{e.text()}', not exist prop `*'")
+                    raise NgqlSemanticError(f"`{e.text()}', not exist variable `{e.var}'")
+                out += [A.YieldColumn(A.InputProp(e.var, name, e.pos)) for name in ds.columns]
+            else:
+                out.append(c)
+        return out
+
     def x_YieldStmt(self, st: A.YieldStmt, inp):
+        if any(isinstance(c.expr, A.InputProp) and c.expr.col == "*" for c in st.columns):
+            st = A.YieldStmt(self._expand_star(st.columns, inp), st.distinct, st.where)
         space = self.q.catalog.spaces.get(self.q.session.space) if self.q.session.space else None
         sc = self.scope("yield", inp, space=space)
         var_refs = {x.var for c in st.columns for x in c.expr.walk() if isinstance(x, A.InputProp) and x.var}
@@ -580,7 +622,7 @@ class Executor:
         if schema is None:
             raise NgqlExecutionError(f"{'Tag' if st.what == 'TAG' else 'Edge'} not existed!")
         rows = [[p.name, p.type_text(), "YES" if p.nullable else "NO",
-                 p.default if p.has_default else NULL, ""] for p in schema.props]
+                 p.default if p.has_default else EMPTY, EMPTY] for p in schema.props]
         return DataSet(["Field", "Type", "Null", "Default", "Comment"], rows)
 
     def x_CreateSpaceStmt(self, st: A.CreateSpaceStmt, inp):
@@ -658,26 +700,18 @@ class Executor:
 
     def x_InsertVertexStmt(self, st: A.InsertVertexStmt, inp):
         space = self.q.space()
-        ysc = Scope("yield", space, None, {}, qctx=self.q)
         schemas = []
         for tname, props in st.tags:
             if tname not in space.tags:
                 raise NgqlSemanticError(f"No schema found for `{tname}'")
-            schemas.append((space.tags[tname], props))
-        total = sum(len(p) for _, p in schemas)
-        pending = []
-        for vid_e, val_es in st.rows:
-            vid = space.check_vid(_value(vid_e, ysc))
-            vals = [_value(v, ysc) for v in val_es]
-            if len(vals) != total:
-                raise NgqlSemanticError("Column count doesn't match value count.")
-            i = 0
-            for schema, names in schemas:
-                props = space.build_props(schema, names, vals[i:i + len(names)])
-                i += len(names)
-                pending.append((vid, schema.name, props))
-        for vid, tag, props in pending:
-            space.insert_vertex(vid, tag, props, st.if_not_exists)
+            schema = space.tags[tname]
+            schemas.append((schema, props if props is not None else schema.prop_names))
+        if st.literal:  # the parser's fast path already holds plain values
+            rows = st.rows
+        else:
+            ysc = Scope("yield", space, None, {}, qctx=self.q)
+            rows = ((_value(vid_e, ysc), [_value(v, ysc) for v in val_es]) for vid_e, val_es in st.rows)
+        space.insert_vertices(schemas, rows, st.if_not_exists)
         return DataSet([])
 
     def x_InsertEdgeStmt(self, st: A.InsertEdgeStmt, inp):
@@ -685,16 +719,14 @@ class Executor:
         if st.edge not in space.edges:
             raise NgqlSemanticError(f"No schema found for `{st.edge}'")
         schema = space.edges[st.edge]
-        ysc = Scope("yield", space, None, {}, qctx=self.q)
-        pending = []
-        for src_e, dst_e, rank_e, val_es in st.rows:
-            src = space.check_vid(_value(src_e, ysc))
-            dst = space.check_vid(_value(dst_e, ysc))
-            rank = _value(rank_e, ysc) if rank_e is not None else 0
-            vals = [_value(v, ysc) for v in val_es]
-            pending.append((src, dst, rank, space.build_props(schema, st.props, vals)))
-        for src, dst, rank, props in pending:
-            space.insert_edge(src, dst, st.edge, rank, props, st.if_not_exists)
+        names = st.props if st.props is not None else schema.prop_names
+        if st.literal:
+            rows = st.rows
+        else:
+            ysc = Scope("yield", space, None, {}, qctx=self.q)
+            rows = ((_value(s_e, ysc), _value(d_e, ysc), _value(r_e, ysc) if r_e is not None else 0,
+                     [_value(v, ysc) for v in val_es]) for s_e, d_e, r_e, val_es in st.rows)
+        space.insert_edges(schema, names, rows, st.if_not_exists)
         return DataSet([])
 
     def x_UpdateStmt(self, st: A.UpdateStmt, inp):
@@ -927,7 +959,7 @@ def project(columns: list[A.YieldColumn], envs: list[dict], sc: Scope, q: QueryC
                 raise NgqlSemanticError(f"Aggregate function nesting is not allowed: `{a.text()}'")
             if isinstance(x, A.FuncCall) and x.lname in NON_DETERMINISTIC:
                 raise NgqlSyntaxError(f"Can't use non-deterministic (random) functions inside of aggregate "
-                                      f"functions near `{a.args[0].text() if a.args else x.text()}'")
+                                      f"functions near `{a.args[0].source() if a.args else x.text()}'")
     sc.agg_slots = {id(a): i for i, a in enumerate(all_aggs)}
     arg_fns = []
     for a in all_aggs:

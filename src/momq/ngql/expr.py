@@ -24,7 +24,7 @@ import re
 from typing import Any, Callable
 
 from momq.ngql import ast as A
-from momq.ngql.errors import NgqlExecutionError, NgqlSemanticError, NgqlSyntaxError
+from momq.ngql.errors import NgqlError, NgqlExecutionError, NgqlSemanticError, NgqlSyntaxError
 from momq.ngql.functions import ARITY, FUNCTIONS, NON_DETERMINISTIC, to_boolean, to_float, to_integer, to_string
 from momq.ngql.values import (BAD_TYPE, DIV_BY_ZERO, EMPTY, NULL, OVERFLOW, UNKNOWN_PROP, Duration, Edge,
                               NullValue, Path, Vertex, hashable, is_empty, is_null, type_name)
@@ -513,12 +513,31 @@ def _fold(e: A.Expr, fn: Fn) -> Any:
     return r
 
 
+def _folded_text(e: A.Expr) -> str:
+    """``e.text()`` after NebulaGraph's constant folding of the operands: a negated
+    literal such as ``-(2)`` is already the constant ``-2`` when the outer operation
+    fails, so the message shows ``(9223372036854775807*-2)``."""
+    def operand(x: A.Expr) -> str:
+        if isinstance(x, A.Const) or not is_constant(x):
+            return x.text()
+        try:
+            v = _compile(x, Scope("yield"))({})
+        except NgqlError:
+            return x.text()
+        if v.__class__ is _Err or isinstance(v, NullValue) and v is not NULL:
+            return x.text()
+        return A.Const(v).text()
+    if isinstance(e, A.Binary):
+        return f"({operand(e.left)}{A._BIN_TEXT.get(e.op, e.op)}{operand(e.right)})"
+    return e.text()
+
+
 def _const_error(e: A.Expr, err: _Err) -> NgqlSemanticError:
     if err.kind == "overflow":
-        return NgqlSemanticError(f"result of {e.text()} cannot be represented as an integer")
+        return NgqlSemanticError(f"result of {_folded_text(e)} cannot be represented as an integer")
     if err.kind == "div0":
         return NgqlSemanticError("Divide by 0")
-    return NgqlSemanticError(f"Type error `{e.text()}'")
+    return NgqlSemanticError(f"Type error `{_folded_text(e)}'")
 
 
 def _compile(e: A.Expr, sc: Scope) -> Fn:
@@ -989,6 +1008,11 @@ class _Compiler:
             for n in added:
                 sc.local.discard(n)
 
+        if is_constant(e.source):
+            v = _fold(e.source, src)
+            if not isinstance(v, list) and not is_null(v):
+                raise NgqlSemanticError(f"`{e.source.text()}', expected LIST, but was {type_name(v)}")
+
         def fn(env):
             lst = src(env)
             if is_null(lst):
@@ -1149,6 +1173,8 @@ def _edge_prop_of_current(e: A.Attribute, edge: str, prop: str, sc: Scope) -> Fn
     space = sc.space
     schema = space.edges.get(edge) if space is not None else None
     if schema is None:
+        if sc.kind == "fetch_edge":
+            raise NgqlExecutionError(f"EdgeNotFound: EdgeName `{edge}`")
         raise NgqlSemanticError(f"{edge} not found in space [{space.name if space else ''}].")
     if prop not in ("_src", "_dst", "_rank", "_type") and schema.prop(prop) is None:
         raise NgqlSemanticError(f"`{e.text()}', not found the property `{prop}'.")

@@ -423,12 +423,17 @@ def _edge_attr(fn):
 def _start_node(v):
     if isinstance(v, Path):
         return v.src
+    if isinstance(v, Edge):
+        # an edge only knows its end points' ids: a vertex without tags
+        return Vertex(v.src, {})
     return NULL
 
 
 def _end_node(v):
     if isinstance(v, Path):
         return v.nodes()[-1]
+    if isinstance(v, Edge):
+        return Vertex(v.dst, {})
     return NULL
 
 
@@ -581,6 +586,18 @@ def _safe(fn):
     return wrapped
 
 
+
+def _bitwise(op: str):
+    """bit_and/bit_or/bit_xor called with two arguments: the scalar form (with one
+    argument they are aggregates)."""
+    def fn(a, b):
+        if is_null(a) or is_null(b):
+            return NULL
+        if not (_is_int(a) and _is_int(b)):
+            return BAD_TYPE
+        return a & b if op == "and" else a | b if op == "or" else a ^ b
+    return fn
+
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "abs": _num1(_abs), "floor": _num1(lambda x: float(math.floor(x))),
     "ceil": _num1(lambda x: float(math.ceil(x))), "round": _round,
@@ -610,6 +627,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "json_extract": _json_extract, "extract": _extract,
     "date": f_date, "time": f_time, "datetime": f_datetime, "timestamp": f_timestamp,
     "localdatetime": f_datetime, "localtime": f_time,
+    "bit_and": _bitwise("and"), "bit_or": _bitwise("or"), "bit_xor": _bitwise("xor"),
 }
 
 ARITY: dict[str, tuple[int, int]] = {
@@ -629,7 +647,7 @@ ARITY: dict[str, tuple[int, int]] = {
     "startnode": (1, 1), "endnode": (1, 1), "coalesce": (1, 99), "udf_is_in": (1, 99),
     "is_edge": (1, 1), "none_direct_dst": (0, 99), "json_extract": (1, 1), "extract": (2, 2),
     "date": (0, 1), "time": (0, 1), "datetime": (0, 1), "timestamp": (0, 1), "localdatetime": (0, 1),
-    "localtime": (0, 1), "exists": (1, 1),
+    "localtime": (0, 1), "exists": (1, 1), "bit_and": (2, 2), "bit_or": (2, 2), "bit_xor": (2, 2),
 }
 
 NON_DETERMINISTIC = {"rand", "rand32", "rand64", "now"}

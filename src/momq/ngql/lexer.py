@@ -16,7 +16,7 @@ from momq.ngql.errors import NgqlSyntaxError
 INT64_MAX = 9223372036854775807
 
 # longest first: the scanner tries these in order
-_OPERATORS = ["->", "<-", "==", "!=", "<>", "<=", ">=", "=~", "..", "&&", "||",
+_OPERATORS = ["->", "<-", "--", "==", "!=", "<>", "<=", ">=", "=~", "..", "&&", "||",
               "+", "-", "*", "/", "%", "(", ")", "[", "]", "{", "}", ",", ".", ":", ";", "|",
               "@", "=", "<", ">", "!", "^", "&", "?"]
 
@@ -57,16 +57,23 @@ _TOKEN_RE = re.compile(r"""
 |(?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
 |(?P<bq>`[^`]*`)
 |(?P<src>\$\^)|(?P<dst>\$\$)|(?P<input>\$-)|(?P<var>\$[A-Za-z_][A-Za-z0-9_]*)
-|(?P<op>->|<-|==|!=|<>|<=|>=|=~|\.\.|&&|\|\||[-+*/%()\[\]{},.:;|@=<>!^&?])
+|(?P<op>->|<-|--|==|!=|<>|<=|>=|=~|\.\.|&&|\|\||[-+*/%()\[\]{},.:;|@=<>!^&?])
 """, re.X | re.S)
 
-_ESCAPE_RE = re.compile(r"\\(.)", re.S)
+_ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.S)
+
+
+def _unescape_one(m: re.Match) -> str:
+    c = m.group(1)
+    if len(c) == 5:  # \uXXXX: a Unicode code point
+        return chr(int(c[1:], 16))
+    return _ESCAPES.get(c, c)
 
 
 def _unescape(body: str) -> str:
     if "\\" not in body:
         return body
-    return _ESCAPE_RE.sub(lambda m: _ESCAPES.get(m.group(1), m.group(1)), body)
+    return _ESCAPE_RE.sub(_unescape_one, body)
 
 
 def tokenize(query: str) -> list[Token]:

@@ -16,7 +16,7 @@ from momq.ngql import ast as A
 from momq.ngql.errors import NgqlExecutionError, NgqlSemanticError, NgqlSyntaxError
 from momq.ngql.executor import DataSet, check_dup_columns, dedup, project
 from momq.ngql.expr import Scope, compile_expr, has_aggregate, is_constant, make_vertex
-from momq.ngql.values import NULL, Edge, Path, Vertex, hashable, is_null, sort_key, type_name
+from momq.ngql.values import NULL, Edge, Path, Vertex, hashable, is_empty, is_null, sort_key, type_name
 
 
 class MatchContext:
@@ -25,6 +25,7 @@ class MatchContext:
         self.q = ex.q
         self.space = space
         self.vcache: dict[Any, Vertex] = {}
+        self.input_cols: list[str] | None = None  # columns of ``$-`` when MATCH follows a pipe
 
     def vertex(self, vid) -> Vertex | None:
         v = self.vcache.get(vid)
@@ -40,6 +41,10 @@ def run_match(ex, st: A.MatchStmt, inp) -> DataSet:
     space = ex.q.space()
     mc = MatchContext(ex, space)
     rows: list[dict] = [{}]
+    if inp is not None and inp.columns:
+        # ``... | RETURN $-.col``: each input row is a starting row, read through ``$-``
+        mc.input_cols = list(inp.columns)
+        rows = [{"$-": d} for d in inp.dicts()]
     names: dict[str, str] = {}  # var -> kind
     order: list[str] = []  # user-visible variables in order of appearance
     clauses = st.clauses
@@ -85,7 +90,7 @@ def run_match(ex, st: A.MatchStmt, inp) -> DataSet:
 
 
 def _scope(mc: MatchContext, names: dict[str, str]) -> Scope:
-    sc = Scope("match", mc.space, None, mc.q.var_columns(), names=dict(names), qctx=mc.q)
+    sc = Scope("match", mc.space, mc.input_cols, mc.q.var_columns(), names=dict(names), qctx=mc.q)
     sc.pattern_fn = lambda e, s: _pattern_expr(mc, e, s)
     return sc
 
@@ -224,8 +229,12 @@ def match_clause(mc: MatchContext, clause: A.MatchClause, rows: list[dict], name
             if not partials:
                 break
         for env in partials:
-            if where is not None and where(env) is not True:
-                continue
+            if where is not None:
+                ok = where(env)
+                if ok is not True:
+                    if ok is not False and ok is not NULL and not is_empty(ok):
+                        raise _condition_error(clause)
+                    continue
             out.append(env)
             produced = True
         if not produced and clause.optional:
@@ -237,6 +246,43 @@ def match_clause(mc: MatchContext, clause: A.MatchClause, rows: list[dict], name
     names.clear()
     names.update(new_names)
     return out
+
+
+def _condition_error(clause: A.MatchClause) -> NgqlExecutionError:
+    """A WHERE that is neither true, false nor NULL. NebulaGraph names the condition as
+    its filter saw it: after a traversal the pattern variables are input columns."""
+    where = clause.where
+    if sum(len(p.nodes) for p in clause.patterns) > 1:
+        where = _as_input_columns(where, {n.var for p in clause.patterns for n in p.nodes if n.var}
+                                  | {e.var for p in clause.patterns for e in p.edges if e.var}
+                                  | {p.var for p in clause.patterns if p.var})
+    return NgqlExecutionError(f"Failed to evaluate condition: {where.text()}. For boolean conditions, please "
+                              f"write in their full forms like <condition> == <true/false> or <condition> "
+                              f"IS [NOT] NULL.")
+
+
+def _as_input_columns(e: A.Expr, names: set[str]) -> A.Expr:
+    """A copy of ``e`` where the labels in ``names`` read ``$-.name``."""
+    import copy
+
+    e = copy.deepcopy(e)
+
+    def fix(x):
+        for attr, child in list(vars(x).items()):
+            if isinstance(child, A.Label) and child.name in names:
+                setattr(x, attr, A.InputProp(None, child.name, child.pos))
+            elif isinstance(child, A.Expr):
+                fix(child)
+            elif isinstance(child, list):
+                for i, c in enumerate(child):
+                    if isinstance(c, A.Label) and c.name in names:
+                        child[i] = A.InputProp(None, c.name, c.pos)
+                    elif isinstance(c, A.Expr):
+                        fix(c)
+    if isinstance(e, A.Label) and e.name in names:
+        return A.InputProp(None, e.name, e.pos)
+    fix(e)
+    return e
 
 
 def _id_seeds(where: A.Expr, mc: MatchContext) -> dict[str, list]:

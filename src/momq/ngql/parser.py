@@ -69,6 +69,9 @@ class Parser:
             # NebulaGraph points at the last token when the text ends too early
             prev = self.toks[self.i - 1] if self.i > 0 else tok
             return syntax_error(self.query, prev.pos, message)
+        if tok.kind == "OP" and tok.text == "--":
+            # NebulaGraph names the whole ``--`` token (an edge-pattern token) here
+            return NgqlSyntaxError(f"{message} near `--'", position=tok.pos, query=self.query)
         return syntax_error(self.query, tok.pos, message)
 
     def at_kw(self, *words: str) -> bool:
@@ -164,7 +167,8 @@ class Parser:
         w = t.upper
         handler = {
             "GO": self.go, "FETCH": self.fetch, "LOOKUP": self.lookup, "YIELD": self.yield_stmt,
-            "ORDER": self.order_by, "LIMIT": self.limit_stmt, "GROUP": self.group_by,
+            "ORDER": self.order_by, "LIMIT": self.limit_stmt, "OFFSET": self.limit_stmt,
+            "GROUP": self.group_by,
             "MATCH": self.match, "OPTIONAL": self.match, "UNWIND": self.match, "WITH": self.match,
             "RETURN": self.match,
             "FIND": self.find_path, "GET": self.subgraph, "USE": self.use, "SHOW": self.show,
@@ -387,6 +391,11 @@ class Parser:
                 return items
 
     def limit_stmt(self) -> A.Stmt:
+        if self.accept_kw("OFFSET"):
+            # ``OFFSET m LIMIT n`` is the same as ``LIMIT m, n``
+            offset = self.int_lit()
+            self.expect_kw("LIMIT")
+            return A.LimitStmt(offset, self.int_lit())
         self.expect_kw("LIMIT")
         a = self.int_lit()
         if self.accept_op(","):
@@ -537,7 +546,7 @@ class Parser:
     def path_chain(self) -> A.PathPattern:
         nodes = [self.node_pattern()]
         edges = []
-        while self.at_op("-", "<-"):
+        while self.at_op("-", "<-", "--"):
             edges.append(self.edge_pattern())
             nodes.append(self.node_pattern())
         return A.PathPattern(None, nodes, edges)
@@ -558,6 +567,10 @@ class Parser:
 
     def edge_pattern(self) -> A.EdgePattern:
         t = self.tok
+        if self.accept_op("--"):
+            # ``--`` is one token (as in NebulaGraph's lexer): ``(a)--(b)`` or ``(a)-->(b)``
+            direction = "out" if self.accept_op(">") else "both"
+            return A.EdgePattern(None, [], None, direction, 1, 1, False, t.pos)
         left_in = bool(self.accept_op("<-"))
         if not left_in:
             self.expect_op("-")
@@ -588,6 +601,8 @@ class Parser:
             self.expect_op("]")
         if self.accept_op("->"):
             direction = "both" if left_in else "out"
+        elif left_in and self.at_op("--") and self.peek().kind == "OP" and self.peek().text == ">":
+            raise self.error()
         else:
             self.expect_op("-")
             direction = "in" if left_in else "both"
@@ -688,10 +703,11 @@ class Parser:
         name = self.name()
         tname = self.name().upper()
         fixed = None
+        elem = None
         if tname in ("LIST", "SET") and self.accept_op("<"):
-            self.name()
+            elem = self.name().upper()
+            elem = {"INT": "INT", "INT64": "INT", "DOUBLE": "FLOAT"}.get(elem, elem)
             self.expect_op(">")
-            tname = tname
         if tname == "FIXED_STRING":
             self.expect_op("(")
             fixed = self.int_lit()
@@ -702,6 +718,8 @@ class Parser:
                          "FIXED_STRING", "DATE", "TIME", "DATETIME", "TIMESTAMP", "DURATION",
                          "GEOGRAPHY", "LIST", "SET"):
             raise self.error(self.toks[self.i - 1])
+        if elem is not None:
+            tname = f"{tname}_{elem}"  # DESCRIBE shows list_string, set_int...
         pd = A.PropDef(name, tname, fixed)
         while True:
             if self.accept_kw("NOT"):
@@ -773,8 +791,9 @@ class Parser:
             tags = []
             while True:
                 tname = self.name()
-                props = []
+                props = None  # no list: every property of the tag, in schema order
                 if self.accept_op("("):
+                    props = []
                     while not self.at_op(")"):
                         props.append(self.name())
                         if not self.accept_op(","):
@@ -804,8 +823,9 @@ class Parser:
                     break
             return A.InsertVertexStmt(ine, tags, rows)
         ename = self.name()
-        props = []
+        props = None  # no list: every property of the edge type, in schema order
         if self.accept_op("("):
+            props = []
             while not self.at_op(")"):
                 props.append(self.name())
                 if not self.accept_op(","):
@@ -920,17 +940,12 @@ class Parser:
         return cond
 
     def or_expr(self) -> A.Expr:
-        left = self.xor_expr()
-        while self.at_kw("OR") or self.at_op("||"):
-            t = self.advance()
-            left = A.Binary("OR", left, self.xor_expr(), t.pos)
-        return left
-
-    def xor_expr(self) -> A.Expr:
+        # NebulaGraph gives OR and XOR the same precedence, left-associative
         left = self.and_expr()
-        while self.at_kw("XOR"):
+        while self.at_kw("OR", "XOR") or self.at_op("||"):
             t = self.advance()
-            left = A.Binary("XOR", left, self.and_expr(), t.pos)
+            op = "XOR" if t.upper == "XOR" else "OR"
+            left = A.Binary(op, left, self.and_expr(), t.pos)
         return left
 
     def and_expr(self) -> A.Expr:
@@ -1003,7 +1018,16 @@ class Parser:
     def additive(self) -> A.Expr:
         left = self.multiplicative()
         while self.at_op("+", "-"):
-            t = self.advance()
+            t = self.tok
+            prev = self.toks[self.i - 1]
+            if t.text == "-" and prev.kind == "OP" and prev.text == "]" and prev.pos + 1 == t.pos:
+                # NebulaGraph's lexer reads ``]-`` as the end of an edge pattern
+                raise NgqlSyntaxError("syntax error near `]-'", position=prev.pos, query=self.query)
+            nt = self.peek()
+            if t.text == "-" and nt.kind == "OP" and nt.text == "[" and t.pos + 1 == nt.pos:
+                # ... and ``-[`` as the start of one: an edge pattern outside MATCH
+                raise self.error(prev)
+            self.advance()
             left = A.Binary(t.text, left, self.multiplicative(), t.pos)
         return left
 
@@ -1217,6 +1241,9 @@ class Parser:
             return A.Const(EMPTY, t.pos)
         if w == "CASE":
             return self.case(t)
+        if t.text in ("LIST", "SET", "MAP") and self.at_op("[" if t.text == "LIST" else "{"):
+            # typed literals: LIST[...], SET{...}, MAP{...}
+            return self.list_literal() if t.text == "LIST" else self.map_or_set()
         if self.at_op("("):
             if low in PREDICATES and self.peek().kind == "ID" and self.peek(2).upper == "IN":
                 self.advance()
@@ -1262,7 +1289,8 @@ class Parser:
             if not self.accept_op(","):
                 break
         self.expect_op(")")
-        if name_tok.text.lower() in A.AGGREGATES and len(args) != 1:
+        if name_tok.text.lower() in A.AGGREGATES and len(args) != 1 \
+                and not (len(args) == 2 and name_tok.text.lower().startswith("bit_")):
             raise NgqlSyntaxError(f"Unknown function  near `{name_tok.text}'", position=name_tok.pos,
                                   query=self.query)
         return A.FuncCall(name_tok.text, args, distinct, name_tok.pos)

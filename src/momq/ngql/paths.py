@@ -47,7 +47,9 @@ def _vids(ex, src: A.VidSource, inp, space) -> list:
     return list(dict.fromkeys(v for v in vids if not is_null(v) and not is_empty(v)))
 
 
-def find_path(ex, st: A.FindPathStmt, inp) -> DataSet:
+def find_path(ex, st: A.FindPathStmt, inp, max_paths: int | None = None) -> DataSet:
+    """Run FIND PATH; ``max_paths`` (from a LIMIT right after ALL/NOLOOP PATH) stops the
+    search once that many paths are found."""
     q = ex.q
     space = q.space()
     types = st.over or list(space.edges)
@@ -105,8 +107,12 @@ def find_path(ex, st: A.FindPathStmt, inp) -> DataSet:
     else:
         noloop = st.kind == "NOLOOP"
         for s in srcs:
+            if max_paths is not None and len(paths) >= max_paths:
+                break
             stack = [(s, [], {s}, set())]
             while stack:
+                if max_paths is not None and len(paths) >= max_paths:
+                    break
                 vid, chain, seen_v, seen_e = stack.pop()
                 if len(chain) >= upto:
                     continue
