@@ -205,3 +205,16 @@ def test_multiturn_refines_a_misaligned_result():
 def test_session_rejects_unknown_versions():
     with pytest.raises(ConfigError):
         Session.from_dict({"version": 99, "dialect": "ngql", "database": "x", "id": "1"})
+
+
+def test_direct_train_prompt_style_for_fine_tuned_models():
+    """FT-AS: a fine-tuned model gets exactly the prompt momq's trainer used, no prefix."""
+    from momq.train.prompts import instruction
+
+    model = ScriptedModel(default=GO)
+    model.supports_prefix = True
+    model.adapter = "/some/adapter"  # what TransformersModel carries when loaded with an adapter
+    answer = make_pipeline("direct", model).run("Who does Tim Duncan follow?", _ngql_target({GO: (["f"], [("x",)])}))
+    assert answer.status == "ok" and answer.steps["prompt_style"] == "train"
+    assert model.prompts[0] == [{"role": "user", "content": model.prompts[0][0]["content"]}]
+    assert model.prompts[0][0]["content"].startswith(instruction("ngql"))

@@ -88,21 +88,12 @@ class MysqlEngine(SqlEngine):
     name = "mysql"
     dialect = "mysql"
 
-    def __init__(self, database: str, conninfo: dict[str, Any], where: str, *, transaction: str = "session"):
-        if transaction not in {"session", "explicit"}:
-            raise ValueError(f"transaction must be 'session' or 'explicit', not {transaction!r}")
-        self.transaction = transaction
-        self.database = database
-        self._conninfo = conninfo
-        self._where = where
-        self._conn = None
-        self._read_timeout = 0.0
-        self._connect(60.0)
-
     #: "mariadb" or "mysql", read from VERSION() at connect time
     flavour: str = "mysql"
+    #: the client's socket read timeout of the open connection (a last-resort bound)
+    _read_timeout: float = 0.0
 
-    def _connect(self, read_timeout: float) -> None:
+    def _connect(self, read_timeout: float = 60.0) -> None:
         import pymysql
 
         self._close()

@@ -78,16 +78,6 @@ class PostgresEngine(SqlEngine):
     name = "postgres"
     dialect = "postgres"
 
-    def __init__(self, database: str, conninfo: dict[str, Any], where: str, *, transaction: str = "session"):
-        if transaction not in {"session", "explicit"}:
-            raise ValueError(f"transaction must be 'session' or 'explicit', not {transaction!r}")
-        self.database = database
-        self.transaction = transaction
-        self._conninfo = conninfo
-        self._where = where
-        self._conn = None
-        self._connect()
-
     def _connect(self) -> None:
         import psycopg
 

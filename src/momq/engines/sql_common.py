@@ -220,7 +220,24 @@ def plain_rows(rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
 class SqlEngine(Engine):
     """``execute`` for both SQL engines: vet, run in the sandbox, time, wrap the rows.
     Subclasses implement ``_run(text, timeout_s, max_rows) -> (columns, rows, truncated)``
-    and translate their driver's exceptions there."""
+    and translate their driver's exceptions there, and ``_connect()``.
+
+    ``transaction`` is ``session`` (the session is read-only and every statement is its
+    own read-only transaction: one round trip) or ``explicit`` (``BEGIN READ ONLY`` ...
+    ``ROLLBACK`` around each query: three round trips)."""
+
+    def __init__(self, database: str, conninfo: dict[str, Any], where: str, *, transaction: str = "session"):
+        if transaction not in {"session", "explicit"}:
+            raise ValueError(f"transaction must be 'session' or 'explicit', not {transaction!r}")
+        self.database = database
+        self.transaction = transaction
+        self._conninfo = conninfo
+        self._where = where  # the server, for messages (password redacted)
+        self._conn: Any = None
+        self._connect()
+
+    def _connect(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
 
     def execute(self, query: str, timeout_s: float = DEFAULT_TIMEOUT_S,
                 max_rows: int = DEFAULT_MAX_ROWS) -> Result:

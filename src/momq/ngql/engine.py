@@ -14,14 +14,14 @@ import re
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable, Sequence
 
 from momq.ngql import ast as A
 from momq.ngql.errors import NgqlError, NgqlExecutionError, NgqlReadOnlyError, NgqlSemanticError
 from momq.ngql.executor import DataSet, Executor, QueryContext
 from momq.ngql.parser import parse
 from momq.ngql.storage import Catalog
-from momq.ngql.values import to_momq
+from momq.ngql.values import NULL, to_momq
 
 
 @dataclass
@@ -138,12 +138,42 @@ class NgqlDatabase:
                 sess.execute(chunk)
         return sess
 
+    # ---------------------------------------------------------------- bulk loading
+    def bulk_insert_vertices(self, space: str, tag: str, rows: Iterable[tuple[Any, Sequence[Any]]],
+                             props: Sequence[str] | None = None, if_not_exists: bool = False) -> int:
+        """Insert vertices without writing nGQL text: the same as
+        ``INSERT VERTEX tag(props) VALUES vid:(values), ...`` (same type checks and
+        errors; all rows are checked before any is written), for loaders that already
+        hold Python values. ``props`` defaults to every property of the tag in schema
+        order. Values are Python values of the column types (int, float, str, bool,
+        ``datetime``...) or ``None`` for NULL. Returns the number of rows inserted."""
+        sp = self.catalog.space(space)
+        schema = sp.tag(tag)
+        names = list(props) if props is not None else schema.prop_names
+        return sp.insert_vertices([(schema, names)], ((vid, _nulls(vals)) for vid, vals in rows), if_not_exists)
+
+    def bulk_insert_edges(self, space: str, edge: str, rows: Iterable[tuple[Any, Any, int, Sequence[Any]]],
+                          props: Sequence[str] | None = None, if_not_exists: bool = False) -> int:
+        """Insert edges without writing nGQL text: ``rows`` yields ``(src, dst, rank,
+        values)``, the same as ``INSERT EDGE edge(props) VALUES src->dst@rank:(values)``."""
+        sp = self.catalog.space(space)
+        if edge not in sp.edges:
+            raise NgqlSemanticError(f"No schema found for `{edge}'")
+        schema = sp.edges[edge]
+        names = list(props) if props is not None else schema.prop_names
+        return sp.insert_edges(schema, names, ((s, d, r, _nulls(vals)) for s, d, r, vals in rows), if_not_exists)
+
     def save(self, path: str | os.PathLike) -> None:
         self.catalog.save(path)
 
     @classmethod
     def open(cls, path: str | os.PathLike) -> "NgqlDatabase":
         return cls(Catalog.load(path))
+
+
+def _nulls(values: Sequence[Any]) -> list[Any]:
+    """Python ``None`` means NULL in the bulk API."""
+    return [NULL if v is None else v for v in values]
 
 
 def split_statements(text: str) -> list[str]:

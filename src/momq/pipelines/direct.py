@@ -59,6 +59,14 @@ class DirectPipeline:
     use_values: bool = False
     config: GenerationConfig = field(default_factory=lambda: GenerationConfig(max_new_tokens=256))
     name: str = "direct"
+    #: ``chat`` (momq's prompts), ``train`` (the exact prompt ``momq train`` fine-tunes on:
+    #: FT-AS), or ``auto``: ``train`` when the model carries a momq adapter
+    prompt_style: str = "auto"
+
+    def style(self) -> str:
+        if self.prompt_style != "auto":
+            return self.prompt_style
+        return "train" if getattr(self.model, "adapter", None) else "chat"
 
     def prompt(self, question: str, target: Target, exclude_id: str | None = None) -> tuple[list, dict]:
         from momq.prompts.builder import generation_prompt
@@ -73,9 +81,14 @@ class DirectPipeline:
         if self.use_values and target.values() is not None:
             values = target.values().lookup(question)
             steps["values"] = [v.to_dict() for v in values]
-        prompt = generation_prompt(question, target.dialect, schema_text(target.schema, self.schema_format,
-                                                                          self.samples),
-                                   language=self.language, shots=shots, values=values)
+        schema = schema_text(target.schema, self.schema_format, self.samples)
+        if self.style() == "train":
+            from momq.train.prompts import user_message
+
+            steps["prompt_style"] = "train"
+            return [{"role": "user", "content": user_message(question, target.dialect, schema)}], steps
+        prompt = generation_prompt(question, target.dialect, schema, language=self.language, shots=shots,
+                                   values=values)
         return prompt, steps
 
     def run(self, question: str, target: Target, *, example_id: str | None = None) -> Answer:
@@ -86,7 +99,8 @@ class DirectPipeline:
         prompt, steps = self.prompt(verdict.text, target, example_id)
         execution = Execution(target.dialect_obj, target.engine, target.timeout_s, target.max_rows)
         outcome = generate_and_repair(self.model, prompt, execution, max_repairs=self.max_repairs,
-                                      config=self.config, language=self.language)
+                                      config=self.config, language=self.language,
+                                      answer_prefix=self.style() != "train")
         answer = Answer(question=verdict.text, query="", status=FAILED, notes=verdict.notes + target.notes,
                         steps=steps, **base)
         return finish(answer, outcome)

@@ -140,12 +140,15 @@ def better(a: Attempt, b: Attempt | None) -> bool:
 def generate_and_repair(model: LanguageModel, prompt: Prompt, execution: Execution, *,
                         max_repairs: int = 2, config: GenerationConfig | None = None, language: str = "en",
                         repair_empty: bool = True, stage: str = "generate", first_answer: str | None = None,
-                        sent: set[str] | None = None) -> RepairOutcome:
+                        sent: set[str] | None = None, answer_prefix: bool = True) -> RepairOutcome:
     """Generate a query for ``prompt``, run it, and repair it (see module docstring).
 
     ``first_answer``: an answer already generated for ``prompt`` (skips the first call).
     ``sent``: keys of prompts already sent for this question (shared across stages so
     that no identical prompt is ever sent twice).
+    ``answer_prefix``: open a code fence as the start of the answer for backends that can
+    continue one (keeps small chat models from answering with prose or DDL); off for
+    fine-tuned models, which were trained to answer with the bare query.
     """
     from momq.prompts.builder import repair_prompt
 
@@ -164,7 +167,7 @@ def generate_and_repair(model: LanguageModel, prompt: Prompt, execution: Executi
             if key in sent:
                 break
             sent.add(key)
-            if getattr(model, "supports_prefix", False):  # open the code fence for the model
+            if answer_prefix and getattr(model, "supports_prefix", False):  # open the code fence
                 from momq.prompts.builder import fence_tag
 
                 answer = model.complete([*current, {"role": "assistant", "content": f"```{fence_tag(dialect.name)}\n"}],

@@ -31,7 +31,6 @@ import base64
 import importlib.util
 import json
 import os
-import secrets
 import subprocess
 import time
 import urllib.error
@@ -89,20 +88,7 @@ class ArcadedbServer(EmbeddedServer):
         self._http_port: int | None = None
 
     # configuration -----------------------------------------------------------
-    @property
-    def secrets_file(self) -> Path:
-        return self.root / "secrets.json"
-
-    def secrets(self) -> dict[str, str]:
-        """Passwords of ``root`` and ``momq_reader`` (created on first use)."""
-        try:
-            return json.loads(self.secrets_file.read_text())
-        except (OSError, ValueError):
-            pass
-        data = {ROOT: secrets.token_hex(16), READER: secrets.token_hex(16)}
-        self.secrets_file.touch(mode=0o600)
-        self.secrets_file.write_text(json.dumps(data))
-        return data
+    accounts = (ROOT, READER)
 
     @property
     def http_port(self) -> int | None:

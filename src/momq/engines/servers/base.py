@@ -10,6 +10,7 @@ from __future__ import annotations
 import abc
 import json
 import os
+import secrets
 import signal
 import socket
 import time
@@ -92,6 +93,26 @@ class EmbeddedServer(abc.ABC):
     @property
     def data_dir(self) -> Path:
         return self.root / "data"
+
+    # accounts --------------------------------------------------------------
+    #: the server's login names (an administrator, then the read-only login)
+    accounts: tuple[str, ...] = ()
+
+    @property
+    def secrets_file(self) -> Path:
+        return self.root / "secrets.json"
+
+    def secrets(self) -> dict[str, str]:
+        """A random password per account, created on first use and kept in a file only
+        the owner can read."""
+        try:
+            return json.loads(self.secrets_file.read_text())
+        except (OSError, ValueError):
+            pass
+        data = {account: secrets.token_hex(16) for account in self.accounts}
+        self.secrets_file.touch(mode=0o600)
+        self.secrets_file.write_text(json.dumps(data))
+        return data
 
     @property
     def port(self) -> int | None:

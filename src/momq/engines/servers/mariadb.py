@@ -24,9 +24,7 @@ usually cannot traverse ``/root``).
 
 from __future__ import annotations
 
-import json
 import os
-import secrets
 import shutil
 import subprocess
 from pathlib import Path
@@ -62,19 +60,7 @@ class MariadbServer(EmbeddedServer):
     def config_file(self) -> Path:
         return self.root / "my.cnf"
 
-    @property
-    def secrets_file(self) -> Path:
-        return self.root / "secrets.json"
-
-    def secrets(self) -> dict[str, str]:
-        try:
-            return json.loads(self.secrets_file.read_text())
-        except (OSError, ValueError):
-            pass
-        data = {ADMIN: secrets.token_hex(16), READER: secrets.token_hex(16)}
-        self.secrets_file.touch(mode=0o600)
-        self.secrets_file.write_text(json.dumps(data))
-        return data
+    accounts = (ADMIN, READER)
 
     def conninfo(self, database: str | None = None, *, reader: bool = False) -> dict:
         """PyMySQL connection keywords for ``database`` on the running server."""

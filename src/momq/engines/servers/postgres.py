@@ -25,10 +25,8 @@ server is a good neighbour on a shared machine.
 
 from __future__ import annotations
 
-import json
 import os
 import pwd
-import secrets
 import shutil
 import signal
 import subprocess
@@ -64,21 +62,7 @@ class PostgresServer(EmbeddedServer):
     name = "postgres"
     stop_signal = signal.SIGINT  # fast shutdown: SIGTERM would wait for clients
 
-    # accounts --------------------------------------------------------------
-    @property
-    def secrets_file(self) -> Path:
-        return self.root / "secrets.json"
-
-    def secrets(self) -> dict[str, str]:
-        """Passwords of the superuser and the reader (created on first use)."""
-        try:
-            return json.loads(self.secrets_file.read_text())
-        except (OSError, ValueError):
-            pass
-        data = {SUPERUSER: secrets.token_hex(16), READER: secrets.token_hex(16)}
-        self.secrets_file.touch(mode=0o600)
-        self.secrets_file.write_text(json.dumps(data))
-        return data
+    accounts = (SUPERUSER, READER)
 
     def conninfo(self, database: str = "postgres", *, reader: bool = False) -> dict:
         """psycopg connection keywords for ``database`` on the running server."""
