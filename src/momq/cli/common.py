@@ -8,6 +8,7 @@ from typing import Any, Callable, Iterator
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -27,7 +28,7 @@ def fail_on_error(func: Callable) -> Callable:
         try:
             return func(*args, **kwargs)
         except QueryError as exc:
-            err_console.print(f"[red]{exc.kind}[/red]: {exc.message}", highlight=False, markup=True)
+            err_console.print(f"[red]{exc.kind}[/red]: {escape(exc.message)}", highlight=False)
             if exc.position is not None and exc.query:
                 line_start = exc.query.rfind("\n", 0, exc.position) + 1
                 line_end = exc.query.find("\n", exc.position)
@@ -35,10 +36,10 @@ def fail_on_error(func: Callable) -> Callable:
                 err_console.print(f"  {line}\n  {' ' * (exc.position - line_start)}^", markup=False, highlight=False)
             raise typer.Exit(1)
         except EngineUnavailable as exc:
-            err_console.print(f"[red]EngineUnavailable[/red]: {exc}", highlight=False)
+            err_console.print(f"[red]EngineUnavailable[/red]: {escape(str(exc))}", highlight=False)
             raise typer.Exit(2)
         except MomqError as exc:
-            err_console.print(f"[red]{type(exc).__name__}[/red]: {exc}", highlight=False)
+            err_console.print(f"[red]{type(exc).__name__}[/red]: {escape(str(exc))}", highlight=False)
             raise typer.Exit(2)
 
     return wrapper
@@ -47,13 +48,13 @@ def fail_on_error(func: Callable) -> Callable:
 def _cell(value: Any) -> str:
     if value is None:
         return "NULL"
-    return str(value)
+    return escape(str(value))
 
 
 def print_result(result: Result, title: str = "") -> None:
     table = Table(title=title or None, show_lines=False)
     for column in result.columns:
-        table.add_column(column, overflow="fold")
+        table.add_column(escape(column), overflow="fold")
     for row in result.rows:
         table.add_row(*(_cell(v) for v in row))
     console.print(table)

@@ -47,6 +47,9 @@ class Const(Expr):
         self.value, self.pos, self.raw = value, pos, raw
 
     def text(self) -> str:
+        if isinstance(self.value, float) and self.value.is_integer() and abs(self.value) < 1e15:
+            # NebulaGraph prints a whole float constant without its fraction: hash(123.0) -> hash(123)
+            return str(int(self.value))
         if isinstance(self.value, float) and self.raw is not None:
             return self.raw if "e" not in self.raw.lower() else const_text(self.value)
         if isinstance(self.value, str):

@@ -488,11 +488,11 @@ class Executor:
         uses_input = any(isinstance(x, A.InputProp) and x.var is None for c in st.columns for x in c.expr.walk()) or (
             st.where is not None and any(isinstance(x, A.InputProp) and x.var is None for x in st.where.walk()))
         if len(var_refs) > 1:
-            if any(has_aggregate(c.expr) for c in st.columns):
-                raise NgqlSemanticError("Only one variable allowed to use.")
-            raise NgqlSemanticError("Multiple variable property is not supported in WHERE or YIELD")
+            raise NgqlSemanticError("Only one variable allowed to use.")
         if var_refs and uses_input:
-            raise NgqlSemanticError("Not support both input and variable in GroupBy sentence.")
+            # a YIELD with aggregates runs as a GROUP BY, and says so
+            where = " in GroupBy sentence" if any(has_aggregate(c.expr) for c in st.columns) else ""
+            raise NgqlSemanticError(f"Not support both input and variable{where}.")
         if var_refs:
             var = next(iter(var_refs))
             if var not in self.q.variables:
@@ -539,6 +539,11 @@ class Executor:
         for k in st.keys:
             if has_aggregate(k) or isinstance(k, A.Label):
                 raise NgqlSemanticError(f"Group `{k.text()}' invalid")
+
+        for c in st.yields:
+            for x in c.expr.walk():
+                if isinstance(x, A.Label):
+                    raise NgqlSemanticError(f"Not supported expression `{x.text()}' for props deduction.")
 
         def grouped(e: A.Expr) -> bool:
             if e.text() in key_texts or (isinstance(e, A.FuncCall) and e.is_aggregate):

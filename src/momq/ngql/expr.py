@@ -320,6 +320,8 @@ def get_attr(v: Any, name: str) -> Any:
     if c is Vertex:
         if name == "_vid":
             return v.vid
+        if name in v.tags:  # ``v.tag``: the tag's properties as a map
+            return dict(v.tags[name])
         for props in v.tags.values():
             if name in props:
                 return props[name]
@@ -575,6 +577,9 @@ class _Compiler:
         name = e.name
         if name in sc.local or name in sc.names or sc.kind in ("match", "yield_alias"):
             if name not in sc.local and name not in sc.names:
+                if sc.kind == "match" and not sc.names:
+                    # nothing is in scope at all (``RETURN name``): not an alias but a label
+                    raise NgqlSemanticError(f"Invalid label identifiers: {name}")
                 raise NgqlSemanticError(f"Alias used but not defined: `{name}'")
 
             def get(env):
@@ -605,6 +610,9 @@ class _Compiler:
                 return _edge_prop_of_current(e, lab, name, sc)
             if sc.kind == "match":
                 raise NgqlSemanticError(f"Alias used but not defined: `{lab}'")
+            if sc.kind == "yield" and name in ("_src", "_dst", "_rank", "_type"):
+                # ``YIELD like._dst`` outside GO: edge key columns only exist in GO
+                raise NgqlSemanticError("Only support input and variable in yield sentence.")
             raise NgqlSemanticError(f"Invalid label identifiers: {lab}")
         # v.tag.prop
         if isinstance(base, A.Attribute):
@@ -633,7 +641,10 @@ class _Compiler:
             def vertex_attr(env):
                 v = inner(env)
                 if v.__class__ is Vertex:
-                    # v.prop without a tag: NebulaGraph 3 gives UNKNOWN_PROP (printed as NULL)
+                    # v.tag is the tag's properties as a map; v.prop without a tag is
+                    # UNKNOWN_PROP in NebulaGraph 3 (printed as NULL)
+                    if name in v.tags:
+                        return dict(v.tags[name])
                     return UNKNOWN_PROP if name != "_vid" else v.vid
                 r = get_attr(v, name)
                 return r
@@ -833,6 +844,8 @@ class _Compiler:
             return lambda env: env["@agg"][slot]
         if name == "exists":
             return _compile_exists(e, sc)
+        if name == "uuid":
+            raise NgqlSemanticError(f"Not supported expression `{e.text()}' for props deduction.")
         if name in ("id",) and sc.kind == "go" and e.args and isinstance(e.args[0], A.SrcDstVertex):
             key = "$^" if e.args[0].which == "^" else "$$"
             return lambda env: env.get(key)
@@ -1073,14 +1086,15 @@ def _compile_exists(e: A.FuncCall, sc: Scope) -> Fn:
         def fn(env):
             v = base(env)
             if isinstance(v, Vertex):
-                return any(_present(p, name) for p in v.tags.values())
+                # ``v.prop`` without a tag names nothing on a vertex (UNKNOWN_PROP)
+                return False
             if isinstance(v, Edge):
                 return _present(v.props, name)
             if isinstance(v, dict):
                 return _present(v, name)
             if is_null(v):
                 return NULL
-            return False
+            return BAD_TYPE
         return fn
     if isinstance(arg, A.Subscript):
         base = _compile(arg.base, sc)

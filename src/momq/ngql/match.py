@@ -10,13 +10,14 @@ implicit grouping around aggregates), then DISTINCT, ORDER BY, SKIP and LIMIT.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from momq.ngql import ast as A
 from momq.ngql.errors import NgqlExecutionError, NgqlSemanticError, NgqlSyntaxError
 from momq.ngql.executor import DataSet, check_dup_columns, dedup, project
 from momq.ngql.expr import Scope, compile_expr, has_aggregate, is_constant, make_vertex
-from momq.ngql.values import NULL, Edge, Path, Vertex, hashable, is_empty, is_null, sort_key, type_name
+from momq.ngql.values import NULL, Edge, Path, Vertex, hashable, is_empty, is_null, sort_key, to_text, type_name
 
 
 class MatchContext:
@@ -53,6 +54,8 @@ def run_match(ex, st: A.MatchStmt, inp) -> DataSet:
         if isinstance(clause, A.MatchClause):
             rows = match_clause(mc, clause, rows, names, order)
         elif isinstance(clause, A.UnwindClause):
+            if has_aggregate(clause.expr):
+                raise NgqlSemanticError(f"Can't use aggregating expressions in unwind clause, `{clause.expr.text()}'")
             sc = _scope(mc, names)
             fn = compile_expr(clause.expr, sc)
             out = []
@@ -200,7 +203,7 @@ def match_clause(mc: MatchContext, clause: A.MatchClause, rows: list[dict], name
         if p.var is not None:
             new_names[p.var] = "path"
         # user-visible order: path variable, then nodes and edges as written
-        for el in ([p.var] if p.var else []) + [x.var for x in elements]:
+        for el in [x.var for x in elements] + ([p.var] if p.var else []):
             if el is not None and el not in order:
                 order.append(el)
     sc = _scope(mc, new_names)
@@ -401,7 +404,10 @@ class PathMatcher:
                 v = env[n.var]
                 if isinstance(v, Vertex):
                     return i, [v.vid]
-                return i, []
+                if v is NULL:
+                    return i, []
+                raise NgqlExecutionError(f"Argument only support vertex, but got {to_text(v)}, whose type is "
+                                         f"'{type_name(v).lower()}'")
         for i, n in enumerate(p.nodes):
             if n.var is not None and n.var in self.seeds:
                 return i, self.seeds[n.var]
@@ -665,20 +671,37 @@ def project_body(mc: MatchContext, body: A.ReturnBody, rows: list[dict], names: 
     cols: list[A.YieldColumn] = []
     if body.star:
         visible = [n for n in order if not n.startswith("__")]
-        if not visible:
+        if not visible and not body.columns:
             raise NgqlSemanticError("RETURN * is not allowed when there are no variables in scope")
         cols = [A.YieldColumn(A.Label(n)) for n in visible]
     cols += body.columns or []
     for c in cols:
         if c.alias is None and not isinstance(c.expr, (A.Label,)) and not is_return:
             raise NgqlSemanticError(f"Expression in WITH must be aliased (use AS): `{c.expr.text()}'")
-    check_dup_columns(cols)
+    if not is_return:
+        check_dup_columns(cols)  # WITH names the next part's variables; RETURN may repeat a name
     sc = _scope(mc, names)
     for c in cols:
         for x in c.expr.walk():
+            if isinstance(x, A.SrcDstProp) and x.tag not in mc.space.tags:
+                raise NgqlExecutionError(f"TagNotFound: TagName `{x.tag}`")
             if isinstance(x, (A.SrcDstProp, A.SrcDstVertex)):
                 raise NgqlSemanticError(f"Expression {x.text()} is not allowed to use in cypher")
-    ds = project(cols, rows, sc, mc.q)
+    if body.order:
+        out_names = {c.name for c in cols}
+        for e, _ in body.order:
+            if not (isinstance(e, A.Label) and e.name in out_names) and e.text() not in out_names:
+                raise NgqlSemanticError("Only column name can be used as sort item")
+    if not is_return:
+        try:
+            ds = project(cols, rows, sc, mc.q)
+        except NgqlSemanticError as exc:
+            m = re.match(r"Alias used but not defined: `(.*)'$", exc.message)
+            if m is None:
+                raise
+            raise NgqlSemanticError(f"Alias `{m.group(1)}` not defined") from None
+    else:
+        ds = project(cols, rows, sc, mc.q)
     kinds = {}
     for c in cols:
         if isinstance(c.expr, A.Label) and c.expr.name in names:

@@ -568,6 +568,9 @@ class Parser:
         props = None
         if self.at_op("{"):
             props = self.map_literal()
+            # more labels may follow the properties: (v:player{age: 23}:bachelor)
+            while self.accept_op(":"):
+                labels.append(self.name())
         self.expect_op(")")
         return A.NodePattern(var, labels, props, t.pos)
 

@@ -81,28 +81,12 @@ def find_path(ex, st: A.FindPathStmt, inp, max_paths: int | None = None) -> Data
     wp = st.with_prop
     if st.kind == "SHORTEST":
         for s in srcs:
-            # BFS keeping every parent edge on a shortest route
-            parents: dict[Any, list] = {s: []}
-            frontier = [s]
-            depth = 0
-            remaining = set(dst_set) - {s}
-            while frontier and depth < upto and remaining:
-                depth += 1
-                nxt: dict[Any, list] = {}
-                for vid in frontier:
-                    q.tick()
-                    for e, rev, other in _neighbours(space, vid, direction, types):
-                        if other in parents or not edge_ok(e, rev, vid, other):
-                            continue
-                        nxt.setdefault(other, []).append((vid, e, rev))
-                for other, lst in nxt.items():
-                    parents[other] = lst
-                remaining -= set(nxt)
-                frontier = list(nxt)
             for d in dsts:
-                if d == s or d not in parents:
-                    continue
-                for chain in _unwind(parents, s, d):
+                if d == s:
+                    chains = _shortest_cycles(q, space, s, direction, types, upto, edge_ok)
+                else:
+                    chains = _shortest_chains(q, space, s, d, direction, types, upto, edge_ok)
+                for chain in chains:
                     paths.append(_make_path(space, s, chain, wp))
     else:
         noloop = st.kind == "NOLOOP"
@@ -130,6 +114,98 @@ def find_path(ex, st: A.FindPathStmt, inp, max_paths: int | None = None) -> Data
                         paths.append(_make_path(space, s, [(x, r) for x, r, _ in nchain], wp))
                     stack.append((other, nchain, seen_v | {other}, seen_e | {k}))
     return DataSet([c.name for c in cols], [[p] for p in paths])
+
+
+_REVERSE = {"out": "in", "in": "out", "both": "both"}
+
+
+def _shortest_chains(q, space, s, d, direction, types, upto, edge_ok):
+    """Every shortest route from ``s`` to ``d`` (at most ``upto`` edges) as lists of
+    ``(edge, reversed)``, found by a bidirectional breadth-first search: each round
+    expands the smaller frontier by one level, and the search stops at the first level
+    where the two sides meet, so a long path costs two half-depth searches."""
+    fwd: dict[Any, list] = {s: []}  # vertex -> [(previous vertex, edge, reversed)]
+    bwd: dict[Any, list] = {d: []}  # vertex -> [(next vertex, edge, reversed)]
+    fdepth: dict[Any, int] = {s: 0}
+    bdepth: dict[Any, int] = {d: 0}
+    ffront, bfront = [s], [d]
+    fd = bd = 0
+    back_dir = _REVERSE[direction]
+    meet: list = []
+    while ffront and bfront and fd + bd < upto:
+        if len(ffront) <= len(bfront):
+            fd += 1
+            nxt: dict[Any, list] = {}
+            for vid in ffront:
+                q.tick()
+                for e, rev, other in _neighbours(space, vid, direction, types):
+                    if other in fwd or not edge_ok(e, rev, vid, other):
+                        continue
+                    nxt.setdefault(other, []).append((vid, e, rev))
+            for v, lst in nxt.items():
+                fwd[v] = lst
+                fdepth[v] = fd
+            ffront = list(nxt)
+            found = [v for v in ffront if v in bdepth]
+        else:
+            bd += 1
+            nxt = {}
+            for vid in bfront:
+                q.tick()
+                for e, rev, other in _neighbours(space, vid, back_dir, types):
+                    # seen from the forward side this is the step other -> vid
+                    if other in bwd or not edge_ok(e, not rev, other, vid):
+                        continue
+                    nxt.setdefault(other, []).append((vid, e, not rev))
+            for v, lst in nxt.items():
+                bwd[v] = lst
+                bdepth[v] = bd
+            bfront = list(nxt)
+            found = [v for v in bfront if v in fdepth]
+        if found:
+            best = min(fdepth[v] + bdepth[v] for v in found)
+            meet = [v for v in found if fdepth[v] + bdepth[v] == best]
+            break
+    for m in meet:
+        for head in _unwind(fwd, s, m):
+            for tail in _unwind_forward(bwd, m, d):
+                yield head + tail
+
+
+def _shortest_cycles(q, space, s, direction, types, upto, edge_ok):
+    """FIND SHORTEST PATH from a vertex to itself: the shortest non-empty routes back to
+    ``s``, an edge used at most once per route. Each route starts with some edge
+    ``s -> v``; the rest is a shortest route ``v -> s`` that does not use that edge."""
+    best: list = []
+    best_len = upto + 1
+    for e, rev, other in list(_neighbours(space, s, direction, types)):
+        if not edge_ok(e, rev, s, other):
+            continue
+        if other == s:  # a self-loop is a cycle of one edge
+            found = [[]]
+        else:
+            key = e.key()
+
+            def ok(e2, rev2, here, there, key=key):
+                return e2.key() != key and edge_ok(e2, rev2, here, there)
+            found = list(_shortest_chains(q, space, other, s, direction, types, min(upto, best_len) - 1, ok))
+        if not found:
+            continue
+        length = 1 + len(found[0])
+        if length < best_len:
+            best, best_len = [], length
+        if length == best_len:
+            best += [[(e, rev)] + chain for chain in found]
+    return best
+
+
+def _unwind_forward(children, m, d):
+    if m == d:
+        yield []
+        return
+    for nxt, e, rev in children[m]:
+        for chain in _unwind_forward(children, nxt, d):
+            yield [(e, rev)] + chain
 
 
 def _unwind(parents, s, d):
@@ -172,6 +248,12 @@ def subgraph(ex, st: A.SubgraphStmt, inp) -> DataSet:
     starts = _vids(ex, st.from_, inp, space)
     where = None
     if st.where is not None:
+        allowed = [n for names, _ in groups for n in names]
+        for x in st.where.walk():
+            if isinstance(x, A.Attribute) and isinstance(x.base, A.Label) and x.base.name in space.edges \
+                    and x.base.name not in allowed:
+                raise NgqlSemanticError(f'Edge type "{x.base.name}" in filter "{st.where.text()}" is not in the '
+                                        f'edge types [{",".join(reversed(allowed))}]')
         sc = Scope("path", space, None, q.var_columns(), qctx=q)
         where = compile_expr(st.where, sc)
     wp = st.with_prop

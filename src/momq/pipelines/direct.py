@@ -38,6 +38,8 @@ def finish(answer: Answer, outcome: Any) -> Answer:
     answer.attempts += outcome.attempts
     if best.outcome == "write_refused":
         answer.query, answer.status = "", REFUSED
+    elif best.outcome == "no_query":  # the extracted text is prose, not a candidate
+        answer.query, answer.status = "", FAILED
     else:
         answer.query = best.query
         answer.status = {"ok": OK, "empty_result": EMPTY}.get(best.outcome, FAILED)
