@@ -1,63 +1,73 @@
 """Generation speed: MoMQ (vanilla LoRA and shared experts merged, routed experts live) vs
-merged PEFT LoRA on SmolLM2-135M: greedy, KV cache, a fixed number of new tokens.
+merged PEFT LoRA on SmolLM2-135M: greedy with the KV cache, a fixed number of new tokens
+(``min_new_tokens`` = ``max_new_tokens``), the same prompts. The models take turns within
+one process (robust to other work on the machine); the first round warms up.
 
-    .venv/bin/python benchmarks/generate_bench.py [--new 48] [--batch 4] [--repeat 3]
+    .venv/bin/python benchmarks/generate_bench.py [--new 32] [--batch 4] [--rounds 4] [--threads 1] [--bf16]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import time
 from pathlib import Path
 
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def bench(tuned, tokenizer, prompts, new: int, repeat: int, bf16: bool) -> float:
-    hf = tuned.inference_model()
-    tokenizer.padding_side = "left"
-    enc = tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
-    labels = torch.zeros(len(prompts), dtype=torch.long)
-    times = []
-    with torch.no_grad(), tuned.dialect_scope(labels), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-        for i in range(repeat + 1):
-            t0 = time.perf_counter()
-            hf.generate(**enc, max_new_tokens=new, min_new_tokens=new, do_sample=False,
-                        pad_token_id=tokenizer.pad_token_id)
-            if i:  # the first run warms up
-                times.append(time.perf_counter() - t0)
-    return len(prompts) * new / sorted(times)[len(times) // 2]
+MODELS = [("lora (merged)", "lora", {"rank": 8}, True),
+          ("momq (merged)", "momq", {"expert_rank": 8, "lora_rank": 8}, True),
+          ("momq (unmerged)", "momq", {"expert_rank": 8, "lora_rank": 8}, False)]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--new", type=int, default=48)
+    parser.add_argument("--new", type=int, default=32)
     parser.add_argument("--batch", type=int, default=4)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--bf16", action="store_true")
     args = parser.parse_args()
+    torch.set_num_threads(args.threads)
     from momq.llm.models import load_model
     from momq.train.data import read_jsonl
     from momq.train.prompts import example_prompt
     from momq.tuners import get_method
 
-    examples = read_jsonl(ROOT / "recipes" / "data" / "mini_multidialect.jsonl")[: args.batch]
-    results = {}
-    for method, config in [("lora", {"rank": 8}), ("momq", {"expert_rank": 8, "lora_rank": 8}),
-                           ("momq-unmerged", {"expert_rank": 8, "lora_rank": 8})]:
+    examples = read_jsonl(ROOT / "recipes" / "data" / "mini_multidialect.jsonl")[::10][: args.batch]
+    built = {}
+    for name, method, config, merge in MODELS:
         model, tokenizer = load_model()
-        tuned = get_method(method.split("-")[0]).create(model, config)
-        if method != "momq-unmerged":
+        tuned = get_method(method).create(model, config)
+        if merge:
             tuned.merge_for_inference()
-        tuned.eval()
-        prompts = [example_prompt(e, tokenizer) for e in examples]
-        results[method] = round(bench(tuned, tokenizer, prompts, args.new, args.repeat, args.bf16), 1)
-        print(json.dumps({"method": method, "new_tokens_per_s": results[method], "batch": args.batch,
-                          "bf16": args.bf16, "threads": torch.get_num_threads()}), flush=True)
-    print(f"LoRA / MoMQ time ratio: MoMQ takes {results['lora'] / results['momq']:.2f}x LoRA's time per token")
+        built[name] = tuned.eval()
+    tokenizer.padding_side = "left"
+    enc = tokenizer([example_prompt(e, tokenizer) for e in examples], return_tensors="pt", padding=True,
+                    add_special_tokens=False)
+    labels = torch.zeros(len(examples), dtype=torch.long)
+    times: dict[str, list[float]] = {name: [] for name in built}
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+        for r in range(args.rounds + 1):
+            for name, tuned in built.items():
+                with tuned.dialect_scope(labels):
+                    t0 = time.perf_counter()
+                    tuned.inference_model().generate(**enc, max_new_tokens=args.new, min_new_tokens=args.new,
+                                                     do_sample=False, pad_token_id=tokenizer.pad_token_id)
+                    if r:
+                        times[name].append(time.perf_counter() - t0)
+    new_tokens = len(examples) * args.new
+    rows = {}
+    for name, values in times.items():
+        rows[name] = {"model": name, "new_tokens_per_s_best": round(new_tokens / min(values), 1),
+                      "new_tokens_per_s_median": round(new_tokens / statistics.median(values), 1),
+                      "batch": len(examples), "prompt_tokens": int(enc["input_ids"].shape[1]), "bf16": args.bf16,
+                      "threads": torch.get_num_threads()}
+        print(json.dumps(rows[name]), flush=True)
+    lora, momq = min(times["lora (merged)"]), min(times["momq (merged)"])
+    print(f"MoMQ (merged) / LoRA (merged) generation time: {momq / lora:.2f} (best of {args.rounds})")
 
 
 if __name__ == "__main__":

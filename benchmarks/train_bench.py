@@ -1,12 +1,16 @@
 """Training speed and peak memory: MoMQ vs PEFT LoRA vs full fine-tuning on SmolLM2-135M.
 
-Each configuration runs in its own process (so peak RSS is its own): same batch (the
-mini multi-dialect set's prompts, ``--batch`` examples cut to ``--length`` tokens), a
-few warm-up steps (the first steps after boot are 1.5-2.5x slower), then timed optimiser
-steps. Prints one JSON line per configuration and a Markdown table.
+Timing: all methods live in one process and take turns, one optimiser step each per round
+(forward, backward, AdamW), on the same batch (``--batch`` mini-set examples cut to
+``--length`` tokens, loss on the second half); the first round warms up. Interleaving
+makes the ratios robust when other work shares the machine; quote min and median.
+Memory: each method runs two steps in its own process; peak RSS and its growth over the
+loaded model are reported.
 
-    .venv/bin/python benchmarks/train_bench.py [--steps 5] [--warmup 3] [--batch 4] [--length 128]
+    .venv/bin/python benchmarks/train_bench.py [--rounds 6] [--batch 2] [--length 128] [--threads 1]
 
+``--threads``: torch CPU threads. On a 2-core machine shared with other work, 2 threads
+spin at OpenMP barriers whenever one core is taken and steps vary 10x; 1 thread is stable.
 Numbers go to benchmarks/README.md ("Training and generation"); this is not a test.
 """
 
@@ -15,7 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -29,82 +33,126 @@ METHODS = {
 }
 
 
-def child(method: str, bf16: bool, steps: int, warmup: int, batch: int, length: int) -> dict:
+def proc_mb(field: str) -> float:
+    """``VmRSS`` (now) or ``VmHWM`` (peak) of this process. Not ``ru_maxrss``: Linux keeps
+    that across ``execve``, so a child would report its parent's peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def make(method: str):
     import torch
 
     from momq.llm.models import load_model
-    from momq.train.data import collate, encode_all, read_jsonl
     from momq.train.trainer import param_groups
     from momq.tuners import get_method
 
     model, tokenizer = load_model()
     torch.manual_seed(0)
-    tuned = get_method(method).create(model, METHODS[method])
+    tuned = get_method(method).create(model, METHODS[method]).train()
+    opt = torch.optim.AdamW(param_groups(tuned, 0.1), lr=1e-6, betas=(0.9, 0.95))
+    return tuned, opt, tokenizer
+
+
+def fixed_batch(tokenizer, batch: int, length: int):
+    from momq.train.data import collate, encode_all, read_jsonl
+
     examples = read_jsonl(ROOT / "recipes" / "data" / "mini_multidialect.jsonl")[:batch]
     encoded = encode_all(examples, tokenizer, ["mysql", "postgres", "cypher", "ngql"], 100_000)
     for e in encoded:  # the same fixed-length batch for every method
         e.input_ids = (e.input_ids * 8)[:length]
-        e.labels = [-100] * (length // 2) + e.input_ids[length // 2:]  # loss on the second half
-    inputs = collate(encoded, tokenizer.pad_token_id)
-    opt = torch.optim.AdamW(param_groups(tuned, 0.1), lr=1e-5, betas=(0.9, 0.95))
-    tuned.train()
-    times = []
-    for i in range(warmup + steps):
-        t0 = time.perf_counter()
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-            out = tuned(**inputs)
-        out.loss.backward()
-        opt.step()
-        opt.zero_grad(set_to_none=True)
-        if i >= warmup:
-            times.append(time.perf_counter() - t0)
+        e.labels = [-100] * (length // 2) + e.input_ids[length // 2:]
+    return collate(encoded, tokenizer.pad_token_id)
+
+
+def step(tuned, opt, inputs, bf16: bool) -> float:
+    import torch
+
+    t0 = time.perf_counter()
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        out = tuned(**inputs)
+    out.loss.backward()
+    opt.step()
+    opt.zero_grad(set_to_none=True)
+    return time.perf_counter() - t0
+
+
+def timing(methods: list[str], dtypes: list[str], rounds: int, batch: int, length: int) -> list[dict]:
+    import torch
+
+    built = {m: make(m) for m in methods}
+    inputs = fixed_batch(built[methods[0]][2], batch, length)
     tokens = int(inputs["attention_mask"].sum())
-    step = sorted(times)[len(times) // 2]
-    return {"method": method, "dtype": "bf16" if bf16 else "fp32", "median_step_s": round(step, 3),
-            "tokens_per_s": round(tokens / step, 1), "tokens_per_step": tokens,
-            "trainable": tuned.num_parameters()["trainable"],
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-            "threads": torch.get_num_threads()}
+    rows = []
+    for dtype in dtypes:
+        times: dict[str, list[float]] = {m: [] for m in methods}
+        for r in range(rounds + 1):
+            for m in methods:
+                elapsed = step(built[m][0], built[m][1], inputs, dtype == "bf16")
+                if r:
+                    times[m].append(elapsed)
+        for m in methods:
+            best, median = min(times[m]), statistics.median(times[m])
+            rows.append({"method": m, "dtype": dtype, "min_step_s": round(best, 3), "median_step_s": round(median, 3),
+                         "tokens_per_s": round(tokens / best, 1), "tokens_per_step": tokens,
+                         "trainable": built[m][0].num_parameters()["trainable"], "threads": torch.get_num_threads()})
+            print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def memory(method: str, dtype: str, batch: int, length: int) -> dict:
+    tuned, opt, tokenizer = make(method)
+    inputs = fixed_batch(tokenizer, batch, length)
+    loaded = proc_mb("VmRSS")
+    for _ in range(2):
+        step(tuned, opt, inputs, dtype == "bf16")
+    peak = proc_mb("VmHWM")
+    return {"method": method, "dtype": dtype, "peak_rss_mb": round(peak, 1), "growth_mb": round(peak - loaded, 1)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=5)
-    parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--batch", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--batch", type=int, default=2)
     parser.add_argument("--length", type=int, default=128)
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--methods", default="momq,lora,full")
     parser.add_argument("--dtypes", default="fp32,bf16")
-    parser.add_argument("--child", nargs=2, metavar=("METHOD", "DTYPE"))
+    parser.add_argument("--memory-child", nargs=2, metavar=("METHOD", "DTYPE"))
     args = parser.parse_args()
-    if args.child:
-        result = child(args.child[0], args.child[1] == "bf16", args.steps, args.warmup, args.batch, args.length)
-        print("RESULT " + json.dumps(result), flush=True)
+    import torch
+
+    torch.set_num_threads(args.threads)
+    if args.memory_child:
+        print("RESULT " + json.dumps(memory(*args.memory_child, args.batch, args.length)), flush=True)
         return
-    rows = []
+    methods, dtypes = args.methods.split(","), args.dtypes.split(",")
+    rows = timing(methods, dtypes, args.rounds, args.batch, args.length)
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""),
-           "HF_HUB_OFFLINE": "1"}
-    for dtype in args.dtypes.split(","):
-        for method in args.methods.split(","):
-            cmd = [sys.executable, __file__, "--child", method, dtype, "--steps", str(args.steps),
-                   "--warmup", str(args.warmup), "--batch", str(args.batch), "--length", str(args.length)]
-            done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+           "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": str(args.threads)}
+    mem = {}
+    for dtype in dtypes:
+        for m in methods:
+            done = subprocess.run([sys.executable, __file__, "--memory-child", m, dtype, "--batch", str(args.batch),
+                                   "--length", str(args.length), "--threads", str(args.threads)],
+                                  env=env, capture_output=True, text=True)
             line = next((l for l in done.stdout.splitlines() if l.startswith("RESULT ")), None)
-            if line is None:
-                print(done.stderr[-2000:], file=sys.stderr)
-                continue
-            row = json.loads(line[7:])
-            rows.append(row)
-            print(json.dumps(row), flush=True)
-    print("\n| method | dtype | step (s) | tokens/s | trainable params | peak RSS (MB) |")
-    print("|---|---|---|---|---|---|")
+            if line:
+                mem[(m, dtype)] = json.loads(line[7:])
+                print(line[7:], flush=True)
+    print("\n| method | dtype | step min / median (s) | tokens/s (best) | trainable params | peak RSS (MB) | growth (MB) |")
+    print("|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['method']} | {r['dtype']} | {r['median_step_s']} | {r['tokens_per_s']} | "
-              f"{r['trainable']:,} | {r['peak_rss_mb']} |")
-    for dtype in args.dtypes.split(","):
+        mm = mem.get((r["method"], r["dtype"]), {})
+        print(f"| {r['method']} | {r['dtype']} | {r['min_step_s']} / {r['median_step_s']} | {r['tokens_per_s']} | "
+              f"{r['trainable']:,} | {mm.get('peak_rss_mb', '-')} | {mm.get('growth_mb', '-')} |")
+    for dtype in dtypes:
         by = {r["method"]: r for r in rows if r["dtype"] == dtype}
         if "momq" in by and "lora" in by:
-            print(f"{dtype}: MoMQ step / LoRA step = {by['momq']['median_step_s'] / by['lora']['median_step_s']:.2f}")
+            print(f"{dtype}: MoMQ / LoRA step time: min {by['momq']['min_step_s'] / by['lora']['min_step_s']:.2f}, "
+                  f"median {by['momq']['median_step_s'] / by['lora']['median_step_s']:.2f}")
 
 
 if __name__ == "__main__":

@@ -127,3 +127,21 @@ def test_http_gives_up_after_retries_and_on_unreachable_server():
     model = OpenAIModel("m", "http://127.0.0.1:9/v1", retries=1, timeout_s=2, sleep=lambda s: None)
     with pytest.raises(ModelUnavailable):
         model.complete("q")
+
+
+def test_local_backend_continues_an_answer_prefix():
+    """A final assistant message is continued, not closed (no model is loaded here)."""
+    from momq.llm.local import TransformersModel
+
+    model = TransformersModel.__new__(TransformersModel)
+
+    class Tokenizer:
+        chat_template = "stub"
+
+        def apply_chat_template(self, messages, tokenize, add_generation_prompt):
+            return "".join(f"<{m['role']}>{m['content']}" for m in messages) + "<assistant>"
+
+    model.tokenizer = Tokenizer()
+    prompt = [{"role": "user", "content": "q"}, {"role": "assistant", "content": "```sql\n"}]
+    assert model._render(prompt) == "<user>q<assistant>```sql\n"
+    assert TransformersModel._prefix(prompt) == "```sql\n" and TransformersModel._prefix(prompt[:1]) == ""

@@ -27,7 +27,8 @@ keyed by a fingerprint of the schema, so a changed database is re-indexed.
   (:mod:`momq.align.vectors`), for paraphrases that share few characters.
 
 Results are the matching real values with their location (``table.column``,
-``Tag.prop``, ``vid:tag``), best score first.
+``Tag.prop``, ``vid:tag``; for nGQL node properties also the vertex id, ``player.name of
+vertex "player100"``, because nGQL statements start from vertex ids), best score first.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ import numpy as np
 
 from momq import settings
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 DEFAULT_PER_COLUMN = 20_000
 MAX_VALUE_CHARS = 200
 MAX_CANDIDATES = 4_000
@@ -338,8 +339,10 @@ def value_queries(schema: Any, dialect: str, per_column: int = DEFAULT_PER_COLUM
         for prop in node.properties:
             if _is_text(prop.type):
                 ref = f"v.{q(node.name)}.{q(prop.name)}" if dialect == "ngql" else f"v.{q(prop.name)}"
+                # nGQL statements start from vertex ids: keep each value's vid beside it
+                vid = ", id(v)" if dialect == "ngql" else ""
                 jobs.append((f"{node.name}.{prop.name}",
-                             f"MATCH (v:{q(node.name)}) WHERE {ref} IS NOT NULL RETURN DISTINCT {ref} "
+                             f"MATCH (v:{q(node.name)}) WHERE {ref} IS NOT NULL RETURN DISTINCT {ref}{vid} "
                              f"LIMIT {per_column}"))
     for edge in schema.edges:
         for prop in edge.properties:
@@ -365,7 +368,11 @@ def collect_values(engine: Any, schema: Any, per_column: int = DEFAULT_PER_COLUM
         except QueryError as exc:
             notes.append(f"{where}: {exc.kind}: {exc.message[:120]}")
             continue
-        pairs += [(row[0], where) for row in result.rows if row]
+        for row in result.rows:
+            if len(row) > 1 and row[1] is not None:  # (value, vertex id)
+                pairs.append((row[0], f"{where} of vertex {json.dumps(row[1], ensure_ascii=False)}"))
+            elif row:
+                pairs.append((row[0], where))
     return pairs, notes
 
 

@@ -47,11 +47,11 @@ def _selector(dialect: str, train: str | None) -> Any:
     if Path(name).is_file():
         from momq.data.records import read_examples
 
-        return FewShotSelector(read_examples(name))
+        return FewShotSelector(read_examples(name), cache_key=Path(name).stem)
     if name not in available_splits():
         err_console.print(f"[yellow]no training split {name!r} for few-shot examples; answering without them[/yellow]")
         return None
-    return FewShotSelector(load_split(name))
+    return FewShotSelector(load_split(name), cache_key=name)
 
 
 def _pipeline(name: str, model: Any, dialect: str, *, language: str, max_repairs: int, max_new_tokens: int,

@@ -22,13 +22,14 @@ from typing import Any, Callable
 from momq.llm.base import GenerationConfig, LanguageModel, ModelError, ModelUnavailable, Prompt
 
 DEFAULT_MODEL_SPEC = "smollm2"
+LOCAL_BACKEND = "momq.llm.local:from_spec"
 
 # spec prefix (before ':') -> "module:function" building the model from the whole spec
 _BACKENDS: dict[str, str | Callable[..., LanguageModel]] = {
     "scripted": "momq.llm.scripted:from_spec",
     "openai": "momq.llm.openai_http:from_spec",
     "openai-completions": "momq.llm.openai_http:from_spec",
-    "hf": "momq.llm.local:from_spec",
+    "hf": LOCAL_BACKEND,
 }
 
 
@@ -42,23 +43,21 @@ def backend_names() -> list[str]:
 
 
 def load_model_spec(spec: str | None = None, **options: Any) -> LanguageModel:
-    """The model a spec names (see the module docstring); ``None`` = the default."""
+    """The model a spec names (see the module docstring); ``None`` = the default.
+
+    ``options`` go to the backend's factory; ``dialect`` (the label adapters that route
+    by dialect need) only reaches the local backend, the others ignore it.
+    """
     spec = (spec or DEFAULT_MODEL_SPEC).strip()
-    prefix, sep, _ = spec.partition(":")
-    # a Windows drive letter or a bare path has no registered prefix: treat as a local model
-    target = _BACKENDS.get(prefix) if sep else None
-    if target is None:
-        target = "momq.llm.local:from_spec"
-        if options.get("dialect") is None:
-            options.pop("dialect", None)
-    else:
-        options = {k: v for k, v in options.items() if k != "dialect" or prefix == "hf"}
+    prefix = spec.partition(":")[0] if ":" in spec else ""
+    target = _BACKENDS.get(prefix, LOCAL_BACKEND)  # no known prefix: a local model path
+    dialect = options.pop("dialect", None)
+    if target in (LOCAL_BACKEND, _BACKENDS["hf"]) and dialect is not None:
+        options["dialect"] = dialect
     if isinstance(target, str):
         module, _, attr = target.partition(":")
-        factory = getattr(import_module(module), attr)
-    else:
-        factory = target
-    return factory(spec, **options)
+        target = getattr(import_module(module), attr)
+    return target(spec, **options)
 
 
 __all__ = ["DEFAULT_MODEL_SPEC", "GenerationConfig", "LanguageModel", "ModelError", "ModelUnavailable",

@@ -28,9 +28,11 @@ class FewShotSelector:
     ``examples``: objects with ``question``, ``query`` and optionally ``database`` and
     ``dialect`` attributes (``momq.data.records.Example``). ``method``: ``embedding``
     (default, falls back to ``lexical`` when MiniLM cannot be loaded) or ``lexical``.
+    ``cache_key``: names the on-disk cache of the training questions' embeddings.
     """
 
-    def __init__(self, examples: Sequence, *, method: str = "embedding", same_database_bonus: float = 0.05):
+    def __init__(self, examples: Sequence, *, method: str = "embedding", same_database_bonus: float = 0.05,
+                 cache_key: str | None = None):
         self.examples = list(examples)
         self.method = method
         self.bonus = same_database_bonus
@@ -38,9 +40,11 @@ class FewShotSelector:
         self._words = [_words(e.question) for e in self.examples]
         if method == "embedding":
             try:
-                from momq.llm.embeddings import embed
+                from momq.align.vectors import VectorIndex
 
-                self._vectors = embed([e.question for e in self.examples])
+                # embedding thousands of questions takes a while on a CPU: cached on disk
+                self._vectors = VectorIndex.for_values([e.question for e in self.examples],
+                                                       cache_key=cache_key and f"fewshot-{cache_key}").vectors
             except Exception:  # model missing: fall back to lexical, reported by .method
                 self.method = "lexical"
 

@@ -49,6 +49,7 @@ class TrainSection:
     log_every: int = 1
     bucket_batches: int = 32
     progress: bool = True
+    threads: int | None = None  # torch CPU threads (None = torch's default)
 
 
 @dataclass

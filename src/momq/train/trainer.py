@@ -254,6 +254,8 @@ class Trainer:
         recipe, cfg = self.recipe, self.recipe.train
         dist = init_distributed()
         device = pick_device(dist)
+        if cfg.threads:
+            torch.set_num_threads(cfg.threads)
         tuned = self._load(dist)
         tuned.to(device)
         tokenizer = self.tokenizer
