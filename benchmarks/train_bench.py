@@ -46,13 +46,13 @@ def make(method: str):
     import torch
 
     from momq.llm.models import load_model
-    from momq.train.trainer import param_groups
+    from momq.train.trainer import make_optimizer
     from momq.tuners import get_method
 
     model, tokenizer = load_model()
     torch.manual_seed(0)
     tuned = get_method(method).create(model, METHODS[method]).train()
-    opt = torch.optim.AdamW(param_groups(tuned, 0.1), lr=1e-6, betas=(0.9, 0.95))
+    opt = make_optimizer(tuned, 1e-6, (0.9, 0.95), 0.1)  # what the trainer uses
     return tuned, opt, tokenizer
 
 

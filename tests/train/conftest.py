@@ -49,6 +49,19 @@ def tiny_model_dir(tmp_path_factory) -> Path:
     return build_tiny_model_dir(tmp_path_factory.mktemp("tiny-llama"))
 
 
+@pytest.fixture(autouse=True)
+def _one_thread(request):
+    """Tiny models run single-threaded (threads only add barrier waits on tiny tensors);
+    the real SmolLM2 run keeps torch's default."""
+    import torch
+
+    before = torch.get_num_threads()
+    if "smollm2" not in request.node.name:
+        torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture()
 def momq_home(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("MOMQ_HOME", str(tmp_path / "home"))

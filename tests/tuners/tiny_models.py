@@ -39,3 +39,9 @@ def batch(seed: int = 1, size: int = 3, length: int = 9):
     labels[mask == 0] = -100
     dialects = torch.arange(size) % 4
     return ids, mask, labels, dialects
+
+
+def single_thread() -> None:
+    """Tiny tensors gain nothing from intra-op threads, and on a shared 2-core machine a
+    second thread waits at OpenMP barriers for a descheduled core (10x slower steps)."""
+    torch.set_num_threads(1)

@@ -1,15 +1,16 @@
 """A local backend on ``transformers``: a model directory or GGUF file, optionally with a
 MoMQ / LoRA / full fine-tuning adapter saved by momq's trainer.
 
-Loading is delegated to :mod:`momq.llm.models` (no downloads, GGUF converted once and
-cached) and adapters to :func:`momq.tuners.load_tuned`, so a model trained with
-``momq train`` is asked questions through exactly the weights the trainer saved. Adapters
-that route by dialect at inference (MoMQ with hard routing, LoRA per dialect) receive
-the dialect label of each prompt through ``dialect_scope``.
+Loading and decoding are delegated to the trainer's side of momq:
+:func:`momq.llm.generate.load_for_inference` (no downloads, GGUF converted once and
+cached, adapters merged where possible) and :func:`momq.llm.generate.generate` (batched
+greedy decoding, stop strings, the dialect label handed to adapters that route by
+dialect). A model trained with ``momq train`` is therefore asked questions through exactly
+the weights and decoding the evaluation uses.
 
-Decoding is greedy unless a temperature is given; prompts are rendered with the
-tokenizer's chat template when it has one (SmolLM2-Instruct does), else flattened to
-plain text.
+Prompts are rendered with the tokenizer's chat template when it has one (SmolLM2-Instruct
+does), else flattened to plain text; a final assistant message is continued (an answer
+prefix).
 """
 
 from __future__ import annotations
@@ -18,45 +19,23 @@ import threading
 from pathlib import Path
 from typing import Any, Sequence
 
-from momq.llm.base import GenerationConfig, LanguageModel, Prompt, flatten_chat
+from momq.llm.base import GenerationConfig, LanguageModel, ModelError, Prompt, flatten_chat
 
 # one loaded model per (reference, adapter) in this process: loading costs seconds
-_CACHE: dict[tuple[str, str], tuple[Any, Any, Any]] = {}
+_CACHE: dict[tuple[str, str], tuple[Any, Any]] = {}
 _LOCK = threading.Lock()
 
 
-def _load(ref: str | None, adapter: str | None) -> tuple[Any, Any, Any]:
-    """``(generating module, tokenizer, tuned model or None)``, cached per process."""
+def _load(ref: str | None, adapter: str | None) -> tuple[Any, Any]:
+    """``(model, tokenizer)`` through :func:`momq.llm.generate.load_for_inference` (the
+    trainer's own loader: adapters merged where possible), cached per process."""
     key = (str(ref or "smollm2"), str(adapter or ""))
     with _LOCK:
         if key not in _CACHE:
-            from momq.llm.models import load_model, load_tokenizer
+            from momq.llm.generate import load_for_inference
 
-            tuned = None
-            if adapter:
-                from momq.tuners import load_tuned
-                from momq.tuners.base import read_base
-
-                base = read_base(Path(adapter)) if ref is None else ref
-                tuned = load_tuned(adapter)
-                tuned.eval()
-                module = tuned.inference_model()
-                tokenizer = load_tokenizer(base)
-            else:
-                module, tokenizer = load_model(ref)
-                module.eval()
-            tokenizer.padding_side = "left"  # decoder-only batching pads on the left
-            tokenizer.truncation_side = "left"  # an over-long prompt loses its start, never the question
-            _CACHE[key] = (module, tokenizer, tuned)
+            _CACHE[key] = load_for_inference(adapter or ref)
         return _CACHE[key]
-
-
-def _dialect_config(tuned: Any) -> Any:
-    for attr in ("momq_config", "lpd_config"):
-        cfg = getattr(tuned, attr, None)
-        if cfg is not None and hasattr(cfg, "dialect_index"):
-            return cfg
-    return None
 
 
 class TransformersModel(LanguageModel):
@@ -71,17 +50,20 @@ class TransformersModel(LanguageModel):
     supports_prefix = True
 
     def __init__(self, model: str | None = None, adapter: str | None = None, *,
-                 dialect: str | None = None, batch_size: int = 4, threads: int | None = None):
+                 dialect: str | None = None, batch_size: int = 4):
         super().__init__()
         self.ref = model
         self.adapter = adapter
         self.dialect = dialect
         self.batch_size = batch_size
-        if threads:
-            import torch
+        if adapter and model:
+            from momq.tuners.base import read_base
 
-            torch.set_num_threads(threads)
-        self.module, self.tokenizer, self.tuned = _load(model, adapter)
+            base = read_base(Path(adapter)).path
+            if Path(str(model)).expanduser() != Path(str(base)).expanduser() and str(model) != str(base):
+                raise ModelError(f"adapter {adapter} was trained on {base}, not {model}: "
+                                 "give the adapter directory alone")
+        self.model, self.tokenizer = _load(model, adapter)
 
     @property
     def name(self) -> str:
@@ -106,39 +88,17 @@ class TransformersModel(LanguageModel):
         return prompt[-1].get("content", "") if prompt and prompt[-1].get("role") == "assistant" else ""
 
     def _generate(self, prompts: Sequence[Prompt], config: GenerationConfig) -> list[str]:
-        answers: list[str] = []
-        for start in range(0, len(prompts), self.batch_size):
-            answers += self._batch(prompts[start:start + self.batch_size], config)
-        # the caller sees the whole answer, its prefix included
-        return [self._prefix(p) + a for p, a in zip(prompts, answers)]
-
-    def _batch(self, prompts: Sequence[Prompt], config: GenerationConfig) -> list[str]:
-        import contextlib
-
-        import torch
+        """Greedy decoding through :func:`momq.llm.generate.generate` (the batched API the
+        evaluation uses), so ``ask`` and ``momq generate`` decode identically; sampling
+        options are ignored by this backend (it is deterministic by construction)."""
+        from momq.llm.generate import generate
 
         texts = [self._render(p) for p in prompts]
-        limit = getattr(self.tokenizer, "model_max_length", 8192) or 8192
-        limit = min(int(limit), 8192) - config.max_new_tokens
-        encoded = self.tokenizer(texts, return_tensors="pt", padding=True, truncation=True,
-                                 max_length=max(16, limit), add_special_tokens=False)
-        kwargs: dict[str, Any] = {"max_new_tokens": config.max_new_tokens,
-                                  "pad_token_id": self.tokenizer.pad_token_id}
-        if config.greedy:
-            kwargs["do_sample"] = False
-        else:
-            kwargs.update(do_sample=True, temperature=config.temperature, top_p=config.top_p)
-            if config.seed is not None:
-                torch.manual_seed(config.seed)
-        scope = contextlib.nullcontext()
-        cfg = _dialect_config(self.tuned) if self.tuned is not None else None
-        if cfg is not None and self.dialect and getattr(self.tuned, "needs_dialect_at_inference", False):
-            labels = torch.full((len(prompts),), cfg.dialect_index(self.dialect), dtype=torch.long)
-            scope = self.tuned.dialect_scope(labels)
-        with torch.inference_mode(), scope:
-            output = self.module.generate(**encoded, **kwargs)
-        new_tokens = output[:, encoded["input_ids"].shape[1]:]
-        return [self.tokenizer.decode(row, skip_special_tokens=True) for row in new_tokens]
+        dialects = [self.dialect] * len(texts) if self.dialect else None
+        out = generate(self.model, self.tokenizer, texts, dialects=dialects, max_new_tokens=config.max_new_tokens,
+                       stop=list(config.stop), batch_size=self.batch_size)
+        # the caller sees the whole answer, its prefix included
+        return [self._prefix(p) + g.text for p, g in zip(prompts, out)]
 
 
 def from_spec(spec: str, **options: Any) -> TransformersModel:

@@ -18,11 +18,12 @@ The dialect router is soft: every token reaches every group in proportion to ``d
 token that looks like another dialect's can borrow that group's experts. The shared group
 has no router: every token goes through all ``N_s`` shared experts with weight 1.
 
-Losses (computed here per layer, combined by the model):
+Losses (per layer from the routing tensors each layer reports, then averaged over layers;
+see :func:`aux_losses`):
 
 - Dialect Router Loss (eq. 10-11): cross-entropy of ``d(h)`` against the sample's dialect
   label smoothed with ``epsilon`` (``(1 - eps) * onehot + eps / M``), averaged over the
-  valid tokens; the model averages it over layers.
+  real (non-padding) tokens, prompt and query alike: the routers see every token.
 - Expert Balance Loss (eq. 6-8), per group: ``N * sum_j f_j * P_j`` where ``f_j`` is the
   fraction of the group's tokens whose top-K holds expert ``j`` (divided by K so that a
   perfectly balanced router scores 1 whatever K is) and ``P_j`` the mean router
@@ -69,7 +70,13 @@ class RoutingContext:
     The model wrapper fills it before calling the backbone: the samples' dialect labels
     (a training signal, and the group choice of the hard-routing ablation), the mask of
     real (non-padding) tokens, and whether to compute auxiliary losses or record routing
-    weights. Layers append their per-layer losses and records to it.
+    weights. Layers append their routing tensors (``stats``) and records to it; the losses
+    are computed from ``stats`` after the backbone's forward by :func:`aux_losses`.
+
+    Keeping loss arithmetic out of the layers matters for activation checkpointing: a
+    checkpointed block is re-run during backward and must save exactly the same tensors
+    both times. The labels stay in the context after the forward for the same reason
+    (the hard-routing recomputation reads them).
     """
 
     dialect_labels: torch.Tensor | None = None  # (B,) long

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# MoMQ vs vanilla LoRA at a reduced CPU scale (docs/results.md, "MoMQ vs LoRA at reduced
+# scale (CPU)"). The exact command sequence behind that table:
+#
+#   1. train the pair recipes/experiment-small/{lora,momq}-full-small.yaml (same seed, same
+#      balanced 4 x 24 subsample of the benchmark's train-full split, 1 epoch);
+#   2. draw a seeded test subsample (15 examples per dialect from each *-test split) into
+#      <MOMQ_HOME>/experiment-small/bench/, with the schema text each dialect's training
+#      records carry (Spider-like "table(col type, ...)" for SQL, text2cypher's schema text
+#      for Cypher, none for nGQL: the nGQL training records have none either);
+#   3. greedy generation (max 96 new tokens) with the base model, the LoRA and the MoMQ
+#      adapters, through momq.llm.generate (the same prompt builder as training);
+#   4. `momq eval` of each prediction file on the four subsampled splits (EX, EXEC).
+#
+# Usage: scripts/run_experiment_small.sh [all|train|subsample|predict|predict-base|eval]   (default all)
+# Needs: `momq bench build` done (MOMQ_BENCH defaults to <MOMQ_HOME>/bench) and the engines
+# (`momq engines up`; `momq eval` starts what it needs). Every step logs under
+# <MOMQ_HOME>/experiment-small/logs/ and is idempotent enough to rerun: training resumes
+# from its checkpoints, generation skips prediction files that already exist.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+MOMQ=${MOMQ:-.venv/bin/momq}
+MOMQ_HOME_DIR=$($PY -c 'from momq import settings; print(settings.home())')
+export MOMQ_BENCH=${MOMQ_BENCH:-$MOMQ_HOME_DIR/bench}
+EXP=$MOMQ_HOME_DIR/experiment-small
+LOGS=$EXP/logs
+PER_DIALECT=${PER_DIALECT:-15}
+MAX_NEW_TOKENS=${MAX_NEW_TOKENS:-96}
+SPLITS=(postgres-test mysql-test cypher-test ngql-test)
+mkdir -p "$LOGS" "$EXP/bench" "$EXP/pred" "$EXP/eval"
+
+timed() {  # timed NAME CMD...: run CMD, log to $LOGS/NAME.log, append the wall time to $LOGS/times.tsv
+    local name=$1; shift
+    local start; start=$(date +%s)
+    "$@" > "$LOGS/$name.log" 2>&1
+    printf '%s\t%s\n' "$name" "$(( $(date +%s) - start ))" >> "$LOGS/times.tsv"
+}
+
+train() {  # the two runs side by side, one torch thread each (the machine is shared)
+    timed train-lora "$MOMQ" train --recipe recipes/experiment-small/lora-full-small.yaml &
+    timed train-momq "$MOMQ" train --recipe recipes/experiment-small/momq-full-small.yaml &
+    wait
+}
+
+subsample() {
+    $PY - "$MOMQ_BENCH" "$EXP/bench" "$PER_DIALECT" <<'EOF'
+"""Seeded subsample of each test split, plus the schema text used in the prompts."""
+import json, random, sys
+from pathlib import Path
+
+from momq import settings
+from momq.data import loaders
+
+bench, out, per = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+
+
+def defog_schema(db: str) -> str:
+    """Spider-like compact schema text ("table(col type, ...)") from the defog JSON."""
+    meta = json.loads((settings.data_dir() / "sql" / "defog" / db / f"{db}.json").read_text())
+    return "\n".join(f"{table}({', '.join(c['column_name'] + ' ' + c['data_type'] for c in cols)})"
+                     for table, cols in meta["table_metadata"].items())
+
+
+cypher = loaders.text2cypher_schemas()
+schemas = {}
+for split in ("postgres-test", "mysql-test", "cypher-test", "ngql-test"):
+    rows = [json.loads(line) for line in (bench / f"{split}.jsonl").read_text().splitlines() if line.strip()]
+    rows = random.Random(0).sample(rows, min(per, len(rows)))
+    (out / f"{split}.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    for r in rows:
+        if r["dialect"] in ("postgres", "mysql"):
+            schemas[r["id"]] = defog_schema(r["database"])
+        elif r["dialect"] == "cypher":
+            schemas[r["id"]] = cypher.get(r["database"])
+    print(split, len(rows))
+(out / "schemas.json").write_text(json.dumps(schemas, ensure_ascii=False))
+EOF
+}
+
+predict_one() {  # predict_one NAME MODEL(empty = base model)
+    local name=$1 model=$2
+    [ -s "$EXP/pred/$name.jsonl" ] && return 0
+    timed "predict-$name" $PY - "$EXP/bench" "$EXP/pred/$name.jsonl" "$MAX_NEW_TOKENS" "$model" <<'EOF'
+"""Greedy generation for every subsampled test example; writes {"id", "query"} JSONL."""
+import json, os, sys, time
+from pathlib import Path
+
+import torch
+
+torch.set_num_threads(int(os.environ.get("THREADS", "1")))  # the machine is shared: one thread each
+
+from momq.llm.generate import generate_queries, load_for_inference
+
+bench, out, max_new, model = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4] or None
+schemas = json.loads((bench / "schemas.json").read_text())
+examples = []
+for split in ("postgres-test", "mysql-test", "cypher-test", "ngql-test"):
+    for line in (bench / f"{split}.jsonl").read_text().splitlines():
+        if line.strip():
+            ex = json.loads(line)
+            if schemas.get(ex["id"]):
+                ex["schema"] = schemas[ex["id"]]
+            examples.append(ex)
+tuned, tokenizer = load_for_inference(model)
+start = time.perf_counter()
+with torch.inference_mode():
+    gens = generate_queries(tuned, tokenizer, examples, max_new_tokens=max_new, batch_size=8)
+tokens = sum(g.new_tokens for g in gens)
+tmp = out.with_suffix(".tmp")
+tmp.write_text("".join(json.dumps({"id": ex["id"], "query": g.query, "text": g.text}, ensure_ascii=False) + "\n"
+                       for ex, g in zip(examples, gens)))
+tmp.rename(out)
+print(f"{len(gens)} generations, {tokens} new tokens in {time.perf_counter() - start:.1f} s")
+EOF
+}
+
+predict() {  # the three models side by side, one thread each
+    predict_one base "" &
+    predict_one lora "$MOMQ_HOME_DIR/runs/lora-full-small" &
+    predict_one momq "$MOMQ_HOME_DIR/runs/momq-full-small" &
+    wait
+}
+
+evaluate() {
+    local name args=()
+    for split in "${SPLITS[@]}"; do args+=(--bench "$split"); done
+    for name in base lora momq; do
+        [ -s "$EXP/pred/$name.jsonl" ] || continue
+        timed "eval-$name" "$MOMQ" eval "${args[@]}" --bench-root "$EXP/bench" \
+            --predictions "$EXP/pred/$name.jsonl" --out "$EXP/eval/$name" --no-charts --timeout 30
+    done
+}
+
+case "${1:-all}" in
+    all) train; subsample; predict; evaluate ;;
+    train) train ;;
+    subsample) subsample ;;
+    predict) predict ;;
+    predict-base) predict_one base "" ;;
+    eval) evaluate ;;
+    *) echo "usage: $0 [all|train|subsample|predict|eval]" >&2; exit 2 ;;
+esac
