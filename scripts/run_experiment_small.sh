@@ -12,7 +12,7 @@
 #      adapters, through momq.llm.generate (the same prompt builder as training);
 #   4. `momq eval` of each prediction file on the four subsampled splits (EX, EXEC).
 #
-# Usage: scripts/run_experiment_small.sh [all|train|subsample|predict|predict-base|eval]   (default all)
+# Usage: scripts/run_experiment_small.sh [all|train|subsample|predict|predict-base|predict-tuned|eval]   (default all)
 # Needs: `momq bench build` done (MOMQ_BENCH defaults to <MOMQ_HOME>/bench) and the engines
 # (`momq engines up`; `momq eval` starts what it needs). Every step logs under
 # <MOMQ_HOME>/experiment-small/logs/ and is idempotent enough to rerun: training resumes
@@ -118,8 +118,8 @@ EOF
 
 predict() {  # the three models side by side, one thread each
     predict_one base "" &
-    predict_one lora "$MOMQ_HOME_DIR/runs/lora-full-small" &
-    predict_one momq "$MOMQ_HOME_DIR/runs/momq-full-small" &
+    predict_one lora "$MOMQ_HOME_DIR/runs/lora-full-small/adapter" &
+    predict_one momq "$MOMQ_HOME_DIR/runs/momq-full-small/adapter" &
     wait
 }
 
@@ -138,7 +138,11 @@ case "${1:-all}" in
     train) train ;;
     subsample) subsample ;;
     predict) predict ;;
-    predict-base) predict_one base "" ;;
+    predict-base) predict_one base "" ;;  # needs no training: can run beside `train`
+    predict-tuned)  # the two adapters, once `train` is done
+        predict_one lora "$MOMQ_HOME_DIR/runs/lora-full-small/adapter" &
+        predict_one momq "$MOMQ_HOME_DIR/runs/momq-full-small/adapter" &
+        wait ;;
     eval) evaluate ;;
     *) echo "usage: $0 [all|train|subsample|predict|eval]" >&2; exit 2 ;;
 esac

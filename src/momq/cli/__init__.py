@@ -130,8 +130,12 @@ def engines_status(names: Optional[list[str]] = typer.Argument(None)) -> None:
 
 @app.command()
 @fail_on_error
-def demo() -> None:
-    """Build the demo databases and run one query per dialect, printing each result."""
+def demo(
+    ask: bool = typer.Option(True, help="Also ask one question per dialect with the default model."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model spec for the questions (default: SmolLM2)."),
+) -> None:
+    """Build the demo databases, run one query per dialect, then ask one question per
+    dialect with the default model (SmolLM2-135M: expect small-model answers)."""
     from momq.cli.common import progress_bar
     from momq.databases import build
     from momq.engines import open_engine
@@ -142,6 +146,17 @@ def demo() -> None:
         console.print(f"\n[bold]{dialect}[/bold] on {db}: {text}", highlight=False)
         with open_engine(dialect, db) as engine:
             print_result(engine.execute(text), title=f"{db} ({dialect})")
+    if not ask:
+        return
+    from momq.cli.ask import _model, _pipeline, show_answer
+    from momq.pipelines import Target
+
+    for dialect, db, question in DEMO_QUESTIONS:
+        console.print(f"\n[bold]ask[/bold] ({dialect}, {db}): {question}", highlight=False)
+        with Target.open(dialect, db) as target:
+            runner = _pipeline("direct", _model(model, dialect), dialect, language="en", max_repairs=1,
+                               max_new_tokens=96)
+            show_answer(runner.run(question, target), rows=5)
 
 
 DEMO_QUERIES = [
@@ -151,9 +166,16 @@ DEMO_QUERIES = [
     ("ngql", "basketballplayer", 'GO FROM "player100" OVER follow YIELD dst(edge) AS friend, properties(edge).degree AS degree'),
 ]
 
+DEMO_QUESTIONS = [
+    ("postgres", "academic", "How many authors are there?"),
+    ("mysql", "restaurants", "Which restaurants serve Italian food?"),
+    ("cypher", "movies", "Which movies did Tom Hanks act in?"),
+    ("ngql", "basketballplayer", "Who does Tim Duncan follow?"),
+]
+
 # verb groups written as their own modules: (module, attribute, mount name or None for `register(app)`)
 _MOUNTS = [("momq.cli.ngql", "app", "ngql"), ("momq.cli.train", "register", None),
-           ("momq.cli.bench", "register", None)]
+           ("momq.cli.bench", "register", None), ("momq.cli.ask", "register", None)]
 
 
 def _mount() -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
+from rich.markup import escape
 
 from momq.cli.common import console, err_console, fail_on_error, print_result
 
@@ -115,12 +116,16 @@ def ask(
 
     check_question(question)  # an empty question fails before anything is loaded
     chosen = resolve_dialect(db, dialect)
-    name = "direct" if pipeline == "multiturn" else pipeline
     with Target.open(chosen, db, timeout_s=timeout, max_rows=max_rows) as target:
         llm = _model(model, chosen)
-        runner = _pipeline(name, llm, chosen, language=language, max_repairs=min(2, max(0, max_repairs)),
+        runner = _pipeline(pipeline, llm, chosen, language=language, max_repairs=min(2, max(0, max_repairs)),
                            max_new_tokens=max_new_tokens, train=train)
-        answer = runner.run(question, target)
+        if pipeline == "multiturn":  # a one-turn conversation; `momq chat` keeps longer ones
+            from momq.pipelines.multiturn import Session
+
+            answer = runner.ask(Session(chosen, db, language=language), question, target)
+        else:
+            answer = runner.run(question, target)
     if as_json:
         console.print_json(json.dumps(answer.to_dict(), default=str, ensure_ascii=False))
     else:
@@ -181,7 +186,7 @@ def chat(
             try:
                 answer = runner.ask(state, line, target)
             except ConfigError as exc:
-                err_console.print(f"[red]{exc}[/red]", highlight=False)
+                err_console.print(f"[red]{escape(str(exc))}[/red]", highlight=False)
                 continue
             show_answer(answer)
             state.save(path)
