@@ -221,8 +221,9 @@ def test_merge_for_inference_keeps_logits(kind):
 def test_bf16_autocast_and_checkpointing_keep_aux_gradients():
     model = build()
     model.train()
-    model.model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
-    model.model.enable_input_require_grads()
+    from momq.train.trainer import enable_checkpointing
+
+    enable_checkpointing(model)
     ids, mask, labels, dialects = batch()
     with torch.autocast("cpu", dtype=torch.bfloat16):
         out = model(ids, mask, labels=labels, dialect_labels=dialects)

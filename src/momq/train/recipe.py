@@ -2,7 +2,7 @@
 
 Paths in a recipe are relative to the recipe file; ``${VAR}`` and ``~`` are expanded, so
 a recipe can point at the benchmark builder's splits through an environment variable
-(e.g. ``${MOMQ_BENCH}/full/train.jsonl``). Unknown keys are errors (a typo must not
+(e.g. ``${MOMQ_BENCH}/training/train-full.jsonl``). Unknown keys are errors (a typo must not
 silently fall back to a default). ``overrides`` (``"train.max_steps=5"``) let the CLI and
 tests adjust a recipe without editing it.
 """
