@@ -154,3 +154,14 @@ def read_method(directory: Path) -> str:
 def read_base(directory: Path) -> ModelRef:
     path = Path(directory) / BASE_FILE
     return ModelRef.load(path) if path.is_file() else ModelRef()
+
+
+def base_for_adapter(directory: Path, model: Any = None, *, dtype: Any = None) -> tuple[ModelRef, Any]:
+    """The base-model pointer saved beside an adapter, and the backbone to load it into:
+    ``model`` when given, else the backbone the pointer names."""
+    base_ref = read_base(directory)
+    if model is None:
+        from momq.llm.models import load_model
+
+        model, _ = load_model(base_ref, dtype=dtype, with_tokenizer=False)
+    return base_ref, model

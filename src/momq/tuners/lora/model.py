@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from momq.llm.models import ModelRef
-from momq.tuners.base import TunedModel, read_base
+from momq.tuners.base import TunedModel, base_for_adapter
 from momq.tuners.injection import unfreeze_norms
 from momq.tuners.lora.config import LoRAConfig
 
@@ -75,11 +75,7 @@ class LoRAModel(TunedModel):
 
         directory = Path(directory)
         config = LoRAConfig.load(directory / CONFIG_FILE)
-        base_ref = read_base(directory)
-        if model is None:
-            from momq.llm.models import load_model
-
-            model, _ = load_model(base_ref, dtype=dtype, with_tokenizer=False)
+        base_ref, model = base_for_adapter(directory, model, dtype=dtype)
         peft_model = PeftModel.from_pretrained(model, str(directory), is_trainable=True)
         tuned = cls(peft_model, config, base_ref)
         if config.train_norms:

@@ -17,7 +17,7 @@ from torch import nn
 
 from momq.errors import ConfigError
 from momq.llm.models import ModelRef
-from momq.tuners.base import TunedModel, TunerOutput, lm_loss, read_base
+from momq.tuners.base import TunedModel, TunerOutput, lm_loss, base_for_adapter
 from momq.tuners.injection import freeze, replace_linears, unfreeze_norms
 from momq.tuners.lora_per_dialect.config import LoRAPerDialectConfig
 from momq.tuners.lora_per_dialect.layer import DialectLoRALinear
@@ -89,11 +89,7 @@ class LoRAPerDialectModel(TunedModel):
 
         directory = Path(directory)
         config = LoRAPerDialectConfig.load(directory / CONFIG_FILE)
-        base_ref = read_base(directory)
-        if model is None:
-            from momq.llm.models import load_model
-
-            model, _ = load_model(base_ref, dtype=dtype, with_tokenizer=False)
+        base_ref, model = base_for_adapter(directory, model, dtype=dtype)
         tuned = cls(model, config, base_ref)
         params = dict(model.named_parameters())
         state = load_file(str(directory / WEIGHTS_FILE))

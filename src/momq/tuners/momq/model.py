@@ -29,7 +29,7 @@ from torch import nn
 
 from momq.errors import ConfigError
 from momq.llm.models import ModelRef
-from momq.tuners.base import TunedModel, TunerOutput, lm_loss, read_base
+from momq.tuners.base import TunedModel, TunerOutput, lm_loss, base_for_adapter
 from momq.tuners.injection import freeze, layer_index, replace_linears, unfreeze_norms
 from momq.tuners.momq.config import MoMQConfig
 from momq.tuners.momq.layer import LoRALinear, MoMQExperts, RoutingContext, aux_losses
@@ -170,11 +170,7 @@ class MoMQModel(TunedModel):
 
         directory = Path(directory)
         config = MoMQConfig.load(directory / CONFIG_FILE)
-        base_ref = read_base(directory)
-        if model is None:
-            from momq.llm.models import load_model
-
-            model, _ = load_model(base_ref, dtype=dtype, with_tokenizer=False)
+        base_ref, model = base_for_adapter(directory, model, dtype=dtype)
         tuned = cls(model, config, base_ref)
         state = load_file(str(directory / WEIGHTS_FILE))
         expected = set(tuned.adapter_state_dict())
