@@ -774,14 +774,7 @@ def connect(database: str, settings: dict[str, Any] | None = None) -> CypherEngi
         target = str(settings.get("database") or database).replace("{database}", database)
         return CypherEngine(database, url=settings["url"], auth=auth, server_database=target)
     server = embedded_server()
-    if not server.status().running:
-        try:
-            server.start()
-        except EngineUnavailable:
-            raise
-        except Exception as exc:  # noqa: BLE001
-            raise EngineUnavailable(f"the embedded ArcadeDB server did not start: {exc}; {HINT}",
-                                    engine="cypher") from exc
+    server.start_for("cypher", HINT)
     if database not in server.databases():
         from momq.databases import CYPHER_GRAPHS
 

@@ -223,11 +223,7 @@ def server_conninfo(database: str | None, settings: dict[str, Any], *,
     from momq.engines.servers.mariadb import MariadbServer
 
     server = MariadbServer()
-    try:
-        server.start()
-    except (RuntimeError, OSError) as exc:
-        raise EngineUnavailable(f"the embedded MariaDB server could not start: {exc}; {HINT}",
-                                engine="mysql") from exc
+    server.start_for("mysql", HINT)
     return server.conninfo(database, reader=not admin), f"embedded 127.0.0.1:{server.port}"
 
 

@@ -196,11 +196,7 @@ def server_conninfo(database: str, settings: dict[str, Any], *, admin: bool = Fa
     from momq.engines.servers.postgres import PostgresServer
 
     server = PostgresServer()
-    try:
-        server.start()
-    except (RuntimeError, OSError) as exc:
-        raise EngineUnavailable(f"the embedded PostgreSQL server could not start: {exc}; {HINT}",
-                                engine="postgres") from exc
+    server.start_for("postgres", HINT)
     return server.conninfo(database, reader=not admin), f"embedded 127.0.0.1:{server.port}"
 
 

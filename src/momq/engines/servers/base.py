@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from momq import settings
+from momq.errors import EngineUnavailable
 
 
 @dataclass
@@ -144,6 +145,17 @@ class EmbeddedServer(abc.ABC):
             time.sleep(0.3)
         self._kill(pid)
         raise RuntimeError(f"{self.name} server did not answer within {timeout_s:.0f}s; see {self.log_file}")
+
+    def start_for(self, engine: str, hint: str) -> ServerState:
+        """``start()`` for an engine that needs this server: a failure to start becomes
+        :class:`~momq.errors.EngineUnavailable` naming the server and ``hint``."""
+        try:
+            return self.start()
+        except EngineUnavailable:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any start-up failure means: unavailable
+            raise EngineUnavailable(f"the embedded {self.name} server could not start: {exc}; {hint}",
+                                    engine=engine) from exc
 
     def stop(self) -> ServerState:
         state = self._read_state()

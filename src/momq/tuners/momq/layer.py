@@ -42,7 +42,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-
 import torch
 import torch.nn.functional as F
 from torch import nn
