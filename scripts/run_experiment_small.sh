@@ -31,6 +31,12 @@ MAX_NEW_TOKENS=${MAX_NEW_TOKENS:-96}
 SPLITS=(postgres-test mysql-test cypher-test ngql-test)
 mkdir -p "$LOGS" "$EXP/bench" "$EXP/pred" "$EXP/eval"
 
+momq_eval() {  # `momq eval` with sqlglot's dialect module imported up front: the runner's
+    # per-dialect threads otherwise race on momq.engines.sql_common's lazy import and some
+    # golds fail with "ImportError: cannot import name 'Dialect' ... partially initialized"
+    $PY -c 'import sys, sqlglot.dialects.dialect, sqlglot.errors; from momq.cli import main; sys.argv[0] = "momq"; sys.exit(main())' eval "$@"
+}
+
 timed() {  # timed NAME CMD...: run CMD, log to $LOGS/NAME.log, append the wall time to $LOGS/times.tsv
     local name=$1; shift
     local start; start=$(date +%s)
@@ -126,23 +132,31 @@ predict() {  # the three models side by side, one thread each
 evaluate() {
     local name args=()
     for split in "${SPLITS[@]}"; do args+=(--bench "$split"); done
+    # sanity check: every subsampled gold runs and scores 100 against itself
+    timed eval-gold momq_eval "${args[@]}" --bench-root "$EXP/bench" --gold-as-prediction \
+        --out "$EXP/eval/gold" --no-charts --no-resume
     for name in base lora momq; do
         [ -s "$EXP/pred/$name.jsonl" ] || continue
-        timed "eval-$name" "$MOMQ" eval "${args[@]}" --bench-root "$EXP/bench" \
-            --predictions "$EXP/pred/$name.jsonl" --out "$EXP/eval/$name" --no-charts --timeout 30
+        timed "eval-$name" momq_eval "${args[@]}" --bench-root "$EXP/bench" \
+            --predictions "$EXP/pred/$name.jsonl" --out "$EXP/eval/$name" --no-charts --timeout 30 --no-resume
     done
 }
 
-case "${1:-all}" in
-    all) train; subsample; predict; evaluate ;;
-    train) train ;;
-    subsample) subsample ;;
-    predict) predict ;;
-    predict-base) predict_one base "" ;;  # needs no training: can run beside `train`
-    predict-tuned)  # the two adapters, once `train` is done
-        predict_one lora "$MOMQ_HOME_DIR/runs/lora-full-small/adapter" &
-        predict_one momq "$MOMQ_HOME_DIR/runs/momq-full-small/adapter" &
-        wait ;;
-    eval) evaluate ;;
-    *) echo "usage: $0 [all|train|subsample|predict|eval]" >&2; exit 2 ;;
-esac
+main() {  # one function read whole before it runs: editing this file mid-run is then safe
+    case "${1:-all}" in
+        all) train; subsample; predict; evaluate ;;
+        train) train ;;
+        subsample) subsample ;;
+        predict) predict ;;
+        predict-base) predict_one base "" ;;  # needs no training: can run beside `train`
+        predict-tuned)  # the two adapters, once `train` is done
+            predict_one lora "$MOMQ_HOME_DIR/runs/lora-full-small/adapter" &
+            predict_one momq "$MOMQ_HOME_DIR/runs/momq-full-small/adapter" &
+            wait ;;
+        eval) evaluate ;;
+        *) echo "usage: $0 [all|train|subsample|predict|predict-base|predict-tuned|eval]" >&2; exit 2 ;;
+    esac
+}
+
+main "$@"
+exit $?

@@ -44,6 +44,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Sequence
 
+# imported at module level, not lazily: the evaluation runner vets queries from several
+# threads, and concurrent first imports of sqlglot's dialect modules race
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import TokenError
+
 from momq.engines.base import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_S, Engine, Result
 from momq.errors import ExecutionError, QuerySyntaxError, ReadOnlyViolation
 
@@ -81,9 +86,6 @@ class VettedQuery:
 
 
 def _tokens(query: str, dialect: str, engine: str):
-    from sqlglot.dialects.dialect import Dialect
-    from sqlglot.errors import TokenError
-
     try:
         return Dialect.get_or_raise(_SQLGLOT_DIALECT[dialect]).tokenize(query)
     except TokenError as exc:

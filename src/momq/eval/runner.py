@@ -231,6 +231,20 @@ class RunOptions:
     parallel: bool = True
 
 
+def _import_backends(todo: dict[str, Any]) -> None:
+    """Import each dialect's engine module and dialect before the worker threads start:
+    concurrent first imports of modules with import cycles (sqlglot's dialects) race."""
+    from importlib import import_module
+
+    from momq.dialects import get_dialect
+    from momq.engines import BACKENDS
+
+    for dialect in todo:
+        get_dialect(dialect)
+        if dialect in BACKENDS:
+            import_module(BACKENDS[dialect])
+
+
 def _prediction_hash(query: str | None) -> str:
     return hashlib.sha256((query or "\0missing").encode()).hexdigest()[:16]
 
@@ -431,6 +445,7 @@ def evaluate(examples: Sequence[Example], predictions: dict[str, str], *,
         from momq.eval.similarity import load_model
 
         load_model()  # once, before the threads start
+    _import_backends(todo)
     workers: list[_Worker] = []
 
     def run_dialect(groups: dict[str, list[Example]]) -> None:
