@@ -6,9 +6,9 @@ import os
 import pytest
 
 from momq import values as mv
-from momq.ngql import (NgqlDatabase, NgqlError, NgqlExecutionError, NgqlReadOnlyError, NgqlSemanticError,
+from momq.ngql import (NgqlDatabase, NgqlError, NgqlReadOnlyError, NgqlSemanticError,
                        NgqlSyntaxError, NgqlTimeout, is_read_only, parse)
-from momq.ngql.values import EMPTY, NULL, Edge, Path, Vertex, to_text
+from momq.ngql.values import NULL, Edge, Path, Vertex, to_text
 from momq.settings import shared_dir
 
 SCRIPT = """

@@ -18,7 +18,7 @@ from typing import Any, Iterable, Sequence
 
 from momq.ngql import ast as A
 from momq.ngql.errors import NgqlError, NgqlExecutionError, NgqlReadOnlyError, NgqlSemanticError
-from momq.ngql.executor import DataSet, Executor, QueryContext
+from momq.ngql.executor import Executor, QueryContext
 from momq.ngql.parser import parse
 from momq.ngql.storage import Catalog
 from momq.ngql.values import NULL, to_momq

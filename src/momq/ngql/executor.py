@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from momq.ngql import ast as A
-from momq.ngql.errors import (NgqlExecutionError, NgqlReadOnlyError, NgqlSemanticError, NgqlSyntaxError,
+from momq.ngql.errors import (NgqlExecutionError, NgqlSemanticError, NgqlSyntaxError,
                               NgqlTimeout)
-from momq.ngql.expr import Scope, aggregates_in, compile_expr, has_aggregate, is_constant, make_vertex
+from momq.ngql.expr import Scope, aggregates_in, compile_expr, has_aggregate, is_constant
 from momq.ngql.functions import _STAR, NON_DETERMINISTIC, Agg
 from momq.ngql.storage import Catalog, Index, PropSchema, Schema, Space
-from momq.ngql.values import EMPTY, NULL, Edge, Vertex, hashable, is_empty, is_null, sort_key, to_text, type_name
+from momq.ngql.values import EMPTY, Edge, Vertex, hashable, is_empty, is_null, sort_key, type_name
 
 
 @dataclass

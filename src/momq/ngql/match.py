@@ -15,8 +15,8 @@ from typing import Any
 
 from momq.ngql import ast as A
 from momq.ngql.errors import NgqlExecutionError, NgqlSemanticError, NgqlSyntaxError
-from momq.ngql.executor import DataSet, check_dup_columns, dedup, project
-from momq.ngql.expr import Scope, compile_expr, has_aggregate, is_constant, make_vertex
+from momq.ngql.executor import DataSet, check_dup_columns, project
+from momq.ngql.expr import Scope, compile_expr, has_aggregate, is_constant
 from momq.ngql.values import NULL, Edge, Path, Vertex, hashable, is_empty, is_null, sort_key, to_text, type_name
 
 
@@ -537,14 +537,7 @@ class PathMatcher:
         bound = env.get(ed.var) if ed.var is not None else None
 
         def neighbours(vid):
-            if direction in ("out", "both"):
-                for etype, other, rank, props in space.out_edges(vid, types):
-                    yield Edge(vid, other, etype, rank, props), False, other
-            if direction in ("in", "both"):
-                for etype, other, rank, props in space.in_edges(vid, types):
-                    if direction == "both" and other == vid:
-                        continue  # a self-loop was already seen as an out-edge
-                    yield Edge(other, vid, etype, rank, props), True, other
+            return space.neighbours(vid, direction, types)
 
         if lo == 0:
             yield [], start.vid

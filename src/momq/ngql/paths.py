@@ -30,17 +30,6 @@ def _edge(e: Edge, with_prop: bool) -> Edge:
     return e if with_prop else Edge(e.src, e.dst, e.type, e.rank, {})
 
 
-def _neighbours(space, vid, direction, types):
-    if direction in ("out", "both"):
-        for etype, other, rank, props in space.out_edges(vid, types):
-            yield Edge(vid, other, etype, rank, props), False, other
-    if direction in ("in", "both"):
-        for etype, other, rank, props in space.in_edges(vid, types):
-            if direction == "both" and other == vid:
-                continue
-            yield Edge(other, vid, etype, rank, props), True, other
-
-
 def _vids(ex, src: A.VidSource, inp, space) -> list:
     sc = Scope("yield", space, inp.columns if inp else None, ex.q.var_columns(), qctx=ex.q)
     vids, _, _ = ex.source_rows(src, inp, space, sc)
@@ -101,7 +90,7 @@ def find_path(ex, st: A.FindPathStmt, inp, max_paths: int | None = None) -> Data
                 if len(chain) >= upto:
                     continue
                 q.tick()
-                for e, rev, other in _neighbours(space, vid, direction, types):
+                for e, rev, other in space.neighbours(vid, direction, types):
                     k = e.key()
                     if k in seen_e:
                         continue
@@ -138,7 +127,7 @@ def _shortest_chains(q, space, s, d, direction, types, upto, edge_ok):
             nxt: dict[Any, list] = {}
             for vid in ffront:
                 q.tick()
-                for e, rev, other in _neighbours(space, vid, direction, types):
+                for e, rev, other in space.neighbours(vid, direction, types):
                     if other in fwd or not edge_ok(e, rev, vid, other):
                         continue
                     nxt.setdefault(other, []).append((vid, e, rev))
@@ -152,7 +141,7 @@ def _shortest_chains(q, space, s, d, direction, types, upto, edge_ok):
             nxt = {}
             for vid in bfront:
                 q.tick()
-                for e, rev, other in _neighbours(space, vid, back_dir, types):
+                for e, rev, other in space.neighbours(vid, back_dir, types):
                     # seen from the forward side this is the step other -> vid
                     if other in bwd or not edge_ok(e, not rev, other, vid):
                         continue
@@ -178,7 +167,7 @@ def _shortest_cycles(q, space, s, direction, types, upto, edge_ok):
     ``s -> v``; the rest is a shortest route ``v -> s`` that does not use that edge."""
     best: list = []
     best_len = upto + 1
-    for e, rev, other in list(_neighbours(space, s, direction, types)):
+    for e, rev, other in list(space.neighbours(s, direction, types)):
         if not edge_ok(e, rev, s, other):
             continue
         if other == s:  # a self-loop is a cycle of one edge
@@ -260,7 +249,7 @@ def subgraph(ex, st: A.SubgraphStmt, inp) -> DataSet:
 
     def edges_of(vid):
         for types, d in groups:
-            for e, rev, other in _neighbours(space, vid, d, types):
+            for e, rev, other in space.neighbours(vid, d, types):
                 if where is not None and where({"@e": e, "$^": vid, "$$": other}) is not True:
                     continue
                 yield e, other

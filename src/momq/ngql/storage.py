@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from momq.ngql.errors import NgqlExecutionError, NgqlSemanticError
-from momq.ngql.values import NULL, is_null
+from momq.ngql.values import NULL, Edge, is_null
 
 SNAPSHOT_VERSION = 1
 
@@ -344,31 +344,41 @@ class Space:
     # ---------------------------------------------------------------- reads
     def out_edges(self, vid: Any, etypes: list[str] | None):
         """Yield ``(etype, dst, rank, props)`` of edges leaving ``vid``."""
-        by_type = self.out.get(vid)
-        if not by_type:
-            return
-        for etype in (etypes if etypes is not None else list(by_type)):
-            bucket = by_type.get(etype)
-            if bucket:
-                # NebulaGraph keeps a vertex's edges of one type ordered by (rank, other end)
-                items = sorted(bucket.items(), key=_rank_then_vid) if len(bucket) > 1 else bucket.items()
-                for (dst, rank), props in items:
-                    yield etype, dst, rank, props
+        return _adjacent(self.out, vid, etypes)
 
     def in_edges(self, vid: Any, etypes: list[str] | None):
         """Yield ``(etype, src, rank, props)`` of edges entering ``vid``."""
-        by_type = self.inn.get(vid)
-        if not by_type:
-            return
-        for etype in (etypes if etypes is not None else list(by_type)):
-            bucket = by_type.get(etype)
-            if bucket:
-                items = sorted(bucket.items(), key=_rank_then_vid) if len(bucket) > 1 else bucket.items()
-                for (src, rank), props in items:
-                    yield etype, src, rank, props
+        return _adjacent(self.inn, vid, etypes)
+
+    def neighbours(self, vid: Any, direction: str, etypes: list[str] | None):
+        """Yield ``(edge, reversed, other end)`` for the edges of ``vid`` in ``direction``
+        (``out``, ``in`` or ``both``); ``reversed`` is true for an edge walked against its
+        direction. With ``both``, a self-loop is yielded once."""
+        if direction in ("out", "both"):
+            for etype, other, rank, props in self.out_edges(vid, etypes):
+                yield Edge(vid, other, etype, rank, props), False, other
+        if direction in ("in", "both"):
+            for etype, other, rank, props in self.in_edges(vid, etypes):
+                if direction == "both" and other == vid:
+                    continue  # a self-loop was already seen as an out-edge
+                yield Edge(other, vid, etype, rank, props), True, other
 
     def edge_props(self, src: Any, dst: Any, etype: str, rank: int) -> dict | None:
         return self.out.get(src, {}).get(etype, {}).get((dst, rank))
+
+
+def _adjacent(index: dict, vid: Any, etypes: list[str] | None):
+    """``(etype, other end, rank, props)`` of ``vid``'s edges in one adjacency index."""
+    by_type = index.get(vid)
+    if not by_type:
+        return
+    for etype in (etypes if etypes is not None else list(by_type)):
+        bucket = by_type.get(etype)
+        if bucket:
+            # NebulaGraph keeps a vertex's edges of one type ordered by (rank, other end)
+            items = sorted(bucket.items(), key=_rank_then_vid) if len(bucket) > 1 else bucket.items()
+            for (other, rank), props in items:
+                yield etype, other, rank, props
 
 
 def _fast_check(prop: PropSchema, coerce):

@@ -15,7 +15,6 @@ from __future__ import annotations
 import copy
 import datetime as _dt
 import csv
-import json
 import math
 import re
 import time
