@@ -62,3 +62,13 @@ def test_schema_verb(demo_dbs, db, dialect):
         result = runner.invoke(app, ["schema", "--db", db, "-d", dialect, "--format", fmt])
         assert result.exit_code == 0, result.output
         assert result.output.strip()
+
+
+def test_cypher_dialect_validates_through_the_engines_explain(movies_engine):
+    from momq.dialects import get_dialect
+
+    cypher = get_dialect("cypher")
+    ok = cypher.validate("MATCH (m:Movie) RETURN m.title", engine=movies_engine)
+    assert ok.ok and ok.method == "engine-explain"
+    bad = cypher.validate("MATCH (m:Movie RETURN m.title", engine=movies_engine)
+    assert not bad.ok and bad.method == "engine-explain" and bad.message
