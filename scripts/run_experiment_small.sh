@@ -2,8 +2,9 @@
 # MoMQ vs vanilla LoRA at a reduced CPU scale (docs/results.md, "MoMQ vs LoRA at reduced
 # scale (CPU)"). The exact command sequence behind that table:
 #
-#   1. train the pair recipes/experiment-small/{lora,momq}-full-small.yaml (same seed, same
-#      balanced 4 x 24 subsample of the benchmark's train-full split, 1 epoch);
+#   1. train the pair recipes/experiment-small/{lora,momq}-$SETTING-small.yaml (same seed,
+#      same 4 x 24 subsample of the benchmark's train-$SETTING split, 1 epoch; SETTING is
+#      full (default) or mysql-high);
 #   2. draw a seeded test subsample (15 examples per dialect from each *-test split) into
 #      <MOMQ_HOME>/experiment-small/bench/, with the schema text each dialect's training
 #      records carry (Spider-like "table(col type, ...)" for SQL, text2cypher's schema text
@@ -27,15 +28,11 @@ export MOMQ_BENCH=${MOMQ_BENCH:-$MOMQ_HOME_DIR/bench}
 EXP=$MOMQ_HOME_DIR/experiment-small
 LOGS=$EXP/logs
 PER_DIALECT=${PER_DIALECT:-15}
+# the benchmark's training setting: full (all dialects) or mysql-high (MySQL high-resource)
+SETTING=${SETTING:-full}
 MAX_NEW_TOKENS=${MAX_NEW_TOKENS:-96}
 SPLITS=(postgres-test mysql-test cypher-test ngql-test)
 mkdir -p "$LOGS" "$EXP/bench" "$EXP/pred" "$EXP/eval"
-
-momq_eval() {  # `momq eval` with sqlglot's dialect module imported up front: the runner's
-    # per-dialect threads otherwise race on momq.engines.sql_common's lazy import and some
-    # golds fail with "ImportError: cannot import name 'Dialect' ... partially initialized"
-    $PY -c 'import sys, sqlglot.dialects.dialect, sqlglot.errors; from momq.cli import main; sys.argv[0] = "momq"; sys.exit(main())' eval "$@"
-}
 
 timed() {  # timed NAME CMD...: run CMD, log to $LOGS/NAME.log, append the wall time to $LOGS/times.tsv
     local name=$1; shift
@@ -45,8 +42,8 @@ timed() {  # timed NAME CMD...: run CMD, log to $LOGS/NAME.log, append the wall 
 }
 
 train() {  # the two runs side by side, one torch thread each (the machine is shared)
-    timed train-lora "$MOMQ" train --recipe recipes/experiment-small/lora-full-small.yaml &
-    timed train-momq "$MOMQ" train --recipe recipes/experiment-small/momq-full-small.yaml &
+    timed "train-lora-$SETTING" "$MOMQ" train --recipe "recipes/experiment-small/lora-$SETTING-small.yaml" &
+    timed "train-momq-$SETTING" "$MOMQ" train --recipe "recipes/experiment-small/momq-$SETTING-small.yaml" &
     wait
 }
 
@@ -122,10 +119,15 @@ print(f"{len(gens)} generations, {tokens} new tokens in {time.perf_counter() - s
 EOF
 }
 
-predict() {  # the three models side by side, one thread each
+predict_tuned() {  # the two adapters of $SETTING side by side, one thread each
+    predict_one "lora-$SETTING" "$MOMQ_HOME_DIR/runs/lora-$SETTING-small/adapter" &
+    predict_one "momq-$SETTING" "$MOMQ_HOME_DIR/runs/momq-$SETTING-small/adapter" &
+    wait
+}
+
+predict() {  # the base model beside the two adapters
     predict_one base "" &
-    predict_one lora "$MOMQ_HOME_DIR/runs/lora-full-small/adapter" &
-    predict_one momq "$MOMQ_HOME_DIR/runs/momq-full-small/adapter" &
+    predict_tuned
     wait
 }
 
@@ -133,11 +135,11 @@ evaluate() {
     local name args=()
     for split in "${SPLITS[@]}"; do args+=(--bench "$split"); done
     # sanity check: every subsampled gold runs and scores 100 against itself
-    timed eval-gold momq_eval "${args[@]}" --bench-root "$EXP/bench" --gold-as-prediction \
+    timed eval-gold "$MOMQ" eval "${args[@]}" --bench-root "$EXP/bench" --gold-as-prediction \
         --out "$EXP/eval/gold" --no-charts --no-resume
-    for name in base lora momq; do
+    for name in base "lora-$SETTING" "momq-$SETTING"; do
         [ -s "$EXP/pred/$name.jsonl" ] || continue
-        timed "eval-$name" momq_eval "${args[@]}" --bench-root "$EXP/bench" \
+        timed "eval-$name" "$MOMQ" eval "${args[@]}" --bench-root "$EXP/bench" \
             --predictions "$EXP/pred/$name.jsonl" --out "$EXP/eval/$name" --no-charts --timeout 30 --no-resume
     done
 }
@@ -149,10 +151,7 @@ main() {  # one function read whole before it runs: editing this file mid-run is
         subsample) subsample ;;
         predict) predict ;;
         predict-base) predict_one base "" ;;  # needs no training: can run beside `train`
-        predict-tuned)  # the two adapters, once `train` is done
-            predict_one lora "$MOMQ_HOME_DIR/runs/lora-full-small/adapter" &
-            predict_one momq "$MOMQ_HOME_DIR/runs/momq-full-small/adapter" &
-            wait ;;
+        predict-tuned) predict_tuned ;;  # the two adapters, once `train` is done
         eval) evaluate ;;
         *) echo "usage: $0 [all|train|subsample|predict|predict-base|predict-tuned|eval]" >&2; exit 2 ;;
     esac
