@@ -119,10 +119,8 @@ def _bound_variables(tokens: list[Token], keywords: frozenset[str]) -> dict[str,
         prev = tokens[i - 1].text if i else ""
         nxt = tokens[i + 1].text if i + 1 < len(tokens) else ""
         bound = (
-            (prev in ("(", "[") and nxt in (":", ")", "]", "{", "*")
-             and name.upper() not in keywords)
+            (prev in ("(", "[") and nxt in (":", ")", "]", "{", "*") and name.upper() not in keywords)
             or prev.upper() == "AS"
-            or (prev == "," and nxt == "=" and False)
         )
         # path variables: ``p = (`` at the start of a pattern
         if not bound and nxt == "=" and i + 2 < len(tokens) and tokens[i + 2].text in ("(", "shortestPath", "allShortestPaths"):

@@ -54,9 +54,6 @@ class NGQL(GraphDialect):
         Keyword("count", "function", 'MATCH (v:player) RETURN count(v)'),
     )
 
-    def split_statements(self, query: str) -> list[str]:
-        return super().split_statements(query)
-
     def select_statements(self, statements: list[str]) -> list[str]:
         """nGQL answers may be a sequence ``$a = GO ...; GO FROM $a.id ...``: keep the
         statements up to the first one that assigns no variable used later."""
