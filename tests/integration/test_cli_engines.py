@@ -64,11 +64,13 @@ def test_schema_verb(demo_dbs, db, dialect):
         assert result.output.strip()
 
 
-def test_cypher_dialect_validates_through_the_engines_explain(movies_engine):
+def test_cypher_dialect_validates_through_the_engines_explain(demo_dbs):
     from momq.dialects import get_dialect
 
     cypher = get_dialect("cypher")
-    ok = cypher.validate("MATCH (m:Movie) RETURN m.title", engine=movies_engine)
-    assert ok.ok and ok.method == "engine-explain"
-    bad = cypher.validate("MATCH (m:Movie RETURN m.title", engine=movies_engine)
-    assert not bad.ok and bad.method == "engine-explain" and bad.message
+    # a fresh connection: the Cypher timeout tests restart the embedded server
+    with open_engine("cypher", "movies") as engine:
+        ok = cypher.validate("MATCH (m:Movie) RETURN m.title", engine=engine)
+        assert ok.ok and ok.method == "engine-explain"
+        bad = cypher.validate("MATCH (m:Movie RETURN m.title", engine=engine)
+        assert not bad.ok and bad.method == "engine-explain" and bad.message

@@ -15,7 +15,7 @@ from rich.table import Table
 from momq.engines.base import Result
 from momq.errors import EngineUnavailable, MomqError, QueryError
 
-console = Console()
+console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
 
 

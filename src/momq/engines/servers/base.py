@@ -133,7 +133,8 @@ class EmbeddedServer(abc.ABC):
             return current
         if current.pid and pid_alive(current.pid):  # alive but not answering: stale
             self._kill(current.pid)
-        port = free_port()
+        # a restart keeps the previous port when it is free, so open clients reconnect
+        port = current.port if current.port and not port_open(current.port) else free_port()
         pid = self._launch(port)
         self._write_state(pid=pid, port=port)
         deadline = time.monotonic() + timeout_s
