@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from momq.errors import ConfigError
-from momq.train.data import collate, encode, plan_batches, read_jsonl, subsample
+from momq.train.data import KEEP_PROMPT_HEAD, collate, cut_prompt, encode, plan_batches, read_jsonl, subsample
 from momq.train.recipe import load_recipe
 from momq.tuners import get_method
 
@@ -74,6 +74,14 @@ def test_loss_only_on_query_tokens(tiny_model_dir):
     assert batch["input_ids"].shape == batch["labels"].shape == batch["attention_mask"].shape
     assert batch["attention_mask"][1].sum() == len(short.input_ids)
     assert batch["dialect_labels"].tolist() == [0, 0]
+
+
+def test_cut_prompt_keeps_head_and_tail():
+    ids = list(range(1000))
+    assert cut_prompt(ids[:10], 10) == ids[:10]
+    cut = cut_prompt(ids, 100)
+    assert len(cut) == 100 and cut[:KEEP_PROMPT_HEAD] == ids[:KEEP_PROMPT_HEAD] and cut[-1] == 999
+    assert cut_prompt(ids, 20) == ids[:10] + ids[-10:]
 
 
 def test_plan_batches_is_deterministic_and_complete():

@@ -64,6 +64,16 @@ def test_tuned_models_generate_with_dialects(setup, method, config):
             generate(tuned, tokenizer, ["x"], max_new_tokens=2)
 
 
+def test_long_prompts_are_cut_like_training_prompts(setup):
+    model, tokenizer = setup
+    example = {"question": "How many movies are there?", "dialect": "cypher", "schema": "Movie(title) " * 200}
+    (full,) = generate_queries(model, tokenizer, [example], max_new_tokens=2)
+    (cut,) = generate_queries(model, tokenizer, [example], max_new_tokens=2, max_prompt_tokens=64)
+    assert len(tokenizer(cut.prompt, add_special_tokens=False)["input_ids"]) <= 70 < len(
+        tokenizer(full.prompt, add_special_tokens=False)["input_ids"])
+    assert cut.prompt.rstrip().endswith(full.prompt.rstrip()[-20:])
+
+
 def test_merged_momq_generates_the_same(setup, tmp_path):
     model, tokenizer = setup
     tuned = _perturb(get_method("momq").create(model, {"expert_rank": 4, "num_experts": 4}))

@@ -136,12 +136,19 @@ class _null:
         return None
 
 
-def generate_queries(model: Any, tokenizer: Any, examples: Sequence[dict[str, Any]], **kwargs: Any) -> list[Generation]:
+def generate_queries(model: Any, tokenizer: Any, examples: Sequence[dict[str, Any]], *,
+                     max_prompt_tokens: int | None = None, **kwargs: Any) -> list[Generation]:
     """Generate for benchmark examples (``question``, ``dialect``, optional ``schema``) with
-    the training prompt format."""
+    the training prompt format. ``max_prompt_tokens``: cut longer prompts in the middle as
+    training does (``momq.train.data.cut_prompt``), so a model sees prompts shaped like
+    the ones it was trained on."""
+    from momq.train.data import cut_prompt
     from momq.train.prompts import example_prompt
 
     prompts = [example_prompt(ex, tokenizer) for ex in examples]
+    if max_prompt_tokens is not None:
+        prompts = [tokenizer.decode(cut_prompt(tokenizer(p, add_special_tokens=False)["input_ids"], max_prompt_tokens))
+                   for p in prompts]
     return generate(model, tokenizer, prompts, dialects=[ex.get("dialect") for ex in examples], **kwargs)
 
 

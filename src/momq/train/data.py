@@ -77,16 +77,22 @@ class Encoded:
     id: str
 
 
+def cut_prompt(ids: list[int], room: int) -> list[int]:
+    """Fit prompt token ids into ``room`` tokens by cutting the middle: the instruction
+    (head) and the question (tail) stay, the middle of a long schema goes."""
+    if len(ids) <= room:
+        return ids
+    head = min(KEEP_PROMPT_HEAD, room // 2)
+    return ids[:head] + ids[len(ids) - (room - head):]
+
+
 def encode(example: dict[str, Any], tokenizer: Any, dialects: list[str], max_length: int) -> Encoded:
     if example["dialect"] not in dialects:
         raise ConfigError(f"example {example.get('id')}: dialect {example['dialect']!r} not in {dialects}")
     prompt = tokenizer(example_prompt(example, tokenizer), add_special_tokens=False)["input_ids"]
     target = tokenizer(example["query"].strip(), add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
     target = target[: max_length // 2] if len(target) > max_length // 2 else target
-    room = max_length - len(target)
-    if len(prompt) > room:  # keep the instruction (head) and the question (tail)
-        head = min(KEEP_PROMPT_HEAD, room // 2)
-        prompt = prompt[:head] + prompt[len(prompt) - (room - head):]
+    prompt = cut_prompt(prompt, max_length - len(target))
     return Encoded(prompt + target, [-100] * len(prompt) + target, dialects.index(example["dialect"]),
                    str(example.get("id", "")))
 

@@ -1,22 +1,25 @@
 #!/usr/bin/env bash
-# MoMQ vs vanilla LoRA at a reduced CPU scale (docs/results.md, "MoMQ vs LoRA at reduced
-# scale (CPU)"). The exact command sequence behind that table:
+# MoMQ vs vanilla LoRA at CPU scale (docs/results.md, "MoMQ vs LoRA on CPU"). The exact
+# command sequence behind those tables:
 #
-#   1. train the pair recipes/experiment-small/{lora,momq}-$SETTING-small.yaml (same seed,
-#      same 4 x 24 subsample of the benchmark's train-$SETTING split, 1 epoch; SETTING is
-#      full (default) or mysql-high);
-#   2. draw a seeded test subsample (15 examples per dialect from each *-test split) into
-#      <MOMQ_HOME>/experiment-small/bench/, with the schema text each dialect's training
+#   1. train the pairs recipes/experiment-$SCALE/{lora,momq}-$SETTING-$SCALE.yaml for every
+#      SETTING in $SETTINGS, all side by side, one torch thread each (same seed in a pair:
+#      same subsample of the benchmark's train-$SETTING split). SCALE is small (96
+#      examples, default) or medium (1,400 examples); SETTINGS is "full" (default),
+#      "mysql-high" or both;
+#   2. draw a seeded test subsample (PER_DIALECT examples per dialect from each *-test split)
+#      into <MOMQ_HOME>/experiment-$SCALE/bench/, with the schema text each dialect's training
 #      records carry (Spider-like "table(col type, ...)" for SQL, text2cypher's schema text
 #      for Cypher, none for nGQL: the nGQL training records have none either);
 #   3. greedy generation (max 96 new tokens) with the base model, the LoRA and the MoMQ
 #      adapters, through momq.llm.generate (the same prompt builder as training);
 #   4. `momq eval` of each prediction file on the four subsampled splits (EX, EXEC).
 #
-# Usage: scripts/run_experiment_small.sh [all|train|subsample|predict|predict-base|predict-tuned|eval]   (default all)
+# Usage: [SCALE=small|medium] [SETTINGS="full mysql-high"] scripts/run_experiment.sh
+#        [all|train|subsample|predict|predict-base|predict-tuned|eval]   (default all)
 # Needs: `momq bench build` done (MOMQ_BENCH defaults to <MOMQ_HOME>/bench) and the engines
 # (`momq engines up`; `momq eval` starts what it needs). Every step logs under
-# <MOMQ_HOME>/experiment-small/logs/ and is idempotent enough to rerun: training resumes
+# <MOMQ_HOME>/experiment-$SCALE/logs/ and is idempotent enough to rerun: training resumes
 # from its checkpoints, generation skips prediction files that already exist.
 set -euo pipefail
 
@@ -25,11 +28,20 @@ PY=${PY:-.venv/bin/python}
 MOMQ=${MOMQ:-.venv/bin/momq}
 MOMQ_HOME_DIR=$($PY -c 'from momq import settings; print(settings.home())')
 export MOMQ_BENCH=${MOMQ_BENCH:-$MOMQ_HOME_DIR/bench}
-EXP=$MOMQ_HOME_DIR/experiment-small
+SCALE=${SCALE:-small}
+EXP=$MOMQ_HOME_DIR/experiment-$SCALE
 LOGS=$EXP/logs
-PER_DIALECT=${PER_DIALECT:-15}
-# the benchmark's training setting: full (all dialects) or mysql-high (MySQL high-resource)
-SETTING=${SETTING:-full}
+# test examples per dialect; prompts longer than MAX_PROMPT_TOKENS are cut in the middle as
+# in training (the small scale ran with whole prompts)
+case $SCALE in
+    small) PER_DIALECT=${PER_DIALECT:-15}; MAX_PROMPT_TOKENS=${MAX_PROMPT_TOKENS:-} ;;
+    *) PER_DIALECT=${PER_DIALECT:-40}; MAX_PROMPT_TOKENS=${MAX_PROMPT_TOKENS:-256} ;;
+esac
+# the benchmark's training settings: full (all dialects), mysql-high (MySQL high-resource)
+read -r -a SETTINGS <<< "${SETTINGS:-${SETTING:-full}}"
+# the methods trained and evaluated: "lora momq" (default), or one of them (e.g. to generate
+# with the LoRA adapters while the MoMQ runs still train)
+read -r -a METHODS <<< "${METHODS:-lora momq}"
 MAX_NEW_TOKENS=${MAX_NEW_TOKENS:-96}
 SPLITS=(postgres-test mysql-test cypher-test ngql-test)
 mkdir -p "$LOGS" "$EXP/bench" "$EXP/pred" "$EXP/eval"
@@ -41,9 +53,14 @@ timed() {  # timed NAME CMD...: run CMD, log to $LOGS/NAME.log, append the wall 
     printf '%s\t%s\n' "$name" "$(( $(date +%s) - start ))" >> "$LOGS/times.tsv"
 }
 
-train() {  # the two runs side by side, one torch thread each (the machine is shared)
-    timed "train-lora-$SETTING" "$MOMQ" train --recipe "recipes/experiment-small/lora-$SETTING-small.yaml" &
-    timed "train-momq-$SETTING" "$MOMQ" train --recipe "recipes/experiment-small/momq-$SETTING-small.yaml" &
+train() {  # every run side by side, one torch thread each (the machine is shared)
+    local setting method
+    for setting in "${SETTINGS[@]}"; do
+        for method in "${METHODS[@]}"; do
+            timed "train-$method-$setting" "$MOMQ" train \
+                --recipe "recipes/experiment-$SCALE/$method-$setting-$SCALE.yaml" &
+        done
+    done
     wait
 }
 
@@ -85,7 +102,8 @@ EOF
 predict_one() {  # predict_one NAME MODEL(empty = base model)
     local name=$1 model=$2
     [ -s "$EXP/pred/$name.jsonl" ] && return 0
-    timed "predict-$name" $PY - "$EXP/bench" "$EXP/pred/$name.jsonl" "$MAX_NEW_TOKENS" "$model" <<'EOF'
+    timed "predict-$name" $PY - "$EXP/bench" "$EXP/pred/$name.jsonl" "$MAX_NEW_TOKENS" "$model" \
+        "$MAX_PROMPT_TOKENS" <<'EOF'
 """Greedy generation for every subsampled test example; writes {"id", "query"} JSONL."""
 import json, os, sys, time
 from pathlib import Path
@@ -97,6 +115,7 @@ torch.set_num_threads(int(os.environ.get("THREADS", "1")))  # the machine is sha
 from momq.llm.generate import generate_queries, load_for_inference
 
 bench, out, max_new, model = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4] or None
+max_prompt = int(sys.argv[5]) if sys.argv[5] else None
 schemas = json.loads((bench / "schemas.json").read_text())
 examples = []
 for split in ("postgres-test", "mysql-test", "cypher-test", "ngql-test"):
@@ -109,7 +128,8 @@ for split in ("postgres-test", "mysql-test", "cypher-test", "ngql-test"):
 tuned, tokenizer = load_for_inference(model)
 start = time.perf_counter()
 with torch.inference_mode():
-    gens = generate_queries(tuned, tokenizer, examples, max_new_tokens=max_new, batch_size=8)
+    gens = generate_queries(tuned, tokenizer, examples, max_new_tokens=max_new, batch_size=8,
+                            max_prompt_tokens=max_prompt)
 tokens = sum(g.new_tokens for g in gens)
 tmp = out.with_suffix(".tmp")
 tmp.write_text("".join(json.dumps({"id": ex["id"], "query": g.query, "text": g.text}, ensure_ascii=False) + "\n"
@@ -119,9 +139,13 @@ print(f"{len(gens)} generations, {tokens} new tokens in {time.perf_counter() - s
 EOF
 }
 
-predict_tuned() {  # the two adapters of $SETTING side by side, one thread each
-    predict_one "lora-$SETTING" "$MOMQ_HOME_DIR/runs/lora-$SETTING-small/adapter" &
-    predict_one "momq-$SETTING" "$MOMQ_HOME_DIR/runs/momq-$SETTING-small/adapter" &
+predict_tuned() {  # the adapters side by side, one thread each
+    local setting method
+    for setting in "${SETTINGS[@]}"; do
+        for method in "${METHODS[@]}"; do
+            predict_one "$method-$setting" "$MOMQ_HOME_DIR/runs/$method-$setting-$SCALE/adapter" &
+        done
+    done
     wait
 }
 
@@ -137,7 +161,11 @@ evaluate() {
     # sanity check: every subsampled gold runs and scores 100 against itself
     timed eval-gold "$MOMQ" eval "${args[@]}" --bench-root "$EXP/bench" --gold-as-prediction \
         --out "$EXP/eval/gold" --no-charts --no-resume
-    for name in base "lora-$SETTING" "momq-$SETTING"; do
+    local names=(base) setting method
+    for setting in "${SETTINGS[@]}"; do
+        for method in "${METHODS[@]}"; do names+=("$method-$setting"); done
+    done
+    for name in "${names[@]}"; do
         [ -s "$EXP/pred/$name.jsonl" ] || continue
         timed "eval-$name" "$MOMQ" eval "${args[@]}" --bench-root "$EXP/bench" \
             --predictions "$EXP/pred/$name.jsonl" --out "$EXP/eval/$name" --no-charts --timeout 30 --no-resume
