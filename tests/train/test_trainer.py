@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -79,6 +80,54 @@ def test_resume_after_kill_is_exact(tiny_model_dir, tmp_path, momq_home, ablatio
         assert torch.equal(a[name], b[name]), name
     assert [r["step"] for r in read_log(tmp_path / "b")] == [1, 2, 3, 4, 5, 6]
     assert [r["loss"] for r in read_log(tmp_path / "a")] == [r["loss"] for r in read_log(tmp_path / "b")]
+
+
+def _train_process(recipe: Path, *extra: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""),
+           "OMP_NUM_THREADS": "1"}
+    return subprocess.Popen([sys.executable, "-m", "momq.train", str(recipe), *extra], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.slow
+def test_resume_after_sigkill_is_exact(tiny_model_dir, tmp_path, momq_home):
+    """A training process killed with SIGKILL at an arbitrary point (possibly while writing
+    a checkpoint) resumes from its last complete checkpoint and ends with the same weights
+    and the same log as a run that was never interrupted."""
+    def recipe(name: str) -> Path:
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(json.dumps({
+            "name": name, "seed": 5, "model": str(tiny_model_dir), "method": "momq", "method_config": TINY_MOMQ,
+            "data": {"train": [str(MINI_DATA)], "max_length": 160},
+            "train": {"epochs": 4, "batch_size": 4, "grad_accum": 2, "lr": 3e-3, "bf16": False,
+                      "progress": False, "checkpoint_every": 3, "threads": 1},
+            "output": str(tmp_path / name)}))
+        return path
+
+    straight = _train_process(recipe("straight"), "--no-resume")
+    killed = recipe("killed")
+    victim = _train_process(killed, "--no-resume")
+    checkpoints = tmp_path / "killed" / "checkpoints"
+    deadline = time.monotonic() + 240
+    while not (checkpoints / "step-0000006").is_dir():  # let it checkpoint twice, then kill it
+        assert victim.poll() is None, victim.stderr.read()[-3000:]
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    victim.kill()  # SIGKILL: no handler, no cleanup
+    victim.wait()
+    assert not (tmp_path / "killed" / "adapter").exists()
+    resumed = _train_process(killed)
+    for process in (straight, resumed):
+        assert process.wait(timeout=300) == 0, process.stderr.read()[-3000:]
+    assert json.loads((tmp_path / "killed" / "summary.json").read_text())["resumed_from_step"] >= 6
+    a, b = load_tuned(tmp_path / "straight" / "adapter"), load_tuned(tmp_path / "killed" / "adapter")
+    a, b = trainable(a), trainable(b)
+    assert a.keys() == b.keys()
+    for name in a:
+        assert torch.equal(a[name], b[name]), name
+    log_a, log_b = read_log(tmp_path / "straight"), read_log(tmp_path / "killed")
+    assert [r["step"] for r in log_b] == list(range(1, len(log_a) + 1))
+    assert [r["loss"] for r in log_a] == [r["loss"] for r in log_b]
 
 
 def test_schedules():

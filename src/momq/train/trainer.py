@@ -23,6 +23,7 @@ import math
 import os
 import random
 import shutil
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -292,6 +293,10 @@ class Trainer:
             (self.out / "recipe.json").write_text(json.dumps(recipe.to_dict(), indent=2, default=str) + "\n")
         position = self._resume(tuned, optimizer, scheduler) if resume else {"step": 0, "epoch": 0, "batch": 0}
         step, epoch, batch_index = position["step"], position["epoch"], position["batch"]
+        resumed_from = step
+        if resumed_from and dist.main:
+            print(f"{recipe.name}: resuming from the checkpoint of step {step} (epoch {epoch + 1}, batch "
+                  f"{batch_index}); --no-resume starts over", file=sys.stderr)
         model: Any = tuned
         if dist.world > 1:
             model = DistributedDataParallel(tuned, device_ids=[device.index] if device.type == "cuda" else None)
@@ -351,6 +356,7 @@ class Trainer:
             if log is not None:
                 log.close()
         summary: dict[str, Any] = {"steps": step, "last": last, "seconds": round(time.perf_counter() - started, 2),
+                                   "resumed_from_step": resumed_from,
                                    "output": str(self.out), "bf16": bf16, "world_size": dist.world,
                                    "parameters": tuned.num_parameters()}
         if dist.main:
