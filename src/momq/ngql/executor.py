@@ -141,7 +141,6 @@ class Executor:
         return Scope(kind, sp, inp.columns if inp is not None else None, self.q.var_columns(), qctx=self.q, **kw)
 
     def source_rows(self, src: A.VidSource, inp: DataSet | None, space: Space, sc: Scope) -> tuple[list, list | None, str | None]:
-        ds_check = None
         """Start VIDs of GO/FETCH/...: ``(vids, rows, env_key)``; rows are the input rows
         the VIDs came from (for ``$-.col`` joins)."""
         if src.ref is not None:
@@ -751,7 +750,6 @@ class Executor:
                 space.insert_vertex(vid, st.schema, props)
             env = {"@v": Vertex(vid, space.vertices[vid])}
             sc = Scope("fetch_tag", space, None, {}, qctx=self.q)
-            ctx_key = "@v"
         else:
             k = st.edge_key
             src = compile_expr(k.src, ysc)({})
@@ -768,7 +766,6 @@ class Executor:
                 space.insert_edge(src, dst, st.schema, rank, props)
             env = {"@e": Edge(src, dst, st.schema, rank, props)}
             sc = Scope("fetch_edge", space, None, {}, qctx=self.q)
-            ctx_key = "@e"
         # unqualified property names refer to the schema's properties
         if st.when is not None:
             if compile_expr(_qualify(st.when, st.schema, schema), sc)(env) is not True:

@@ -420,7 +420,6 @@ class PathMatcher:
                     best = (i, len(members), n.labels[0])
         if best is not None:
             i, _, label = best
-            props = self.node_props[i]
             members = space.tag_members.get(label, {})
             return i, list(members)
         if any(ed.var is not None and ed.var in env for ed in p.edges):
@@ -534,7 +533,6 @@ class PathMatcher:
         if hi is None:
             hi = 1 << 30
         q = self.mc.q
-        bound = env.get(ed.var) if ed.var is not None else None
 
         def neighbours(vid):
             return space.neighbours(vid, direction, types)
@@ -565,7 +563,6 @@ class PathMatcher:
     def shortest(self, env: dict, want_path: bool):
         p = self.pattern
         ed = p.edges[0]
-        a_var, b_var = p.nodes[0].var, p.nodes[1].var
         a_cands = self._node_cands(0, env)
         b_cands = self._node_cands(1, env)
         if a_cands is None or b_cands is None:

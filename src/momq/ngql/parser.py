@@ -489,8 +489,6 @@ class Parser:
                     self.advance()
                     where = self.expr()
                     if optional:
-                        end = self.toks[self.i - 1]
-                        end_pos = end.pos + len(end.text) + (2 if end.kind == "STR" and False else 0)
                         text = self.query[wt.pos:self.tok.pos].rstrip()
                         raise NgqlSyntaxError(f"Where clause in optional match is not supported. near `{text}'",
                                               position=wt.pos, query=self.query)

@@ -199,7 +199,7 @@ class Space:
             elif p.nullable:
                 out[p.name] = NULL
             else:
-                raise NgqlExecutionError(f"Storage Error: The not null field doesn't have a default value.")
+                raise NgqlExecutionError("Storage Error: The not null field doesn't have a default value.")
         return out
 
     def prop_builder(self, schema: Schema, names: list[str]):

@@ -496,7 +496,6 @@ def match_value(exp: Any, act: Any, relax: bool) -> bool:
         nodes = act.nodes()
         if not all(match_vertex(e, a, relax or not e.tags) for e, a in zip(exp.nodes, nodes)):
             return False
-        cur = act.src.vid
         for (ee, rev), (ae, arev, av) in zip(exp.steps, act.steps):
             if ee.type != ae.type or rev != arev:
                 return False
