@@ -16,7 +16,7 @@
 #   4. `momq eval` of each prediction file on the four subsampled splits (EX, EXEC).
 #
 # Usage: [SCALE=small|medium] [SETTINGS="full mysql-high"] scripts/run_experiment.sh
-#        [all|train|subsample|predict|predict-base|predict-tuned|eval]   (default all)
+#        [all|train|subsample|predict|predict-base|predict-tuned|eval|table]   (default all)
 # Needs: `momq bench build` done (MOMQ_BENCH defaults to <MOMQ_HOME>/bench) and the engines
 # (`momq engines up`; `momq eval` starts what it needs). Every step logs under
 # <MOMQ_HOME>/experiment-$SCALE/logs/ and is idempotent enough to rerun: training resumes
@@ -172,16 +172,47 @@ evaluate() {
     done
 }
 
+table() {  # the markdown table of docs/results.md from the eval outputs
+    local names=(base) setting method
+    for setting in "${SETTINGS[@]}"; do
+        for method in "${METHODS[@]}"; do names+=("$method-$setting"); done
+    done
+    $PY - "$EXP/eval" "${names[@]}" <<'EOF'
+"""One row per model: EX and EXEC per dialect and overall, with counts."""
+import json, sys
+from pathlib import Path
+
+root, names = Path(sys.argv[1]), sys.argv[2:]
+splits = ("postgres-test", "mysql-test", "cypher-test", "ngql-test")
+head = ["model"] + [f"{s.split('-')[0]} {m}" for s in splits + ("all",) for m in ("EX", "EXEC")]
+print("| " + " | ".join(head) + " |\n|" + "---|" * len(head))
+for name in names:
+    if not (root / name).is_dir():
+        continue
+    cells, total = [name], {"n": 0, "EX": 0, "EXEC": 0}
+    for split in splits:
+        m = json.loads((root / name / split / "metrics.json").read_text())["overall"]
+        for key in ("EX", "EXEC"):
+            hits = round(m[key] * m["n"] / 100)
+            total[key] += hits
+            cells.append(f"{m[key]:.1f} ({hits}/{m['n']})")
+        total["n"] += m["n"]
+    cells += [f"{100 * total[k] / total['n']:.1f} ({total[k]}/{total['n']})" for k in ("EX", "EXEC")]
+    print("| " + " | ".join(cells) + " |")
+EOF
+}
+
 main() {  # one function read whole before it runs: editing this file mid-run is then safe
     case "${1:-all}" in
-        all) train; subsample; predict; evaluate ;;
+        all) train; subsample; predict; evaluate; table ;;
         train) train ;;
         subsample) subsample ;;
         predict) predict ;;
         predict-base) predict_one base "" ;;  # needs no training: can run beside `train`
         predict-tuned) predict_tuned ;;  # the two adapters, once `train` is done
         eval) evaluate ;;
-        *) echo "usage: $0 [all|train|subsample|predict|predict-base|predict-tuned|eval]" >&2; exit 2 ;;
+        table) table ;;  # print the results table (markdown)
+        *) echo "usage: $0 [all|train|subsample|predict|predict-base|predict-tuned|eval|table]" >&2; exit 2 ;;
     esac
 }
 
