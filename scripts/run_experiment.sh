@@ -5,8 +5,8 @@
 #   1. train the pairs recipes/experiment-$SCALE/{lora,momq}-$SETTING-$SCALE.yaml for every
 #      SETTING in $SETTINGS, all side by side, one torch thread each (same seed in a pair:
 #      same subsample of the benchmark's train-$SETTING split). SCALE is small (96
-#      examples, default) or medium (1,400 examples); SETTINGS is "full" (default),
-#      "mysql-high" or both;
+#      examples, default), medium (1,400 examples) or paper (2,000 examples x 2 epochs);
+#      SETTINGS is "full" (default), "mysql-high" or both;
 #   2. draw a seeded test subsample (PER_DIALECT examples per dialect from each *-test split)
 #      into <MOMQ_HOME>/experiment-$SCALE/bench/, with the schema text each dialect's training
 #      records carry (Spider-like "table(col type, ...)" for SQL, text2cypher's schema text
@@ -35,7 +35,9 @@ LOGS=$EXP/logs
 # in training (the small scale ran with whole prompts)
 case $SCALE in
     small) PER_DIALECT=${PER_DIALECT:-15}; MAX_PROMPT_TOKENS=${MAX_PROMPT_TOKENS:-} ;;
-    *) PER_DIALECT=${PER_DIALECT:-40}; MAX_PROMPT_TOKENS=${MAX_PROMPT_TOKENS:-256} ;;
+    medium) PER_DIALECT=${PER_DIALECT:-40}; MAX_PROMPT_TOKENS=${MAX_PROMPT_TOKENS:-256} ;;  # max_length 320
+    paper) PER_DIALECT=${PER_DIALECT:-40}; MAX_PROMPT_TOKENS=${MAX_PROMPT_TOKENS:-416} ;;  # max_length 512
+    *) echo "SCALE must be small, medium or paper" >&2; exit 2 ;;
 esac
 # the benchmark's training settings: full (all dialects), mysql-high (MySQL high-resource)
 read -r -a SETTINGS <<< "${SETTINGS:-${SETTING:-full}}"
