@@ -16,7 +16,7 @@
 #   4. `momq eval` of each prediction file on the four subsampled splits (EX, EXEC).
 #
 # Usage: [SCALE=small|medium] [SETTINGS="full mysql-high"] scripts/run_experiment.sh
-#        [all|train|subsample|predict|predict-base|predict-tuned|eval|table]   (default all)
+#        [all|train|subsample|predict|predict-base|predict-tuned|eval|table|routing]   (default all)
 # Needs: `momq bench build` done (MOMQ_BENCH defaults to <MOMQ_HOME>/bench) and the engines
 # (`momq engines up`; `momq eval` starts what it needs). Every step logs under
 # <MOMQ_HOME>/experiment-$SCALE/logs/ and is idempotent enough to rerun: training resumes
@@ -204,6 +204,44 @@ for name in names:
 EOF
 }
 
+routing() {  # how well MoMQ's dialect routers recognise the dialect of gold query tokens
+    local setting
+    for setting in "${SETTINGS[@]}"; do
+        THREADS=2 $PY - "$EXP/bench" "$MOMQ_HOME_DIR/runs/momq-$setting-$SCALE/adapter" <<'EOF'
+"""Teacher-forced gold queries of the test subsample through a MoMQ adapter: per dialect, the
+mean dialect-router weight on the query's own dialect group and the share of (token, layer)
+pairs whose top group is that dialect (1/M = chance), over every MoMQ layer."""
+import json, os, sys
+from collections import defaultdict
+from pathlib import Path
+
+import torch
+
+torch.set_num_threads(int(os.environ.get("THREADS", "1")))
+from momq.llm.generate import load_for_inference
+from momq.tuners.momq.analysis import record_query_routing
+
+bench, adapter = Path(sys.argv[1]), sys.argv[2]
+tuned, tokenizer = load_for_inference(adapter, merge=False)
+schemas = json.loads((bench / "schemas.json").read_text())
+weight, top, count = defaultdict(float), defaultdict(float), defaultdict(int)
+for split in ("postgres-test", "mysql-test", "cypher-test", "ngql-test"):
+    for line in (bench / f"{split}.jsonl").read_text().splitlines():
+        ex = json.loads(line)
+        rec = record_query_routing(tuned, tokenizer, ex["question"], ex["dialect"], schema=schemas.get(ex["id"]),
+                                   query=ex["query"])
+        own = rec["dialects"].index(ex["dialect"])
+        for layer in rec["layers"].values():
+            probs = torch.tensor(layer["dialect"])  # (tokens, M)
+            weight[ex["dialect"]] += probs[:, own].sum().item()
+            top[ex["dialect"]] += (probs.argmax(-1) == own).sum().item()
+            count[ex["dialect"]] += probs.shape[0]
+print(f"{Path(adapter).parent.name}: " + "; ".join(
+    f"{d} weight {weight[d] / count[d]:.3f} top {100 * top[d] / count[d]:.1f} %" for d in count))
+EOF
+    done
+}
+
 main() {  # one function read whole before it runs: editing this file mid-run is then safe
     case "${1:-all}" in
         all) train; subsample; predict; evaluate; table ;;
@@ -214,7 +252,8 @@ main() {  # one function read whole before it runs: editing this file mid-run is
         predict-tuned) predict_tuned ;;  # the two adapters, once `train` is done
         eval) evaluate ;;
         table) table ;;  # print the results table (markdown)
-        *) echo "usage: $0 [all|train|subsample|predict|predict-base|predict-tuned|eval|table]" >&2; exit 2 ;;
+        routing) routing ;;  # MoMQ's dialect-router weights on gold query tokens
+        *) echo "usage: $0 [all|train|subsample|predict|predict-base|predict-tuned|eval|table|routing]" >&2; exit 2 ;;
     esac
 }
 
