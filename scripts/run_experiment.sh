@@ -15,7 +15,7 @@
 #      adapters, through momq.llm.generate (the same prompt builder as training);
 #   4. `momq eval` of each prediction file on the four subsampled splits (EX, EXEC).
 #
-# Usage: [SCALE=small|medium] [SETTINGS="full mysql-high"] scripts/run_experiment.sh
+# Usage: [SCALE=small|medium|paper] [SETTINGS="full mysql-high"] scripts/run_experiment.sh
 #        [all|train|subsample|predict|predict-base|predict-tuned|eval|table|routing]   (default all)
 # Needs: `momq bench build` done (MOMQ_BENCH defaults to <MOMQ_HOME>/bench) and the engines
 # (`momq engines up`; `momq eval` starts what it needs). Every step logs under
