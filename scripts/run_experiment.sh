@@ -29,7 +29,7 @@ MOMQ=${MOMQ:-.venv/bin/momq}
 MOMQ_HOME_DIR=$($PY -c 'from momq import settings; print(settings.home())')
 export MOMQ_BENCH=${MOMQ_BENCH:-$MOMQ_HOME_DIR/bench}
 SCALE=${SCALE:-small}
-EXP=$MOMQ_HOME_DIR/experiment-$SCALE
+EXP=${EXP_DIR:-$MOMQ_HOME_DIR/experiment-$SCALE}  # EXP_DIR: another folder for another test subsample
 LOGS=$EXP/logs
 # test examples per dialect; prompts longer than MAX_PROMPT_TOKENS are cut in the middle as
 # in training (the small scale ran with whole prompts)
