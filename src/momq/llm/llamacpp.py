@@ -1,0 +1,162 @@
+"""Fast CPU inference with llama.cpp (``llama-cpp-python``) for GGUF models without adapters.
+
+This is the backend behind the catalogued models (``qwen2.5-coder-1.5b``, the default,
+``qwen2.5-coder-0.5b``, ``smollm2``) and any ``.gguf`` file; models with a momq adapter
+(MoMQ experts, LoRA) go through the transformers backend (:mod:`momq.llm.local`).
+
+- The prompt is rendered with the chat template stored in the GGUF file (Qwen's ChatML
+  for Qwen2.5-Coder); a final assistant message is an answer prefix the model continues.
+- Decoding is greedy by default (temperature 0), hence deterministic.
+- The key/value state of the shared prompt prefix is reused: llama.cpp keeps the last
+  prompt's tokens evaluated, so consecutive questions on one database (same system text
+  and schema) and the turns of a chat only evaluate what is new; an in-memory state
+  cache (``prefix_cache_mb``) brings back the prefix of a database asked about earlier.
+- One loaded model per file and context size in a process, shared by every
+  :class:`LlamaCppModel` on it and guarded by a lock (llama.cpp contexts are not
+  thread-safe), so a server's concurrent requests are served one at a time.
+
+Install: ``llama-cpp-python`` built from source (``scripts/setup.sh`` builds it once with
+the CPU flags this machine needs and keeps the wheel).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+from momq.llm.base import GenerationConfig, LanguageModel, ModelError, Prompt, flatten_chat
+
+INSTALL_HINT = ("llama-cpp-python is not installed: run scripts/setup.sh (it builds it for this CPU), or "
+                "pip install llama-cpp-python")
+
+_LOADED: dict[tuple[str, int], "_Runtime"] = {}
+_LOAD_LOCK = threading.Lock()
+
+
+def available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("llama_cpp") is not None
+
+
+class _Runtime:
+    """One llama.cpp model in memory, with its chat formatter and a lock."""
+
+    def __init__(self, path: Path, n_ctx: int, threads: int | None, prefix_cache_mb: int):
+        try:
+            import llama_cpp
+        except ImportError as exc:
+            raise ModelError(INSTALL_HINT) from exc
+        self.lock = threading.Lock()
+        self.path = path
+        self.llm = llama_cpp.Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads or os.cpu_count() or 1,
+                                   n_batch=512, seed=0, verbose=False)
+        if prefix_cache_mb > 0:
+            self.llm.set_cache(llama_cpp.LlamaRAMCache(capacity_bytes=prefix_cache_mb << 20))
+        template = self.llm.metadata.get("tokenizer.chat_template")
+        self.formatter = None
+        if template:
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+            eos = self._token_text(self.llm.token_eos())
+            bos = self._token_text(self.llm.token_bos())
+            self.formatter = Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
+
+    def _token_text(self, token: int) -> str:
+        if token is None or token < 0:
+            return ""
+        return self.llm.detokenize([token], special=True).decode("utf-8", errors="replace")
+
+    def render(self, prompt: Prompt) -> tuple[str, list[str]]:
+        """``(text, stop strings of the template)``; a final assistant message is continued."""
+        prefix = ""
+        if prompt and prompt[-1].get("role") == "assistant":
+            prefix, prompt = prompt[-1].get("content", ""), prompt[:-1]
+        if self.formatter is None:
+            return flatten_chat(prompt) + prefix, []
+        response = self.formatter(messages=list(prompt))
+        stops = response.stop if isinstance(response.stop, list) else [response.stop] if response.stop else []
+        text = response.prompt
+        # the formatter ends with the assistant header; a BOS the model adds itself is dropped
+        return text + prefix, [s for s in stops if s]
+
+
+def _runtime(path: Path, n_ctx: int, threads: int | None, prefix_cache_mb: int) -> _Runtime:
+    key = (str(path.resolve()), n_ctx)
+    with _LOAD_LOCK:
+        if key not in _LOADED:
+            _LOADED[key] = _Runtime(path, n_ctx, threads, prefix_cache_mb)
+        return _LOADED[key]
+
+
+class LlamaCppModel(LanguageModel):
+    """A GGUF model on llama.cpp (see module docstring).
+
+    ``model``: a catalogued name or a ``.gguf`` path. ``n_ctx``: context window (default:
+    the catalogue's, else 8192). ``threads``: CPU threads (default: all cores).
+    ``prefix_cache_mb``: memory for saved prompt-prefix states (0 = only the last prompt).
+    """
+
+    backend = "llama.cpp"
+    supports_prefix = True
+
+    def __init__(self, model: str | Path, *, n_ctx: int | None = None, threads: int | None = None,
+                 prefix_cache_mb: int = 1024, dialect: str | None = None):
+        super().__init__()
+        from momq.llm import catalog
+        from momq.llm.models import resolve
+
+        entry = catalog.lookup(str(model))
+        self.ref = entry.name if entry else str(model)
+        path = resolve(self.ref)
+        if path.is_dir():
+            raise ModelError(f"{path} is a Hugging Face directory; the llama.cpp backend needs a .gguf file "
+                             "(use hf:PATH for the transformers backend)")
+        self.path = path
+        self.n_ctx = n_ctx or (entry.context if entry else 8192)
+        self.runtime = _runtime(path, self.n_ctx, threads, prefix_cache_mb)
+        self.usage.extra.update(prompt_tokens=0, completion_tokens=0, prompt_seconds=0.0)
+
+    @property
+    def name(self) -> str:
+        return self.ref if "/" not in self.ref else Path(self.ref).stem
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.runtime.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+    def _generate(self, prompts: Sequence[Prompt], config: GenerationConfig) -> list[str]:
+        answers = []
+        for prompt in prompts:
+            text, template_stops = self.runtime.render(prompt)
+            prefix = prompt[-1].get("content", "") if prompt and prompt[-1].get("role") == "assistant" else ""
+            stops = list(dict.fromkeys([*template_stops, *config.stop]))
+            n_prompt = self.count_tokens(text)
+            budget = self.n_ctx - n_prompt
+            if budget < 8:
+                raise ModelError(f"the prompt has {n_prompt} tokens, more than the context window of "
+                                 f"{self.n_ctx} allows; shorten the schema or raise n_ctx")
+            options: dict[str, Any] = dict(max_tokens=min(config.max_new_tokens, budget), stop=stops or None,
+                                           temperature=max(config.temperature, 0.0), top_p=config.top_p)
+            if config.greedy:
+                options.update(temperature=0.0, top_k=1)
+            if config.seed is not None:
+                options["seed"] = config.seed
+            started = time.perf_counter()
+            with self.runtime.lock:
+                out = self.runtime.llm.create_completion(prompt=text, **options)
+            self.usage.extra["prompt_seconds"] += time.perf_counter() - started
+            usage = out.get("usage") or {}
+            self.usage.extra["prompt_tokens"] += int(usage.get("prompt_tokens", n_prompt))
+            self.usage.extra["completion_tokens"] += int(usage.get("completion_tokens", 0))
+            answers.append(prefix + out["choices"][0]["text"])
+        return answers
+
+
+def from_spec(spec: str, **options: Any) -> LlamaCppModel:
+    """``llamacpp:NAME_OR_GGUF`` (or a catalogued name / ``.gguf`` path routed here)."""
+    body = spec.split(":", 1)[1] if spec.startswith("llamacpp:") else spec
+    options.pop("dialect", None)
+    return LlamaCppModel(body, **options)
