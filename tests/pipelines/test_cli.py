@@ -1,8 +1,8 @@
 """``momq ask`` / ``chat`` / ``predict`` through the CLI, on the embedded demo databases.
 
 The scripted model (``--model scripted:ANSWER``) makes the verbs deterministic; the
-end-to-end test runs the real default model (SmolLM2-135M) once per dialect and asserts
-completion and safety, not correctness.
+end-to-end test runs a real model (Qwen2.5-Coder-0.5B on llama.cpp, the default's small
+sibling) once per dialect and asserts completion and safety, not correctness.
 """
 
 from __future__ import annotations
@@ -143,19 +143,21 @@ DEMOS = [("postgres", "academic", "How many authors are there?", "defog_postgres
 @pytest.mark.integration
 @pytest.mark.slow
 @pytest.mark.parametrize("dialect,db,question,fixture", DEMOS, ids=[d[0] for d in DEMOS])
-def test_ask_end_to_end_with_smollm2(request, dialect, db, question, fixture):
-    """Completion and safety with the real default model: a query or a clear reason,
+def test_ask_end_to_end_with_a_real_model(request, dialect, db, question, fixture):
+    """Completion and safety with a real model on llama.cpp: a query or a clear reason,
     every candidate either refused as a write or read-only, nothing written."""
     from momq.dialects import get_dialect
-    from momq.llm.models import smollm2_gguf
+    from momq.llm import catalog, llamacpp
 
+    if not llamacpp.available():
+        pytest.skip("llama-cpp-python is not installed (scripts/setup.sh builds it)")
     try:
-        smollm2_gguf()
-    except Exception as exc:  # the model package is an optional install
+        catalog.gguf_path("qwen2.5-coder-0.5b")
+    except Exception as exc:  # the model packages are an optional install
         pytest.skip(str(exc))
     request.getfixturevalue(fixture)
-    result = _invoke("ask", question, "--db", db, "--dialect", dialect, "--max-new-tokens", "48",
-                     "--max-repairs", "1", "--json")
+    result = _invoke("ask", question, "--db", db, "--dialect", dialect, "--max-new-tokens", "64",
+                     "--max-repairs", "1", "--model", "qwen2.5-coder-0.5b", "--json")
     assert result.exit_code in (0, 1), result.output
     data = json.loads(result.output[result.output.index("{"):])
     assert data["status"] in ("ok", "empty", "failed", "refused")

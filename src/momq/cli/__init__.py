@@ -132,10 +132,10 @@ def engines_status(names: Optional[list[str]] = typer.Argument(None)) -> None:
 @fail_on_error
 def demo(
     ask: bool = typer.Option(True, help="Also ask one question per dialect with the default model."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model spec for the questions (default: SmolLM2)."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model spec for the questions (default: qwen2.5-coder-1.5b)."),
 ) -> None:
     """Build the demo databases, run one query per dialect, then ask one question per
-    dialect with the default model (SmolLM2-135M: expect small-model answers)."""
+    dialect with the default model (Qwen2.5-Coder-1.5B on llama.cpp)."""
     from momq.cli.common import progress_bar
     from momq.databases import build
     from momq.engines import open_engine

@@ -23,8 +23,8 @@ from rich.markup import escape
 from momq.cli.common import console, err_console, fail_on_error, print_result
 
 PIPELINE_HELP = "direct, icl (direct + few-shot examples), r3, rse or multiturn."
-MODEL_HELP = ("Model spec: smollm2 (default), a model dir or .gguf, DIR+ADAPTER, openai:MODEL@URL, "
-              "scripted:ANSWER.")
+MODEL_HELP = ("Model spec: qwen2.5-coder-1.5b (default), qwen2.5-coder-0.5b, smollm2 (see `momq models`), a model "
+              "dir or .gguf, MODEL+ADAPTER or an adapter dir, openai:MODEL@URL, scripted:ANSWER.")
 
 
 def _model(spec: str | None, dialect: str | None = None) -> Any:
@@ -230,6 +230,7 @@ def predict(
     from momq.data.records import read_examples
     from momq.errors import ConfigError, MomqError
     from momq.eval.bench import load_split
+    from momq.llm import DEFAULT_MODEL_SPEC
     from momq.pipelines import Target
     from momq.pipelines.multiturn import MultiTurnPipeline, Session
     from momq.schema.introspect import introspect
@@ -239,7 +240,7 @@ def predict(
     groups = _predict_groups(examples)
     if limit is not None:
         groups = groups[:limit]
-    model_tag = re.sub(r"[^\w.-]+", "_", (model or "smollm2"))[-60:]
+    model_tag = re.sub(r"[^\w.-]+", "_", (model or DEFAULT_MODEL_SPEC))[-60:]
     path = out or settings.home() / "predictions" / f"{split}.{pipeline}.{model_tag}.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
     done: set[str] = set()

@@ -62,6 +62,10 @@ class Outcome:
     ex: bool = False
     #: sql-eval's lenient subset rule (never part of EX)
     subset: bool = False
+    #: correct by the source benchmark's own comparison rule where it differs from
+    #: momq's (sql-eval: see :func:`momq.eval.runner.sql_eval_correct`); None = the
+    #: source uses momq's rule, so it equals ``ex``
+    ex_source: bool | None = None
     em: bool | None = None
     ca: float | None = None
     ea: float | None = None
@@ -117,6 +121,14 @@ def timeout_rate(outcomes: Sequence[Outcome]) -> float | None:
 def error_rate(outcomes: Sequence[Outcome]) -> float | None:
     """Share of predictions that failed with an error (timeouts excluded)."""
     return _share(o.status == ERROR for o in outcomes)
+
+
+def source_rule_accuracy(outcomes: Sequence[Outcome]) -> float | None:
+    """EX by each example's source benchmark's own rule (``ex_source``; ``ex`` where the
+    source has no rule of its own). For sql-eval questions that is sql-eval's
+    "correct": exact or subset match, rows in order only when the question's category
+    is ``order_by`` or it says order/sort/arrange. Reported beside EX, never in it."""
+    return _share(o.ex if o.ex_source is None else o.ex_source for o in outcomes)
 
 
 def subset_accuracy(outcomes: Sequence[Outcome]) -> float | None:
@@ -214,6 +226,7 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
     summary: dict[str, Any] = {
         "n": n,
         "EX": _pct(execution_accuracy(outcomes)),
+        "EX_source": _pct(source_rule_accuracy(outcomes)),
         "EXEC": _pct(executability(outcomes)),
         "SA": _pct(syntax_accuracy(outcomes)),
         "EM": _pct(em_accuracy(outcomes)),
@@ -240,7 +253,7 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
 
 def _core(outcomes: Sequence[Outcome]) -> dict[str, Any]:
     return {"n": len(outcomes), "EX": _pct(execution_accuracy(outcomes)),
-            "EXEC": _pct(executability(outcomes)), "EM": _pct(em_accuracy(outcomes)),
+            "EX_source": _pct(source_rule_accuracy(outcomes)), "EXEC": _pct(executability(outcomes)), "EM": _pct(em_accuracy(outcomes)),
             "timeouts": sum(o.status == TIMEOUT for o in outcomes),
             "errors": sum(o.status == ERROR for o in outcomes)}
 
@@ -276,7 +289,7 @@ def report(outcomes: Sequence[Outcome]) -> dict[str, Any]:
 
 
 __all__ = ["Outcome", "OK", "ERROR", "TIMEOUT", "MISSING", "execution_accuracy", "executability",
-           "timeout_rate", "error_rate", "subset_accuracy", "exact_match", "em_accuracy",
+           "timeout_rate", "error_rate", "source_rule_accuracy", "subset_accuracy", "exact_match", "em_accuracy",
            "all_turns_em", "all_turns_ex", "round_name", "syntax_accuracy",
            "comprehension_accuracy", "answer_similarity", "intrinsic_answer_similarity",
            "summarize", "breakdown", "report"]

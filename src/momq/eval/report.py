@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 from momq.eval.metrics import Outcome
 
-HEADLINE = ("EX", "EXEC", "SA", "EM", "CA", "EA", "IEA", "subset_sql_eval")
+HEADLINE = ("EX", "EX_source", "EXEC", "SA", "EM", "CA", "EA", "IEA", "subset_sql_eval")
 
 
 def _fmt(value: Any) -> str:

@@ -22,10 +22,12 @@ engines; by default it is ``momq.engines.open_engine``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import hashlib
 import json
 import pickle
+import re
 import sqlite3
 import threading
 import time
@@ -362,6 +364,9 @@ class _Worker:
                     verdict, best_gold = alt_verdict, alt
                     break
         outcome.ex, outcome.reason = verdict.match, verdict.reason
+        if example.source.startswith("sql-eval/"):
+            outcome.ex_source = verdict.match or sql_eval_correct(
+                list(self._gold_results(engine, example)), pred, example, float_tol=o.float_tol)
         if o.subset:
             outcome.subset = verdict.match or any(
                 compare_subset(g, pred, float_tol=o.float_tol).match
@@ -379,6 +384,36 @@ class _Worker:
                 yield self.gold(engine, example, query)
             except QueryError:
                 continue
+
+
+_SQL_EVAL_ORDER_WORDS = re.compile(r"\b(order|sort|arrange)\b", re.I)
+
+
+def sql_eval_orders(example: Example) -> bool:
+    """sql-eval compares rows in order only when the question's category is ``order_by``
+    or the question asks for an order (``normalize_table`` in defog's ``eval/eval.py``),
+    whatever ORDER BY the gold has."""
+    return example.category == "order_by" or bool(_SQL_EVAL_ORDER_WORDS.search(example.question))
+
+
+def sql_eval_correct(golds: Sequence[Result], pred: Result, example: Example, *, float_tol: float) -> bool:
+    """sql-eval's verdict ("correct"): some expanded gold equals the prediction or is a
+    subset of its columns, duplicate rows dropped, rows ordered per
+    :func:`sql_eval_orders`."""
+    ordered = sql_eval_orders(example)
+    pred = _distinct_rows(pred)
+    return any(compare_results(g, pred, ordered=ordered, float_tol=float_tol).match
+               or compare_subset(g, pred, ordered=ordered, float_tol=float_tol).match
+               for g in map(_distinct_rows, golds))
+
+
+def _distinct_rows(result: Result) -> Result:
+    """The result with duplicate rows dropped, first occurrences kept in order."""
+    try:
+        rows = list(dict.fromkeys(tuple(r) for r in result.rows))
+    except TypeError:  # unhashable cells (lists, maps): keep the rows as they are
+        return result
+    return dataclasses.replace(result, rows=rows)
 
 
 @lru_cache(maxsize=65536)

@@ -17,15 +17,37 @@ from momq.pipelines.context import Target
 from momq.pipelines.repair import Execution, generate_and_repair
 from momq.schema.render import render
 
-MAX_SCHEMA_CHARS = 12_000
+MAX_SCHEMA_CHARS = 24_000
+#: prompt budget for the schema, in the model's tokens (a whole schema under it is kept as
+#: is, so its prompt prefix is shared by every question on the database)
+SCHEMA_BUDGET_TOKENS = 3_000
 
 
-def schema_text(schema: Any, fmt: str | None = None, samples: int = 2, max_chars: int = MAX_SCHEMA_CHARS) -> str:
-    """The rendered schema, capped (a model's context is finite; the cap is noted).
+def estimate_tokens(text: str) -> int:
+    """A model-free token estimate (about 3.5 characters per token for code and schema)."""
+    return int(len(text) / 3.5) + 1
+
+
+def schema_text(schema: Any, fmt: str | None = None, samples: int = 2, max_chars: int = MAX_SCHEMA_CHARS, *,
+                question: str = "", budget_tokens: int | None = None, count_tokens: Any = None,
+                hints: Any = (), notes: list[str] | None = None) -> str:
+    """The rendered schema, pruned to ``budget_tokens`` when given and too long
+    (:mod:`momq.schema.prune`: the elements the question needs, ``hints`` naming where
+    its aligned values live), and capped at ``max_chars`` in any case. A pruning is
+    described in ``notes``.
 
     ``fmt`` None picks plain text for graphs (small models copy nGQL's CREATE TAG DDL
     instead of answering) and DDL for SQL (what models saw most in training)."""
     fmt = fmt or ("ddl" if schema.family == "relational" else "text")
+    if budget_tokens:
+        from momq.schema.prune import describe_pruning, prune
+
+        count = count_tokens or estimate_tokens
+        kept, dropped = prune(schema, question, hints=hints,
+                              fits=lambda s: count(render(s, fmt, samples=samples)) <= budget_tokens)
+        if dropped and notes is not None:
+            notes.append(describe_pruning(kept, dropped))
+        schema = kept
     text = render(schema, fmt, samples=samples)
     if len(text) > max_chars:
         text = text[:max_chars].rsplit("\n", 1)[0] + "\n-- (schema truncated)"
@@ -58,7 +80,10 @@ class DirectPipeline:
     k: int = 3
     language: str = "en"
     max_repairs: int = 2
-    use_values: bool = False
+    #: the question's mentions aligned with stored values (and nGQL vertex ids) in the prompt
+    use_values: bool = True
+    #: schema budget in model tokens (None: never prune)
+    schema_budget: int | None = SCHEMA_BUDGET_TOKENS
     config: GenerationConfig = field(default_factory=lambda: GenerationConfig(max_new_tokens=256))
     name: str = "direct"
     #: ``chat`` (momq's prompts), ``train`` (the exact prompt ``momq train`` fine-tunes on:
@@ -83,7 +108,12 @@ class DirectPipeline:
         if self.use_values and target.values() is not None:
             values = target.values().lookup(question)
             steps["values"] = [v.to_dict() for v in values]
-        schema = schema_text(target.schema, self.schema_format, self.samples)
+        notes: list[str] = []
+        schema = schema_text(target.schema, self.schema_format, self.samples, question=question,
+                             budget_tokens=self.schema_budget, count_tokens=getattr(self.model, "count_tokens", None),
+                             hints=[v.where for v in values], notes=notes)
+        if notes:
+            steps["schema_pruned"] = notes[0]
         if self.style() == "train":
             from momq.train.prompts import user_message
 
