@@ -224,6 +224,7 @@ def predict(
 ) -> None:
     """Write a predictions file for `momq eval` (resumes an interrupted run)."""
     import re
+    import time
 
     from momq import settings
     from momq.cli.common import progress_bar
@@ -251,6 +252,8 @@ def predict(
             except (json.JSONDecodeError, KeyError, TypeError):
                 continue
     todo = [g for g in groups if not all(e.id in done for e in g)]
+    # one database after another: its prompt prefix (system text + schema) stays cached
+    todo.sort(key=lambda g: (g[0].dialect, g[0].database))
     console.print(f"{split}: {sum(len(g) for g in groups)} questions, {len(groups) - len(todo)} groups already "
                   f"predicted in {path}", highlight=False)
     llms: dict[str, Any] = {}
@@ -290,6 +293,7 @@ def predict(
                 lines = []
                 session = Session(group[0].dialect, group[0].database) if pipeline == "multiturn" else None
                 for example in group:
+                    started = time.perf_counter()
                     try:
                         target = target_for(example.dialect, example.database)
                         runner = runner_for(example.dialect)
@@ -304,6 +308,7 @@ def predict(
                     except (ConfigError, MomqError) as exc:
                         record = {"id": example.id, "query": "", "status": "failed", "reason": str(exc)[:300],
                                   "pipeline": pipeline}
+                    record["seconds"] = round(time.perf_counter() - started, 2)
                     counts[record["status"]] = counts.get(record["status"], 0) + 1
                     lines.append(record)
                     finished += 1

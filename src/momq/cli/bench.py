@@ -39,6 +39,24 @@ def bench_build(
     console.print(f"data card: {(out or bench_dir()) / 'CARD.md'}")
 
 
+@bench_app.command("sample")
+@fail_on_error
+def bench_sample(
+    out: Path = typer.Option(..., help="Folder for the subsampled splits."),
+    size: int = typer.Option(100, help="Questions per split (whole dialogues for dialogue splits)."),
+    seed: int = typer.Option(0, help="Sampling seed."),
+    split: Optional[list[str]] = typer.Option(None, "--split", help="Splits (default: every built test split)."),
+    bench_root: Optional[Path] = typer.Option(None, help="Where the built splits are; default <momq home>/bench."),
+) -> None:
+    """Write seeded subsamples of test splits, the same for every pipeline and model."""
+    from momq.eval.bench import TEST_SPLITS, available_splits, write_subsamples
+
+    built = set(available_splits(bench_root))
+    chosen = list(split or [s for s in TEST_SPLITS if s in built])
+    for name, count in write_subsamples(chosen, size, out, seed, bench_root).items():
+        console.print(f"{name:22} {count:4d} examples -> {out / (name + '.jsonl')}", highlight=False)
+
+
 @fail_on_error
 def eval_cmd(
     bench: Optional[list[str]] = typer.Option(None, "--bench", "-b",

@@ -87,6 +87,38 @@ def load_split(split: str, root: Path | None = None) -> list[Example]:
     return read_examples(path)
 
 
+def subsample(examples: Sequence[Example], size: int, seed: int = 0) -> list[Example]:
+    """A seeded subsample of ``size`` questions, the same for every pipeline and model.
+
+    Dialogue turns are drawn as whole dialogues (``meta['dialogue']``) until ``size``
+    turns are reached; the kept examples stay in their split order."""
+    groups: dict[str, list[Example]] = {}
+    for e in examples:
+        groups.setdefault(str(e.meta.get("dialogue") or e.id), []).append(e)
+    keys = list(groups)
+    random.Random(seed).shuffle(keys)
+    chosen, count = set(), 0
+    for key in keys:
+        if count >= size:
+            break
+        chosen.add(key)
+        count += len(groups[key])
+    return [e for e in examples if str(e.meta.get("dialogue") or e.id) in chosen]
+
+
+def write_subsamples(splits: Sequence[str], size: int, out: Path, seed: int = 0,
+                     root: Path | None = None) -> dict[str, int]:
+    """Seeded subsamples of built splits written to ``out/<split>.jsonl`` (use them with
+    ``momq predict --bench out/<split>.jsonl`` and ``momq eval --bench-root out``)."""
+    out.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for split in splits:
+        kept = subsample(load_split(split, root), size, seed)
+        write_jsonl(split_path(split, out), [e.to_dict() for e in kept])
+        counts[split] = len(kept)
+    return counts
+
+
 @dataclass
 class SplitBuild:
     examples: list[Example] = field(default_factory=list)
