@@ -96,7 +96,7 @@ def test_direct_pipeline_repairs_and_reports():
     answer = make_pipeline("direct", model).run("Who does Tim Duncan follow?", target)
     assert answer.status == "ok" and answer.query == GO and answer.repairs == 1
     assert answer.result.rows == [("player101",)]
-    assert "Node player: name" in model.prompts[0][1]["content"]  # the schema is in the prompt
+    assert "player: name" in model.prompts[0][1]["content"]  # the schema is in the prompt
     data = answer.to_dict()
     assert data["result"]["rows"] == [["player101"]] and len(data["attempts"]) == 2
 

@@ -92,7 +92,7 @@ class LanguageModel(abc.ABC):
         self.usage.prompt_chars += sum(len(m.get("content", "")) for p in prompts for m in p)
         self.usage.completion_chars += sum(len(a) for a in answers)
         self.usage.seconds += time.perf_counter() - started
-        return [cut_at_stop(a, config.stop) for a in answers]
+        return [_cut_after_prefix(p, a, config.stop) for p, a in zip(prompts, answers)]
 
     def complete(self, prompt: Prompt | str, config: GenerationConfig | None = None) -> str:
         """One answer to one prompt (a bare string becomes a single user message)."""
@@ -113,6 +113,15 @@ def cut_at_stop(text: str, stop: Sequence[str]) -> str:
             if 0 <= at < cut:
                 cut = at
     return text[:cut]
+
+
+def _cut_after_prefix(prompt: Prompt, answer: str, stop: Sequence[str]) -> str:
+    """``answer`` cut at the first stop string after the answer prefix the prompt ends
+    with (a prefix such as an opened code fence may itself hold a stop string)."""
+    prefix = prompt[-1].get("content", "") if prompt and prompt[-1].get("role") == "assistant" else ""
+    if prefix and answer.startswith(prefix):
+        return prefix + cut_at_stop(answer[len(prefix):], stop)
+    return cut_at_stop(answer, stop)
 
 
 def flatten_chat(prompt: Prompt) -> str:

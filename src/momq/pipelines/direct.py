@@ -120,7 +120,7 @@ class DirectPipeline:
             steps["prompt_style"] = "train"
             return [{"role": "user", "content": user_message(question, target.dialect, schema)}], steps
         prompt = generation_prompt(question, target.dialect, schema, language=self.language, shots=shots,
-                                   values=values)
+                                   values=values, syntax=target.dialect_obj.schema_examples(target.schema))
         return prompt, steps
 
     def run(self, question: str, target: Target, *, example_id: str | None = None) -> Answer:
