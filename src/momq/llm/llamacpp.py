@@ -21,6 +21,7 @@ the CPU flags this machine needs and keeps the wheel).
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 import time
@@ -88,8 +89,19 @@ def _runtime(path: Path, n_ctx: int, threads: int | None, prefix_cache_mb: int) 
     key = (str(path.resolve()), n_ctx)
     with _LOAD_LOCK:
         if key not in _LOADED:
+            if not _LOADED:
+                atexit.register(unload_all)
             _LOADED[key] = _Runtime(path, n_ctx, threads, prefix_cache_mb)
         return _LOADED[key]
+
+
+def unload_all() -> None:
+    """Free every loaded model (also at exit, before the interpreter tears down the
+    modules llama.cpp's finalisers need)."""
+    with _LOAD_LOCK:
+        for runtime in _LOADED.values():
+            runtime.llm.close()
+        _LOADED.clear()
 
 
 class LlamaCppModel(LanguageModel):
