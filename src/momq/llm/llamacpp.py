@@ -53,7 +53,8 @@ class _Runtime:
             raise ModelError(INSTALL_HINT) from exc
         self.lock = threading.Lock()
         self.path = path
-        self.llm = llama_cpp.Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads or os.cpu_count() or 1,
+        threads = threads or int(os.environ.get("MOMQ_LLAMA_THREADS") or 0) or os.cpu_count() or 1
+        self.llm = llama_cpp.Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads,
                                    n_batch=512, seed=0, verbose=False)
         if prefix_cache_mb > 0:
             self.llm.set_cache(llama_cpp.LlamaRAMCache(capacity_bytes=prefix_cache_mb << 20))
@@ -108,7 +109,8 @@ class LlamaCppModel(LanguageModel):
     """A GGUF model on llama.cpp (see module docstring).
 
     ``model``: a catalogued name or a ``.gguf`` path. ``n_ctx``: context window (default:
-    the catalogue's, else 8192). ``threads``: CPU threads (default: all cores).
+    the catalogue's, else 8192). ``threads``: CPU threads (default: ``$MOMQ_LLAMA_THREADS``,
+    else all cores; give each of several processes sharing the cores its own share).
     ``prefix_cache_mb``: memory for saved prompt-prefix states (0 = only the last prompt).
     """
 
