@@ -13,7 +13,7 @@ import abc
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Sequence
 
-from momq.errors import MomqError
+from momq.errors import ModelError, ModelUnavailable  # noqa: F401  (re-exported for backends)
 
 #: one chat message: ``{"role": "system"|"user"|"assistant", "content": "..."}``
 Message = dict[str, str]
@@ -138,17 +138,3 @@ def flatten_chat(prompt: Prompt) -> str:
         else:
             parts.append(content)
     return "\n\n".join(parts).rstrip() + "\n\nAnswer:\n"
-
-
-# ------------------------------------------------------------------------- errors
-class ModelError(MomqError):
-    """A model backend failed for a reason that retrying will not fix (bad request,
-    unknown model, refused key). ``status`` is the HTTP status when there is one."""
-
-    def __init__(self, message: str, *, status: int | None = None):
-        super().__init__(message)
-        self.status = status
-
-
-class ModelUnavailable(ModelError):
-    """The model could not be reached or kept failing transiently after all retries."""
