@@ -118,7 +118,7 @@ class LlamaCppModel(LanguageModel):
     supports_prefix = True
 
     def __init__(self, model: str | Path, *, n_ctx: int | None = None, threads: int | None = None,
-                 prefix_cache_mb: int = 1024, dialect: str | None = None):
+                 prefix_cache_mb: int = 0, dialect: str | None = None):
         super().__init__()
         from momq.llm import catalog
         from momq.llm.models import resolve
