@@ -1,0 +1,268 @@
+"""Pattern selection (MTGQL, Algorithm 1) and the six expansion patterns.
+
+Each follow-up turn expands the dialogue with one pattern:
+
+=========================  ===============================================================
+``attribute_followup``     ask another attribute of the entities just talked about
+``temporal_shift``         add or move a time condition (a date/year property of the focus
+                           entities or, graph and link tables only, of the relation)
+``relation_extension``     from an entity of the context, follow a relation to new entities
+``same_type_entity``       the same question about another entity of the same type
+``aggregation``            count the entities just listed, or average / max / min a number
+``conditional_filtering``  keep only the entities meeting a condition on a property
+=========================  ===============================================================
+
+Applicability depends on the dialect's schema: relations are edge types (graph) or
+foreign keys and link tables (SQL); time conditions need a temporal property where the
+dialect has one (edge properties exist in the graph dialects and on SQL link tables);
+``same_type_entity`` needs a named anchor, ``aggregation`` a listed answer.
+
+Weights (:class:`PatternSelector`): every pattern starts at 1/6; the weight of a pattern
+just used is halved and the removed half is shared equally by the other five (the sum
+stays 1), so a dialogue moves between patterns instead of repeating one. A pattern is
+drawn among the applicable ones with probability proportional to its weight. Entities
+are drawn by their context weights (:mod:`momq.construct.context`). A dialogue has 5 to
+8 rounds (:data:`ROUNDS`).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from momq.construct.context import DialogueContext, EntityRef, weighted_choice
+from momq.construct.spec import Condition, Hop, QuerySpec
+from momq.construct.view import SchemaView
+
+PATTERNS = ("attribute_followup", "temporal_shift", "relation_extension", "same_type_entity",
+            "aggregation", "conditional_filtering")
+OPENING = "opening"
+ROUNDS = (5, 8)
+
+
+class PatternSelector:
+    """MTGQL's pattern weights (see the module docstring)."""
+
+    def __init__(self, patterns: tuple[str, ...] = PATTERNS):
+        self.weights = {p: 1 / len(patterns) for p in patterns}
+
+    def choose(self, applicable: list[str], rng: random.Random) -> str:
+        return weighted_choice(rng, [(p, self.weights[p]) for p in applicable])
+
+    def used(self, pattern: str) -> None:
+        half = self.weights[pattern] / 2
+        self.weights[pattern] = half
+        others = [p for p in self.weights if p != pattern]
+        for p in others:
+            self.weights[p] += half / len(others)
+
+
+@dataclass
+class Plan:
+    """What a pattern decided for the next turn: the query spec, the colloquial question
+    with placeholders (``[ENTITY]``, ``[VALUE]``, ``[ATTRIBUTE]``, ``[TYPE]``) and the
+    values that fill them."""
+
+    pattern: str
+    spec: QuerySpec
+    colloquial: str
+    slots: dict[str, Any] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------- helpers
+def _relation_plan(view: SchemaView, ref: EntityRef, rng: random.Random, avoid: str | None = None
+                   ) -> QuerySpec | None:
+    options = [(r, fwd) for r, fwd in view.relations_of(ref.type) if r.id != avoid] \
+        or view.relations_of(ref.type)
+    if not options:
+        return None
+    rel, forward = rng.choice(options)
+    focus = rel.target if forward else rel.source
+    return QuerySpec(start=ref.type, anchor=ref.value, hop=Hop(rel.id, forward), focus=focus,
+                     outputs=(view.entity(focus).key,))
+
+
+def _list_base(spec: QuerySpec, view: SchemaView) -> QuerySpec:
+    """The listing behind ``spec`` (an aggregate becomes the list it aggregates)."""
+    if spec.aggregate:
+        return spec.with_(aggregate=None, outputs=(view.entity(spec.focus).key,))
+    return spec
+
+
+def _edge_rel(spec: QuerySpec, view: SchemaView):
+    return view.relation(spec.hop.relation) if spec.hop else None
+
+
+def _middle(values: list[Any], rng: random.Random) -> Any | None:
+    """A value from the middle half of the sorted distinct values (keeps rows on both sides)."""
+    if not values:
+        return None
+    values = sorted(values)
+    lo, hi = len(values) // 4, max(len(values) // 4 + 1, (3 * len(values)) // 4)
+    return rng.choice(values[lo:hi])
+
+
+# ---------------------------------------------------------------------- patterns
+def opening(ctx: DialogueContext, rng: random.Random) -> Plan | None:
+    """The first question: the entities related to one named entity (or, in a schema
+    without relations, an attribute of one named entity)."""
+    view = ctx.view
+    types = [t for t in view.entities if view.relations_of(t)] or list(view.entities)
+    if not types:
+        return None
+    start = rng.choice(types)
+    value = ctx.sample_entity(start, rng)
+    if value is None:
+        return None
+    ref = EntityRef(start, value)
+    spec = _relation_plan(view, ref, rng)
+    if spec is None:
+        entity = view.entity(start)
+        if not entity.attributes:
+            return None
+        spec = QuerySpec(start=start, anchor=value, focus=start,
+                         outputs=(entity.key, rng.choice(entity.attributes)))
+    return Plan(OPENING, spec, "", {"ENTITY": value})
+
+
+def attribute_followup(ctx: DialogueContext, rng: random.Random) -> Plan | None:
+    prev = ctx.last.spec
+    base = _list_base(prev, ctx.view)
+    entity = ctx.view.entity(base.focus)
+    fresh = [a for a in entity.attributes if a not in base.outputs]
+    if not fresh:
+        return None
+    attr = rng.choice(fresh)
+    spec = base.with_(outputs=(entity.key, attr))
+    return Plan("attribute_followup", spec, "And what is the [ATTRIBUTE] of each of them?",
+                {"ATTRIBUTE": attr})
+
+
+def temporal_shift(ctx: DialogueContext, rng: random.Random) -> Plan | None:
+    prev = ctx.last.spec
+    entity = ctx.view.entity(prev.focus)
+    rel = _edge_rel(prev, ctx.view)
+    current = prev.temporal
+    if current is not None:
+        prop, on = current.prop, current.on
+    else:
+        options = [(p, "focus") for p in entity.temporal] + [(p, "edge") for p in (rel.temporal if rel else [])]
+        if not options:
+            return None
+        prop, on = rng.choice(options)
+    values = ctx.values(rel.source if on == "edge" else prev.focus, prop, rel.id if on == "edge" else None)
+    value = _middle(values, rng)
+    if value is None:
+        return None
+    op = ("<" if current.op.startswith(">") else ">=") if current is not None else rng.choice([">=", "<"])
+    kept = tuple(c for c in prev.conditions if c is not current)
+    spec = prev.with_(conditions=kept + (Condition(prop, op, value, on=on, temporal=True),))
+    when = "before" if op == "<" else "from"
+    colloquial = (f"What about {when} [VALUE] instead?" if current else
+                  f"Only those with [ATTRIBUTE] {when} [VALUE] on, please." if op == ">=" else
+                  f"Only those with [ATTRIBUTE] before [VALUE], please.")
+    return Plan("temporal_shift", spec, colloquial, {"VALUE": value, "ATTRIBUTE": prop})
+
+
+def relation_extension(ctx: DialogueContext, rng: random.Random) -> Plan | None:
+    view = ctx.view
+    candidates = [(ref, w) for ref, w in ctx.weighted_entities() if view.relations_of(ref.type)]
+    if not candidates:
+        return None
+    ref = weighted_choice(rng, candidates)
+    prev = ctx.last.spec
+    avoid = prev.hop.relation if prev.hop and prev.start == ref.type and prev.anchor == ref.value else None
+    spec = _relation_plan(view, ref, rng, avoid)
+    if spec is None or (spec.hop == prev.hop and spec.anchor == prev.anchor and spec.start == prev.start):
+        return None
+    return Plan("relation_extension", spec, "Which [TYPE] are connected to [ENTITY]?",
+                {"ENTITY": ref.value, "TYPE": spec.focus})
+
+
+def same_type_entity(ctx: DialogueContext, rng: random.Random) -> Plan | None:
+    prev = ctx.last.spec
+    if prev.anchor is None:
+        return None
+    other = ctx.sample_entity(prev.start, rng, exclude={prev.anchor})
+    if other is None:
+        return None
+    return Plan("same_type_entity", prev.with_(anchor=other), "What about [ENTITY]?", {"ENTITY": other})
+
+
+def aggregation(ctx: DialogueContext, rng: random.Random) -> Plan | None:
+    prev = ctx.last.spec
+    if prev.aggregate:
+        return None
+    entity = ctx.view.entity(prev.focus)
+    options = ["count"] + [f"{f}:{p}" for p in entity.numeric for f in ("avg", "max", "min")]
+    choice = rng.choice(options)
+    spec = prev.with_(aggregate=choice, outputs=())
+    if choice == "count":
+        return Plan("aggregation", spec, "How many of them are there?")
+    func, _, prop = choice.partition(":")
+    word = {"avg": "average", "max": "highest", "min": "lowest"}[func]
+    return Plan("aggregation", spec, f"What is their {word} [ATTRIBUTE]?", {"ATTRIBUTE": prop})
+
+
+def conditional_filtering(ctx: DialogueContext, rng: random.Random) -> Plan | None:
+    prev = ctx.last.spec
+    entity = ctx.view.entity(prev.focus)
+    rel = _edge_rel(prev, ctx.view)
+    used = {c.prop for c in prev.conditions}
+    options = [(p, "focus", "num") for p in entity.numeric if p not in used]
+    options += [(p, "focus", "text") for p in entity.text if p not in used]
+    options += [(p, "edge", "num") for p in (rel.numeric if rel else []) if p not in used]
+    if not options:
+        return None
+    prop, on, kind_ = rng.choice(options)
+    values = ctx.values(rel.source if on == "edge" else prev.focus, prop, rel.id if on == "edge" else None)
+    if kind_ == "text":
+        if not values or len(values) >= 200:  # free text, not a category
+            return None
+        value, op = rng.choice(values), "="
+        colloquial = "Only the ones whose [ATTRIBUTE] is [VALUE]."
+    else:
+        value, op = _middle(values, rng), rng.choice([">", "<"])
+        colloquial = f"Only those with [ATTRIBUTE] {'above' if op == '>' else 'below'} [VALUE]."
+    if value is None:
+        return None
+    spec = prev.with_(conditions=prev.conditions + (Condition(prop, op, value, on=on),))
+    return Plan("conditional_filtering", spec, colloquial, {"ATTRIBUTE": prop, "VALUE": value})
+
+
+PLANNERS: dict[str, Callable[[DialogueContext, random.Random], Plan | None]] = {
+    "attribute_followup": attribute_followup, "temporal_shift": temporal_shift,
+    "relation_extension": relation_extension, "same_type_entity": same_type_entity,
+    "aggregation": aggregation, "conditional_filtering": conditional_filtering,
+}
+
+
+def applicable(ctx: DialogueContext) -> list[str]:
+    """The patterns whose preconditions the dialogue and the schema meet (cheap checks;
+    a pattern may still find no plan, e.g. no value to filter on)."""
+    prev = ctx.last.spec if ctx.last else None
+    if prev is None:
+        return []
+    view = ctx.view
+    entity = view.entity(prev.focus)
+    rel = _edge_rel(prev, view)
+    out = []
+    base_outputs = _list_base(prev, view).outputs
+    if any(a not in base_outputs for a in entity.attributes):
+        out.append("attribute_followup")
+    if entity.temporal or (rel and rel.temporal):
+        out.append("temporal_shift")
+    if any(view.relations_of(ref.type) for ref in ctx.entity_weights):
+        out.append("relation_extension")
+    if prev.anchor is not None:
+        out.append("same_type_entity")
+    if not prev.aggregate:
+        out.append("aggregation")
+    used = {c.prop for c in prev.conditions}
+    if any(p not in used for p in [*entity.numeric, *entity.text, *(rel.numeric if rel else [])]):
+        out.append("conditional_filtering")
+    return out
+
+
+__all__ = ["PATTERNS", "OPENING", "ROUNDS", "PatternSelector", "Plan", "PLANNERS", "applicable", "opening"]
