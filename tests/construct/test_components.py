@@ -206,3 +206,27 @@ def test_write_dataset_layout_stats_and_rating_sheet(tmp_path):
     with pytest.raises(ConfigError, match="not 1-5"):
         read_ratings(sheet)
     assert statistics([])["dialogues"] == 0
+
+
+# ------------------------------------------------------------------ renderers
+def test_renderers_quote_literals_and_names_per_dialect():
+    from momq.construct.render import get_renderer
+    from momq.errors import UnknownDialect
+
+    assert get_renderer("postgres").literal("O'Neal \\ x") == "'O''Neal \\ x'"
+    assert get_renderer("mysql").literal("O'Neal \\ x") == "'O''Neal \\\\ x'"
+    assert get_renderer("cypher").literal("O'Neal") == "'O\\'Neal'"
+    assert get_renderer("ngql").literal('say "hi"') == '"say \\"hi\\""'
+    assert get_renderer("postgres").ident("order") == '"order"'
+    assert get_renderer("mysql").ident("consumer_div.Users") == "consumer_div.`Users`"
+    view = _view()
+    spec = QuerySpec("Person", "Tom Hanks", Hop("ACTED_IN:Person->Movie", True), "Movie",
+                     conditions=(Condition("released", "=", 1999),), aggregate="count")
+    assert get_renderer("cypher").render(spec, view) == (
+        "MATCH (a:Person)-[r:ACTED_IN]->(b:Movie) WHERE a.name = 'Tom Hanks' AND b.released = 1999 "
+        "WITH DISTINCT b RETURN count(b) AS n")
+    assert get_renderer("ngql").render(spec, view) == (
+        'MATCH (a:Person)-[r:ACTED_IN]->(b:Movie) WHERE a.Person.name == "Tom Hanks" AND '
+        "b.Movie.released == 1999 WITH DISTINCT b RETURN count(b) AS n")
+    with pytest.raises(UnknownDialect):
+        get_renderer("sparql")
