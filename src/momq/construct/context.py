@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from momq.construct.render import get_renderer
-from momq.construct.spec import QuerySpec
+from momq.construct.spec import Hop, QuerySpec
 from momq.construct.view import SchemaView
 from momq.engines.base import Engine, Result
 
@@ -101,6 +101,24 @@ class DialogueContext:
             result = self.engine.execute(query, timeout_s=self.timeout_s)
             self._values[key] = [row[0] for row in result.rows if row[0] is not None]
         return self._values[key]
+
+    def connected(self, entity: str, relation: str, forward: bool) -> set[Any]:
+        """Key values of the ``entity`` entities that have at least one ``relation`` edge
+        in that direction (cached): the anchors a relation question has answers for."""
+        key = (entity, relation, forward)
+        if key not in self._values:
+            rel = self.view.relation(relation)
+            other = rel.target if forward else rel.source
+            spec = QuerySpec(start=other, hop=Hop(relation, not forward), focus=entity,
+                             outputs=(self.view.entity(entity).key,))
+            query = get_renderer(self.view.dialect).render(spec, self.view)
+            result = self.engine.execute(query, timeout_s=self.timeout_s, max_rows=100_000)
+            self._values[key] = {row[0] for row in result.rows if row[0] is not None}
+        return self._values[key]
+
+    def seen(self, spec: QuerySpec) -> bool:
+        """Whether an earlier turn already asked exactly this."""
+        return any(t.spec == spec for t in self.turns)
 
     def sample_entity(self, entity: str, rng: random.Random, exclude: set[Any] = frozenset()) -> Any | None:
         """A key value of ``entity`` from the database, preferring entities already in the

@@ -71,16 +71,30 @@ class Plan:
 
 
 # ---------------------------------------------------------------------- helpers
-def _relation_plan(view: SchemaView, ref: EntityRef, rng: random.Random, avoid: str | None = None
+def _relation_plan(ctx: DialogueContext, ref: EntityRef, rng: random.Random, avoid: str | None = None
                    ) -> QuerySpec | None:
-    options = [(r, fwd) for r, fwd in view.relations_of(ref.type) if r.id != avoid] \
-        or view.relations_of(ref.type)
-    if not options:
-        return None
-    rel, forward = rng.choice(options)
-    focus = rel.target if forward else rel.source
-    return QuerySpec(start=ref.type, anchor=ref.value, hop=Hop(rel.id, forward), focus=focus,
-                     outputs=(view.entity(focus).key,))
+    """Follow a relation the entity has at least one edge of (``avoid``: not this one)."""
+    view = ctx.view
+    options = [(r, fwd) for r, fwd in view.relations_of(ref.type) if r.id != avoid]
+    rng.shuffle(options)
+    for rel, forward in options:
+        if ref.value in ctx.connected(ref.type, rel.id, forward):
+            focus = rel.target if forward else rel.source
+            return QuerySpec(start=ref.type, anchor=ref.value, hop=Hop(rel.id, forward), focus=focus,
+                             outputs=(view.entity(focus).key,))
+    return None
+
+
+def _first_unseen(ctx: DialogueContext, rng: random.Random, candidates: list[Any],
+                  make: Callable[[Any], QuerySpec | None]) -> tuple[Any, QuerySpec] | None:
+    """The first candidate, in random order, whose spec no earlier turn asked."""
+    candidates = list(candidates)
+    rng.shuffle(candidates)
+    for candidate in candidates:
+        spec = make(candidate)
+        if spec is not None and not ctx.seen(spec):
+            return candidate, spec
+    return None
 
 
 def _list_base(spec: QuerySpec, view: SchemaView) -> QuerySpec:
@@ -108,21 +122,23 @@ def opening(ctx: DialogueContext, rng: random.Random) -> Plan | None:
     """The first question: the entities related to one named entity (or, in a schema
     without relations, an attribute of one named entity)."""
     view = ctx.view
-    types = [t for t in view.entities if view.relations_of(t)] or list(view.entities)
-    if not types:
-        return None
-    start = rng.choice(types)
-    value = ctx.sample_entity(start, rng)
+    ways = [(t, rel, fwd) for t in view.entities for rel, fwd in view.relations_of(t)]
+    if ways:
+        start, rel, forward = rng.choice(ways)
+        anchors = sorted(ctx.connected(start, rel.id, forward), key=str)
+        if not anchors:
+            return None
+        value = rng.choice(anchors)
+        focus = rel.target if forward else rel.source
+        spec = QuerySpec(start=start, anchor=value, hop=Hop(rel.id, forward), focus=focus,
+                         outputs=(view.entity(focus).key,))
+        return Plan(OPENING, spec, "", {"ENTITY": value})
+    start = rng.choice([t for t, e in view.entities.items() if e.attributes] or [None])
+    value = ctx.sample_entity(start, rng) if start else None
     if value is None:
         return None
-    ref = EntityRef(start, value)
-    spec = _relation_plan(view, ref, rng)
-    if spec is None:
-        entity = view.entity(start)
-        if not entity.attributes:
-            return None
-        spec = QuerySpec(start=start, anchor=value, focus=start,
-                         outputs=(entity.key, rng.choice(entity.attributes)))
+    entity = view.entity(start)
+    spec = QuerySpec(start=start, anchor=value, focus=start, outputs=(entity.key, rng.choice(entity.attributes)))
     return Plan(OPENING, spec, "", {"ENTITY": value})
 
 
@@ -130,11 +146,11 @@ def attribute_followup(ctx: DialogueContext, rng: random.Random) -> Plan | None:
     prev = ctx.last.spec
     base = _list_base(prev, ctx.view)
     entity = ctx.view.entity(base.focus)
-    fresh = [a for a in entity.attributes if a not in base.outputs]
-    if not fresh:
+    found = _first_unseen(ctx, rng, [a for a in entity.attributes if a not in base.outputs],
+                          lambda a: base.with_(outputs=(entity.key, a)))
+    if found is None:
         return None
-    attr = rng.choice(fresh)
-    spec = base.with_(outputs=(entity.key, attr))
+    attr, spec = found
     return Plan("attribute_followup", spec, "And what is the [ATTRIBUTE] of each of them?",
                 {"ATTRIBUTE": attr})
 
@@ -173,8 +189,8 @@ def relation_extension(ctx: DialogueContext, rng: random.Random) -> Plan | None:
     ref = weighted_choice(rng, candidates)
     prev = ctx.last.spec
     avoid = prev.hop.relation if prev.hop and prev.start == ref.type and prev.anchor == ref.value else None
-    spec = _relation_plan(view, ref, rng, avoid)
-    if spec is None or (spec.hop == prev.hop and spec.anchor == prev.anchor and spec.start == prev.start):
+    spec = _relation_plan(ctx, ref, rng, avoid)
+    if spec is None or ctx.seen(spec):
         return None
     return Plan("relation_extension", spec, "Which [TYPE] are connected to [ENTITY]?",
                 {"ENTITY": ref.value, "TYPE": spec.focus})
@@ -184,7 +200,8 @@ def same_type_entity(ctx: DialogueContext, rng: random.Random) -> Plan | None:
     prev = ctx.last.spec
     if prev.anchor is None:
         return None
-    other = ctx.sample_entity(prev.start, rng, exclude={prev.anchor})
+    asked = {t.spec.anchor for t in ctx.turns if t.spec.with_(anchor=None) == prev.with_(anchor=None)}
+    other = ctx.sample_entity(prev.start, rng, exclude=asked | {prev.anchor})
     if other is None:
         return None
     return Plan("same_type_entity", prev.with_(anchor=other), "What about [ENTITY]?", {"ENTITY": other})
@@ -196,8 +213,10 @@ def aggregation(ctx: DialogueContext, rng: random.Random) -> Plan | None:
         return None
     entity = ctx.view.entity(prev.focus)
     options = ["count"] + [f"{f}:{p}" for p in entity.numeric for f in ("avg", "max", "min")]
-    choice = rng.choice(options)
-    spec = prev.with_(aggregate=choice, outputs=())
+    found = _first_unseen(ctx, rng, options, lambda a: prev.with_(aggregate=a, outputs=()))
+    if found is None:
+        return None
+    choice, spec = found
     if choice == "count":
         return Plan("aggregation", spec, "How many of them are there?")
     func, _, prop = choice.partition(":")
