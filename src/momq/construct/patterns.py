@@ -151,7 +151,9 @@ def attribute_followup(ctx: DialogueContext, rng: random.Random) -> Plan | None:
     if found is None:
         return None
     attr, spec = found
-    return Plan("attribute_followup", spec, "And what is the [ATTRIBUTE] of each of them?",
+    return Plan("attribute_followup", spec, rng.choice(
+        ["And what is the [ATTRIBUTE] of each of them?", "What about their [ATTRIBUTE]?",
+         "Can you add the [ATTRIBUTE]?", "And their [ATTRIBUTE]?"]),
                 {"ATTRIBUTE": attr})
 
 
@@ -175,9 +177,14 @@ def temporal_shift(ctx: DialogueContext, rng: random.Random) -> Plan | None:
     kept = tuple(c for c in prev.conditions if c is not current)
     spec = prev.with_(conditions=kept + (Condition(prop, op, value, on=on, temporal=True),))
     when = "before" if op == "<" else "from"
-    colloquial = (f"What about {when} [VALUE] instead?" if current else
-                  f"Only those with [ATTRIBUTE] {when} [VALUE] on, please." if op == ">=" else
-                  f"Only those with [ATTRIBUTE] before [VALUE], please.")
+    if current is not None:
+        colloquial = rng.choice([f"What about {when} [VALUE] instead?", f"And {when} [VALUE]?"])
+    elif op == ">=":
+        colloquial = rng.choice(["Only those with [ATTRIBUTE] from [VALUE] on, please.",
+                                 "Just the ones since [VALUE] ([ATTRIBUTE])."])
+    else:
+        colloquial = rng.choice(["Only those with [ATTRIBUTE] before [VALUE], please.",
+                                 "Just the ones before [VALUE] ([ATTRIBUTE])."])
     return Plan("temporal_shift", spec, colloquial, {"VALUE": value, "ATTRIBUTE": prop})
 
 
@@ -192,7 +199,9 @@ def relation_extension(ctx: DialogueContext, rng: random.Random) -> Plan | None:
     spec = _relation_plan(ctx, ref, rng, avoid)
     if spec is None or ctx.seen(spec):
         return None
-    return Plan("relation_extension", spec, "Which [TYPE] are connected to [ENTITY]?",
+    return Plan("relation_extension", spec, rng.choice(
+        ["Which [TYPE] are connected to [ENTITY]?", "And the [TYPE] of [ENTITY]?",
+         "Now show me the [TYPE] related to [ENTITY].", "What [TYPE] does [ENTITY] link to?"]),
                 {"ENTITY": ref.value, "TYPE": spec.focus})
 
 
@@ -204,7 +213,9 @@ def same_type_entity(ctx: DialogueContext, rng: random.Random) -> Plan | None:
     other = ctx.sample_entity(prev.start, rng, exclude=asked | {prev.anchor})
     if other is None:
         return None
-    return Plan("same_type_entity", prev.with_(anchor=other), "What about [ENTITY]?", {"ENTITY": other})
+    return Plan("same_type_entity", prev.with_(anchor=other), rng.choice(
+        ["What about [ENTITY]?", "And for [ENTITY]?", "Same question for [ENTITY].", "How about [ENTITY]?"]),
+        {"ENTITY": other})
 
 
 def aggregation(ctx: DialogueContext, rng: random.Random) -> Plan | None:
@@ -218,10 +229,13 @@ def aggregation(ctx: DialogueContext, rng: random.Random) -> Plan | None:
         return None
     choice, spec = found
     if choice == "count":
-        return Plan("aggregation", spec, "How many of them are there?")
+        return Plan("aggregation", spec, rng.choice(
+            ["How many of them are there?", "How many is that?", "Can you count them?", "What's the count?"]))
     func, _, prop = choice.partition(":")
     word = {"avg": "average", "max": "highest", "min": "lowest"}[func]
-    return Plan("aggregation", spec, f"What is their {word} [ATTRIBUTE]?", {"ATTRIBUTE": prop})
+    return Plan("aggregation", spec, rng.choice([f"What is their {word} [ATTRIBUTE]?",
+                                                 f"And the {word} [ATTRIBUTE] among them?"]),
+                {"ATTRIBUTE": prop})
 
 
 def conditional_filtering(ctx: DialogueContext, rng: random.Random) -> Plan | None:
@@ -240,10 +254,12 @@ def conditional_filtering(ctx: DialogueContext, rng: random.Random) -> Plan | No
         if not values or len(values) >= 200:  # free text, not a category
             return None
         value, op = rng.choice(values), "="
-        colloquial = "Only the ones whose [ATTRIBUTE] is [VALUE]."
+        colloquial = rng.choice(["Only the ones whose [ATTRIBUTE] is [VALUE].", "Just those with [ATTRIBUTE] [VALUE]."])
     else:
         value, op = _middle(values, rng), rng.choice([">", "<"])
-        colloquial = f"Only those with [ATTRIBUTE] {'above' if op == '>' else 'below'} [VALUE]."
+        side = "above" if op == ">" else "below"
+        colloquial = rng.choice([f"Only those with [ATTRIBUTE] {side} [VALUE].",
+                                 f"Keep the ones whose [ATTRIBUTE] is {side} [VALUE]."])
     if value is None:
         return None
     spec = prev.with_(conditions=prev.conditions + (Condition(prop, op, value, on=on),))

@@ -2,8 +2,9 @@
 its complete, standalone form.
 
 - :class:`TemplateQuestionGenerator` (deterministic, no model): the colloquial form is
-  the pattern's template with its placeholders filled; the complete form verbalises
-  the turn's :class:`~momq.construct.spec.QuerySpec` (:func:`verbalize`).
+  the pattern's template (one of a few paraphrases) with its placeholders filled; the
+  complete form verbalises the turn's :class:`~momq.construct.spec.QuerySpec`
+  (:func:`verbalize`, a paraphrase chosen by a hash of the turn).
 - :class:`ModelQuestionGenerator`: MTGQL's question-generation prompt sent to any
   momq model backend (``momq.llm.load_model_spec``): the dialogue so far, the pattern
   to apply and the values to use; the model answers a JSON object with the colloquial
@@ -14,7 +15,9 @@ its complete, standalone form.
 from __future__ import annotations
 
 import json
+import random
 import re
+import zlib
 from typing import Any, Protocol
 
 from momq.construct.context import DialogueContext
@@ -104,29 +107,41 @@ def _subject(spec: QuerySpec, view: SchemaView) -> str:
     return f"the {focus} that {words(rel.name)} {start}"
 
 
-def verbalize(spec: QuerySpec, view: SchemaView) -> str:
-    """The complete English question a spec answers (deterministic)."""
+def verbalize(spec: QuerySpec, view: SchemaView, rng: random.Random | None = None) -> str:
+    """The complete English question a spec answers; ``rng`` picks among paraphrases
+    (the first one without it)."""
+    def pick(options: list[str]) -> str:
+        return rng.choice(options) if rng is not None else options[0]
+
     subject = _subject(spec, view) + _condition_text(spec, view)
+    bare = subject.removeprefix("the ")
     if spec.aggregate:
         func, prop = aggregate_parts(spec.aggregate)
         if func == "count":
-            return f"How many {subject.removeprefix('the ')} are there?"
+            return pick([f"How many {bare} are there?", f"What is the number of {bare}?",
+                         f"Count {subject}."])
         word = {"avg": "average", "max": "highest", "min": "lowest"}[func]
-        return f"What is the {word} {words(prop)} of {subject}?"
+        return pick([f"What is the {word} {words(prop)} of {subject}?",
+                     f"Give me the {word} {words(prop)} of {subject}."])
     key = view.entity(spec.focus).key
-    extra = [o for o in spec.outputs if o != key]
+    extra = " and ".join(words(o) for o in spec.outputs if o != key)
     if spec.hop is None and spec.anchor is not None and extra:
-        return f"What is the {' and '.join(words(o) for o in extra)} of {subject}?"
+        return pick([f"What is the {extra} of {subject}?", f"Tell me the {extra} of {subject}."])
     if extra:
-        return f"List the {words(key)} and {' and '.join(words(o) for o in extra)} of {subject}."
-    return f"What are {subject}?"
+        return pick([f"List the {words(key)} and {extra} of {subject}.",
+                     f"Show the {words(key)} and {extra} of {subject}.",
+                     f"For {subject}, give the {words(key)} and {extra}."])
+    return pick([f"What are {subject}?", f"Show me {subject}.", f"List {subject}.",
+                 f"Which are {subject}?"])
 
 
 class TemplateQuestionGenerator:
     """Deterministic questions (see the module docstring)."""
 
     def generate(self, ctx: DialogueContext, plan: Plan) -> tuple[str, str]:
-        complete = verbalize(plan.spec, ctx.view)
+        # paraphrase choice: a pure function of the turn, so a build is reproducible
+        seed = zlib.crc32(json.dumps([plan.pattern, plan.spec.to_dict()], default=str).encode())
+        complete = verbalize(plan.spec, ctx.view, random.Random(seed))
         colloquial = complete if not plan.colloquial else fill(plan.colloquial, plan.slots)
         return colloquial, complete
 
