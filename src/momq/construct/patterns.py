@@ -39,6 +39,8 @@ PATTERNS = ("attribute_followup", "temporal_shift", "relation_extension", "same_
             "aggregation", "conditional_filtering")
 OPENING = "opening"
 ROUNDS = (5, 8)
+#: a text attribute with at most this many distinct values is a category one may filter on
+MAX_CATEGORIES = 20
 
 
 class PatternSelector:
@@ -251,7 +253,7 @@ def conditional_filtering(ctx: DialogueContext, rng: random.Random) -> Plan | No
     prop, on, kind_ = rng.choice(options)
     values = ctx.values(rel.source if on == "edge" else prev.focus, prop, rel.id if on == "edge" else None)
     if kind_ == "text":
-        if not values or len(values) >= 200:  # free text, not a category
+        if not values or len(values) > MAX_CATEGORIES:  # free text, not a category
             return None
         value, op = rng.choice(values), "="
         colloquial = rng.choice(["Only the ones whose [ATTRIBUTE] is [VALUE].", "Just those with [ATTRIBUTE] [VALUE]."])
