@@ -94,7 +94,7 @@ class DialogueContext:
     # ------------------------------------------------------------------ values
     def values(self, entity: str, prop: str, relation: str | None = None) -> list[Any]:
         """Distinct non-null values of a property in the database (sorted, cached)."""
-        key = (entity, prop, relation)
+        key = ("values", entity, prop, relation)
         if key not in self._values:
             query = get_renderer(self.view.dialect).values_query(self.view, entity, prop, relation=relation,
                                                                  limit=SAMPLE_VALUES)
@@ -105,7 +105,7 @@ class DialogueContext:
     def connected(self, entity: str, relation: str, forward: bool) -> set[Any]:
         """Key values of the ``entity`` entities that have at least one ``relation`` edge
         in that direction (cached): the anchors a relation question has answers for."""
-        key = (entity, relation, forward)
+        key = ("connected", entity, relation, forward)
         if key not in self._values:
             rel = self.view.relation(relation)
             other = rel.target if forward else rel.source
