@@ -30,7 +30,9 @@ class TemplateQueryGenerator:
 class ModelQueryGenerator:
     """A momq pipeline answering the complete question with the full schema."""
 
-    def __init__(self, model: Any, *, pipeline: str = "direct", schema: Any = None, **options: Any):
+    def __init__(self, model: Any, *, schema: Any, pipeline: str = "direct", **options: Any):
+        """``schema``: the database's :class:`momq.schema.model.Schema` (the full schema
+        the pipeline prompts with)."""
         from momq.pipelines import make_pipeline
 
         self.runner = make_pipeline(pipeline, model, **options)
