@@ -36,11 +36,15 @@ RULES = [
 ]
 
 
+MODEL_ID = "momq-scripted"
+
+
 @pytest.fixture(scope="session")
 def scripted_spec(tmp_path_factory) -> str:
+    """The served model entry: the scripted model under the id MODEL_ID."""
     path = tmp_path_factory.mktemp("model") / "rules.json"
     path.write_text(json.dumps({"rules": RULES, "default": "I cannot answer that."}))
-    return f"scripted:@{path}"
+    return f"{MODEL_ID}=scripted:@{path}"
 
 
 @pytest.fixture(scope="session")

@@ -34,7 +34,7 @@ from momq.server.security import log, status_of
 from momq.server.service import Service
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": m.ErrorOut} for code in (400, 401, 404, 413, 422, 503, 504)}
+    code: {"model": m.ErrorOut} for code in (400, 401, 404, 413, 422, 502, 503, 504)}
 SSE_DOC: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/event-stream": {"schema": {"type": "string"}}},
           "description": "Events: schema, candidate, repaired, executed, then answer (or error)."}}

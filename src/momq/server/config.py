@@ -11,7 +11,8 @@ request bodies, a time limit on every request. Keys (``[server]`` in
     allow_remote = false
     api_keys = ["s3cret"]        # bearer tokens; none = no authentication (loopback only)
     cors_origins = []            # e.g. ["https://tools.example"]; empty = CORS off
-    models = ["smollm2"]         # model specs the service may load (allow-list); the first is the default
+    models = ["smollm2", "nl2gql=/models/run/adapter"]   # the models served (allow-list), the first
+                                 # is the default; NAME=SPEC serves SPEC under the id NAME
     max_body_bytes = 65536
     request_timeout_s = 120
     query_timeout_s = 30

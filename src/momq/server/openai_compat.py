@@ -22,7 +22,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from momq.llm.base import GenerationConfig
-from momq.server.api import ERRORS, wait
+from momq.server.api import wait
 from momq.server.service import Service
 
 MAX_TOKENS = 4096
@@ -73,6 +73,21 @@ class ChatRequest(BaseModel):
         return [{"role": "system" if m.role == "developer" else m.role, "content": m.text()} for m in self.messages]
 
 
+class ErrorDetail(BaseModel):
+    message: str
+    type: str
+    code: Optional[int] = None
+
+
+class OpenAIError(BaseModel):
+    """OpenAI's error shape, which OpenAI clients parse."""
+
+    error: ErrorDetail
+
+
+ERRORS = {code: {"model": OpenAIError} for code in (400, 401, 404, 413, 422, 502, 503, 504)}
+
+
 class ModelCard(BaseModel):
     id: str
     object: Literal["model"] = "model"
@@ -107,7 +122,7 @@ class ChatCompletion(BaseModel):
 def router(service: Service) -> APIRouter:
     api = APIRouter(prefix="/v1", tags=["openai"])
 
-    @api.get("/models", response_model=ModelList)
+    @api.get("/models", response_model=ModelList, responses={401: ERRORS[401]})
     def list_models() -> dict[str, Any]:
         """The models this service serves (its allow-list)."""
         return {"object": "list", "data": [{"id": spec} for spec in service.models.allowed]}

@@ -13,6 +13,7 @@ used by one thread at a time even when several workers run pipelines.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -20,6 +21,9 @@ from typing import Any, Callable, Sequence
 
 from momq.errors import ConfigError, MomqError
 from momq.llm.base import GenerationConfig, LanguageModel, Prompt
+
+
+_NAMED = re.compile(r"^([A-Za-z0-9_.-]+)=(.+)$", re.S)
 
 
 class QueueFull(MomqError):
@@ -94,37 +98,49 @@ class LockedModel(LanguageModel):
 
 
 class ModelRegistry:
-    """The allowed model specs, each loaded once on first use (see module docstring)."""
+    """The allowed models, each loaded once on first use (see module docstring).
+
+    An entry is a model spec, served under its own text, or ``NAME=SPEC``, served as
+    NAME (a short id for clients, and a spec such as a path or an ``@`` that stays
+    private to the server)."""
 
     def __init__(self, allowed: Sequence[str], loader: Callable[..., LanguageModel] | None = None):
-        self.allowed = list(dict.fromkeys(allowed))
+        self.specs: dict[str, str] = {}
+        for entry in allowed:
+            named = _NAMED.match(entry)
+            name, spec = (named.group(1), named.group(2)) if named else (entry, entry)
+            self.specs.setdefault(name, spec)
         self._loader = loader
         self._models: dict[tuple[str, str], tuple[LanguageModel, threading.Lock]] = {}
         self._lock = threading.Lock()
 
     @property
+    def allowed(self) -> list[str]:
+        return list(self.specs)
+
+    @property
     def default(self) -> str:
         return self.allowed[0]
 
-    def resolve(self, spec: str | None) -> str:
-        """The spec to use for a request's model field (None = the default); only
-        allowed specs pass (a network caller must not name files or URLs at will)."""
-        spec = (spec or "").strip() or self.default
-        if spec not in self.allowed:
-            raise ConfigError(f"model {spec!r} is not served here; served models: {', '.join(self.allowed)}")
-        return spec
+    def resolve(self, name: str | None) -> str:
+        """The served model for a request's model field (None = the default); only
+        allowed names pass (a network caller must not name files or URLs at will)."""
+        name = (name or "").strip() or self.default
+        if name not in self.specs:
+            raise ConfigError(f"model {name!r} is not served here; served models: {', '.join(self.allowed)}")
+        return name
 
-    def get(self, spec: str | None, dialect: str | None = None) -> LanguageModel:
-        """The shared model for ``spec`` behind its lock (``dialect`` reaches adapters
-        that route by dialect)."""
-        spec = self.resolve(spec)
-        key = (spec, dialect or "")
+    def get(self, name: str | None, dialect: str | None = None) -> LanguageModel:
+        """The shared model behind its lock (``dialect`` reaches adapters that route by
+        dialect)."""
+        name = self.resolve(name)
+        key = (name, dialect or "")
         with self._lock:
             if key not in self._models:
                 loader = self._loader
                 if loader is None:
                     from momq.llm import load_model_spec as loader
-                self._models[key] = (loader(spec, dialect=dialect), threading.Lock())
+                self._models[key] = (loader(self.specs[name], dialect=dialect), threading.Lock())
             model, lock = self._models[key]
         return LockedModel(model, lock)
 
