@@ -23,12 +23,13 @@ SQL_COUNT = "SELECT count(*) AS authors FROM author"
 SQL_ITALIAN = "SELECT name, food_type FROM restaurant WHERE food_type = 'Italian' ORDER BY name LIMIT 5"
 
 # (regex on the prompt, answer); the first match wins. The repair rule comes first: only
-# a repair prompt holds the misspelt table name.
+# a repair prompt holds the misspelt table name; the graph question comes before the
+# question it follows in a conversation (whose history is in the prompt).
 RULES = [
     ("FROM authorz", f"```sql\n{SQL_COUNT}\n```"),
     ("misspelt authors", "```sql\nSELECT count(*) FROM authorz\n```"),
-    ("Tim Duncan follow", f"```ngql\n{GO}\n```"),
     ("graph of Tim Duncan", f"```ngql\n{MATCH_NGQL}\n```"),
+    ("Tim Duncan follow", f"```ngql\n{GO}\n```"),
     ("Tom Hanks", f"```cypher\n{CYPHER}\n```"),
     ("How many authors", f"```sql\n{SQL_COUNT}\n```"),
     ("Italian", f"```sql\n{SQL_ITALIAN}\n```"),

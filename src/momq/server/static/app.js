@@ -156,7 +156,14 @@ function cellText(value) {
   if (typeof value !== "object") return String(value);
   if (value.kind === "node") return `(${(value.labels || []).map((l) => ":" + l).join("")} ${JSON.stringify(value.properties)})`;
   if (value.kind === "relationship") return `[:${value.type} ${JSON.stringify(value.properties)}]`;
-  if (value.kind === "path") return `path of ${value.relationships.length} relationship(s)`;
+  if (value.kind === "path") {
+    let text = `(${MomqGraph.caption(value.nodes[0] || {})})`;
+    value.relationships.forEach((r, i) => {
+      const forward = r.start === (value.nodes[i] || {}).ref;
+      text += `${forward ? "-" : "<-"}[:${r.type}]${forward ? "->" : "-"}(${MomqGraph.caption(value.nodes[i + 1] || {})})`;
+    });
+    return text;
+  }
   return JSON.stringify(value);
 }
 

@@ -118,5 +118,5 @@ const MomqGraph = (() => {
     return svg;
   }
 
-  return {draw, collect};
+  return {draw, collect, caption};
 })();
