@@ -14,8 +14,6 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("fastapi", reason="the server extra is not installed: pip install 'momq[server]'")
-
 GO = 'GO FROM "player100" OVER follow YIELD $$.player.name AS friend, edge AS e'
 MATCH_NGQL = 'MATCH p=(v:player)-[e:follow]->(v2:player) WHERE id(v) == "player100" RETURN p'
 CYPHER = "MATCH p=(a:Person {name: 'Tom Hanks'})-[:ACTED_IN]->(m:Movie) RETURN p ORDER BY m.title LIMIT 4"

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+pytest.importorskip("fastapi", reason="the server extra is not installed: pip install 'momq[server]'")
+
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -137,5 +139,6 @@ def test_one_shot_pipeline_and_a_refused_question(page):
     turn = ask(page, "basketballplayer", "ngql", "Who does Tim Duncan follow?", pipeline="r3")
     assert "pipeline r3" in turn.locator(".how").inner_text()
     refused = ask(page, "academic", "postgres", "Drop all tables", pipeline="direct")
-    assert refused.locator(".status").inner_text() == "refused" and "read-only" in refused.locator(".reason").inner_text()
+    assert refused.locator(".status").inner_text() == "refused"
+    assert "read-only" in refused.locator(".reason").inner_text()
     shot(page, "refused")

@@ -11,6 +11,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
+pytest.importorskip("fastapi", reason="the server extra is not installed: pip install 'momq[server]'")
+
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 MOMQ = [sys.executable, "-c", "from momq.cli import main; main()"]
 

@@ -7,6 +7,8 @@ import pytest
 
 from tests.server.conftest import GO, MODEL_ID
 
+pytest.importorskip("fastapi", reason="the server extra is not installed: pip install 'momq[server]'")
+
 pytestmark = pytest.mark.integration
 
 
@@ -36,3 +38,29 @@ def test_momq_openai_backend_and_a_pipeline_through_it(live_server):
     with Target.open("ngql", "basketballplayer") as target:
         answer = make_pipeline("direct", model).run("Who does Tim Duncan follow?", target)
     assert answer.status == "ok" and answer.query == GO and answer.result.rows
+
+
+@pytest.mark.slow
+def test_a_momq_adapter_is_served(make_client, tmp_path):
+    """A MoMQ adapter saved by the trainer (on a tiny Llama) answers through /v1 exactly
+    as it does when loaded locally."""
+    openai = pytest.importorskip("openai")
+    pytest.importorskip("torch")
+    from momq.llm import GenerationConfig, load_model_spec
+    from momq.llm.models import load_model
+    from momq.tuners import get_method
+    from tests.train.conftest import build_tiny_model_dir
+
+    base = build_tiny_model_dir(tmp_path / "tiny")
+    model, _ = load_model(base)
+    tuned = get_method("momq").create(model, {"expert_rank": 4, "num_experts": 4})
+    tuned.base_ref = type(tuned.base_ref)(str(base))
+    adapter = tuned.save(tmp_path / "adapter")
+    messages = [{"role": "user", "content": "How many singers are there?"}]
+    local = load_model_spec(str(adapter), dialect="mysql").complete(messages, GenerationConfig(max_new_tokens=16))
+
+    client = make_client(models=(f"tiny-momq={adapter}",))
+    api = openai.OpenAI(base_url="http://testserver/v1", api_key="unused", http_client=client, max_retries=0)
+    reply = api.chat.completions.create(model="tiny-momq", messages=messages, max_tokens=16,
+                                        extra_body={"dialect": "mysql"})
+    assert reply.choices[0].message.content == local

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+pytest.importorskip("fastapi", reason="the server extra is not installed: pip install 'momq[server]'")
+
 schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is not installed (momq[test])")
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
