@@ -14,6 +14,7 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
+from momq.errors import QueryError
 from momq.pipelines import Target
 
 MAX_IDLE_PER_DATABASE = 8
@@ -44,7 +45,8 @@ class DatabasePool:
 
     @contextmanager
     def engine(self, dialect: str, database: str) -> Iterator[Any]:
-        """Lease an open engine; it returns to the pool unless it failed to close cleanly."""
+        """Lease an open engine; it returns to the pool after its work (also after a
+        failed query), or is closed when anything else went wrong."""
         key = (dialect, database)
         with self._lock:
             idle = self._idle.get(key, [])
@@ -53,9 +55,15 @@ class DatabasePool:
             engine = self._open(dialect, database)
         try:
             yield engine
+        except QueryError:
+            self._give_back(key, engine)  # a failed query leaves the engine usable
+            raise
         except BaseException:
             engine.close()  # the connection may be in a bad state: do not reuse it
             raise
+        self._give_back(key, engine)
+
+    def _give_back(self, key: tuple[str, str], engine: Any) -> None:
         with self._lock:
             idle = self._idle.setdefault(key, [])
             if len(idle) < MAX_IDLE_PER_DATABASE:

@@ -22,7 +22,6 @@ from typing import Any, Callable, Sequence
 from momq.errors import ConfigError, MomqError
 from momq.llm.base import GenerationConfig, LanguageModel, Prompt
 
-
 _NAMED = re.compile(r"^([A-Za-z0-9_.-]+)=(.+)$", re.S)
 
 
