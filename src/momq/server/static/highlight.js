@@ -9,7 +9,8 @@ const MomqHighlight = (() => {
     "exists between like ilike count sum avg min max values table over partition cast " +
     "match optional return unwind skip call yield contains starts ends " +
     "go steps over reversely bidirect fetch prop on lookup find shortest path noloop get subgraph " +
-    "show describe vertex vertices edge edges upto to pipe true false"
+    "show describe vertex vertices edge edges upto to pipe true false " +
+    "insert update delete drop create alter truncate merge set remove detach into grant revoke"
   ).split(" "));
   const TOKEN = /(--[^\n]*|\/\/[^\n]*|#[^\n]*|\/\*[\s\S]*?\*\/)|('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`[^`]*`)|(\b\d+(?:\.\d+)?\b)|([A-Za-z_][A-Za-z0-9_]*)|([\s\S])/g;
 
