@@ -98,6 +98,12 @@ _ENV = {
 }
 
 
+def config_section(name: str) -> dict[str, Any]:
+    """One top-level table of the config file (``[server]`` ...), empty when absent."""
+    section = _config_file().get(name, {})
+    return dict(section) if isinstance(section, dict) else {}
+
+
 def engine_settings(engine: str) -> dict[str, Any]:
     """Connection settings of one engine: the config file's table overridden by the
     environment. An empty dict means: use the embedded engine."""

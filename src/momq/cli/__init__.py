@@ -133,6 +133,7 @@ def engines_status(names: Optional[list[str]] = typer.Argument(None)) -> None:
 def demo(
     ask: bool = typer.Option(True, help="Also ask one question per dialect with the default model."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Model spec for the questions (default: qwen2.5-coder-1.5b)."),
+    serve: bool = typer.Option(False, "--serve", help="Then start `momq serve` (API, web UI) and print its address."),
 ) -> None:
     """Build the demo databases, run one query per dialect, then ask one question per
     dialect with the default model (Qwen2.5-Coder-1.5B on llama.cpp)."""
@@ -147,7 +148,7 @@ def demo(
         with open_engine(dialect, db) as engine:
             print_result(engine.execute(text), title=f"{db} ({dialect})")
     if not ask:
-        return
+        return _serve_demo(serve, model)
     from momq.cli.ask import _model, _pipeline, show_answer
     from momq.pipelines import Target
 
@@ -157,6 +158,16 @@ def demo(
             runner = _pipeline("direct", _model(model, dialect), dialect, language="en", max_repairs=1,
                                max_new_tokens=96)
             show_answer(runner.run(question, target), rows=5)
+    _serve_demo(serve, model)
+
+
+def _serve_demo(serve: bool, model: Optional[str]) -> None:
+    """``momq demo --serve``: the service on the demo databases, address printed."""
+    if serve:
+        from momq.cli.serve import serve as run_server
+
+        run_server(host=None, port=None, model=[model] if model else None, api_key=None, queue_size=None,
+                   request_timeout=None, log_level="warning")
 
 
 DEMO_QUERIES = [
@@ -176,7 +187,8 @@ DEMO_QUESTIONS = [
 # verb groups written as their own modules: (module, attribute, mount name or None for `register(app)`)
 _MOUNTS = [("momq.cli.ngql", "app", "ngql"), ("momq.cli.train", "register", None),
            ("momq.cli.bench", "register", None), ("momq.cli.ask", "register", None),
-           ("momq.cli.models", "register", None), ("momq.cli.construct", "register", None)]
+           ("momq.cli.models", "register", None), ("momq.cli.construct", "register", None),
+           ("momq.cli.serve", "register", None)]
 
 
 def _mount() -> None:
