@@ -20,6 +20,18 @@ if ! command -v mariadbd >/dev/null 2>&1 && [ ! -x /usr/sbin/mariadbd ]; then
   fi
 fi
 
+# Debian's Chromium for the web UI's browser tests (Playwright drives it; it cannot
+# download its own browsers here)
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    log "installing chromium (apt, for the web UI tests)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }
+  else
+    log "WARNING: chromium is not installed and this is not root: the web UI tests will be skipped"
+  fi
+fi
+
 if [ ! -x .venv/bin/python ]; then
   log "creating .venv"
   python3 -m venv .venv
