@@ -24,11 +24,12 @@ import threading
 import time
 from typing import Any
 
-from momq.errors import EngineUnavailable
+from momq.errors import ConfigError, EngineUnavailable
 from momq.ngql.engine import NgqlDatabase, ResultSet
 from momq.ngql.errors import (NgqlError, NgqlReadOnlyError, NgqlSemanticError, NgqlSyntaxError,
                               NgqlTimeout)
-from momq.ngql.values import Duration, Edge, Path, Vertex, is_empty, is_null, to_text
+from momq.ngql.values import (BAD_DATA, BAD_TYPE, DIV_BY_ZERO, EMPTY, NAN, NULL, OUT_OF_RANGE, OVERFLOW,
+                              UNKNOWN_PROP, Duration, Edge, Path, Vertex, hashable, is_empty, is_null, to_text)
 
 try:
     from nebula3.common import ttypes as CT
@@ -47,6 +48,8 @@ _NULL_KINDS = {"__NULL__": CT.NullType.__NULL__, "NaN": CT.NullType.NaN, "BAD_DA
                "BAD_TYPE": CT.NullType.BAD_TYPE, "OVERFLOW": CT.NullType.ERR_OVERFLOW,
                "UNKNOWN_PROP": CT.NullType.UNKNOWN_PROP, "DIV_BY_ZERO": CT.NullType.DIV_BY_ZERO,
                "OUT_OF_RANGE": CT.NullType.OUT_OF_RANGE}
+_NULLS = {_NULL_KINDS[n.kind]: n for n in (NULL, NAN, BAD_DATA, BAD_TYPE, OVERFLOW, UNKNOWN_PROP, DIV_BY_ZERO,
+                                             OUT_OF_RANGE)}
 
 
 # ------------------------------------------------------------------ values
@@ -113,6 +116,64 @@ def to_thrift(v: Any) -> "CT.Value":
     if isinstance(v, Duration):
         return CT.Value(duVal=CT.Duration(seconds=v.seconds, microseconds=v.microseconds, months=v.months))
     return CT.Value(sVal=_b(to_text(v)))
+
+
+def _s(b: Any) -> str:
+    return b.decode("utf-8", "replace") if isinstance(b, bytes) else b
+
+
+def _props(props: dict | None) -> dict[str, Any]:
+    return {_s(k): from_thrift(x) for k, x in (props or {}).items()}
+
+
+def _from_vertex(v: "CT.Vertex") -> Vertex:
+    return Vertex(from_thrift(v.vid), {_s(t.name): _props(t.props) for t in v.tags or []})
+
+
+def from_thrift(v: "CT.Value") -> Any:
+    """graphd's ``nebula.Value`` as an engine value (the inverse of :func:`to_thrift`);
+    an edge walked against its direction (negative type) is stored src -> dst."""
+    f, x = v.getType(), v.value
+    if f == CT.Value.__EMPTY__:
+        return EMPTY
+    if f == CT.Value.NVAL:
+        return _NULLS.get(x, NULL)
+    if f in (CT.Value.BVAL, CT.Value.IVAL, CT.Value.FVAL):
+        return x
+    if f == CT.Value.SVAL:
+        return _s(x)
+    if f == CT.Value.DVAL:
+        return _dt.date(x.year, x.month, x.day)
+    if f == CT.Value.TVAL:
+        return _dt.time(x.hour, x.minute, x.sec, x.microsec)
+    if f == CT.Value.DTVAL:
+        return _dt.datetime(x.year, x.month, x.day, x.hour, x.minute, x.sec, x.microsec)
+    if f == CT.Value.VVAL:
+        return _from_vertex(x)
+    if f == CT.Value.EVAL:
+        src, dst = from_thrift(x.src), from_thrift(x.dst)
+        if x.type < 0:
+            src, dst = dst, src
+        return Edge(src, dst, _s(x.name), x.ranking, _props(x.props))
+    if f == CT.Value.PVAL:
+        node = _from_vertex(x.src)
+        path = Path(node)
+        for step in x.steps or []:
+            nxt = _from_vertex(step.dst)
+            rev = step.type < 0
+            src, dst = (nxt.vid, node.vid) if rev else (node.vid, nxt.vid)
+            path.steps.append((Edge(src, dst, _s(step.name), step.ranking, _props(step.props)), rev, nxt))
+            node = nxt
+        return path
+    if f == CT.Value.LVAL:
+        return [from_thrift(y) for y in x.values]
+    if f == CT.Value.UVAL:
+        return frozenset(hashable(from_thrift(y)) for y in x.values)
+    if f == CT.Value.MVAL:
+        return _props(x.kvs)
+    if f == CT.Value.DUVAL:
+        return Duration(x.months, x.seconds, x.microseconds)
+    return NULL
 
 
 def to_json(v: Any) -> Any:
@@ -269,9 +330,13 @@ class GraphServer:
 
     def __init__(self, handler: GraphHandler, host: str = "127.0.0.1", port: int = 9669):
         if host not in LOOPBACK:
-            raise ValueError(f"the server only listens on a loopback address, not {host!r}")
+            raise ConfigError(f"the server only listens on a loopback address ({', '.join(LOOPBACK)}), not {host!r}")
         self.handler = handler
-        self._listener = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+        try:
+            self._listener = socket.create_server((host, port),
+                                                  family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+        except OSError as exc:
+            raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
         self.host, self.port = host, self._listener.getsockname()[1]
         self._server = TServer(GraphService.Processor(handler), None, TTransport.TTransportFactoryBase(),
                                THeaderProtocolFactory())
