@@ -561,11 +561,15 @@ class PathMatcher:
 
     # ---------------------------------------------------------- shortest paths
     def shortest(self, env: dict, want_path: bool):
+        """shortestPath / allShortestPaths. Either end may be left open (fixed only by
+        a later WHERE, or not at all): the search then runs from the bound end to every
+        vertex it reaches. Both ends on the same vertex give no path (NebulaGraph's
+        test kit: ``shortestPath for same start and end node``)."""
         p = self.pattern
         ed = p.edges[0]
         a_cands = self._node_cands(0, env)
         b_cands = self._node_cands(1, env)
-        if a_cands is None or b_cands is None:
+        if a_cands is None and b_cands is None:
             raise NgqlSemanticError("Shortest path requires both end nodes to be bound or fixed by id")
         hi = ed.max_hop if ed.var_length else 1
         if hi is None:
@@ -573,18 +577,25 @@ class PathMatcher:
         all_paths = p.shortest == "allShortestPaths"
         types = self.edge_types[0]
         space = self.mc.space
-        for a in a_cands:
-            va = self.mc.vertex(a)
-            if va is None or not self.node_ok(0, va, env):
+        # search from the bound end; from b the edges are walked backwards
+        from_a = a_cands is not None
+        here, there = (0, 1) if from_a else (1, 0)
+        direction = ed.direction if from_a else {"out": "in", "in": "out"}.get(ed.direction, ed.direction)
+        for s in (a_cands if from_a else b_cands):
+            vs = self.mc.vertex(s)
+            if vs is None or not self.node_ok(here, vs, env):
                 continue
-            for b in b_cands:
-                vb = self.mc.vertex(b)
-                if vb is None or not self.node_ok(1, vb, env):
+            targets = b_cands if from_a else a_cands
+            tree = _bfs_tree(space, s, direction, types, hi, self, env, self.mc.q,
+                             None if targets is None else set(targets))
+            for t in (tree.reached() if targets is None else targets):
+                vt = self.mc.vertex(t)
+                if vt is None or not self.node_ok(there, vt, env):
                     continue
-                if a == b:
-                    continue
-                for chain in _bfs_paths(space, a, b, ed.direction, types, hi, all_paths, self, env, self.mc.q):
-                    nodes = [va, vb]
+                for chain in tree.chains(t, all_paths):
+                    if not from_a:
+                        chain = [(e, not rev) for e, rev in reversed(chain)]
+                    nodes = [vs, vt] if from_a else [vt, vs]
                     out = self._bind(env, nodes, [chain], want_path)
                     if out is not None:
                         yield out
@@ -601,15 +612,47 @@ class PathMatcher:
         return None
 
 
-def _bfs_paths(space, a, b, direction, types, max_hops, all_paths, matcher, env, q):
-    """Shortest chains from a to b (one, or all of the shortest length)."""
-    if max_hops < 1:
-        return
-    parents: dict[Any, list] = {a: []}
+class _BfsTree:
+    """Shortest-path parents from one start: ``parents[v]`` lists ``(prev, edge,
+    reversed)`` at v's shortest depth."""
+
+    def __init__(self, start: Any):
+        self.start = start
+        self.parents: dict[Any, list] = {start: []}
+        self.order: list = []
+
+    def reached(self) -> list:
+        return self.order
+
+    def chains(self, target: Any, all_paths: bool):
+        if target == self.start or target not in self.parents:
+            return
+        for prev, e, rev in self.parents[target]:
+            for chain in self._unwind(prev, all_paths):
+                yield chain + [(e, rev)]
+                if not all_paths:
+                    return
+
+    def _unwind(self, v: Any, all_paths: bool):
+        if v == self.start:
+            yield []
+            return
+        for prev, e, rev in self.parents[v]:
+            for chain in self._unwind(prev, all_paths):
+                yield chain + [(e, rev)]
+                if not all_paths:
+                    return
+
+
+def _bfs_tree(space, a, direction, types, max_hops, matcher, env, q, targets: set | None) -> _BfsTree:
+    """Breadth-first search from ``a`` up to ``max_hops`` steps; stops after the depth
+    at which every target (when given) has been reached."""
+    tree = _BfsTree(a)
+    parents = tree.parents
+    pending = set(targets) if targets is not None else None
     frontier = [a]
     depth = 0
-    found = False
-    while frontier and depth < max_hops and not found:
+    while frontier and depth < max_hops and (pending is None or pending):
         depth += 1
         nxt: dict[Any, list] = {}
         for vid in frontier:
@@ -629,24 +672,12 @@ def _bfs_paths(space, a, b, direction, types, max_hops, all_paths, matcher, env,
                 nxt.setdefault(other, []).append((vid, e, rev))
         for other, lst in nxt.items():
             parents[other] = lst
-        if b in nxt:
-            found = True
+            tree.order.append(other)
+        if pending is not None:
+            pending.difference_update(nxt)
+            pending.discard(a)
         frontier = list(nxt)
-    if not found:
-        return
-
-    def unwind(v):
-        if v == a:
-            yield []
-            return
-        for prev, e, rev in parents[v]:
-            for chain in unwind(prev):
-                yield chain + [(e, rev)]
-                if not all_paths:
-                    return
-            if not all_paths:
-                return
-    yield from unwind(b)
+    return tree
 
 
 def _eq(a, b) -> bool:
