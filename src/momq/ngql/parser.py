@@ -374,9 +374,44 @@ class Parser:
     def yield_stmt(self) -> A.Stmt:
         self.expect_kw("YIELD")
         distinct = bool(self.accept_kw("DISTINCT"))
+        start = self.tok
         cols = self.yield_columns()
+        if self.at_kw("FROM"):
+            if any(isinstance(x, A.FuncCall) and x.is_aggregate for c in cols for x in c.expr.walk()):
+                raise syntax_error(self.query, start.pos, "Invalid use of aggregating function in yield clause.")
+            return A.YieldStmt(cols, distinct, None, self.join_clause())
         where = self.expr() if self.accept_kw("WHERE") else None
         return A.YieldStmt(cols, distinct, where)
+
+    def join_clause(self) -> A.JoinClause:
+        """``FROM $a [INNER|LEFT|RIGHT|OUTER|SEMI|ANTI] JOIN $b [ON $a.x == $b.y]``."""
+        self.expect_kw("FROM")
+        left = self.join_var()
+        mode = "CROSS"
+        if self.at_kw("INNER", "LEFT", "RIGHT", "OUTER", "SEMI", "ANTI"):
+            mode = self.advance().upper
+        self.expect_kw("JOIN")
+        right = self.join_var()
+        if mode == "CROSS":
+            return A.JoinClause(mode, left, right)
+        self.expect_kw("ON")
+        lkey = self.join_key()
+        self.expect_op("==")
+        return A.JoinClause(mode, left, right, lkey, self.join_key())
+
+    def join_var(self) -> str:
+        t = self.tok
+        if t.kind != "VAR":
+            raise self.error(t)
+        self.advance()
+        return t.value
+
+    def join_key(self) -> A.InputProp:
+        t = self.tok
+        e = self.primary_postfix()
+        if not isinstance(e, A.InputProp) or e.var is None:
+            raise self.error(t)
+        return e
 
     def order_by(self) -> A.Stmt:
         self.expect_kw("ORDER")
@@ -423,7 +458,10 @@ class Parser:
     # --- FIND PATH
     def find_path(self) -> A.Stmt:
         self.expect_kw("FIND")
-        kind = self.expect_kw("SHORTEST", "ALL", "NOLOOP").upper
+        kind = self.expect_kw("SHORTEST", "SINGLE", "ALL", "NOLOOP").upper
+        if kind == "SINGLE":
+            self.expect_kw("SHORTEST")
+            kind = "SINGLE SHORTEST"
         self.expect_kw("PATH")
         with_prop = False
         if self.accept_kw("WITH"):
@@ -497,6 +535,10 @@ class Parser:
                 e = self.expr()
                 self.expect_kw("AS")
                 clauses.append(A.UnwindClause(e, self.name()))
+                if len(clauses) == 1 and (self.tok.kind == "EOF" or self.at_op("|", ";", ")")
+                                          or self.at_kw("UNION", "INTERSECT", "MINUS")):
+                    # nGQL's own UNWIND sentence (a pipe stage), not a Cypher query part
+                    return A.UnwindStmt(e, clauses[0].alias)
             elif self.accept_kw("WITH"):
                 body = self.return_body()
                 where = self.expr() if self.accept_kw("WHERE") else None

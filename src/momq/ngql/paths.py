@@ -1,4 +1,4 @@
-"""FIND SHORTEST|ALL|NOLOOP PATH and GET SUBGRAPH.
+"""FIND [SINGLE] SHORTEST|ALL|NOLOOP PATH and GET SUBGRAPH.
 
 Path searches walk the adjacency maps breadth-first (shortest) or depth-first (all
 paths, bounded by UPTO steps): ALL PATH never repeats an edge in a path, NOLOOP PATH
@@ -8,6 +8,7 @@ as in NebulaGraph.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from momq.ngql import ast as A
@@ -68,14 +69,16 @@ def find_path(ex, st: A.FindPathStmt, inp, max_paths: int | None = None) -> Data
     paths: list[Path] = []
     dst_set = set(dsts)
     wp = st.with_prop
-    if st.kind == "SHORTEST":
+    if st.kind in ("SHORTEST", "SINGLE SHORTEST"):
+        # SINGLE SHORTEST keeps one of the shortest paths of each (source, target) pair
+        per_pair = 1 if st.kind == "SINGLE SHORTEST" else None
         for s in srcs:
             for d in dsts:
                 if d == s:
                     chains = _shortest_cycles(q, space, s, direction, types, upto, edge_ok)
                 else:
                     chains = _shortest_chains(q, space, s, d, direction, types, upto, edge_ok)
-                for chain in chains:
+                for chain in itertools.islice(chains, per_pair):
                     paths.append(_make_path(space, s, chain, wp))
     else:
         noloop = st.kind == "NOLOOP"
