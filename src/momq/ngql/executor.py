@@ -331,18 +331,14 @@ class Executor:
         check_no_agg(yields, "yield")
         check_dup_columns(yields)
         fns = [compile_expr(c.expr, sc) for c in yields]
-        refs_input = any(isinstance(x, A.InputProp) for c in yields for x in c.expr.walk())
+        # a repeated id is fetched (and returned) once per mention, as GetVertices
+        # does; the vertex carries only the fetched tags
         rows = []
-        seen = set()
         for i, vid in enumerate(vids):
-            if not refs_input:
-                if vid in seen:
-                    continue
-                seen.add(vid)
             vt = space.vertices.get(vid)
             if vt is None or not any(t in vt for t in tags):
                 continue
-            v = Vertex(vid, {t: dict(p) for t, p in vt.items()})
+            v = Vertex(vid, {t: dict(p) for t, p in vt.items() if t in tags})
             env = {"@v": v}
             if in_rows is not None and key:
                 env[key] = in_rows[i]

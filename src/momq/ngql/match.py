@@ -37,6 +37,12 @@ class MatchContext:
             v = self.vcache[vid] = Vertex(vid, {t: dict(p) for t, p in tags.items()})
         return v
 
+    def endpoint(self, vid) -> Vertex:
+        """The vertex at the far end of an edge: an edge may point at an id that was
+        never inserted, and NebulaGraph still returns the row, the vertex with no tags
+        (its properties read as NULL)."""
+        return self.vertex(vid) or Vertex(vid, {})
+
 
 def run_match(ex, st: A.MatchStmt, inp) -> DataSet:
     space = ex.q.space()
@@ -488,8 +494,8 @@ class PathMatcher:
             j = hi  # edge index between node hi and hi+1
             ed = p.edges[j]
             for chain, end in self._walk(nodes[hi], j, ed.direction, env, used):
-                v = self.mc.vertex(end)
-                if v is None or not self.node_ok(hi + 1, v, env):
+                v = self.mc.endpoint(end)
+                if not self.node_ok(hi + 1, v, env):
                     continue
                 nv = p.nodes[hi + 1].var
                 if nv is not None and nv in env and env[nv] != v:
@@ -505,8 +511,8 @@ class PathMatcher:
             ed = p.edges[j]
             back = {"out": "in", "in": "out", "both": "both"}[ed.direction]
             for chain, end in self._walk(nodes[lo], j, back, env, used):
-                v = self.mc.vertex(end)
-                if v is None or not self.node_ok(lo - 1, v, env):
+                v = self.mc.endpoint(end)
+                if not self.node_ok(lo - 1, v, env):
                     continue
                 nv = p.nodes[lo - 1].var
                 if nv is not None and nv in env and env[nv] != v:

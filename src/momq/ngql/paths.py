@@ -249,6 +249,19 @@ def subgraph(ex, st: A.SubgraphStmt, inp) -> DataSet:
         sc = Scope("path", space, None, q.var_columns(), qctx=q)
         where = compile_expr(st.where, sc)
     wp = st.with_prop
+    # without WITH PROP an edge still carries the properties its filter read
+    # (SubgraphPlanner::buildEdgeProps fetches them and they stay in the result)
+    filter_props: dict[str, set] = {}
+    if st.where is not None and not wp:
+        for x in st.where.walk():
+            if isinstance(x, A.Attribute) and isinstance(x.base, A.Label) and x.base.name in space.edges:
+                filter_props.setdefault(x.base.name, set()).add(x.name)
+
+    def result_edge(e: Edge) -> Edge:
+        if wp or e.type not in filter_props:
+            return _edge(e, wp)
+        keep = filter_props[e.type]
+        return Edge(e.src, e.dst, e.type, e.rank, {k: v for k, v in e.props.items() if k in keep})
 
     def edges_of(vid):
         for types, d in groups:
@@ -278,7 +291,7 @@ def subgraph(ex, st: A.SubgraphStmt, inp) -> DataSet:
                     if other not in visited:
                         continue
                 seen_edges.add(key)
-                edges.append(_edge(e, wp))
+                edges.append(result_edge(e))
                 if k < st.steps and other not in visited and other not in nxt:
                     nxt[other] = None
         for v in nxt:
