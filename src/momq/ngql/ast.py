@@ -348,6 +348,19 @@ class PatternExpr(Expr):
         return self.path.text()
 
 
+def mark_bool_patterns(e: Expr) -> Expr:
+    """Mark the pattern expressions of a condition (alone or under AND/OR/XOR/NOT) so
+    they evaluate to whether the pattern matches rather than to the list of paths."""
+    if isinstance(e, PatternExpr):
+        e.as_bool = True
+    elif isinstance(e, Binary) and e.op in ("AND", "OR", "XOR"):
+        mark_bool_patterns(e.left)
+        mark_bool_patterns(e.right)
+    elif isinstance(e, Unary) and e.op in ("NOT", "!"):
+        mark_bool_patterns(e.operand)
+    return e
+
+
 class Star(Expr):
     def text(self) -> str:
         return "*"

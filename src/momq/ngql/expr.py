@@ -971,7 +971,7 @@ class _Compiler:
         added = var not in sc.local
         sc.local.add(var)
         try:
-            where = _compile(e.where, sc) if e.where is not None else None
+            where = _compile(A.mark_bool_patterns(e.where), sc) if e.where is not None else None
             mapping = _compile(e.mapping, sc) if e.mapping is not None else None
         finally:
             if added:
@@ -1001,7 +1001,7 @@ class _Compiler:
         added = var not in sc.local
         sc.local.add(var)
         try:
-            where = _compile(e.where, sc) if e.where is not None else (lambda env: True)
+            where = _compile(A.mark_bool_patterns(e.where), sc) if e.where is not None else (lambda env: True)
         finally:
             if added:
                 sc.local.discard(var)

@@ -90,7 +90,7 @@ def run_match(ex, st: A.MatchStmt, inp) -> DataSet:
             if clause.where is not None:
                 if has_aggregate(clause.where):
                     raise NgqlSyntaxError(f"Invalid use of aggregating function in where clause. near `{clause.where.source()}'")
-                wf = compile_expr(_bool_patterns(clause.where), _scope(mc, names))
+                wf = compile_expr(A.mark_bool_patterns(clause.where), _scope(mc, names))
                 rows = [r for r in rows if wf(r) is True]
         elif isinstance(clause, A.ReturnClause):
             ds, _ = project_body(mc, clause.body, rows, names, order, is_return=True)
@@ -104,27 +104,18 @@ def _scope(mc: MatchContext, names: dict[str, str]) -> Scope:
     return sc
 
 
-def _bool_patterns(e: A.Expr) -> A.Expr:
-    """Mark pattern expressions used as conditions so they evaluate to a boolean."""
-    if isinstance(e, A.PatternExpr):
-        e.as_bool = True
-    elif isinstance(e, A.Binary) and e.op in ("AND", "OR", "XOR"):
-        _bool_patterns(e.left)
-        _bool_patterns(e.right)
-    elif isinstance(e, A.Unary) and e.op in ("NOT", "!"):
-        _bool_patterns(e.operand)
-    return e
-
-
 def _pattern_expr(mc: MatchContext, e: A.PatternExpr, sc: Scope):
     p = e.path
+    # a pattern may use the variables in scope, those of an enclosing list
+    # comprehension or predicate (``[t IN list WHERE (v)-->(t)]``) included
+    known = dict.fromkeys(sc.local, "value") | dict(sc.names)
     for n in p.nodes:
-        if n.var is not None and n.var not in sc.names:
+        if n.var is not None and n.var not in known:
             raise NgqlSemanticError(f"PatternExpression are not allowed to introduce new variables: `{n.var}'.")
     for ed in p.edges:
-        if ed.var is not None and ed.var not in sc.names:
+        if ed.var is not None and ed.var not in known:
             raise NgqlSemanticError(f"PatternExpression are not allowed to introduce new variables: `{ed.var}'.")
-    _validate_pattern(mc, p, dict(sc.names))
+    _validate_pattern(mc, p, known)
     as_bool = getattr(e, "as_bool", False)
     matcher = PathMatcher(mc, p, sc)
 
@@ -220,7 +211,7 @@ def match_clause(mc: MatchContext, clause: A.MatchClause, rows: list[dict], name
         for x in clause.where.walk():
             if isinstance(x, (A.SrcDstProp, A.SrcDstVertex)):
                 raise NgqlSemanticError(f"Expression {x.text()} is not allowed to use in cypher")
-        where = compile_expr(_bool_patterns(clause.where), sc)
+        where = compile_expr(A.mark_bool_patterns(clause.where), sc)
     seeds = _id_seeds(clause.where, mc) if clause.where is not None else {}
     matchers = [PathMatcher(mc, p, sc, seeds) for p in clause.patterns]
     out: list[dict] = []
