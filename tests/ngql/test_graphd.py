@@ -175,3 +175,41 @@ def test_thrift_values_round_trip():
     values = [Path(a, [(e, True, b)]), Duration(1, 2, 3), [1, "x", NULL], {"k": e}]
     for v in values:
         assert from_thrift(to_thrift(v)) == v
+
+
+def test_cli_serve_end_to_end(tmp_path):
+    """`momq ngql serve` as a user starts it: a process, a script loaded, a free port."""
+    import os
+    import re
+    import subprocess
+    import sys
+
+    script = tmp_path / "g.ngql"
+    script.write_text(SCRIPT)
+    proc = subprocess.Popen([sys.executable, "-c", "from momq.cli import main; main()", "ngql", "serve",
+                             "--load", str(script), "--port", "0", "--read-only"],
+                            stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+    try:
+        line = proc.stderr.readline()
+        match = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
+        assert match, line
+        engine = NebulaEngine("g", f"127.0.0.1:{match.group(1)}")
+        try:
+            result = engine.execute('GO FROM "a" OVER like YIELD dst(edge) AS d')
+            assert result.rows == [("b",)]
+        finally:
+            engine.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_cli_serve_refuses_other_hosts():
+    from typer.testing import CliRunner
+
+    from momq.cli import app
+
+    result = CliRunner().invoke(app, ["ngql", "serve", "--host", "0.0.0.0", "--load", "/dev/null"])
+    assert result.exit_code != 0
+    assert "ConfigError" in result.output and "loopback" in result.output
+    assert "Traceback" not in result.output

@@ -622,13 +622,11 @@ class _BfsTree:
         return self.order
 
     def chains(self, target: Any, all_paths: bool):
+        """The shortest chains ``[(edge, reversed), ...]`` to ``target`` (one unless
+        ``all_paths``); none to the start itself or to a vertex not reached."""
         if target == self.start or target not in self.parents:
             return
-        for prev, e, rev in self.parents[target]:
-            for chain in self._unwind(prev, all_paths):
-                yield chain + [(e, rev)]
-                if not all_paths:
-                    return
+        yield from self._unwind(target, all_paths)
 
     def _unwind(self, v: Any, all_paths: bool):
         if v == self.start:
