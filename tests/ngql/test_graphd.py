@@ -213,3 +213,24 @@ def test_cli_serve_refuses_other_hosts():
     assert result.exit_code != 0
     assert "ConfigError" in result.output and "loopback" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("framed", [False, True])
+def test_plain_thrift_clients(server, framed):
+    """Clients that frame requests without the header transport (binary protocol)."""
+    from nebula3.fbthrift.protocol import TBinaryProtocol
+    from nebula3.fbthrift.transport import TSocket, TTransport
+    from nebula3.graph import GraphService
+
+    sock = TSocket.TSocket("127.0.0.1", server.port)
+    transport = TTransport.TFramedTransport(sock) if framed else TTransport.TBufferedTransport(sock)
+    transport.open()
+    try:
+        client = GraphService.Client(TBinaryProtocol.TBinaryProtocol(transport))
+        auth = client.authenticate(b"root", b"nebula")
+        resp = client.execute(auth.session_id, b'USE g; GO FROM "a" OVER like YIELD dst(edge) AS d')
+        assert resp.error_code == 0
+        assert resp.data.column_names == [b"d"] and from_thrift(resp.data.rows[0].values[0]) == "b"
+        client.signout(auth.session_id)
+    finally:
+        transport.close()

@@ -36,6 +36,7 @@ try:
     from nebula3.fbthrift.protocol.THeaderProtocol import THeaderProtocolFactory
     from nebula3.fbthrift.server.TServer import TServer
     from nebula3.fbthrift.transport import TSocket, TTransport
+    from nebula3.fbthrift.transport.THeaderTransport import CLIENT_TYPE
     from nebula3.graph import GraphService
     from nebula3.graph import ttypes as GT
 except ImportError as exc:  # pragma: no cover - depends on the installed extras
@@ -43,6 +44,8 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
                             "pip install 'momq[nebula]'", engine="ngql") from exc
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
+_CLIENT_TYPES = [CLIENT_TYPE.HEADER, CLIENT_TYPE.FRAMED_DEPRECATED, CLIENT_TYPE.UNFRAMED_DEPRECATED,
+                 CLIENT_TYPE.FRAMED_COMPACT]
 
 _NULL_KINDS = {"__NULL__": CT.NullType.__NULL__, "NaN": CT.NullType.NaN, "BAD_DATA": CT.NullType.BAD_DATA,
                "BAD_TYPE": CT.NullType.BAD_TYPE, "OVERFLOW": CT.NullType.ERR_OVERFLOW,
@@ -338,8 +341,10 @@ class GraphServer:
         except OSError as exc:
             raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
         self.host, self.port = host, self._listener.getsockname()[1]
+        # graphd's clients frame their requests with the header transport; plain framed
+        # or unframed binary/compact Thrift clients are understood too
         self._server = TServer(GraphService.Processor(handler), None, TTransport.TTransportFactoryBase(),
-                               THeaderProtocolFactory())
+                               THeaderProtocolFactory(client_types=_CLIENT_TYPES))
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
