@@ -255,3 +255,24 @@ def test_pattern_in_list_comprehension_mapping_and_predicate(nba):
 def test_pattern_still_cannot_introduce_variables(nba):
     with pytest.raises(NgqlSemanticError, match="not allowed to introduce new variables"):
         nba.execute('MATCH (v:player) RETURN [t IN [1] WHERE (v)-->(u)] AS x')
+
+
+# ------------------------------------------------------------------ error classes
+
+@pytest.mark.parametrize("query, family, message", [
+    # the validators' type deduction asks the schema manager, whose "not found" statuses
+    # are execution errors
+    ('GO FROM "player100" OVER follow YIELD nosuch.x', "ExecutionError", "EdgeNotFound: EdgeName `nosuch`"),
+    ('FETCH PROP ON player "player100" YIELD nosuch.name', "ExecutionError", "TagNotFound: TagName `nosuch`"),
+    ('FETCH PROP ON nosuch "a"->"b" YIELD edge AS e', "ExecutionError", "EdgeNotFound: EdgeName `nosuch`"),
+    ("LOOKUP ON nosuch YIELD id(vertex)", "ExecutionError", "Schema not exist: nosuch"),
+    ("LOOKUP ON player YIELD team.name", "SemanticError", "Schema name error: team"),
+    ("YIELD $$.nosuch.x", "ExecutionError", "TagNotFound: TagName `nosuch`"),
+    ('GO FROM "player100" OVER nosuch YIELD dst(edge)', "SemanticError", "nosuch not found in space [basketballplayer]."),
+])
+def test_error_families(nba, query, family, message):
+    from momq.ngql import NgqlError
+
+    with pytest.raises(NgqlError) as info:
+        nba.execute(query)
+    assert info.value.family == family and info.value.message == message

@@ -351,7 +351,7 @@ class Executor:
     def x_FetchEdgesStmt(self, st: A.FetchEdgesStmt, inp):
         space = self.q.space()
         if st.edge not in space.edges:
-            raise NgqlSemanticError(f"{st.edge} not found in space [{space.name}].")
+            raise NgqlExecutionError(f"EdgeNotFound: EdgeName `{st.edge}`")
         sc = self.scope("fetch_edge", inp, space=space)
         yields = st.yields or [A.YieldColumn(A.Keyword("edge", "edge"), "edges_")]
         check_no_agg(yields, "yield")
@@ -402,7 +402,13 @@ class Executor:
         space = self.q.space()
         is_tag = st.schema in space.tags
         if not is_tag and st.schema not in space.edges:
-            raise NgqlSemanticError(f"{st.schema} not found in space [{space.name}].")
+            # SchemaManager::getSchemaIDByName: a plain error, reported as an execution error
+            raise NgqlExecutionError(f"Schema not exist: {st.schema}")
+        for c in st.yields or []:
+            # a column ``other.prop`` names another schema (LookupValidator::validateYieldColumn)
+            if isinstance(c.expr, A.Attribute) and isinstance(c.expr.base, A.Label) \
+                    and c.expr.base.name != st.schema:
+                raise NgqlSemanticError(f"Schema name error: {c.expr.base.name}")
         kind = "TAG" if is_tag else "EDGE"
         if not space.has_index(kind, st.schema):
             raise NgqlSemanticError("There is no index to use at runtime")

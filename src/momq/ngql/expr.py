@@ -1162,7 +1162,8 @@ def _go_edge_prop(e: A.Attribute, edge: str, prop: str, sc: Scope) -> Fn:
     space = sc.space
     schema = space.edges.get(edge) if space is not None else None
     if schema is None:
-        raise NgqlSemanticError(f"{edge} not found in space [{space.name if space else ''}].")
+        # the validator's type deduction asks the schema manager for the edge type
+        raise NgqlExecutionError(f"EdgeNotFound: EdgeName `{edge}`")
     if sc.over and edge not in sc.over:
         raise NgqlSemanticError(f"Edge `{edge}' not in over clause")
     if prop not in ("_src", "_dst", "_rank", "_type") and schema.prop(prop) is None:
@@ -1196,7 +1197,7 @@ def _vertex_tag_prop(e: A.Attribute, tag: str, prop: str, sc: Scope) -> Fn:
     space = sc.space
     schema = space.tags.get(tag) if space is not None else None
     if schema is None:
-        raise NgqlSemanticError(f"{tag} not found in space [{space.name if space else ''}].")
+        raise NgqlExecutionError(f"TagNotFound: TagName `{tag}`")
     if prop != "_vid" and schema.prop(prop) is None:
         raise NgqlSemanticError(f"`{e.text()}', not found the property `{prop}'.")
 
@@ -1217,9 +1218,7 @@ def _edge_prop_of_current(e: A.Attribute, edge: str, prop: str, sc: Scope) -> Fn
     space = sc.space
     schema = space.edges.get(edge) if space is not None else None
     if schema is None:
-        if sc.kind == "fetch_edge":
-            raise NgqlExecutionError(f"EdgeNotFound: EdgeName `{edge}`")
-        raise NgqlSemanticError(f"{edge} not found in space [{space.name if space else ''}].")
+        raise NgqlExecutionError(f"EdgeNotFound: EdgeName `{edge}`")
     if prop not in ("_src", "_dst", "_rank", "_type") and schema.prop(prop) is None:
         raise NgqlSemanticError(f"`{e.text()}', not found the property `{prop}'.")
 
