@@ -135,6 +135,23 @@ def test_shortest_path_start_fixed_only_by_where(nba):
     assert sorted(r[0] for r in rs.rows) == sorted(r[0] for r in followers)
 
 
+def test_shortest_path_back_to_its_start(nba):
+    """Both ends on one vertex: the shortest cycle through it, no edge used twice; none
+    when zero steps are allowed (the pair's path would be empty)."""
+    rs = nba.execute("MATCH (a:player{name:'Tim Duncan'}) MATCH p = shortestPath((a)-[:follow*..2]->(b)) "
+                     "WHERE id(b) == 'player100' RETURN p")
+    assert len(rs.rows) == 1 and len(rs.rows[0][0]) == 2
+    assert rs.rows[0][0].nodes()[0].vid == rs.rows[0][0].nodes()[-1].vid == "player100"
+    every = rows(nba, "MATCH (a:player{name:'Tim Duncan'}) MATCH p = allShortestPaths((a)-[:follow*..2]->(b)) "
+                      "WHERE id(b) == 'player100' RETURN p")
+    assert len(every) >= 2
+    assert rows(nba, "MATCH (a:player{name:'Tim Duncan'}) MATCH p = shortestPath((a)-[:follow*0..2]->(b)) "
+                     "WHERE id(b) == 'player100' RETURN p") == []
+    # an undirected cycle may not walk back along the edge it came by
+    assert rows(nba, "MATCH (a:player{name:'Tim Duncan'}) MATCH p = shortestPath((a)-[:serve*..2]-(b)) "
+                     "WHERE id(b) == 'player100' RETURN p") == []
+
+
 def test_shortest_path_needs_one_bound_end(nba):
     with pytest.raises(NgqlSemanticError, match="bound or fixed by id"):
         nba.execute("MATCH p = shortestPath((a)-[e*..2]->(b)) RETURN p")

@@ -17,6 +17,7 @@ from momq.ngql import ast as A
 from momq.ngql.errors import NgqlExecutionError, NgqlSemanticError, NgqlSyntaxError
 from momq.ngql.executor import DataSet, check_dup_columns, project
 from momq.ngql.expr import Scope, compile_expr, has_aggregate, is_constant
+from momq.ngql.paths import shortest_cycles
 from momq.ngql.values import NULL, Edge, Path, Vertex, hashable, is_empty, is_null, sort_key, to_text, type_name
 
 
@@ -560,8 +561,8 @@ class PathMatcher:
     def shortest(self, env: dict, want_path: bool):
         """shortestPath / allShortestPaths. Either end may be left open (fixed only by
         a later WHERE, or not at all): the search then runs from the bound end to every
-        vertex it reaches. Both ends on the same vertex give no path (NebulaGraph's
-        test kit: ``shortestPath for same start and end node``)."""
+        vertex it reaches. Both ends on the same vertex give the shortest cycles
+        through it."""
         p = self.pattern
         ed = p.edges[0]
         a_cands = self._node_cands(0, env)
@@ -589,13 +590,28 @@ class PathMatcher:
                 vt = self.mc.vertex(t)
                 if vt is None or not self.node_ok(there, vt, env):
                     continue
-                for chain in tree.chains(t, all_paths):
-                    if not from_a:
-                        chain = [(e, not rev) for e, rev in reversed(chain)]
+                if t == s:
+                    chains = self._cycles(s, env, hi, all_paths)
+                elif from_a:
+                    chains = tree.chains(t, all_paths)
+                else:
+                    chains = ([(e, not rev) for e, rev in reversed(c)] for c in tree.chains(t, all_paths))
+                for chain in chains:
                     nodes = [vs, vt] if from_a else [vt, vs]
                     out = self._bind(env, nodes, [chain], want_path)
                     if out is not None:
                         yield out
+
+    def _cycles(self, vid: Any, env: dict, max_hops: int, all_paths: bool) -> list:
+        """Shortest routes from a vertex back to itself (both ends of the pattern on the
+        same vertex): at least one step and no edge twice; none when the pattern allows
+        zero steps (ShortestPathExecutor drops such a pair: its path is empty)."""
+        ed = self.pattern.edges[0]
+        if ed.var_length and ed.min_hop == 0:
+            return []
+        chains = shortest_cycles(self.mc.q, self.mc.space, vid, ed.direction, self.edge_types[0], max_hops,
+                                 lambda e, rev, here, there: self.edge_ok(0, e, env))
+        return chains if all_paths else chains[:1]
 
     def _node_cands(self, i: int, env: dict):
         n = self.pattern.nodes[i]

@@ -75,7 +75,7 @@ def find_path(ex, st: A.FindPathStmt, inp, max_paths: int | None = None) -> Data
         for s in srcs:
             for d in dsts:
                 if d == s:
-                    chains = _shortest_cycles(q, space, s, direction, types, upto, edge_ok)
+                    chains = shortest_cycles(q, space, s, direction, types, upto, edge_ok)
                 else:
                     chains = _shortest_chains(q, space, s, d, direction, types, upto, edge_ok)
                 for chain in itertools.islice(chains, per_pair):
@@ -164,7 +164,7 @@ def _shortest_chains(q, space, s, d, direction, types, upto, edge_ok):
                 yield head + tail
 
 
-def _shortest_cycles(q, space, s, direction, types, upto, edge_ok):
+def shortest_cycles(q, space, s, direction, types, upto, edge_ok):
     """FIND SHORTEST PATH from a vertex to itself: the shortest non-empty routes back to
     ``s``, an edge used at most once per route. Each route starts with some edge
     ``s -> v``; the rest is a shortest route ``v -> s`` that does not use that edge."""
