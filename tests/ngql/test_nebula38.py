@@ -293,3 +293,32 @@ def test_error_families(nba, query, family, message):
     with pytest.raises(NgqlError) as info:
         nba.execute(query)
     assert info.value.family == family and info.value.message == message
+
+
+# ------------------------------------------------------------------ MATCH variable checks
+
+@pytest.mark.parametrize("query, message", [
+    # an edge is bound once per MATCH clause
+    ("MATCH (v:player)-[e:follow]->(n), (n)-[e]->(m) RETURN v", "`e': Redefined alias"),
+    # a later MATCH binds an earlier variable again only with the same type
+    ("MATCH (v:player)-[e:follow*1..2]->(n) MATCH (n)-[e]->(m) RETURN v",
+     "e binding to different type: Edge vs EdgeList"),
+    ("MATCH (v:player)-[e:follow]->(n) MATCH (n)-[e*2]->(m) RETURN v",
+     "e binding to different type: EdgeList vs Edge"),
+    # a pattern expression cannot join on a list of edges
+    ("MATCH (v:player)-[e:follow*2]->(n) WHERE (n)-[e*2]->() RETURN v",
+     "Unsupported type of variable 'e` used in multiple patterns: list of edges."),
+    ("MATCH (v:player)-[e:follow]->(n) WHERE (n)-[e*1..2]->() RETURN v",
+     "`e' is defined with type Edge, but referenced with type EdgeList"),
+    # UNWIND may not shadow a variable
+    ("MATCH (v:player) UNWIND [1] AS v RETURN v", "Variable `v` already declared"),
+])
+def test_match_variable_checks(nba, query, message):
+    with pytest.raises(NgqlSemanticError) as info:
+        nba.execute(query)
+    assert info.value.message == message
+
+
+def test_match_rebinds_with_the_same_type(nba):
+    rs = nba.execute('MATCH (v:player{name:"Tim Duncan"})-[e:follow]->(n) MATCH (n)<-[e]-(x) RETURN id(x) AS x')
+    assert sorted(r[0] for r in rs.rows) == ["player100", "player100"]

@@ -61,6 +61,8 @@ def run_match(ex, st: A.MatchStmt, inp) -> DataSet:
         if isinstance(clause, A.MatchClause):
             rows = match_clause(mc, clause, rows, names, order)
         elif isinstance(clause, A.UnwindClause):
+            if clause.alias in names:
+                raise NgqlSemanticError(f"Variable `{clause.alias}` already declared")
             if has_aggregate(clause.expr):
                 raise NgqlSemanticError(f"Can't use aggregating expressions in unwind clause, `{clause.expr.text()}'")
             sc = _scope(mc, names)
@@ -117,6 +119,12 @@ def _pattern_expr(mc: MatchContext, e: A.PatternExpr, sc: Scope):
         if ed.var is not None and ed.var not in known:
             raise NgqlSemanticError(f"PatternExpression are not allowed to introduce new variables: `{ed.var}'.")
     _validate_pattern(mc, p, known)
+    for ed in p.edges:
+        # a pattern expression joins its rows on the variables it shares with the
+        # query; an edge list cannot be such a key (MatchValidator::buildRollUpPathInfo)
+        if ed.var is not None and ed.var_length:
+            raise NgqlSemanticError(f"Unsupported type of variable '{ed.var}` used in multiple patterns: "
+                                    "list of edges.")
     as_bool = getattr(e, "as_bool", False)
     matcher = PathMatcher(mc, p, sc)
 
@@ -128,7 +136,20 @@ def _pattern_expr(mc: MatchContext, e: A.PatternExpr, sc: Scope):
 
 # ------------------------------------------------------------------ validation
 
-def _validate_pattern(mc: MatchContext, p: A.PathPattern, names: dict[str, str]) -> None:
+def _alias_type(ed: A.EdgePattern) -> str:
+    """The type NebulaGraph's MatchValidator gives an edge alias it defines: a list of
+    edges only when the range can hold more than one (``[e*2]``, ``[e*1..3]``, ``[e*]``),
+    a single edge for ``[e]`` and ``[e*1]``."""
+    if ed.var_length and (ed.max_hop is None or ed.max_hop > ed.min_hop or ed.min_hop > 1):
+        return "edges"
+    return "edge"
+
+
+def _validate_pattern(mc: MatchContext, p: A.PathPattern, names: dict[str, str], clause: bool = False) -> None:
+    """Check a pattern's labels, types and variables against those in scope: a MATCH
+    clause (``clause``) may bind an earlier variable again only with the same type
+    (MatchPlanner: "binding to different type"); a pattern expression may only
+    reference them (MatchValidator::validateMatchPathExpr: "defined with type ...")."""
     space = mc.space
     for n in p.nodes:
         for label in n.labels:
@@ -140,6 +161,8 @@ def _validate_pattern(mc: MatchContext, p: A.PathPattern, names: dict[str, str])
         if n.var is not None:
             kind = names.get(n.var)
             if kind is not None and kind not in ("node", "value"):
+                if clause:
+                    raise NgqlSemanticError(f"{n.var} binding to different type: Node vs {_kind_name(kind)}")
                 raise NgqlSemanticError(f"`{n.var}' is defined with type {_kind_name(kind)}, but referenced with type Node")
     for ed in p.edges:
         for t in ed.types:
@@ -147,6 +170,12 @@ def _validate_pattern(mc: MatchContext, p: A.PathPattern, names: dict[str, str])
                 raise NgqlSemanticError(f"`{t}': Unknown edge type")
         if ed.var is not None:
             kind = names.get(ed.var)
+            if clause:
+                want = _alias_type(ed)
+                if kind is not None and kind != want and kind != "value":
+                    raise NgqlSemanticError(f"{ed.var} binding to different type: {_kind_name(want)} vs "
+                                            f"{_kind_name(kind)}")
+                continue
             want = "edges" if ed.var_length else "edge"
             if kind is not None and kind != want and kind != "value":
                 raise NgqlSemanticError(f"`{ed.var}' is defined with type {_kind_name(kind)}, but referenced with "
@@ -164,7 +193,7 @@ def match_clause(mc: MatchContext, clause: A.MatchClause, rows: list[dict], name
     new_names = dict(names)
     declared_here: dict[str, str] = {}
     for p in clause.patterns:
-        _validate_pattern(mc, p, new_names)
+        _validate_pattern(mc, p, names, clause=True)
         if p.var is not None:
             if p.var in new_names:
                 raise NgqlSemanticError(f"Variable `{p.var}` already declared")
@@ -187,14 +216,9 @@ def match_clause(mc: MatchContext, clause: A.MatchClause, rows: list[dict], name
         for ed in p.edges:
             if ed.var is not None:
                 want = "edges" if ed.var_length else "edge"
-                prev = declared_here.get(ed.var)
-                if prev is not None:
-                    if prev == want and want == "edges":
-                        raise NgqlSemanticError(f"Unsupported type of variable '{ed.var}` used in multiple patterns: list of edges.")
-                    if prev != want:
-                        raise NgqlSemanticError(f"{ed.var} binding to different type: {_kind_name(prev)} vs {_kind_name(want)}")
-                    raise NgqlSemanticError(f"`{ed.var}' is defined with type {_kind_name(prev)}, but referenced "
-                                            f"with type {_kind_name(want)}")
+                if ed.var in declared_here:
+                    # an edge is bound once per MATCH clause (MatchValidator::validatePath)
+                    raise NgqlSemanticError(f"`{ed.var}': Redefined alias")
                 declared_here[ed.var] = want
                 if ed.var not in new_names:
                     new_names[ed.var] = want
