@@ -470,6 +470,9 @@ class Scope:
         self.pattern_fn: Callable | None = None  # compiles a PatternExpr (MATCH)
         self.local: set[str] = set()  # list comprehension / predicate variables
         self.allow_agg = False
+        # False where NebulaGraph only folds constants without deducing types first (the
+        # property maps of MATCH patterns): a constant type error is then "Type error `...'"
+        self.type_checks = True
 
 
 def has_aggregate(e: A.Expr) -> bool:
@@ -834,7 +837,7 @@ class _Compiler:
         if is_constant(e):
             r = fn({})
             if r.__class__ is _Err:
-                if r.kind == "type":
+                if r.kind == "type" and sc.type_checks:
                     raise _operand_type_error(e, _fold(e.left, lf), _fold(e.right, rf))
                 raise _const_error(e, r)
             return _const_fn(r)

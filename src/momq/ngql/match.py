@@ -359,24 +359,16 @@ class PathMatcher:
         self.seeds = seeds or {}
         self.sc = sc
         space = mc.space
-        # node filters
-        self.node_props = []
-        for n in pattern.nodes:
-            props = []
-            if n.props is not None:
-                for k, v in n.props.items:
-                    fn = compile_expr(v, sc)
-                    props.append((k, fn))
-            self.node_props.append(props)
-        self.edge_props = []
-        self.edge_types = []
-        for ed in pattern.edges:
-            props = []
-            if ed.props is not None:
-                for k, v in ed.props.items:
-                    props.append((k, compile_expr(v, sc)))
-            self.edge_props.append(props)
-            self.edge_types.append(ed.types or list(space.edges))
+        # node and edge filters (their values are only constant-folded, not type-deduced)
+        sc.type_checks = False
+        try:
+            self.node_props = [[(k, compile_expr(v, sc)) for k, v in (n.props.items if n.props else [])]
+                               for n in pattern.nodes]
+            self.edge_props = [[(k, compile_expr(v, sc)) for k, v in (ed.props.items if ed.props else [])]
+                               for ed in pattern.edges]
+        finally:
+            sc.type_checks = True
+        self.edge_types = [ed.types or list(space.edges) for ed in pattern.edges]
         if pattern.shortest:
             self._check_shortest()
 

@@ -18,13 +18,15 @@ from momq.ngql.expr import Scope, compile_expr
 from momq.ngql.values import Edge, Path, Vertex, is_empty, is_null
 
 
-def _vertex(space, vid, with_prop: bool) -> Vertex:
+def _vertex(space, vid, with_prop: bool, tag_names: bool = False) -> Vertex:
+    """A path or subgraph vertex: with its properties (WITH PROP), else bare, or with its
+    tags but no properties (``tag_names``: GET SUBGRAPH asks storage for every tag)."""
     tags = space.vertices.get(vid)
     if tags is None:
         return Vertex(vid, {})
     if with_prop:
         return Vertex(vid, {t: dict(p) for t, p in tags.items()})
-    return Vertex(vid, {t: {} for t in tags}) if False else Vertex(vid, {})
+    return Vertex(vid, {t: {} for t in tags} if tag_names else {})
 
 
 def _edge(e: Edge, with_prop: bool) -> Edge:
@@ -55,6 +57,9 @@ def find_path(ex, st: A.FindPathStmt, inp, max_paths: int | None = None) -> Data
             raise NgqlSemanticError("Only support yield path")
     where = None
     if st.where is not None:
+        # the filter sees one edge at a time (FindPathValidator::validateWhere)
+        if any(isinstance(x, (A.InputProp, A.SrcDstProp)) for x in st.where.walk()):
+            raise NgqlSemanticError(f"Not support `{st.where.text()}' in where sentence.")
         sc = Scope("path", space, None, q.var_columns(), qctx=q)
         where = compile_expr(st.where, sc)
 
@@ -278,7 +283,7 @@ def subgraph(ex, st: A.SubgraphStmt, inp) -> DataSet:
         if not layer:
             break
         q.check_time()
-        vertices = [_vertex(space, v, wp) for v in layer]
+        vertices = [_vertex(space, v, wp, tag_names=True) for v in layer]
         edges = []
         nxt: dict = {}
         for vid in layer:
