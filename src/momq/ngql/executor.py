@@ -785,8 +785,11 @@ class Executor:
                 raise NgqlExecutionError("Index not existed!")
             return DataSet([])
         target = space.tags if st.kind == "TAG" else space.edges
-        if target.pop(st.name, None) is None and not st.if_exists:
-            raise NgqlExecutionError(f"{st.kind.title()} not existed!")
+        if target.pop(st.name, None) is None:
+            if not st.if_exists:
+                raise NgqlExecutionError(f"{st.kind.title()} not existed!")
+        elif st.kind == "TAG":
+            space.drop_tag_data(st.name)
         return DataSet([])
 
     def x_InsertVertexStmt(self, st: A.InsertVertexStmt, inp):
