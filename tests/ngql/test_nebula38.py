@@ -322,3 +322,59 @@ def test_match_variable_checks(nba, query, message):
 def test_match_rebinds_with_the_same_type(nba):
     rs = nba.execute('MATCH (v:player{name:"Tim Duncan"})-[e:follow]->(n) MATCH (n)<-[e]-(x) RETURN id(x) AS x')
     assert sorted(r[0] for r in rs.rows) == ["player100", "player100"]
+
+
+# ------------------------------------------------------------------ grammar of pipes, syntax errors
+
+@pytest.mark.parametrize("query, near", [
+    # a MATCH query is a sentence of its own: it neither feeds a pipe nor follows one
+    ("MATCH (v:player) RETURN v | LIMIT 1", "| LIMIT "),
+    ("YIELD 1 AS a | MATCH (v) RETURN v", "MATCH"),
+    # after a pipe UNWIND is the nGQL sentence, which takes no further clause
+    ("YIELD [1] AS a | UNWIND $-.a AS x WITH x RETURN x", "WITH"),
+    # a token longer than one character is named whole, else eight characters from it
+    ("GO FROM", "FROM"),
+    ("YIELD 1 AS a | | YIELD 2", "| YIELD "),
+])
+def test_pipe_grammar(nba, query, near):
+    with pytest.raises(NgqlSyntaxError) as info:
+        nba.execute(query)
+    assert info.value.message == f"syntax error near `{near}'"
+
+
+def test_return_after_a_pipe_is_a_yield(nba):
+    rs = nba.execute('GO FROM "player100" OVER follow YIELD dst(edge) AS d | RETURN DISTINCT $-.d AS x')
+    assert sorted(r[0] for r in rs.rows) == ["player101", "player125"]
+
+
+# ------------------------------------------------------------------ more result details
+
+def test_subgraph_vertices_carry_their_tags(small):
+    v = rows(small, 'GET SUBGRAPH 1 STEPS FROM "a" OUT like YIELD vertices AS v')[0][0][0]
+    assert v.tags == {"player": {}, "coach": {}}
+
+
+def test_find_path_filter_sees_only_the_edge(nba):
+    with pytest.raises(NgqlSemanticError, match=r"Not support `\(follow.degree>\$-.d\)' in where sentence."):
+        nba.execute('YIELD 90 AS d | FIND ALL PATH FROM "player100" TO "player101" OVER follow '
+                    "WHERE follow.degree > $-.d YIELD path AS p")
+
+
+def test_match_property_maps_only_fold_constants(nba):
+    with pytest.raises(NgqlSemanticError) as info:
+        nba.execute('MATCH (v:player{age: "24"-1}) RETURN v')
+    assert info.value.message == 'Type error `("24"-1)\''
+
+    with pytest.raises(NgqlSemanticError, match="can not apply `-'"):
+        nba.execute('YIELD "24" - 1')
+
+
+def test_drop_tag_forgets_its_data():
+    db = NgqlDatabase()
+    db.load_script(SMALL)
+    s = db.session("g")
+    s.execute("DROP TAG coach")
+    assert rows(s, 'MATCH (v) WHERE id(v) == "a" RETURN labels(v) AS l') == [[["player"]]]
+    s.execute("DROP TAG player")
+    assert rows(s, 'MATCH (v) WHERE id(v) IN ["a", "b"] RETURN v') == []
+    assert len(rows(s, 'GO FROM "a" OVER like YIELD dst(edge) AS d')) == 2

@@ -75,9 +75,10 @@ class Parser:
             # NebulaGraph points at the last token when the text ends too early
             prev = self.toks[self.i - 1] if self.i > 0 else tok
             return syntax_error(self.query, prev.pos, message)
-        if tok.kind == "OP" and tok.text == "--":
-            # NebulaGraph names the whole ``--`` token (an edge-pattern token) here
-            return NgqlSyntaxError(f"{message} near `--'", position=tok.pos, query=self.query)
+        if (tok.kind == "OP" or tok.kind == "ID" and not tok.quoted) and len(tok.text) > 1:
+            # GraphParser::error names a token longer than one character itself
+            # (``near `WITH'``, ``near `--'``), else the eight characters from it
+            return NgqlSyntaxError(f"{message} near `{tok.text[:80]}'", position=tok.pos, query=self.query)
         return syntax_error(self.query, tok.pos, message)
 
     def at_kw(self, *words: str) -> bool:
@@ -158,11 +159,32 @@ class Parser:
         return left
 
     def piped(self) -> A.Stmt:
+        """``stage | stage | ...``. As in NebulaGraph 3.8's grammar, a MATCH query is a
+        sentence of its own: it neither feeds a pipe nor follows one; after a pipe,
+        ``RETURN cols`` is a YIELD and ``UNWIND e AS x`` the nGQL UNWIND sentence."""
         left = self.simple()
-        while self.accept_op("|"):
-            right = self.simple()
-            left = A.PipeStmt(left, right)
+        while self.at_op("|"):
+            if isinstance(left, A.MatchStmt):
+                raise self.error()
+            self.advance()
+            left = A.PipeStmt(left, self.pipe_stage())
         return left
+
+    def pipe_stage(self) -> A.Stmt:
+        t = self.tok
+        if self.at_kw("MATCH", "OPTIONAL", "WITH"):
+            raise self.error()
+        if self.accept_kw("RETURN"):
+            distinct = bool(self.accept_kw("DISTINCT"))
+            stmt: A.Stmt = A.YieldStmt(self.yield_columns(), distinct)
+        elif self.accept_kw("UNWIND"):
+            e = self.expr()
+            self.expect_kw("AS")
+            stmt = A.UnwindStmt(e, self.name())
+        else:
+            return self.simple()
+        stmt.pos = t.pos
+        return stmt
 
     def simple(self) -> A.Stmt:
         t = self.tok
