@@ -378,3 +378,10 @@ def test_drop_tag_forgets_its_data():
     s.execute("DROP TAG player")
     assert rows(s, 'MATCH (v) WHERE id(v) IN ["a", "b"] RETURN v') == []
     assert len(rows(s, 'GO FROM "a" OVER like YIELD dst(edge) AS d')) == 2
+
+
+def test_a_list_is_an_implicit_boolean_in_match_filters(nba):
+    q = "MATCH p = (v:player{name:'Tim Duncan'})-[:follow]->(f) WHERE COND RETURN count(*) AS n"
+    assert rows(nba, q.replace("COND", "[e IN relationships(p) WHERE (v)-[e]->()]")) == [[2]]
+    assert rows(nba, q.replace("COND", "[e IN relationships(p) WHERE false]")) == [[0]]
+    assert rows(nba, "MATCH (v:player{name:'Tim Duncan'}) WITH v, [1] AS l WHERE l RETURN count(*) AS n") == [[1]]

@@ -94,11 +94,16 @@ def run_match(ex, st: A.MatchStmt, inp) -> DataSet:
                 if has_aggregate(clause.where):
                     raise NgqlSyntaxError(f"Invalid use of aggregating function in where clause. near `{clause.where.source()}'")
                 wf = compile_expr(A.mark_bool_patterns(clause.where), _scope(mc, names))
-                rows = [r for r in rows if wf(r) is True]
+                rows = [r for r in rows if _holds(wf(r))]
         elif isinstance(clause, A.ReturnClause):
             ds, _ = project_body(mc, clause.body, rows, names, order, is_return=True)
             return ds
     raise NgqlSemanticError("MATCH must end with RETURN")
+
+
+def _holds(cond: Any) -> bool:
+    """A filter's verdict: true, or a non-empty list (``Value::implicitBool``)."""
+    return cond is True or (cond.__class__ is list and bool(cond))
 
 
 def _scope(mc: MatchContext, names: dict[str, str]) -> Scope:
@@ -256,6 +261,8 @@ def match_clause(mc: MatchContext, clause: A.MatchClause, rows: list[dict], name
         for env in partials:
             if where is not None:
                 ok = where(env)
+                if ok.__class__ is list:
+                    ok = _holds(ok)
                 if ok is not True:
                     if ok is not False and ok is not NULL and not is_empty(ok):
                         raise _condition_error(clause)
