@@ -44,8 +44,8 @@ QUERIES = [
     'MATCH (x:player)<-[e:like]-(y) RETURN x.player.name AS n, e.since AS since ORDER BY n',
     'FIND SHORTEST PATH WITH PROP FROM "a" TO "c" OVER like YIELD path AS p',
     'GET SUBGRAPH WITH PROP 1 STEPS FROM "a" YIELD vertices AS nodes, edges AS rels',
-    'YIELD [1, 2.5, "x", true, NULL] AS l, {a: 1, b: [date("2020-02-29")]} AS m, {1, 2} AS s, '
-    'time("10:11:12.000013") AS t, datetime("2021-03-04T05:06:07") AS dt',
+    ('YIELD [1, 2.5, "x", true, NULL] AS l, {a: 1, b: [date("2020-02-29")]} AS m, {1, 2} AS s, '
+     'time("10:11:12.000013") AS t, datetime("2021-03-04T05:06:07") AS dt'),
     'YIELD date("2020-01-31") + duration({months: 1}) AS d, date("2020-03-01") - date("2020-02-01") AS n',
     'GO FROM "a" OVER like YIELD dst(edge) AS d | GO FROM $-.d OVER like YIELD $-.d AS x, dst(edge) AS y',
 ]

@@ -14,7 +14,7 @@ import random
 import re
 from typing import Any, Callable
 
-from momq.ngql.errors import NgqlExecutionError, NgqlSemanticError
+from momq.ngql.errors import NgqlExecutionError
 from momq.ngql.temporal import duration_from_map
 from momq.ngql.values import (BAD_TYPE, EMPTY, NULL, Edge, Path, Vertex, hashable, is_empty, is_null,
                               sort_key, to_text)

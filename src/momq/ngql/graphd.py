@@ -26,8 +26,7 @@ from typing import Any
 
 from momq.errors import ConfigError, EngineUnavailable
 from momq.ngql.engine import NgqlDatabase, ResultSet
-from momq.ngql.errors import (NgqlError, NgqlReadOnlyError, NgqlSemanticError, NgqlSyntaxError,
-                              NgqlTimeout)
+from momq.ngql.errors import NgqlError, NgqlReadOnlyError, NgqlSemanticError, NgqlSyntaxError
 from momq.ngql.values import (BAD_DATA, BAD_TYPE, DIV_BY_ZERO, EMPTY, NAN, NULL, OUT_OF_RANGE, OVERFLOW,
                               UNKNOWN_PROP, Duration, Edge, Path, Vertex, hashable, is_empty, is_null, to_text)
 
@@ -61,27 +60,27 @@ def _b(s: str) -> bytes:
     return s.encode("utf-8")
 
 
-def _vertex(v: Vertex) -> "CT.Vertex":
+def _vertex(v: Vertex) -> CT.Vertex:
     tags = [CT.Tag(name=_b(tag), props={_b(k): to_thrift(x) for k, x in props.items()})
             for tag, props in v.tags.items()]
     return CT.Vertex(vid=to_thrift(v.vid), tags=tags)
 
 
-def _edge(e: Edge) -> "CT.Edge":
+def _edge(e: Edge) -> CT.Edge:
     # graphd's edges carry the type's id, positive in the stored direction; clients
     # only read its sign (which end is the start)
     return CT.Edge(src=to_thrift(e.src), dst=to_thrift(e.dst), type=1, name=_b(e.type), ranking=e.rank,
                    props={_b(k): to_thrift(x) for k, x in e.props.items()})
 
 
-def _path(p: Path) -> "CT.Path":
+def _path(p: Path) -> CT.Path:
     steps = [CT.Step(dst=_vertex(v), type=-1 if rev else 1, name=_b(e.type), ranking=e.rank,
                      props={_b(k): to_thrift(x) for k, x in e.props.items()})
              for e, rev, v in p.steps]
     return CT.Path(src=_vertex(p.src), steps=steps)
 
 
-def to_thrift(v: Any) -> "CT.Value":
+def to_thrift(v: Any) -> CT.Value:
     """An engine value as graphd's ``nebula.Value`` union."""
     if v is None:
         return CT.Value(nVal=CT.NullType.__NULL__)
@@ -129,11 +128,11 @@ def _props(props: dict | None) -> dict[str, Any]:
     return {_s(k): from_thrift(x) for k, x in (props or {}).items()}
 
 
-def _from_vertex(v: "CT.Vertex") -> Vertex:
+def _from_vertex(v: CT.Vertex) -> Vertex:
     return Vertex(from_thrift(v.vid), {_s(t.name): _props(t.props) for t in v.tags or []})
 
 
-def from_thrift(v: "CT.Value") -> Any:
+def from_thrift(v: CT.Value) -> Any:
     """graphd's ``nebula.Value`` as an engine value (the inverse of :func:`to_thrift`);
     an edge walked against its direction (negative type) is stored src -> dst."""
     f, x = v.getType(), v.value
@@ -222,9 +221,7 @@ def _error_code(exc: NgqlError) -> int:
         return CT.ErrorCode.E_BAD_PERMISSION
     if isinstance(exc, NgqlSemanticError):
         return CT.ErrorCode.E_SEMANTIC_ERROR
-    if isinstance(exc, NgqlTimeout):
-        return CT.ErrorCode.E_EXECUTION_ERROR
-    return CT.ErrorCode.E_EXECUTION_ERROR
+    return CT.ErrorCode.E_EXECUTION_ERROR  # timeouts included
 
 
 def _error_message(exc: NgqlError) -> str:
@@ -358,7 +355,7 @@ class GraphServer:
             client.setHandle(conn)
             threading.Thread(target=self._server.handle, args=(client,), daemon=True).start()
 
-    def start(self) -> "GraphServer":
+    def start(self) -> GraphServer:
         """Serve in a background thread (for tests and embedding)."""
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
         self._thread.start()
@@ -374,7 +371,7 @@ class GraphServer:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> "GraphServer":
+    def __enter__(self) -> GraphServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:
