@@ -25,8 +25,8 @@ from typing import Any, Callable
 
 from momq.ngql import ast as A
 from momq.ngql.errors import NgqlError, NgqlExecutionError, NgqlSemanticError, NgqlSyntaxError
-from momq.ngql.temporal import add_duration, add_durations, date_plus_days, days_between
 from momq.ngql.functions import ARITY, FUNCTIONS, NON_DETERMINISTIC, to_boolean, to_float, to_integer, to_string
+from momq.ngql.temporal import add_duration, add_durations, date_plus_days, days_between
 from momq.ngql.values import (BAD_TYPE, DIV_BY_ZERO, EMPTY, NULL, OVERFLOW, UNKNOWN_PROP, Duration, Edge,
                               NullValue, Path, Vertex, hashable, is_empty, is_null, type_name)
 
