@@ -385,3 +385,12 @@ def test_a_list_is_an_implicit_boolean_in_match_filters(nba):
     assert rows(nba, q.replace("COND", "[e IN relationships(p) WHERE (v)-[e]->()]")) == [[2]]
     assert rows(nba, q.replace("COND", "[e IN relationships(p) WHERE false]")) == [[0]]
     assert rows(nba, "MATCH (v:player{name:'Tim Duncan'}) WITH v, [1] AS l WHERE l RETURN count(*) AS n") == [[1]]
+
+
+def test_limit_after_shortest_path(nba):
+    q = ('FIND SHORTEST PATH FROM "player100", "player101" TO "player125", "team204" OVER * BIDIRECT '
+         "YIELD path AS p")
+    every = rows(nba, q)
+    assert len(rows(nba, q + " | LIMIT 2")) == 2
+    assert rows(nba, q + " | LIMIT 0") == []
+    assert rows(nba, q + " | LIMIT 1, 2") == every[1:3]

@@ -40,7 +40,7 @@ def _vids(ex, src: A.VidSource, inp, space) -> list:
 
 
 def find_path(ex, st: A.FindPathStmt, inp, max_paths: int | None = None) -> DataSet:
-    """Run FIND PATH; ``max_paths`` (from a LIMIT right after ALL/NOLOOP PATH) stops the
+    """Run FIND PATH; ``max_paths`` (from a LIMIT right after the statement) stops the
     search once that many paths are found."""
     q = ex.q
     space = q.space()
@@ -77,14 +77,17 @@ def find_path(ex, st: A.FindPathStmt, inp, max_paths: int | None = None) -> Data
     if st.kind in ("SHORTEST", "SINGLE SHORTEST"):
         # SINGLE SHORTEST keeps one of the shortest paths of each (source, target) pair
         per_pair = 1 if st.kind == "SINGLE SHORTEST" else None
-        for s in srcs:
-            for d in dsts:
-                if d == s:
-                    chains = shortest_cycles(q, space, s, direction, types, upto, edge_ok)
-                else:
-                    chains = _shortest_chains(q, space, s, d, direction, types, upto, edge_ok)
-                for chain in itertools.islice(chains, per_pair):
-                    paths.append(_make_path(space, s, chain, wp))
+        for s, d in itertools.product(srcs, dsts):
+            if max_paths is not None and len(paths) >= max_paths:
+                break
+            if d == s:
+                chains = shortest_cycles(q, space, s, direction, types, upto, edge_ok)
+            else:
+                chains = _shortest_chains(q, space, s, d, direction, types, upto, edge_ok)
+            for chain in itertools.islice(chains, per_pair):
+                paths.append(_make_path(space, s, chain, wp))
+        if max_paths is not None:
+            del paths[max_paths:]
     else:
         noloop = st.kind == "NOLOOP"
         for s in srcs:
