@@ -124,6 +124,28 @@ def test_errors_keep_nebula_codes_and_families(session):
     assert semantic.error_code() == -1009 and semantic.error_msg().startswith("SemanticError:")
 
 
+@pytest.mark.parametrize("query", [
+    "GO FROM",
+    'GO FROM "a" OVER nosuch YIELD dst(edge)',
+    'FETCH PROP ON player "a" YIELD nosuch.name',
+    "YIELD 1 IN 2",
+    "LOOKUP ON nosuch YIELD id(vertex)",
+])
+def test_backend_errors_equal_embedded(database, backend, query):
+    from momq.errors import ExecutionError
+
+    def family(engine):
+        with pytest.raises((QuerySyntaxError, SchemaError, ExecutionError)) as info:
+            engine.execute(query)
+        kind = next(k for k in (QuerySyntaxError, SchemaError, ExecutionError) if isinstance(info.value, k))
+        return kind, info.value.message
+
+    embedded_kind, embedded_message = family(EmbeddedNgqlEngine("g", database))
+    remote_kind, remote_message = family(backend)
+    assert remote_kind is embedded_kind
+    assert remote_message.endswith(embedded_message)
+
+
 def test_backend_errors_map_to_momq_classes(backend):
     with pytest.raises(QuerySyntaxError):
         backend.execute("GO FROM")

@@ -96,8 +96,9 @@ class NebulaEngine(Engine):
                 max_rows: int = DEFAULT_MAX_ROWS) -> Result:
         from momq.dialects import get_dialect
         from momq.ngql import parse
+        from momq.ngql.engine import outer_ordered
 
-        parse(query)  # a syntax error is reported as such (with its position), as the embedded engine does
+        stmt = parse(query)  # a syntax error is reported with its position, as the embedded engine does
         if not get_dialect("ngql").is_read_only(query):
             raise ReadOnlyViolation("only read statements may run (GO, FETCH, LOOKUP, MATCH, FIND PATH, "
                                     "GET SUBGRAPH, YIELD, SHOW, DESCRIBE)", engine="ngql", query=query)
@@ -105,10 +106,11 @@ class NebulaEngine(Engine):
         rs = self._session.execute(f"USE {self.database}; {query}")
         elapsed = time.perf_counter() - started
         if not rs.is_succeeded():
-            message = rs.error_msg()
-            if "SyntaxError" in message:
+            # graphd's error codes: -1004 syntax, -1009 semantic (the validator), else execution
+            message, code = rs.error_msg(), rs.error_code()
+            if code == -1004 or "SyntaxError" in message:
                 raise QuerySyntaxError(message, engine="ngql", query=query)
-            if message.startswith("SemanticError") or "not exist" in message or "not found" in message:
+            if code == -1009:
                 raise SchemaError(message, engine="ngql", query=query)
             raise ExecutionError(message, engine="ngql", query=query)
         if elapsed > timeout_s:
@@ -116,7 +118,7 @@ class NebulaEngine(Engine):
         columns = rs.keys()
         rows = [tuple(_nebula_value(v) for v in rs.row_values(i)) for i in range(min(rs.row_size(), max_rows))]
         return Result(columns, rows, truncated=rs.row_size() > max_rows, elapsed_s=elapsed,
-                      ordered=_ordered(query), engine="ngql")
+                      ordered=outer_ordered(stmt), engine="ngql")
 
     def close(self) -> None:
         self._session.release()
@@ -130,17 +132,6 @@ def _nebula_value(value: Any) -> Any:
     from momq.ngql.values import to_momq
 
     return to_momq(from_thrift(value.get_value()))
-
-
-def _ordered(query: str) -> bool:
-    """Whether the query's outer result has a defined order (as the embedded engine says)."""
-    from momq.ngql.engine import outer_ordered
-    from momq.ngql.parser import parse
-
-    try:
-        return outer_ordered(parse(query))
-    except Exception:  # noqa: BLE001 - the server already ran it; an unparsable text has no order
-        return False
 
 
 def connect(database: str, settings: dict) -> Engine:
