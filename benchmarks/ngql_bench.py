@@ -3,7 +3,7 @@
 Builds a space of N vertices (tag ``person(name string, age int)``) and M ``knows``
 edges (``weight int``) through batched INSERT statements, then reports load time, the
 process's resident memory, and the median/p95 latency of GO 1 STEPS, GO 2 STEPS, a
-MATCH seeded by ``id(v) == ...``, a LOOKUP on an indexed tag, and FIND SHORTEST PATH.
+MATCH seeded by ``id(v) == ...`` (one and two hops), a LOOKUP on an indexed tag, and FIND [SINGLE] SHORTEST PATH.
 
     .venv/bin/python benchmarks/ngql_bench.py [--vertices 100000] [--edges 1000000]
 
@@ -81,8 +81,12 @@ def main() -> None:
         "GO 1 STEPS": f"GO FROM {vids[0]} OVER knows YIELD dst(edge) AS d, knows.weight AS w",
         "GO 2 STEPS": f"GO 2 STEPS FROM {vids[1]} OVER knows YIELD dst(edge) AS d",
         "MATCH id()": f"MATCH (v)-[e:knows]->(v2) WHERE id(v) == {vids[2]} RETURN v2.person.name, e.weight",
+        "MATCH 2 hops": f"MATCH (v)-[:knows]->(v2)-[:knows]->(v3) WHERE id(v) == {vids[2]} "
+                        "RETURN v3.person.name AS name, v3.person.age AS age",
         "LOOKUP index": "LOOKUP ON person WHERE person.age == 33 YIELD id(vertex) AS id",
         "FIND SHORTEST PATH": f"FIND SHORTEST PATH FROM {vids[3]} TO {vids[4]} OVER knows UPTO 6 STEPS YIELD path AS p",
+        "FIND SINGLE SHORTEST": f"FIND SINGLE SHORTEST PATH FROM {vids[3]} TO {vids[4]} OVER knows UPTO 6 STEPS "
+                                "YIELD path AS p",
     }
     for name, q in queries.items():
         rep = args.repeat if not name.startswith(("LOOKUP", "FIND")) else max(3, args.repeat // 10)

@@ -8,6 +8,8 @@ from typing import Optional
 
 import typer
 
+from momq.cli.common import fail_on_error
+
 app = typer.Typer(no_args_is_help=True, help="The embedded nGQL (NebulaGraph 3.x) engine.")
 
 
@@ -101,3 +103,38 @@ def tck(
         json_out.write_text(json.dumps(report.to_json(), indent=1, default=str))
     skipped = f", {report.skipped} skipped" if report.skipped else ""
     typer.echo(f"{report.passed} passed, {report.failed} failed{skipped}")
+
+
+@app.command()
+@fail_on_error
+def serve(
+    load: Optional[list[Path]] = typer.Option(None, "--load", help="nGQL scripts to run first (e.g. basketballplayer.ngql)."),
+    snapshot: Optional[list[Path]] = typer.Option(None, "--open", help="Database snapshots to serve (default: the spaces built by `momq db build`)."),
+    host: str = typer.Option("127.0.0.1", help="Loopback address to listen on."),
+    port: int = typer.Option(9669, help="Port (graphd's default is 9669; 0 picks a free one)."),
+    user: str = typer.Option("root", help="The one user name clients authenticate with."),
+    password: str = typer.Option("nebula", help="Its password."),
+    read_only: bool = typer.Option(False, "--read-only", help="Refuse statements that write."),
+    timeout: float = typer.Option(30.0, help="Per-query time limit in seconds."),
+) -> None:
+    """Serve the embedded engine over graphd's Thrift protocol, so NebulaGraph's own
+    clients (nebula3-python, nebula-console) run their queries on it."""
+    from momq.engines.ngql import available_spaces, snapshot_path
+    from momq.ngql import NgqlDatabase
+    from momq.ngql.graphd import GraphHandler, GraphServer
+
+    db = NgqlDatabase()
+    paths = list(snapshot or []) if (snapshot or load) else [snapshot_path(s) for s in available_spaces()]
+    for path in paths:
+        db.catalog.spaces.update(NgqlDatabase.open(path).catalog.spaces)
+    for path in load or []:
+        db.load_script(path.read_text())
+    server = GraphServer(GraphHandler(db, user, password, read_only, timeout), host, port)
+    typer.echo(f"momq graphd listening on {server.host}:{server.port} (spaces: {', '.join(db.spaces) or 'none'}); "
+               "Ctrl-C stops it", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()

@@ -68,7 +68,7 @@ class EmbeddedNgqlEngine(Engine):
                       elapsed_s=time.perf_counter() - started, ordered=bool(rs.ordered), engine="ngql")
 
 
-class NebulaEngine(Engine):  # pragma: no cover - needs a NebulaGraph server
+class NebulaEngine(Engine):
     """A NebulaGraph server through ``nebula3-python``."""
 
     name = "ngql"
@@ -95,7 +95,10 @@ class NebulaEngine(Engine):  # pragma: no cover - needs a NebulaGraph server
     def execute(self, query: str, timeout_s: float = DEFAULT_TIMEOUT_S,
                 max_rows: int = DEFAULT_MAX_ROWS) -> Result:
         from momq.dialects import get_dialect
+        from momq.ngql import parse
+        from momq.ngql.engine import outer_ordered
 
+        stmt = parse(query)  # a syntax error is reported with its position, as the embedded engine does
         if not get_dialect("ngql").is_read_only(query):
             raise ReadOnlyViolation("only read statements may run (GO, FETCH, LOOKUP, MATCH, FIND PATH, "
                                     "GET SUBGRAPH, YIELD, SHOW, DESCRIBE)", engine="ngql", query=query)
@@ -103,64 +106,32 @@ class NebulaEngine(Engine):  # pragma: no cover - needs a NebulaGraph server
         rs = self._session.execute(f"USE {self.database}; {query}")
         elapsed = time.perf_counter() - started
         if not rs.is_succeeded():
-            message = rs.error_msg()
-            if "SyntaxError" in message:
+            # graphd's error codes: -1004 syntax, -1009 semantic (the validator), else execution
+            message, code = rs.error_msg(), rs.error_code()
+            if code == -1004 or "SyntaxError" in message:
                 raise QuerySyntaxError(message, engine="ngql", query=query)
-            if "not exist" in message or "not found" in message:
+            if code == -1009:
                 raise SchemaError(message, engine="ngql", query=query)
             raise ExecutionError(message, engine="ngql", query=query)
         if elapsed > timeout_s:
             raise QueryTimeout(f"query took {elapsed:.1f}s > {timeout_s}s", engine="ngql", query=query)
         columns = rs.keys()
         rows = [tuple(_nebula_value(v) for v in rs.row_values(i)) for i in range(min(rs.row_size(), max_rows))]
-        return Result(columns, rows, truncated=rs.row_size() > max_rows, elapsed_s=elapsed, engine="ngql")
+        return Result(columns, rows, truncated=rs.row_size() > max_rows, elapsed_s=elapsed,
+                      ordered=outer_ordered(stmt), engine="ngql")
 
     def close(self) -> None:
         self._session.release()
         self._pool.close()
 
 
-def _nebula_value(value: Any) -> Any:  # pragma: no cover - needs a NebulaGraph server
-    """nebula3's ValueWrapper -> momq's normalised values."""
-    from momq.values import Path
+def _nebula_value(value: Any) -> Any:
+    """nebula3's ValueWrapper -> momq's normalised values, through the embedded engine's
+    values so that a server and the embedded engine give the same rows."""
+    from momq.ngql.graphd import from_thrift
+    from momq.ngql.values import to_momq
 
-    if value.is_null() or value.is_empty():
-        return None
-    if value.is_vertex():
-        return _nebula_node(value.as_node())
-    if value.is_edge():
-        return _nebula_relationship(value.as_relationship())
-    if value.is_path():
-        path = value.as_path()
-        return Path(tuple(_nebula_node(n) for n in path.nodes()),
-                    tuple(_nebula_relationship(r) for r in path.relationships()))
-    if value.is_list():
-        return [_nebula_value(v) for v in value.as_list()]
-    if value.is_set():
-        return [_nebula_value(v) for v in value.as_set()]
-    if value.is_map():
-        return {k: _nebula_value(v) for k, v in value.as_map().items()}
-    for kind in ("bool", "int", "double", "string"):
-        if getattr(value, f"is_{kind}")():
-            return getattr(value, f"as_{kind}")()
-    return str(value)
-
-
-def _nebula_node(node: Any) -> Any:  # pragma: no cover - needs a NebulaGraph server
-    from momq.values import Node
-
-    props = {}
-    for tag in node.tags():
-        props.update({k: _nebula_value(v) for k, v in node.properties(tag).items()})
-    return Node(tuple(node.tags()), props, _nebula_value(node.get_id()))
-
-
-def _nebula_relationship(rel: Any) -> Any:  # pragma: no cover - needs a NebulaGraph server
-    from momq.values import Relationship
-
-    return Relationship(rel.edge_name(), _nebula_value(rel.start_vertex_id()),
-                        _nebula_value(rel.end_vertex_id()),
-                        {k: _nebula_value(v) for k, v in rel.properties().items()}, rel.ranking())
+    return to_momq(from_thrift(value.get_value()))
 
 
 def connect(database: str, settings: dict) -> Engine:

@@ -348,6 +348,19 @@ class PatternExpr(Expr):
         return self.path.text()
 
 
+def mark_bool_patterns(e: Expr) -> Expr:
+    """Mark the pattern expressions of a condition (alone or under AND/OR/XOR/NOT) so
+    they evaluate to whether the pattern matches rather than to the list of paths."""
+    if isinstance(e, PatternExpr):
+        e.as_bool = True
+    elif isinstance(e, Binary) and e.op in ("AND", "OR", "XOR"):
+        mark_bool_patterns(e.left)
+        mark_bool_patterns(e.right)
+    elif isinstance(e, Unary) and e.op in ("NOT", "!"):
+        mark_bool_patterns(e.operand)
+    return e
+
+
 class Star(Expr):
     def text(self) -> str:
         return "*"
@@ -483,10 +496,31 @@ class LookupStmt(Stmt):
 
 
 @dataclass
+class JoinClause:
+    """``FROM $left <mode> JOIN $right ON $left.col == $right.col`` of a YIELD (mode
+    INNER, LEFT, RIGHT, OUTER, SEMI, ANTI, or CROSS for a bare ``JOIN`` without ON)."""
+
+    mode: str
+    left: str
+    right: str
+    left_key: InputProp | None = None
+    right_key: InputProp | None = None
+
+
+@dataclass
 class YieldStmt(Stmt):
     columns: list[YieldColumn]
     distinct: bool = False
     where: Expr | None = None
+    join: JoinClause | None = None
+
+
+@dataclass
+class UnwindStmt(Stmt):
+    """nGQL's ``UNWIND expr AS alias`` sentence (a pipe stage: one column, ``alias``)."""
+
+    expr: Expr
+    alias: str
 
 
 @dataclass
@@ -508,7 +542,7 @@ class GroupByStmt(Stmt):
 
 @dataclass
 class FindPathStmt(Stmt):
-    kind: str  # SHORTEST / ALL / NOLOOP
+    kind: str  # SHORTEST / SINGLE SHORTEST / ALL / NOLOOP
     with_prop: bool
     from_: VidSource
     to: VidSource
@@ -720,7 +754,7 @@ class NoopStmt(Stmt):
     writes: bool = True
 
 
-READ_STATEMENTS = (GoStmt, FetchVerticesStmt, FetchEdgesStmt, LookupStmt, YieldStmt, OrderByStmt,
+READ_STATEMENTS = (GoStmt, FetchVerticesStmt, FetchEdgesStmt, LookupStmt, YieldStmt, UnwindStmt, OrderByStmt,
                    LimitStmt, GroupByStmt, FindPathStmt, SubgraphStmt, MatchStmt, UseStmt, ShowStmt,
                    DescribeStmt)
 

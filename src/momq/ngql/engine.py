@@ -41,7 +41,7 @@ class ResultSet:
         return len(self.rows)
 
 
-def _outer_ordered(stmt: A.Stmt) -> bool:
+def outer_ordered(stmt: A.Stmt) -> bool:
     while True:
         if isinstance(stmt, A.SequenceStmt):
             stmt = stmt.stmts[-1]
@@ -96,7 +96,7 @@ class Session:
         if max_rows is not None and len(rows) > max_rows:
             rows = rows[:max_rows]
             truncated = True
-        return ResultSet(list(ds.columns), rows, truncated, _outer_ordered(stmt), time.monotonic() - start,
+        return ResultSet(list(ds.columns), rows, truncated, outer_ordered(stmt), time.monotonic() - start,
                          self.space)
 
 

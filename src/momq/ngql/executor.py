@@ -87,20 +87,32 @@ class Executor:
         return m(stmt, inp)
 
     def x_SequenceStmt(self, st: A.SequenceStmt, inp):
+        # NebulaGraph validates the whole sequence before running any of it: a variable
+        # may be assigned once (AssignmentValidator)
+        assigned = set(self.q.variables)
+        for s in st.stmts:
+            if isinstance(s, A.AssignStmt):
+                if s.var in assigned:
+                    raise NgqlSemanticError(f"Variable `{s.var}' already exists")
+                assigned.add(s.var)
         result = DataSet([])
         for s in st.stmts:
             result = self.run(s, None)
         return result
 
     def x_AssignStmt(self, st: A.AssignStmt, inp):
+        if st.var in self.q.variables:
+            raise NgqlSemanticError(f"Variable `{st.var}' already exists")
         ds = self.run(st.stmt, inp)
         self.q.variables[st.var] = ds
         return ds
 
     def x_PipeStmt(self, st: A.PipeStmt, inp):
-        if isinstance(st.right, A.LimitStmt) and isinstance(st.left, A.FindPathStmt) and st.left.kind != "SHORTEST":
-            # LIMIT straight after FIND ALL/NOLOOP PATH keeps any N paths (the paths
-            # have no defined order), so the search can stop once it has enough of them
+        if isinstance(st.right, A.LimitStmt) and isinstance(st.left, A.FindPathStmt) and (
+                not st.left.kind.endswith("SHORTEST") or st.right.offset == 0):
+            # LIMIT straight after FIND PATH keeps any N paths (the paths have no defined
+            # order), so the search can stop once it has enough of them (NebulaGraph's
+            # parser hands the limit of a SHORTEST PATH without offset to the search)
             from momq.ngql.paths import find_path
             self.q.check_time()
             left = find_path(self, st.left, inp, max_paths=max(0, st.right.offset) + max(0, st.right.count))
@@ -321,18 +333,14 @@ class Executor:
         check_no_agg(yields, "yield")
         check_dup_columns(yields)
         fns = [compile_expr(c.expr, sc) for c in yields]
-        refs_input = any(isinstance(x, A.InputProp) for c in yields for x in c.expr.walk())
+        # a repeated id is fetched (and returned) once per mention, as GetVertices
+        # does; the vertex carries only the fetched tags
         rows = []
-        seen = set()
         for i, vid in enumerate(vids):
-            if not refs_input:
-                if vid in seen:
-                    continue
-                seen.add(vid)
             vt = space.vertices.get(vid)
             if vt is None or not any(t in vt for t in tags):
                 continue
-            v = Vertex(vid, {t: dict(p) for t, p in vt.items()})
+            v = Vertex(vid, {t: dict(p) for t, p in vt.items() if t in tags})
             env = {"@v": v}
             if in_rows is not None and key:
                 env[key] = in_rows[i]
@@ -345,7 +353,7 @@ class Executor:
     def x_FetchEdgesStmt(self, st: A.FetchEdgesStmt, inp):
         space = self.q.space()
         if st.edge not in space.edges:
-            raise NgqlSemanticError(f"{st.edge} not found in space [{space.name}].")
+            raise NgqlExecutionError(f"EdgeNotFound: EdgeName `{st.edge}`")
         sc = self.scope("fetch_edge", inp, space=space)
         yields = st.yields or [A.YieldColumn(A.Keyword("edge", "edge"), "edges_")]
         check_no_agg(yields, "yield")
@@ -396,7 +404,13 @@ class Executor:
         space = self.q.space()
         is_tag = st.schema in space.tags
         if not is_tag and st.schema not in space.edges:
-            raise NgqlSemanticError(f"{st.schema} not found in space [{space.name}].")
+            # SchemaManager::getSchemaIDByName: a plain error, reported as an execution error
+            raise NgqlExecutionError(f"Schema not exist: {st.schema}")
+        for c in st.yields or []:
+            # a column ``other.prop`` names another schema (LookupValidator::validateYieldColumn)
+            if isinstance(c.expr, A.Attribute) and isinstance(c.expr.base, A.Label) \
+                    and c.expr.base.name != st.schema:
+                raise NgqlSemanticError(f"Schema name error: {c.expr.base.name}")
         kind = "TAG" if is_tag else "EDGE"
         if not space.has_index(kind, st.schema):
             raise NgqlSemanticError("There is no index to use at runtime")
@@ -471,6 +485,8 @@ class Executor:
         return out
 
     def x_YieldStmt(self, st: A.YieldStmt, inp):
+        if st.join is not None:
+            return self._yield_join(st)
         if any(isinstance(c.expr, A.InputProp) and c.expr.col == "*" for c in st.columns):
             st = A.YieldStmt(self._expand_star(st.columns, inp), st.distinct, st.where)
         space = self.q.catalog.spaces.get(self.q.session.space) if self.q.session.space else None
@@ -510,6 +526,79 @@ class Executor:
         if st.distinct:
             ds.rows = dedup(ds.rows)
         return ds
+
+    def _yield_join(self, st: A.YieldStmt) -> DataSet:
+        """``YIELD ... FROM $a INNER JOIN $b ON $a.k == $b.k``: a hash inner join of two
+        variables' results, then the projection (NebulaGraph's YieldValidator: only
+        INNER JOIN runs, the variables must differ and match the condition, and no
+        column name other than the keys may appear on both sides)."""
+        j = st.join
+        if j.mode != "INNER":
+            raise NgqlSemanticError("only support inner join.")
+        if j.left == j.right:
+            raise NgqlSemanticError("do not support self-join.")
+        for var, key in ((j.left, j.left_key), (j.right, j.right_key)):
+            if key.var != var:
+                raise NgqlSemanticError(f"`{var}' should be consistent with join condition variable `{key.text()}'.")
+        sides = []
+        for var in (j.left, j.right):
+            ds = self.q.variables.get(var)
+            if ds is None:
+                raise NgqlSemanticError(f"variable: `{var}' not exist")
+            sides.append(ds)
+        left, right = sides
+        for key, ds in ((j.left_key, left), (j.right_key, right)):
+            if key.col not in ds.columns:
+                raise NgqlSemanticError(f"`{key.text()}', not exist prop `{key.col}'")
+        for lc in left.columns:
+            if lc != j.left_key.col and lc != j.right_key.col and lc in right.columns:
+                raise NgqlSemanticError(f"column name `{lc}' of ${j.left} and column name `{lc}' of ${j.right} "
+                                        "are the same, please rename it to a non-duplicate column name.")
+        for c in st.columns:
+            for x in c.expr.walk():
+                if isinstance(x, A.InputProp) and x.var is None:
+                    raise NgqlSemanticError("Not support both input and variable.")
+                if isinstance(x, A.VarRef):
+                    raise NgqlSyntaxError(f"Direct output of variable is prohibited near `{c.expr.text()}'")
+        ri = right.columns.index(j.right_key.col)
+        table: dict[Any, list[list]] = {}
+        for r in right.rows:
+            table.setdefault(hashable(r[ri]), []).append(r)
+        li = left.columns.index(j.left_key.col)
+        envs = []
+        for lrow in left.rows:
+            self.q.tick()
+            for rrow in table.get(hashable(lrow[li]), ()):
+                envs.append({"$" + j.left: dict(zip(left.columns, lrow)),
+                             "$" + j.right: dict(zip(right.columns, rrow))})
+        space = self.q.catalog.spaces.get(self.q.session.space) if self.q.session.space else None
+        ds = project(st.columns, envs, self.scope("yield", None, space=space), self.q)
+        if st.distinct:
+            ds.rows = dedup(ds.rows)
+        return ds
+
+    def x_UnwindStmt(self, st: A.UnwindStmt, inp):
+        """nGQL's UNWIND sentence: one row per element of the list the expression gives
+        for each input row (a non-list value is one element, NULL and EMPTY none); the
+        output has the alias as its only column (NebulaGraph's UnwindValidator)."""
+        for x in st.expr.walk():
+            if isinstance(x, (A.SrcDstProp, A.SrcDstVertex)) or (isinstance(x, A.InputProp) and x.var is not None) \
+                    or (isinstance(x, A.FuncCall) and x.is_aggregate):
+                raise NgqlSemanticError(f"Not support `{st.expr.text()}' in UNWIND sentence.")
+            if isinstance(x, A.InputProp) and (inp is None or x.col not in inp.columns):
+                raise NgqlSemanticError(f"`{x.text()}', not exist prop `{x.col}'")
+        space = self.q.catalog.spaces.get(self.q.session.space) if self.q.session.space else None
+        fn = compile_expr(st.expr, self.scope("yield", inp, space=space))
+        envs = [{"$-": r} for r in inp.dicts()] if inp is not None and inp.columns else [{}]
+        rows = []
+        for env in envs:
+            self.q.tick()
+            v = fn(env)
+            if isinstance(v, list):
+                rows.extend([x] for x in v)
+            elif not (is_null(v) or is_empty(v)):
+                rows.append([v])
+        return DataSet([st.alias], rows)
 
     def x_OrderByStmt(self, st: A.OrderByStmt, inp):
         if inp is None:
@@ -698,8 +787,11 @@ class Executor:
                 raise NgqlExecutionError("Index not existed!")
             return DataSet([])
         target = space.tags if st.kind == "TAG" else space.edges
-        if target.pop(st.name, None) is None and not st.if_exists:
-            raise NgqlExecutionError(f"{st.kind.title()} not existed!")
+        if target.pop(st.name, None) is None:
+            if not st.if_exists:
+                raise NgqlExecutionError(f"{st.kind.title()} not existed!")
+        elif st.kind == "TAG":
+            space.drop_tag_data(st.name)
         return DataSet([])
 
     def x_InsertVertexStmt(self, st: A.InsertVertexStmt, inp):

@@ -26,6 +26,7 @@ from typing import Any, Callable
 from momq.ngql import ast as A
 from momq.ngql.errors import NgqlError, NgqlExecutionError, NgqlSemanticError, NgqlSyntaxError
 from momq.ngql.functions import ARITY, FUNCTIONS, NON_DETERMINISTIC, to_boolean, to_float, to_integer, to_string
+from momq.ngql.temporal import add_duration, add_durations, date_plus_days, days_between
 from momq.ngql.values import (BAD_TYPE, DIV_BY_ZERO, EMPTY, NULL, OVERFLOW, UNKNOWN_PROP, Duration, Edge,
                               NullValue, Path, Vertex, hashable, is_empty, is_null, type_name)
 
@@ -83,8 +84,15 @@ def arith(op: str, a: Any, b: Any) -> Any:
             return a + b if cb is list else a + [b]
         if cb is list:
             return [a] + b
-        if isinstance(a, (_dt.date, _dt.time)) and cb is Duration:
-            return _add_duration(a, b, 1)
+        if cb is Duration:
+            if ca is Duration:
+                return add_durations(a, b)
+            if ca in _TEMPORAL:
+                return _temporal(add_duration(a, b))
+        if ca is _dt.date and cb is int:
+            return _temporal(date_plus_days(a, b))
+        if ca is int and cb is _dt.date:
+            return _temporal(date_plus_days(b, a))
         return TYPE_ERR
     if op == "-":
         if (ca is int or ca is float) and (cb is int or cb is float):
@@ -92,8 +100,16 @@ def arith(op: str, a: Any, b: Any) -> Any:
             if ca is int and cb is int and not INT_MIN <= r <= INT_MAX:
                 return OVERFLOW_ERR
             return r
-        if isinstance(a, (_dt.date, _dt.time)) and cb is Duration:
-            return _add_duration(a, b, -1)
+        if cb is Duration:
+            if ca is Duration:
+                return add_durations(a, b, -1)
+            if ca in _TEMPORAL:
+                return _temporal(add_duration(a, b, -1))
+        if ca is _dt.date:
+            if cb is int:
+                return _temporal(date_plus_days(a, -b))
+            if cb is _dt.date:
+                return days_between(a, b)
         return TYPE_ERR
     if not ((ca is int or ca is float) and (cb is int or cb is float)):
         return TYPE_ERR
@@ -121,8 +137,12 @@ def arith(op: str, a: Any, b: Any) -> Any:
     return TYPE_ERR
 
 
-def _add_duration(a, d: Duration, sign: int):
-    return TYPE_ERR
+_TEMPORAL = (_dt.date, _dt.time, _dt.datetime)
+
+
+def _temporal(r: Any) -> Any:
+    """A temporal result, or the type-error marker when the operands did not fit."""
+    return TYPE_ERR if r is BAD_TYPE else r
 
 
 def negate(a: Any) -> Any:
@@ -450,6 +470,9 @@ class Scope:
         self.pattern_fn: Callable | None = None  # compiles a PatternExpr (MATCH)
         self.local: set[str] = set()  # list comprehension / predicate variables
         self.allow_agg = False
+        # False where NebulaGraph only folds constants without deducing types first (the
+        # property maps of MATCH patterns): a constant type error is then "Type error `...'"
+        self.type_checks = True
 
 
 def has_aggregate(e: A.Expr) -> bool:
@@ -814,7 +837,7 @@ class _Compiler:
         if is_constant(e):
             r = fn({})
             if r.__class__ is _Err:
-                if r.kind == "type":
+                if r.kind == "type" and sc.type_checks:
                     raise _operand_type_error(e, _fold(e.left, lf), _fold(e.right, rf))
                 raise _const_error(e, r)
             return _const_fn(r)
@@ -875,8 +898,18 @@ class _Compiler:
                 return call(env)
             except (TypeError, AttributeError, ValueError, OverflowError):
                 return BAD_TYPE
-        if is_constant(e) and name not in ("none_direct_dst",):
-            return _const_fn(_fold(e, guarded))
+        if is_constant(e):
+            # NebulaGraph folds constant calls of pure functions before running and
+            # refuses the ones that yield a BAD_TYPE / DIV_BY_ZERO / OVERFLOW null
+            # (FoldConstantExprVisitor::fold)
+            r = _fold(e, guarded)
+            if r is BAD_TYPE:
+                raise NgqlSemanticError(f"Type error `{e.text()}'")
+            if r is DIV_BY_ZERO:
+                raise NgqlSemanticError("Divide by 0")
+            if r is OVERFLOW:
+                raise NgqlSemanticError(f"result of {e.text()} cannot be represented as an integer")
+            return _const_fn(r)
         return guarded
 
     @staticmethod
@@ -941,7 +974,7 @@ class _Compiler:
         added = var not in sc.local
         sc.local.add(var)
         try:
-            where = _compile(e.where, sc) if e.where is not None else None
+            where = _compile(A.mark_bool_patterns(e.where), sc) if e.where is not None else None
             mapping = _compile(e.mapping, sc) if e.mapping is not None else None
         finally:
             if added:
@@ -971,7 +1004,7 @@ class _Compiler:
         added = var not in sc.local
         sc.local.add(var)
         try:
-            where = _compile(e.where, sc) if e.where is not None else (lambda env: True)
+            where = _compile(A.mark_bool_patterns(e.where), sc) if e.where is not None else (lambda env: True)
         finally:
             if added:
                 sc.local.discard(var)
@@ -1132,7 +1165,8 @@ def _go_edge_prop(e: A.Attribute, edge: str, prop: str, sc: Scope) -> Fn:
     space = sc.space
     schema = space.edges.get(edge) if space is not None else None
     if schema is None:
-        raise NgqlSemanticError(f"{edge} not found in space [{space.name if space else ''}].")
+        # the validator's type deduction asks the schema manager for the edge type
+        raise NgqlExecutionError(f"EdgeNotFound: EdgeName `{edge}`")
     if sc.over and edge not in sc.over:
         raise NgqlSemanticError(f"Edge `{edge}' not in over clause")
     if prop not in ("_src", "_dst", "_rank", "_type") and schema.prop(prop) is None:
@@ -1166,7 +1200,7 @@ def _vertex_tag_prop(e: A.Attribute, tag: str, prop: str, sc: Scope) -> Fn:
     space = sc.space
     schema = space.tags.get(tag) if space is not None else None
     if schema is None:
-        raise NgqlSemanticError(f"{tag} not found in space [{space.name if space else ''}].")
+        raise NgqlExecutionError(f"TagNotFound: TagName `{tag}`")
     if prop != "_vid" and schema.prop(prop) is None:
         raise NgqlSemanticError(f"`{e.text()}', not found the property `{prop}'.")
 
@@ -1187,9 +1221,7 @@ def _edge_prop_of_current(e: A.Attribute, edge: str, prop: str, sc: Scope) -> Fn
     space = sc.space
     schema = space.edges.get(edge) if space is not None else None
     if schema is None:
-        if sc.kind == "fetch_edge":
-            raise NgqlExecutionError(f"EdgeNotFound: EdgeName `{edge}`")
-        raise NgqlSemanticError(f"{edge} not found in space [{space.name if space else ''}].")
+        raise NgqlExecutionError(f"EdgeNotFound: EdgeName `{edge}`")
     if prop not in ("_src", "_dst", "_rank", "_type") and schema.prop(prop) is None:
         raise NgqlSemanticError(f"`{e.text()}', not found the property `{prop}'.")
 

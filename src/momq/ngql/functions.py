@@ -14,7 +14,8 @@ import random
 import re
 from typing import Any, Callable
 
-from momq.ngql.errors import NgqlExecutionError, NgqlSemanticError
+from momq.ngql.errors import NgqlExecutionError
+from momq.ngql.temporal import duration_from_map
 from momq.ngql.values import (BAD_TYPE, EMPTY, NULL, Edge, Path, Vertex, hashable, is_empty, is_null,
                               sort_key, to_text)
 
@@ -452,8 +453,31 @@ def _is_edge(v):
     return isinstance(v, Edge)
 
 
-def _none_direct_dst(*args):
-    raise NgqlSemanticError("Type error `none_direct_dst(" + ",".join(to_text(a) for a in args) + ")'")
+def _none_direct_dst(v, start=None):
+    """The destination id of an edge key whatever the direction it was walked in
+    (FunctionManager's ``none_direct_dst``): an edge's stored dst, a vertex's id, or the
+    last element of a list of edges/vertices (``start``'s id when the list is empty)."""
+    if is_null(v):
+        return NULL
+    if isinstance(v, Edge):
+        return v.dst
+    if isinstance(v, Vertex):
+        return v.vid
+    if isinstance(v, list):
+        if not v:
+            return start.vid if isinstance(start, Vertex) else BAD_TYPE
+        last = v[-1]
+        if isinstance(last, Edge):
+            return last.dst
+        if isinstance(last, Vertex):
+            return last.vid
+    return BAD_TYPE
+
+
+def _duration(v):
+    if isinstance(v, dict):
+        return duration_from_map(v)
+    return NULL if is_null(v) else BAD_TYPE
 
 
 def _json_extract(s):
@@ -625,7 +649,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "startnode": _start_node, "endnode": _end_node, "coalesce": _coalesce,
     "udf_is_in": _udf_is_in, "is_edge": _is_edge, "none_direct_dst": _none_direct_dst,
     "json_extract": _json_extract, "extract": _extract,
-    "date": f_date, "time": f_time, "datetime": f_datetime, "timestamp": f_timestamp,
+    "duration": _duration, "date": f_date, "time": f_time, "datetime": f_datetime, "timestamp": f_timestamp,
     "localdatetime": f_datetime, "localtime": f_time,
     "bit_and": _bitwise("and"), "bit_or": _bitwise("or"), "bit_xor": _bitwise("xor"),
 }
@@ -645,8 +669,8 @@ ARITY: dict[str, tuple[int, int]] = {
     "nodes": (1, 1), "relationships": (1, 1), "labels": (1, 1), "tags": (1, 1),
     "properties": (1, 1), "id": (1, 1), "src": (1, 1), "dst": (1, 1), "rank": (1, 1), "type": (1, 1),
     "startnode": (1, 1), "endnode": (1, 1), "coalesce": (1, 99), "udf_is_in": (1, 99),
-    "is_edge": (1, 1), "none_direct_dst": (0, 99), "json_extract": (1, 1), "extract": (2, 2),
-    "date": (0, 1), "time": (0, 1), "datetime": (0, 1), "timestamp": (0, 1), "localdatetime": (0, 1),
+    "is_edge": (1, 1), "none_direct_dst": (1, 2), "json_extract": (1, 1), "extract": (2, 2),
+    "duration": (1, 1), "date": (0, 1), "time": (0, 1), "datetime": (0, 1), "timestamp": (0, 1), "localdatetime": (0, 1),
     "localtime": (0, 1), "exists": (1, 1), "bit_and": (2, 2), "bit_or": (2, 2), "bit_xor": (2, 2),
 }
 

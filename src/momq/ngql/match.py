@@ -17,6 +17,7 @@ from momq.ngql import ast as A
 from momq.ngql.errors import NgqlExecutionError, NgqlSemanticError, NgqlSyntaxError
 from momq.ngql.executor import DataSet, check_dup_columns, project
 from momq.ngql.expr import Scope, compile_expr, has_aggregate, is_constant
+from momq.ngql.paths import shortest_cycles
 from momq.ngql.values import NULL, Edge, Path, Vertex, hashable, is_empty, is_null, sort_key, to_text, type_name
 
 
@@ -37,6 +38,12 @@ class MatchContext:
             v = self.vcache[vid] = Vertex(vid, {t: dict(p) for t, p in tags.items()})
         return v
 
+    def endpoint(self, vid) -> Vertex:
+        """The vertex at the far end of an edge: an edge may point at an id that was
+        never inserted, and NebulaGraph still returns the row, the vertex with no tags
+        (its properties read as NULL)."""
+        return self.vertex(vid) or Vertex(vid, {})
+
 
 def run_match(ex, st: A.MatchStmt, inp) -> DataSet:
     space = ex.q.space()
@@ -54,6 +61,8 @@ def run_match(ex, st: A.MatchStmt, inp) -> DataSet:
         if isinstance(clause, A.MatchClause):
             rows = match_clause(mc, clause, rows, names, order)
         elif isinstance(clause, A.UnwindClause):
+            if clause.alias in names:
+                raise NgqlSemanticError(f"Variable `{clause.alias}` already declared")
             if has_aggregate(clause.expr):
                 raise NgqlSemanticError(f"Can't use aggregating expressions in unwind clause, `{clause.expr.text()}'")
             sc = _scope(mc, names)
@@ -84,12 +93,17 @@ def run_match(ex, st: A.MatchStmt, inp) -> DataSet:
             if clause.where is not None:
                 if has_aggregate(clause.where):
                     raise NgqlSyntaxError(f"Invalid use of aggregating function in where clause. near `{clause.where.source()}'")
-                wf = compile_expr(_bool_patterns(clause.where), _scope(mc, names))
-                rows = [r for r in rows if wf(r) is True]
+                wf = compile_expr(A.mark_bool_patterns(clause.where), _scope(mc, names))
+                rows = [r for r in rows if _holds(wf(r))]
         elif isinstance(clause, A.ReturnClause):
             ds, _ = project_body(mc, clause.body, rows, names, order, is_return=True)
             return ds
     raise NgqlSemanticError("MATCH must end with RETURN")
+
+
+def _holds(cond: Any) -> bool:
+    """A filter's verdict: true, or a non-empty list (``Value::implicitBool``)."""
+    return cond is True or (cond.__class__ is list and bool(cond))
 
 
 def _scope(mc: MatchContext, names: dict[str, str]) -> Scope:
@@ -98,27 +112,24 @@ def _scope(mc: MatchContext, names: dict[str, str]) -> Scope:
     return sc
 
 
-def _bool_patterns(e: A.Expr) -> A.Expr:
-    """Mark pattern expressions used as conditions so they evaluate to a boolean."""
-    if isinstance(e, A.PatternExpr):
-        e.as_bool = True
-    elif isinstance(e, A.Binary) and e.op in ("AND", "OR", "XOR"):
-        _bool_patterns(e.left)
-        _bool_patterns(e.right)
-    elif isinstance(e, A.Unary) and e.op in ("NOT", "!"):
-        _bool_patterns(e.operand)
-    return e
-
-
 def _pattern_expr(mc: MatchContext, e: A.PatternExpr, sc: Scope):
     p = e.path
+    # a pattern may use the variables in scope, those of an enclosing list
+    # comprehension or predicate (``[t IN list WHERE (v)-->(t)]``) included
+    known = dict.fromkeys(sc.local, "value") | dict(sc.names)
     for n in p.nodes:
-        if n.var is not None and n.var not in sc.names:
+        if n.var is not None and n.var not in known:
             raise NgqlSemanticError(f"PatternExpression are not allowed to introduce new variables: `{n.var}'.")
     for ed in p.edges:
-        if ed.var is not None and ed.var not in sc.names:
+        if ed.var is not None and ed.var not in known:
             raise NgqlSemanticError(f"PatternExpression are not allowed to introduce new variables: `{ed.var}'.")
-    _validate_pattern(mc, p, dict(sc.names))
+    _validate_pattern(mc, p, known)
+    for ed in p.edges:
+        # a pattern expression joins its rows on the variables it shares with the
+        # query; an edge list cannot be such a key (MatchValidator::buildRollUpPathInfo)
+        if ed.var is not None and ed.var_length:
+            raise NgqlSemanticError(f"Unsupported type of variable '{ed.var}` used in multiple patterns: "
+                                    "list of edges.")
     as_bool = getattr(e, "as_bool", False)
     matcher = PathMatcher(mc, p, sc)
 
@@ -130,7 +141,20 @@ def _pattern_expr(mc: MatchContext, e: A.PatternExpr, sc: Scope):
 
 # ------------------------------------------------------------------ validation
 
-def _validate_pattern(mc: MatchContext, p: A.PathPattern, names: dict[str, str]) -> None:
+def _alias_type(ed: A.EdgePattern) -> str:
+    """The type NebulaGraph's MatchValidator gives an edge alias it defines: a list of
+    edges only when the range can hold more than one (``[e*2]``, ``[e*1..3]``, ``[e*]``),
+    a single edge for ``[e]`` and ``[e*1]``."""
+    if ed.var_length and (ed.max_hop is None or ed.max_hop > ed.min_hop or ed.min_hop > 1):
+        return "edges"
+    return "edge"
+
+
+def _validate_pattern(mc: MatchContext, p: A.PathPattern, names: dict[str, str], clause: bool = False) -> None:
+    """Check a pattern's labels, types and variables against those in scope: a MATCH
+    clause (``clause``) may bind an earlier variable again only with the same type
+    (MatchPlanner: "binding to different type"); a pattern expression may only
+    reference them (MatchValidator::validateMatchPathExpr: "defined with type ...")."""
     space = mc.space
     for n in p.nodes:
         for label in n.labels:
@@ -142,6 +166,8 @@ def _validate_pattern(mc: MatchContext, p: A.PathPattern, names: dict[str, str])
         if n.var is not None:
             kind = names.get(n.var)
             if kind is not None and kind not in ("node", "value"):
+                if clause:
+                    raise NgqlSemanticError(f"{n.var} binding to different type: Node vs {_kind_name(kind)}")
                 raise NgqlSemanticError(f"`{n.var}' is defined with type {_kind_name(kind)}, but referenced with type Node")
     for ed in p.edges:
         for t in ed.types:
@@ -149,6 +175,12 @@ def _validate_pattern(mc: MatchContext, p: A.PathPattern, names: dict[str, str])
                 raise NgqlSemanticError(f"`{t}': Unknown edge type")
         if ed.var is not None:
             kind = names.get(ed.var)
+            if clause:
+                want = _alias_type(ed)
+                if kind is not None and kind != want and kind != "value":
+                    raise NgqlSemanticError(f"{ed.var} binding to different type: {_kind_name(want)} vs "
+                                            f"{_kind_name(kind)}")
+                continue
             want = "edges" if ed.var_length else "edge"
             if kind is not None and kind != want and kind != "value":
                 raise NgqlSemanticError(f"`{ed.var}' is defined with type {_kind_name(kind)}, but referenced with "
@@ -166,7 +198,7 @@ def match_clause(mc: MatchContext, clause: A.MatchClause, rows: list[dict], name
     new_names = dict(names)
     declared_here: dict[str, str] = {}
     for p in clause.patterns:
-        _validate_pattern(mc, p, new_names)
+        _validate_pattern(mc, p, names, clause=True)
         if p.var is not None:
             if p.var in new_names:
                 raise NgqlSemanticError(f"Variable `{p.var}` already declared")
@@ -189,14 +221,9 @@ def match_clause(mc: MatchContext, clause: A.MatchClause, rows: list[dict], name
         for ed in p.edges:
             if ed.var is not None:
                 want = "edges" if ed.var_length else "edge"
-                prev = declared_here.get(ed.var)
-                if prev is not None:
-                    if prev == want and want == "edges":
-                        raise NgqlSemanticError(f"Unsupported type of variable '{ed.var}` used in multiple patterns: list of edges.")
-                    if prev != want:
-                        raise NgqlSemanticError(f"{ed.var} binding to different type: {_kind_name(prev)} vs {_kind_name(want)}")
-                    raise NgqlSemanticError(f"`{ed.var}' is defined with type {_kind_name(prev)}, but referenced "
-                                            f"with type {_kind_name(want)}")
+                if ed.var in declared_here:
+                    # an edge is bound once per MATCH clause (MatchValidator::validatePath)
+                    raise NgqlSemanticError(f"`{ed.var}': Redefined alias")
                 declared_here[ed.var] = want
                 if ed.var not in new_names:
                     new_names[ed.var] = want
@@ -214,7 +241,7 @@ def match_clause(mc: MatchContext, clause: A.MatchClause, rows: list[dict], name
         for x in clause.where.walk():
             if isinstance(x, (A.SrcDstProp, A.SrcDstVertex)):
                 raise NgqlSemanticError(f"Expression {x.text()} is not allowed to use in cypher")
-        where = compile_expr(_bool_patterns(clause.where), sc)
+        where = compile_expr(A.mark_bool_patterns(clause.where), sc)
     seeds = _id_seeds(clause.where, mc) if clause.where is not None else {}
     matchers = [PathMatcher(mc, p, sc, seeds) for p in clause.patterns]
     out: list[dict] = []
@@ -234,6 +261,8 @@ def match_clause(mc: MatchContext, clause: A.MatchClause, rows: list[dict], name
         for env in partials:
             if where is not None:
                 ok = where(env)
+                if ok.__class__ is list:
+                    ok = _holds(ok)
                 if ok is not True:
                     if ok is not False and ok is not NULL and not is_empty(ok):
                         raise _condition_error(clause)
@@ -337,24 +366,16 @@ class PathMatcher:
         self.seeds = seeds or {}
         self.sc = sc
         space = mc.space
-        # node filters
-        self.node_props = []
-        for n in pattern.nodes:
-            props = []
-            if n.props is not None:
-                for k, v in n.props.items:
-                    fn = compile_expr(v, sc)
-                    props.append((k, fn))
-            self.node_props.append(props)
-        self.edge_props = []
-        self.edge_types = []
-        for ed in pattern.edges:
-            props = []
-            if ed.props is not None:
-                for k, v in ed.props.items:
-                    props.append((k, compile_expr(v, sc)))
-            self.edge_props.append(props)
-            self.edge_types.append(ed.types or list(space.edges))
+        # node and edge filters (their values are only constant-folded, not type-deduced)
+        sc.type_checks = False
+        try:
+            self.node_props = [[(k, compile_expr(v, sc)) for k, v in (n.props.items if n.props else [])]
+                               for n in pattern.nodes]
+            self.edge_props = [[(k, compile_expr(v, sc)) for k, v in (ed.props.items if ed.props else [])]
+                               for ed in pattern.edges]
+        finally:
+            sc.type_checks = True
+        self.edge_types = [ed.types or list(space.edges) for ed in pattern.edges]
         if pattern.shortest:
             self._check_shortest()
 
@@ -488,8 +509,8 @@ class PathMatcher:
             j = hi  # edge index between node hi and hi+1
             ed = p.edges[j]
             for chain, end in self._walk(nodes[hi], j, ed.direction, env, used):
-                v = self.mc.vertex(end)
-                if v is None or not self.node_ok(hi + 1, v, env):
+                v = self.mc.endpoint(end)
+                if not self.node_ok(hi + 1, v, env):
                     continue
                 nv = p.nodes[hi + 1].var
                 if nv is not None and nv in env and env[nv] != v:
@@ -505,8 +526,8 @@ class PathMatcher:
             ed = p.edges[j]
             back = {"out": "in", "in": "out", "both": "both"}[ed.direction]
             for chain, end in self._walk(nodes[lo], j, back, env, used):
-                v = self.mc.vertex(end)
-                if v is None or not self.node_ok(lo - 1, v, env):
+                v = self.mc.endpoint(end)
+                if not self.node_ok(lo - 1, v, env):
                     continue
                 nv = p.nodes[lo - 1].var
                 if nv is not None and nv in env and env[nv] != v:
@@ -561,11 +582,15 @@ class PathMatcher:
 
     # ---------------------------------------------------------- shortest paths
     def shortest(self, env: dict, want_path: bool):
+        """shortestPath / allShortestPaths. Either end may be left open (fixed only by
+        a later WHERE, or not at all): the search then runs from the bound end to every
+        vertex it reaches. Both ends on the same vertex give the shortest cycles
+        through it."""
         p = self.pattern
         ed = p.edges[0]
         a_cands = self._node_cands(0, env)
         b_cands = self._node_cands(1, env)
-        if a_cands is None or b_cands is None:
+        if a_cands is None and b_cands is None:
             raise NgqlSemanticError("Shortest path requires both end nodes to be bound or fixed by id")
         hi = ed.max_hop if ed.var_length else 1
         if hi is None:
@@ -573,21 +598,43 @@ class PathMatcher:
         all_paths = p.shortest == "allShortestPaths"
         types = self.edge_types[0]
         space = self.mc.space
-        for a in a_cands:
-            va = self.mc.vertex(a)
-            if va is None or not self.node_ok(0, va, env):
+        # search from the bound end; from b the edges are walked backwards
+        from_a = a_cands is not None
+        here, there = (0, 1) if from_a else (1, 0)
+        direction = ed.direction if from_a else {"out": "in", "in": "out"}.get(ed.direction, ed.direction)
+        for s in (a_cands if from_a else b_cands):
+            vs = self.mc.vertex(s)
+            if vs is None or not self.node_ok(here, vs, env):
                 continue
-            for b in b_cands:
-                vb = self.mc.vertex(b)
-                if vb is None or not self.node_ok(1, vb, env):
+            targets = b_cands if from_a else a_cands
+            tree = _bfs_tree(space, s, direction, types, hi, self, env, self.mc.q,
+                             None if targets is None else set(targets))
+            for t in (tree.reached() if targets is None else targets):
+                vt = self.mc.vertex(t)
+                if vt is None or not self.node_ok(there, vt, env):
                     continue
-                if a == b:
-                    continue
-                for chain in _bfs_paths(space, a, b, ed.direction, types, hi, all_paths, self, env, self.mc.q):
-                    nodes = [va, vb]
+                if t == s:
+                    chains = self._cycles(s, env, hi, all_paths)
+                elif from_a:
+                    chains = tree.chains(t, all_paths)
+                else:
+                    chains = ([(e, not rev) for e, rev in reversed(c)] for c in tree.chains(t, all_paths))
+                for chain in chains:
+                    nodes = [vs, vt] if from_a else [vt, vs]
                     out = self._bind(env, nodes, [chain], want_path)
                     if out is not None:
                         yield out
+
+    def _cycles(self, vid: Any, env: dict, max_hops: int, all_paths: bool) -> list:
+        """Shortest routes from a vertex back to itself (both ends of the pattern on the
+        same vertex): at least one step and no edge twice; none when the pattern allows
+        zero steps (ShortestPathExecutor drops such a pair: its path is empty)."""
+        ed = self.pattern.edges[0]
+        if ed.var_length and ed.min_hop == 0:
+            return []
+        chains = shortest_cycles(self.mc.q, self.mc.space, vid, ed.direction, self.edge_types[0], max_hops,
+                                 lambda e, rev, here, there: self.edge_ok(0, e, env))
+        return chains if all_paths else chains[:1]
 
     def _node_cands(self, i: int, env: dict):
         n = self.pattern.nodes[i]
@@ -601,15 +648,45 @@ class PathMatcher:
         return None
 
 
-def _bfs_paths(space, a, b, direction, types, max_hops, all_paths, matcher, env, q):
-    """Shortest chains from a to b (one, or all of the shortest length)."""
-    if max_hops < 1:
-        return
-    parents: dict[Any, list] = {a: []}
+class _BfsTree:
+    """Shortest-path parents from one start: ``parents[v]`` lists ``(prev, edge,
+    reversed)`` at v's shortest depth."""
+
+    def __init__(self, start: Any):
+        self.start = start
+        self.parents: dict[Any, list] = {start: []}
+        self.order: list = []
+
+    def reached(self) -> list:
+        return self.order
+
+    def chains(self, target: Any, all_paths: bool):
+        """The shortest chains ``[(edge, reversed), ...]`` to ``target`` (one unless
+        ``all_paths``); none to the start itself or to a vertex not reached."""
+        if target == self.start or target not in self.parents:
+            return
+        yield from self._unwind(target, all_paths)
+
+    def _unwind(self, v: Any, all_paths: bool):
+        if v == self.start:
+            yield []
+            return
+        for prev, e, rev in self.parents[v]:
+            for chain in self._unwind(prev, all_paths):
+                yield chain + [(e, rev)]
+                if not all_paths:
+                    return
+
+
+def _bfs_tree(space, a, direction, types, max_hops, matcher, env, q, targets: set | None) -> _BfsTree:
+    """Breadth-first search from ``a`` up to ``max_hops`` steps; stops after the depth
+    at which every target (when given) has been reached."""
+    tree = _BfsTree(a)
+    parents = tree.parents
+    pending = set(targets) if targets is not None else None
     frontier = [a]
     depth = 0
-    found = False
-    while frontier and depth < max_hops and not found:
+    while frontier and depth < max_hops and (pending is None or pending):
         depth += 1
         nxt: dict[Any, list] = {}
         for vid in frontier:
@@ -629,24 +706,12 @@ def _bfs_paths(space, a, b, direction, types, max_hops, all_paths, matcher, env,
                 nxt.setdefault(other, []).append((vid, e, rev))
         for other, lst in nxt.items():
             parents[other] = lst
-        if b in nxt:
-            found = True
+            tree.order.append(other)
+        if pending is not None:
+            pending.difference_update(nxt)
+            pending.discard(a)
         frontier = list(nxt)
-    if not found:
-        return
-
-    def unwind(v):
-        if v == a:
-            yield []
-            return
-        for prev, e, rev in parents[v]:
-            for chain in unwind(prev):
-                yield chain + [(e, rev)]
-                if not all_paths:
-                    return
-            if not all_paths:
-                return
-    yield from unwind(b)
+    return tree
 
 
 def _eq(a, b) -> bool:

@@ -75,9 +75,10 @@ class Parser:
             # NebulaGraph points at the last token when the text ends too early
             prev = self.toks[self.i - 1] if self.i > 0 else tok
             return syntax_error(self.query, prev.pos, message)
-        if tok.kind == "OP" and tok.text == "--":
-            # NebulaGraph names the whole ``--`` token (an edge-pattern token) here
-            return NgqlSyntaxError(f"{message} near `--'", position=tok.pos, query=self.query)
+        if (tok.kind == "OP" or tok.kind == "ID" and not tok.quoted) and len(tok.text) > 1:
+            # GraphParser::error names a token longer than one character itself
+            # (``near `WITH'``, ``near `--'``), else the eight characters from it
+            return NgqlSyntaxError(f"{message} near `{tok.text[:80]}'", position=tok.pos, query=self.query)
         return syntax_error(self.query, tok.pos, message)
 
     def at_kw(self, *words: str) -> bool:
@@ -158,11 +159,32 @@ class Parser:
         return left
 
     def piped(self) -> A.Stmt:
+        """``stage | stage | ...``. As in NebulaGraph 3.8's grammar, a MATCH query is a
+        sentence of its own: it neither feeds a pipe nor follows one; after a pipe,
+        ``RETURN cols`` is a YIELD and ``UNWIND e AS x`` the nGQL UNWIND sentence."""
         left = self.simple()
-        while self.accept_op("|"):
-            right = self.simple()
-            left = A.PipeStmt(left, right)
+        while self.at_op("|"):
+            if isinstance(left, A.MatchStmt):
+                raise self.error()
+            self.advance()
+            left = A.PipeStmt(left, self.pipe_stage())
         return left
+
+    def pipe_stage(self) -> A.Stmt:
+        t = self.tok
+        if self.at_kw("MATCH", "OPTIONAL", "WITH"):
+            raise self.error()
+        if self.accept_kw("RETURN"):
+            distinct = bool(self.accept_kw("DISTINCT"))
+            stmt: A.Stmt = A.YieldStmt(self.yield_columns(), distinct)
+        elif self.accept_kw("UNWIND"):
+            e = self.expr()
+            self.expect_kw("AS")
+            stmt = A.UnwindStmt(e, self.name())
+        else:
+            return self.simple()
+        stmt.pos = t.pos
+        return stmt
 
     def simple(self) -> A.Stmt:
         t = self.tok
@@ -374,9 +396,44 @@ class Parser:
     def yield_stmt(self) -> A.Stmt:
         self.expect_kw("YIELD")
         distinct = bool(self.accept_kw("DISTINCT"))
+        start = self.tok
         cols = self.yield_columns()
+        if self.at_kw("FROM"):
+            if any(isinstance(x, A.FuncCall) and x.is_aggregate for c in cols for x in c.expr.walk()):
+                raise syntax_error(self.query, start.pos, "Invalid use of aggregating function in yield clause.")
+            return A.YieldStmt(cols, distinct, None, self.join_clause())
         where = self.expr() if self.accept_kw("WHERE") else None
         return A.YieldStmt(cols, distinct, where)
+
+    def join_clause(self) -> A.JoinClause:
+        """``FROM $a [INNER|LEFT|RIGHT|OUTER|SEMI|ANTI] JOIN $b [ON $a.x == $b.y]``."""
+        self.expect_kw("FROM")
+        left = self.join_var()
+        mode = "CROSS"
+        if self.at_kw("INNER", "LEFT", "RIGHT", "OUTER", "SEMI", "ANTI"):
+            mode = self.advance().upper
+        self.expect_kw("JOIN")
+        right = self.join_var()
+        if mode == "CROSS":
+            return A.JoinClause(mode, left, right)
+        self.expect_kw("ON")
+        lkey = self.join_key()
+        self.expect_op("==")
+        return A.JoinClause(mode, left, right, lkey, self.join_key())
+
+    def join_var(self) -> str:
+        t = self.tok
+        if t.kind != "VAR":
+            raise self.error(t)
+        self.advance()
+        return t.value
+
+    def join_key(self) -> A.InputProp:
+        t = self.tok
+        e = self.primary_postfix()
+        if not isinstance(e, A.InputProp) or e.var is None:
+            raise self.error(t)
+        return e
 
     def order_by(self) -> A.Stmt:
         self.expect_kw("ORDER")
@@ -423,7 +480,10 @@ class Parser:
     # --- FIND PATH
     def find_path(self) -> A.Stmt:
         self.expect_kw("FIND")
-        kind = self.expect_kw("SHORTEST", "ALL", "NOLOOP").upper
+        kind = self.expect_kw("SHORTEST", "SINGLE", "ALL", "NOLOOP").upper
+        if kind == "SINGLE":
+            self.expect_kw("SHORTEST")
+            kind = "SINGLE SHORTEST"
         self.expect_kw("PATH")
         with_prop = False
         if self.accept_kw("WITH"):
@@ -497,6 +557,10 @@ class Parser:
                 e = self.expr()
                 self.expect_kw("AS")
                 clauses.append(A.UnwindClause(e, self.name()))
+                if len(clauses) == 1 and (self.tok.kind == "EOF" or self.at_op("|", ";", ")")
+                                          or self.at_kw("UNION", "INTERSECT", "MINUS")):
+                    # nGQL's own UNWIND sentence (a pipe stage), not a Cypher query part
+                    return A.UnwindStmt(e, clauses[0].alias)
             elif self.accept_kw("WITH"):
                 body = self.return_body()
                 where = self.expr() if self.accept_kw("WHERE") else None

@@ -1,4 +1,4 @@
-"""FIND SHORTEST|ALL|NOLOOP PATH and GET SUBGRAPH.
+"""FIND [SINGLE] SHORTEST|ALL|NOLOOP PATH and GET SUBGRAPH.
 
 Path searches walk the adjacency maps breadth-first (shortest) or depth-first (all
 paths, bounded by UPTO steps): ALL PATH never repeats an edge in a path, NOLOOP PATH
@@ -8,6 +8,7 @@ as in NebulaGraph.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from momq.ngql import ast as A
@@ -17,13 +18,15 @@ from momq.ngql.expr import Scope, compile_expr
 from momq.ngql.values import Edge, Path, Vertex, is_empty, is_null
 
 
-def _vertex(space, vid, with_prop: bool) -> Vertex:
+def _vertex(space, vid, with_prop: bool, tag_names: bool = False) -> Vertex:
+    """A path or subgraph vertex: with its properties (WITH PROP), else bare, or with its
+    tags but no properties (``tag_names``: GET SUBGRAPH asks storage for every tag)."""
     tags = space.vertices.get(vid)
     if tags is None:
         return Vertex(vid, {})
     if with_prop:
         return Vertex(vid, {t: dict(p) for t, p in tags.items()})
-    return Vertex(vid, {t: {} for t in tags}) if False else Vertex(vid, {})
+    return Vertex(vid, {t: {} for t in tags} if tag_names else {})
 
 
 def _edge(e: Edge, with_prop: bool) -> Edge:
@@ -37,7 +40,7 @@ def _vids(ex, src: A.VidSource, inp, space) -> list:
 
 
 def find_path(ex, st: A.FindPathStmt, inp, max_paths: int | None = None) -> DataSet:
-    """Run FIND PATH; ``max_paths`` (from a LIMIT right after ALL/NOLOOP PATH) stops the
+    """Run FIND PATH; ``max_paths`` (from a LIMIT right after the statement) stops the
     search once that many paths are found."""
     q = ex.q
     space = q.space()
@@ -54,6 +57,9 @@ def find_path(ex, st: A.FindPathStmt, inp, max_paths: int | None = None) -> Data
             raise NgqlSemanticError("Only support yield path")
     where = None
     if st.where is not None:
+        # the filter sees one edge at a time (FindPathValidator::validateWhere)
+        if any(isinstance(x, (A.InputProp, A.SrcDstProp)) for x in st.where.walk()):
+            raise NgqlSemanticError(f"Not support `{st.where.text()}' in where sentence.")
         sc = Scope("path", space, None, q.var_columns(), qctx=q)
         where = compile_expr(st.where, sc)
 
@@ -68,15 +74,20 @@ def find_path(ex, st: A.FindPathStmt, inp, max_paths: int | None = None) -> Data
     paths: list[Path] = []
     dst_set = set(dsts)
     wp = st.with_prop
-    if st.kind == "SHORTEST":
-        for s in srcs:
-            for d in dsts:
-                if d == s:
-                    chains = _shortest_cycles(q, space, s, direction, types, upto, edge_ok)
-                else:
-                    chains = _shortest_chains(q, space, s, d, direction, types, upto, edge_ok)
-                for chain in chains:
-                    paths.append(_make_path(space, s, chain, wp))
+    if st.kind in ("SHORTEST", "SINGLE SHORTEST"):
+        # SINGLE SHORTEST keeps one of the shortest paths of each (source, target) pair
+        per_pair = 1 if st.kind == "SINGLE SHORTEST" else None
+        for s, d in itertools.product(srcs, dsts):
+            if max_paths is not None and len(paths) >= max_paths:
+                break
+            if d == s:
+                chains = shortest_cycles(q, space, s, direction, types, upto, edge_ok)
+            else:
+                chains = _shortest_chains(q, space, s, d, direction, types, upto, edge_ok)
+            for chain in itertools.islice(chains, per_pair):
+                paths.append(_make_path(space, s, chain, wp))
+        if max_paths is not None:
+            del paths[max_paths:]
     else:
         noloop = st.kind == "NOLOOP"
         for s in srcs:
@@ -161,7 +172,7 @@ def _shortest_chains(q, space, s, d, direction, types, upto, edge_ok):
                 yield head + tail
 
 
-def _shortest_cycles(q, space, s, direction, types, upto, edge_ok):
+def shortest_cycles(q, space, s, direction, types, upto, edge_ok):
     """FIND SHORTEST PATH from a vertex to itself: the shortest non-empty routes back to
     ``s``, an edge used at most once per route. Each route starts with some edge
     ``s -> v``; the rest is a shortest route ``v -> s`` that does not use that edge."""
@@ -246,6 +257,19 @@ def subgraph(ex, st: A.SubgraphStmt, inp) -> DataSet:
         sc = Scope("path", space, None, q.var_columns(), qctx=q)
         where = compile_expr(st.where, sc)
     wp = st.with_prop
+    # without WITH PROP an edge still carries the properties its filter read
+    # (SubgraphPlanner::buildEdgeProps fetches them and they stay in the result)
+    filter_props: dict[str, set] = {}
+    if st.where is not None and not wp:
+        for x in st.where.walk():
+            if isinstance(x, A.Attribute) and isinstance(x.base, A.Label) and x.base.name in space.edges:
+                filter_props.setdefault(x.base.name, set()).add(x.name)
+
+    def result_edge(e: Edge) -> Edge:
+        if wp or e.type not in filter_props:
+            return _edge(e, wp)
+        keep = filter_props[e.type]
+        return Edge(e.src, e.dst, e.type, e.rank, {k: v for k, v in e.props.items() if k in keep})
 
     def edges_of(vid):
         for types, d in groups:
@@ -262,7 +286,7 @@ def subgraph(ex, st: A.SubgraphStmt, inp) -> DataSet:
         if not layer:
             break
         q.check_time()
-        vertices = [_vertex(space, v, wp) for v in layer]
+        vertices = [_vertex(space, v, wp, tag_names=True) for v in layer]
         edges = []
         nxt: dict = {}
         for vid in layer:
@@ -275,7 +299,7 @@ def subgraph(ex, st: A.SubgraphStmt, inp) -> DataSet:
                     if other not in visited:
                         continue
                 seen_edges.add(key)
-                edges.append(_edge(e, wp))
+                edges.append(result_edge(e))
                 if k < st.steps and other not in visited and other not in nxt:
                     nxt[other] = None
         for v in nxt:

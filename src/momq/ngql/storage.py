@@ -341,6 +341,17 @@ class Space:
             del tags[tag]
             self.tag_members.get(tag, {}).pop(vid, None)
 
+    def drop_tag_data(self, tag: str) -> None:
+        """Forget every vertex's properties of a dropped tag; a vertex left without tags
+        no longer exists (NebulaGraph keeps no vertex key of its own), its edges stay."""
+        self._eq_index.clear()
+        for vid in self.tag_members.pop(tag, {}):
+            tags = self.vertices.get(vid)
+            if tags is not None:
+                tags.pop(tag, None)
+                if not tags:
+                    del self.vertices[vid]
+
     # ---------------------------------------------------------------- reads
     def out_edges(self, vid: Any, etypes: list[str] | None):
         """Yield ``(etype, dst, rank, props)`` of edges leaving ``vid``."""
