@@ -106,3 +106,16 @@ def engine_settings(engine: str) -> dict[str, Any]:
         if os.environ.get(var):
             settings[key] = os.environ[var]
     return settings
+
+
+def limits(default_timeout_s: float, default_rows: int) -> tuple[float, int]:
+    """The largest time limit (seconds) and row cap a query may ask for: ``[limits]``
+    ``max_timeout_s`` / ``max_rows`` of the config file, overridden by
+    ``MOMQ_MAX_TIMEOUT_S`` / ``MOMQ_MAX_ROWS``, else the defaults given."""
+    table = _config_file().get("limits", {})
+    timeout = os.environ.get("MOMQ_MAX_TIMEOUT_S") or table.get("max_timeout_s") or default_timeout_s
+    rows = os.environ.get("MOMQ_MAX_ROWS") or table.get("max_rows") or default_rows
+    try:
+        return float(timeout), int(rows)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"bad [limits] setting: {exc}") from exc

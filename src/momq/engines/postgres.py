@@ -1,26 +1,33 @@
 """The PostgreSQL engine (psycopg 3).
 
-Sandbox:
+Sandbox, per query:
 
-1. ``vet_query`` (``momq.engines.sql_common``): one read-only statement or nothing;
-   SET, ``set_config`` and the other ways to change session settings are refused;
-2. every statement runs in a read-only transaction under ``statement_timeout``.
-   Default mode (``transaction = "session"``): the connection is opened with
-   ``SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY`` in autocommit, so each
-   statement is its own read-only transaction, which PostgreSQL ends (rolls back on
-   error, has nothing to commit otherwise); the time limit is a session setting
-   changed only when the limit changes. One round trip per query, like the bare
-   driver: the sql-eval golds take about 0.1 ms each on the demo data, so the three
-   round trips of an explicit ``BEGIN READ ONLY`` / ``SET LOCAL`` / ``ROLLBACK``
-   would more than double their cost. ``transaction = "explicit"`` (setting
-   ``transaction`` of ``[engines.postgres]``, or the constructor) does exactly that
-   instead, for servers where the session defaults cannot be trusted.
-   Either way PostgreSQL rejects every write, including side-effecting functions
-   (``nextval``) and data-modifying CTEs;
-3. the statement goes through the extended query protocol (``binary=True``), which
-   refuses a second statement whatever the text holds;
-4. on the embedded server, the login is ``momq_reader``: CONNECT and SELECT grants
-   only, and ``default_transaction_read_only`` set on the role.
+1. ``vet_query`` (``momq.dialects.sql_vet``): one statement made only of allowed
+   constructs and functions, or nothing is sent;
+2. the statement runs in its own transaction, always rolled back::
+
+       BEGIN READ ONLY
+       SET LOCAL statement_timeout = <limit>      -- and cursor_tuple_fraction = 1
+       DECLARE momq_rows NO SCROLL CURSOR FOR <query>
+       FETCH FORWARD <max_rows + 1> FROM momq_rows
+       ROLLBACK
+
+   sent as one pipeline (libpq pipeline mode: one network round trip, like the bare
+   driver). The read-only transaction refuses every write; the ROLLBACK undoes what a
+   function may still do inside one (large objects, ``set_config``, ``SET``), and the
+   time limit lives and dies with the transaction, so nothing a query does to the
+   session survives it. Rows come from a server-side cursor: at most ``max_rows + 1``
+   reach the client, whatever the query returns (``cursor_tuple_fraction = 1`` keeps the
+   plan a plain query would get). Every statement goes through the extended protocol,
+   which refuses a second statement whatever the text holds;
+3. on the embedded server, the login is ``momq_reader``: CONNECT and SELECT grants
+   only, ``default_transaction_read_only`` set on the role, and no EXECUTE on the
+   functions with effects outside a transaction (revoked from PUBLIC, see
+   ``momq.engines.servers.postgres``).
+
+Errors: a query's own failure is a ``QueryError`` (SQLSTATE based); only a connection
+that is gone is ``EngineUnavailable``, and the next query opens a new one (restarting
+the embedded server when it died).
 
 ``connect(database, settings)``: ``settings["url"]`` (``postgresql://user:pw@host:port``,
 the database name in the URL is replaced by ``database``) or, when empty, the embedded
@@ -29,9 +36,9 @@ server, started on demand.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
-from momq.engines.sql_common import SqlEngine, redact, take
+from momq.engines.sql_common import SqlEngine, plain_rows, redact
 from momq.errors import (EngineUnavailable, ExecutionError, QueryError, QuerySyntaxError, QueryTimeout,
                          ReadOnlyViolation, SchemaError, UnknownDatabase)
 
@@ -78,9 +85,19 @@ class PostgresEngine(SqlEngine):
     name = "postgres"
     dialect = "postgres"
 
+    def __init__(self, database: str, conninfo: dict[str, Any], where: str,
+                 resolve: Callable[[], tuple[dict, str]] | None = None):
+        # ``resolve`` gives fresh connection settings (the embedded server may have been
+        # restarted, on another port) when the connection has to be opened again
+        self._resolve = resolve
+        super().__init__(database, conninfo, where)
+
     def _connect(self) -> None:
         import psycopg
 
+        if self._resolve is not None and getattr(self, "_opened", False):
+            self._conninfo, self._where = self._resolve()
+        self._opened = True
         try:
             conn = psycopg.connect(**self._conninfo, autocommit=True, connect_timeout=10)
         except psycopg.OperationalError as exc:
@@ -90,61 +107,67 @@ class PostgresEngine(SqlEngine):
             raise EngineUnavailable(f"PostgreSQL at {self._where} is not reachable ({text.strip()}); {HINT}",
                                     engine=self.name) from exc
         _register_float4_loader(conn)
-        # psycopg's default stays: a text run 5 times becomes a server-side prepared
-        # statement (at most 100 per connection), as with the bare driver
-        if self.transaction == "session":
-            conn.execute(b"SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
         self._conn = conn
-        self._cursor = psycopg.RawCursor(conn)
-        self._timeout_ms: int | None = None
+        self._control = psycopg.RawCursor(conn)
+        self._declare = psycopg.RawCursor(conn)
+        self._fetch = psycopg.RawCursor(conn)
 
     def _run(self, text: str, original: str, timeout_s: float, max_rows: int):
         import psycopg
 
-        if self._conn is None or self._conn.closed:
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            self._reset()
             self._connect()
-        conn, cur = self._conn, self._cursor
+        conn = self._conn
         timeout_ms = max(1, int(timeout_s * 1000))
         try:
-            if self.transaction == "explicit":
-                # our own two statements: the simple protocol runs both in one round trip
-                conn.execute(f"BEGIN READ ONLY; SET LOCAL statement_timeout = {timeout_ms}".encode())
-            elif timeout_ms != self._timeout_ms:
-                conn.execute(f"SET statement_timeout = {timeout_ms}".encode())
-                self._timeout_ms = timeout_ms
             try:
-                # binary=True forces the extended protocol: exactly one statement, and
-                # '%' in the text is never taken for a placeholder
-                cur.execute(text, binary=True)
-                pgresult = cur.pgresult
-                if pgresult is not None and pgresult.nfields:
-                    # names straight from the result: cursor.description builds objects
-                    columns = [pgresult.fname(i).decode() for i in range(pgresult.nfields)]
-                    rows, truncated = take(cur.fetchmany, max_rows)
-                else:
-                    columns, rows, truncated = [], [], False
+                with conn.pipeline():
+                    control = self._control
+                    control.execute(b"BEGIN READ ONLY", prepare=False)
+                    control.execute(f"SET LOCAL statement_timeout = {timeout_ms}".encode(), prepare=False)
+                    control.execute(b"SET LOCAL cursor_tuple_fraction = 1", prepare=False)
+                    # our own cursor name; the query text goes through the extended
+                    # protocol, which refuses a second statement
+                    self._declare.execute(b"DECLARE momq_rows NO SCROLL CURSOR FOR " + text.encode(),
+                                          prepare=False)
+                    self._fetch.execute(f"FETCH FORWARD {max_rows + 1} FROM momq_rows".encode(), binary=True,
+                                        prepare=False)
+                    control.execute(b"ROLLBACK", prepare=False)
             finally:
-                if self.transaction == "explicit" and not conn.closed and not conn.broken:
-                    conn.execute(b"ROLLBACK")
-        except psycopg.OperationalError as exc:
-            if getattr(exc, "sqlstate", None) in _TIMEOUT:
-                raise classify(exc, original) from exc
-            self._reset()
-            raise EngineUnavailable(f"PostgreSQL at {self._where} went away ({str(exc).strip()}); {HINT}",
-                                    engine=self.name) from exc
+                if not conn.closed and not conn.broken and conn.info.transaction_status != 0:
+                    conn.execute(b"ROLLBACK")  # the pipeline stopped at an error
+            pgresult = self._fetch.pgresult
+            columns = [pgresult.fname(i).decode() for i in range(pgresult.nfields)] if pgresult else []
+            rows = self._fetch.fetchall() if columns else []
         except psycopg.Error as exc:
+            if _connection_lost(exc, conn):
+                self._reset()
+                raise EngineUnavailable(f"PostgreSQL at {self._where} went away ({str(exc).strip()}); the next "
+                                        f"query reconnects; {HINT}", engine=self.name) from exc
             raise classify(exc, original) from exc
-        return columns, rows, truncated
+        truncated = len(rows) > max_rows
+        return columns, plain_rows(rows[:max_rows] if truncated else rows), truncated
 
     def _reset(self) -> None:
-        try:
-            if self._conn is not None:
-                self._conn.close()
-        finally:
-            self._conn = None
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception:  # noqa: BLE001 - closing a broken connection may fail any way
+                pass
 
     def close(self) -> None:
         self._reset()
+
+
+def _connection_lost(exc: Exception, conn: Any) -> bool:
+    """True when ``exc`` means the server or the connection is gone (not the query's
+    own failure): the connection is broken or closed, or SQLSTATE class 08
+    (connection exception) or 57P01-57P03 (the server shuts down or cannot answer)."""
+    state = getattr(exc, "sqlstate", None) or ""
+    return (conn.closed or conn.broken or state.startswith("08")
+            or state in {"57P01", "57P02", "57P03"})
 
 
 def _register_float4_loader(conn) -> None:
@@ -203,4 +226,4 @@ def server_conninfo(database: str, settings: dict[str, Any], *, admin: bool = Fa
 def connect(database: str, settings: dict[str, Any]) -> PostgresEngine:
     """A read-only engine on ``database`` (see module docstring)."""
     info, where = server_conninfo(database, settings)
-    return PostgresEngine(database, info, where, transaction=settings.get("transaction", "session"))
+    return PostgresEngine(database, info, where, resolve=lambda: server_conninfo(database, settings))
