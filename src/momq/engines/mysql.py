@@ -296,3 +296,42 @@ def connect(database: str, settings: dict[str, Any]) -> MysqlEngine:
     info, where = server_conninfo(database, settings)
     return MysqlEngine(database, info, where, transaction=settings.get("transaction", "session"),
                        resolve=lambda: server_conninfo(database, settings))
+
+
+#: privileges a read-only login may hold
+_READ_PRIVILEGES = {"SELECT", "SHOW VIEW", "USAGE"}
+
+
+def check_login(database: str | None, settings: dict[str, Any]) -> list[tuple[str, bool, str]]:
+    """What the configured login can do, as ``(check, ok, detail)`` rows: a login fit
+    for momq holds SELECT (and SHOW VIEW) only, and no global privilege (FILE, SUPER,
+    PROCESS ...)."""
+    import pymysql
+
+    info, where = server_conninfo(database, settings)
+    try:
+        conn = pymysql.connect(**info, connect_timeout=10)
+    except pymysql.err.MySQLError as exc:
+        raise EngineUnavailable(f"MySQL at {where} is not reachable ({exc}); {HINT}", engine="mysql") from exc
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT CURRENT_USER(), VERSION()")
+            user, version = cur.fetchone()
+            cur.execute("SHOW GRANTS")
+            grants = [re.sub(r"(IDENTIFIED BY PASSWORD )'[^']*'", r"\1***", row[0]) for row in cur.fetchall()]
+    finally:
+        conn.close()
+    extra, global_ = set(), set()
+    for grant in grants:
+        match = re.match(r"GRANT (.+?) ON (\S+) TO", grant)
+        if not match:
+            continue
+        privileges = {p.strip().upper() for p in re.sub(r"\([^)]*\)", "", match.group(1)).split(",")}
+        unexpected = privileges - _READ_PRIVILEGES
+        (global_ if match.group(2) == "*.*" else extra).update(unexpected)
+        if match.group(2) == "*.*" and "SELECT" in privileges:
+            global_.add("SELECT on every database")
+    return [("login", True, f"{user} on {where} ({version})"),
+            ("no global privilege", not global_, ", ".join(sorted(global_))),
+            ("only SELECT / SHOW VIEW on databases", not extra, ", ".join(sorted(extra))),
+            ("grants", True, "; ".join(grants)[:300])]

@@ -227,3 +227,66 @@ def connect(database: str, settings: dict[str, Any]) -> PostgresEngine:
     """A read-only engine on ``database`` (see module docstring)."""
     info, where = server_conninfo(database, settings)
     return PostgresEngine(database, info, where, resolve=lambda: server_conninfo(database, settings))
+
+
+#: predefined roles that reach outside the database (files, programs, other sessions)
+_RISKY_ROLES = ("pg_read_server_files", "pg_write_server_files", "pg_execute_server_program",
+                "pg_signal_backend", "pg_read_all_settings", "pg_write_all_data")
+
+
+def check_login(database: str, settings: dict[str, Any]) -> list[tuple[str, bool, str]]:
+    """What the configured login can do on ``database``, as ``(check, ok, detail)``
+    rows: a login fit for momq is no superuser, holds no write, sequence, CREATE or
+    TEMPORARY privilege, no risky predefined role, and no EXECUTE on the functions the
+    embedded server revokes (``momq.engines.servers.postgres.REVOKED_FUNCTIONS``)."""
+    import psycopg
+
+    info, where = server_conninfo(database, settings)
+    try:
+        conn = psycopg.connect(**info, autocommit=True, connect_timeout=10)
+    except psycopg.OperationalError as exc:
+        raise EngineUnavailable(f"PostgreSQL at {where} is not reachable ({str(exc).strip()}); {HINT}",
+                                engine="postgres") from exc
+
+    def one(sql: str, *params: Any) -> Any:
+        return conn.execute(sql, params or None).fetchone()[0]
+
+    def listed(sql: str, *params: Any) -> list[str]:
+        return [row[0] for row in conn.execute(sql, params or None).fetchall()]
+
+    with conn:
+        try:
+            return _login_report(database, where, one, listed)
+        except psycopg.Error as exc:
+            raise classify(exc, "(privilege check)") from exc
+
+
+def _login_report(database: str, where: str, one: Callable, listed: Callable) -> list[tuple[str, bool, str]]:
+    from momq.engines.servers.postgres import REVOKED_FUNCTIONS
+
+    user = one("SELECT current_user")
+    report = [("login", True, f"{user} on {where}, database {database}"),
+              ("not a superuser", not one("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"), ""),
+              ("read-only by default", one("SHOW default_transaction_read_only") == "on",
+               "default_transaction_read_only (momq opens read-only transactions either way)")]
+    writes = listed("SELECT c.oid::regclass::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname NOT IN ('pg_catalog', "
+                    "'information_schema') AND has_table_privilege(c.oid, "
+                    "'INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER') ORDER BY 1")
+    report.append(("no write privilege on tables", not writes, ", ".join(writes[:10])))
+    sequences = listed("SELECT c.oid::regclass::text FROM pg_class c WHERE CASE WHEN c.relkind = 'S' "
+                       "THEN has_sequence_privilege(c.oid, 'USAGE, UPDATE, SELECT') END ORDER BY 1")
+    report.append(("no sequence privilege", not sequences, ", ".join(sequences[:10])))
+    schemas = listed("SELECT nspname FROM pg_namespace WHERE has_schema_privilege(oid, 'CREATE') ORDER BY 1")
+    report.append(("no CREATE on schemas", not schemas, ", ".join(schemas)))
+    database_privileges = [p for p in ("CREATE", "TEMPORARY")
+                           if one("SELECT has_database_privilege(current_database(), %s)", p)]
+    report.append(("no CREATE or TEMPORARY on the database", not database_privileges,
+                   ", ".join(database_privileges)))
+    roles = [r for r in _RISKY_ROLES if one("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = %s) "
+                                            "AND pg_has_role(current_user, %s, 'USAGE')", r, r)]
+    report.append(("no risky predefined role", not roles, ", ".join(roles)))
+    functions = listed("SELECT DISTINCT p.proname FROM pg_proc p WHERE p.proname = ANY(%s) "
+                       "AND has_function_privilege(p.oid, 'EXECUTE') ORDER BY 1", list(REVOKED_FUNCTIONS))
+    report.append(("no EXECUTE on functions with effects", not functions, ", ".join(functions)))
+    return report
