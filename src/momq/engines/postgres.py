@@ -36,6 +36,7 @@ server, started on demand.
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Callable
 
 from momq.engines.sql_common import SqlEngine, plain_rows, redact
@@ -49,6 +50,17 @@ _SYNTAX = {"42601", "42000", "22P02"}
 _SCHEMA = {"42P01", "42703", "3F000", "42704", "3D000"}
 _READ_ONLY = {"25006", "42501", "0A000"}
 _TIMEOUT = {"57014"}
+
+
+class _QuietLostPipeline(logging.Filter):
+    """psycopg logs a warning when it ends a pipeline on a connection that is gone; the
+    engine reports that as EngineUnavailable already."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "terminating <psycopg.Pipeline" not in record.getMessage()
+
+
+logging.getLogger("psycopg").addFilter(_QuietLostPipeline())
 
 
 def classify(exc: Exception, query: str, engine: str = "postgres") -> QueryError:

@@ -37,7 +37,7 @@ import signal
 import subprocess
 from pathlib import Path
 
-from momq.engines.servers.base import EmbeddedServer
+from momq.engines.servers.base import EmbeddedServer, pid_alive
 
 DEBIAN_DEFAULT_BINDIR = "/usr/lib/postgresql/15/bin"
 READER = "momq_reader"
@@ -156,6 +156,7 @@ class PostgresServer(EmbeddedServer):
             if self.data_dir.exists():
                 shutil.rmtree(self.data_dir)
             self._initdb()
+        self._remove_stale_lock()
         log = open(self.log_file, "ab")
         options = {
             "listen_addresses": "127.0.0.1", "port": str(port), "unix_socket_directories": "",
@@ -171,6 +172,18 @@ class PostgresServer(EmbeddedServer):
         log.close()
         self._bootstrapped = False
         return proc.pid
+
+    def _remove_stale_lock(self) -> None:
+        """Remove ``postmaster.pid`` left by a server that was killed: PostgreSQL refuses
+        to start while the process it names exists, and a killed server can linger as a
+        zombie (``pid_alive`` treats zombies as dead)."""
+        lock = self.data_dir / "postmaster.pid"
+        try:
+            pid = int(lock.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return
+        if not pid_alive(pid):
+            lock.unlink(missing_ok=True)
 
     def _ready(self, port: int) -> bool:
         import psycopg
