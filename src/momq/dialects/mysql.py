@@ -30,7 +30,7 @@ if ifnull nullif coalesce isnull cast convert
 json_array json_object json_extract json_unquote json_contains json_contains_path json_keys
 json_length json_type json_valid json_search json_value json_quote json_depth json_pretty
 json_merge_patch json_merge_preserve json_set json_insert json_replace json_remove
-sleep
+sleep database schema
 """.split())
 
 
@@ -43,5 +43,6 @@ class MySQL(SqlDialect):
     line_comments = ("-- ", "#")
     quoted_case_sensitive = False
     functions = FUNCTIONS
-    # MATCH (col) AGAINST ('words'): full-text search
-    extra_constructs = frozenset({exp.MatchAgainst})
+    # MATCH (col) AGAINST ('words'): full-text search; @@name reads a system variable
+    # (setting one takes SET, which is refused)
+    extra_constructs = frozenset({exp.MatchAgainst, exp.SessionParameter})

@@ -37,7 +37,9 @@ jsonb_each json_each_text jsonb_each_text json_extract_path jsonb_extract_path j
 jsonb_extract_path_text json_object_keys jsonb_object_keys json_typeof jsonb_typeof json_strip_nulls
 jsonb_strip_nulls jsonb_pretty jsonb_path_exists jsonb_path_match jsonb_path_query
 jsonb_path_query_array jsonb_path_query_first jsonb_set jsonb_insert
-row pg_typeof pg_sleep
+row pg_typeof pg_sleep current_schema
+format_type pg_get_expr pg_get_constraintdef pg_get_viewdef col_description obj_description has_table_privilege
+has_column_privilege has_schema_privilege
 """.split())
 
 

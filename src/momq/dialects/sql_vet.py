@@ -65,7 +65,7 @@ CONSTRUCTS: frozenset[type] = frozenset({
     # statements and clauses
     exp.Select, exp.Union, exp.Intersect, exp.Except, exp.With, exp.CTE, exp.Subquery, exp.Values,
     exp.From, exp.Join, exp.Where, exp.Group, exp.Having, exp.Order, exp.Ordered, exp.Limit, exp.Offset,
-    exp.Fetch, exp.LimitOptions, exp.Distinct, exp.Qualify, exp.Lateral, exp.Rollup, exp.Cube,
+    exp.Fetch, exp.LimitOptions, exp.Distinct, exp.Qualify, exp.Lateral, exp.Unnest, exp.Rollup, exp.Cube,
     exp.GroupingSets, exp.Window, exp.WindowSpec, exp.Filter, exp.WithinGroup, exp.Table, exp.TableAlias,
     exp.Alias, exp.Aliases, exp.Column, exp.Identifier, exp.Star, exp.Dot, exp.Paren, exp.Tuple,
     # values
@@ -84,6 +84,30 @@ CONSTRUCTS: frozenset[type] = frozenset({
     exp.JSONPathSlice, exp.JSONPathFilter, exp.JSONPathRecursive, exp.JSONPathSelector,
     exp.JSONPathUnion, exp.JSONPathScript,
 })
+
+
+class UncheckedSyntax(QuerySyntaxError):
+    """sqlglot cannot parse the query, so the sandbox cannot check it and it does not
+    run. An engine may replace it with its server's own syntax error (found without
+    running anything), which says more to a user or a repairing model."""
+
+
+def _parse_message(exc: SqlglotError) -> str:
+    errors = getattr(exc, "errors", None) or [{}]
+    first = errors[0]
+    near = (first.get("highlight") or "").strip()
+    description = first.get("description") or str(exc).splitlines()[0]
+    return (f"syntax error{f' at or near {near!r}' if near else ''} ({description}); the sandbox runs only "
+            f"what it can parse")
+
+
+def _parse_position(exc: SqlglotError, query: str) -> int | None:
+    errors = getattr(exc, "errors", None) or [{}]
+    line, col = errors[0].get("line"), errors[0].get("col")
+    if not line or col is None:
+        return None
+    lines = query.splitlines(keepends=True)
+    return min(len(query), sum(len(text) for text in lines[: line - 1]) + max(col - 1, 0))
 
 
 @dataclass(frozen=True)
@@ -287,8 +311,8 @@ def vet_query(query: str, dialect: str, engine: str = "") -> VettedQuery:
     try:
         trees = SqlglotDialect.get_or_raise(dialect).parser().parse(statement, query)
     except SqlglotError as exc:
-        raise QuerySyntaxError(f"the sandbox cannot parse this query, so it does not run it: "
-                               f"{str(exc).splitlines()[0]}", engine=engine, query=query) from exc
+        raise UncheckedSyntax(_parse_message(exc), engine=engine, query=query,
+                              position=_parse_position(exc, query)) from exc
     except RecursionError:
         raise QuerySyntaxError("the query is nested too deeply to check", engine=engine, query=query) from None
     for tree in trees:

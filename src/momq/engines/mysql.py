@@ -208,6 +208,21 @@ class MysqlEngine(SqlEngine):
             raise
         return columns, plain_rows(rows[:max_rows] if truncated else rows), truncated
 
+    def _server_syntax_error(self, query: str) -> Exception | None:
+        """MySQL's error for ``query`` from ``PREPARE`` (the server parses the text and
+        runs nothing), or None."""
+        import pymysql
+
+        if self._conn is None or not self._conn.open:
+            return None
+        try:
+            with self._conn.cursor() as cur:
+                cur.execute("PREPARE momq_check FROM %s", (query.strip().rstrip(";"),))
+                cur.execute("DEALLOCATE PREPARE momq_check")
+        except pymysql.err.MySQLError as exc:
+            return classify(exc, query)
+        return None
+
     def _recover(self, conn) -> None:
         """After a failed query: end the explicit transaction, or drop the connection
         when it is not usable any more."""

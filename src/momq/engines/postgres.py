@@ -10,13 +10,14 @@ Sandbox, per query:
        SET LOCAL statement_timeout = <limit>      -- and cursor_tuple_fraction = 1
        DECLARE momq_rows NO SCROLL CURSOR FOR <query>
        FETCH FORWARD <max_rows + 1> FROM momq_rows
+       SELECT pg_advisory_unlock_all()            -- when the login may
        ROLLBACK
 
    sent as one pipeline (libpq pipeline mode: one network round trip, like the bare
    driver). The read-only transaction refuses every write; the ROLLBACK undoes what a
    function may still do inside one (large objects, ``set_config``, ``SET``), and the
-   time limit lives and dies with the transaction, so nothing a query does to the
-   session survives it. Rows come from a server-side cursor: at most ``max_rows + 1``
+   time limit lives and dies with the transaction, and session-level advisory locks
+   are released, so nothing a query does to the session survives it. Rows come from a server-side cursor: at most ``max_rows + 1``
    reach the client, whatever the query returns (``cursor_tuple_fraction = 1`` keeps the
    plan a plain query would get). Every statement goes through the extended protocol,
    which refuses a second statement whatever the text holds;
@@ -91,6 +92,10 @@ def classify(exc: Exception, query: str, engine: str = "postgres") -> QueryError
     return cls(message, engine=engine, query=query, position=position)
 
 
+#: what the query is sent inside (our own cursor name)
+_DECLARE = b"DECLARE momq_rows NO SCROLL CURSOR FOR "
+
+
 class PostgresEngine(SqlEngine):
     """One open connection to one PostgreSQL database, read-only."""
 
@@ -119,6 +124,11 @@ class PostgresEngine(SqlEngine):
             raise EngineUnavailable(f"PostgreSQL at {self._where} is not reachable ({text.strip()}); {HINT}",
                                     engine=self.name) from exc
         _register_float4_loader(conn)
+        # session-level advisory locks survive a ROLLBACK: release them after each query
+        # when the login may (the embedded reader may; the allow-list refuses the lock
+        # functions anyway)
+        self._unlock = bool(conn.execute(b"SELECT has_function_privilege('pg_advisory_unlock_all()', "
+                                         b"'EXECUTE')").fetchone()[0])
         self._conn = conn
         self._control = psycopg.RawCursor(conn)
         self._declare = psycopg.RawCursor(conn)
@@ -141,10 +151,11 @@ class PostgresEngine(SqlEngine):
                     control.execute(b"SET LOCAL cursor_tuple_fraction = 1", prepare=False)
                     # our own cursor name; the query text goes through the extended
                     # protocol, which refuses a second statement
-                    self._declare.execute(b"DECLARE momq_rows NO SCROLL CURSOR FOR " + text.encode(),
-                                          prepare=False)
+                    self._declare.execute(_DECLARE + text.encode(), prepare=False)
                     self._fetch.execute(f"FETCH FORWARD {max_rows + 1} FROM momq_rows".encode(), binary=True,
                                         prepare=False)
+                    if self._unlock:
+                        control.execute(b"SELECT pg_advisory_unlock_all()", prepare=False)
                     control.execute(b"ROLLBACK", prepare=False)
             finally:
                 if not conn.closed and not conn.broken and conn.info.transaction_status != 0:
@@ -157,9 +168,33 @@ class PostgresEngine(SqlEngine):
                 self._reset()
                 raise EngineUnavailable(f"PostgreSQL at {self._where} went away ({str(exc).strip()}); the next "
                                         f"query reconnects; {HINT}", engine=self.name) from exc
-            raise classify(exc, original) from exc
+            error = classify(exc, original)
+            if error.position is not None and error.position >= len(_DECLARE):
+                # a position in the DECLARE statement: move it onto the query as given
+                error.position += max(0, original.find(text)) - len(_DECLARE)
+                error.message = error.message.rsplit(" (at character", 1)[0] + f" (at character {error.position + 1})"
+                error.args = (error.message,)
+            raise error from exc
         truncated = len(rows) > max_rows
         return columns, plain_rows(rows[:max_rows] if truncated else rows), truncated
+
+    def _server_syntax_error(self, query: str) -> Exception | None:
+        """PostgreSQL's error for ``query`` from a Parse message alone (the extended
+        protocol's first step: parse analysis, nothing planned or run)."""
+        import psycopg
+        from psycopg import pq
+
+        conn = self._conn
+        if conn is None or conn.closed or conn.broken:
+            return None
+        try:
+            result = conn.pgconn.prepare(b"", query.strip().rstrip(";").encode())
+        except (psycopg.Error, UnicodeEncodeError):
+            return None
+        if result.status != pq.ExecStatus.FATAL_ERROR:
+            return None
+        error = psycopg.errors.error_from_result(result, encoding=conn.info.encoding)
+        return classify(error, query)
 
     def _reset(self) -> None:
         conn, self._conn = self._conn, None

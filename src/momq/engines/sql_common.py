@@ -16,7 +16,7 @@ import time
 import uuid
 from typing import Any, Callable, Sequence
 
-from momq.dialects.sql_vet import VettedQuery, vet_query
+from momq.dialects.sql_vet import UncheckedSyntax, VettedQuery, vet_query
 from momq.engines.base import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_S, Engine, Result, check_limits
 
 __all__ = ["SqlEngine", "VettedQuery", "plain_rows", "plain_value", "redact", "take", "vet_query"]
@@ -79,7 +79,10 @@ class SqlEngine(Engine):
     def execute(self, query: str, timeout_s: float = DEFAULT_TIMEOUT_S,
                 max_rows: int = DEFAULT_MAX_ROWS) -> Result:
         timeout_s, max_rows = check_limits(timeout_s, max_rows)
-        vetted = vet_query(query, self.dialect, self.name)
+        try:
+            vetted = vet_query(query, self.dialect, self.name)
+        except UncheckedSyntax as exc:
+            raise self._server_syntax_error(query) or exc from None
         start = time.perf_counter()
         columns, rows, truncated = self._run(vetted.text, query, timeout_s, max_rows)
         elapsed = time.perf_counter() - start
@@ -89,6 +92,12 @@ class SqlEngine(Engine):
     def _run(self, text: str, original: str, timeout_s: float,
              max_rows: int) -> tuple[list[str], list[tuple], bool]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def _server_syntax_error(self, query: str) -> Exception | None:
+        """The server's own error for a query the sandbox cannot parse, found by asking
+        the server to parse (never to run) it; None when the server parses it too or
+        cannot be asked."""
+        return None
 
 
 def take(fetchmany: Callable[[int], Sequence], max_rows: int) -> tuple[list[tuple], bool]:

@@ -60,7 +60,6 @@ REVOKED_FUNCTIONS = (
     "pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock", "pg_try_advisory_lock_shared",
     "pg_advisory_xact_lock", "pg_advisory_xact_lock_shared", "pg_try_advisory_xact_lock",
     "pg_try_advisory_xact_lock_shared", "pg_advisory_unlock", "pg_advisory_unlock_shared",
-    "pg_advisory_unlock_all",
     "nextval", "setval", "currval", "lastval",
     "pg_read_file", "pg_read_binary_file", "pg_ls_dir", "pg_stat_file", "pg_ls_logdir", "pg_ls_waldir",
     "pg_ls_tmpdir", "pg_ls_archive_statusdir",
@@ -74,6 +73,8 @@ def harden(conn) -> None:
     for (signature,) in conn.execute("SELECT p.oid::regprocedure::text FROM pg_proc p "
                                      "WHERE p.proname = ANY(%s)", (list(REVOKED_FUNCTIONS),)).fetchall():
         conn.execute(f"REVOKE EXECUTE ON FUNCTION {signature} FROM PUBLIC")
+    # the engine releases a session's advisory locks after each query with this one
+    conn.execute("GRANT EXECUTE ON FUNCTION pg_advisory_unlock_all() TO PUBLIC")
     database = conn.execute("SELECT current_database()").fetchone()[0]
     conn.execute(f'REVOKE TEMPORARY ON DATABASE "{database}" FROM PUBLIC')
     reader = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (READER,)).fetchone()
