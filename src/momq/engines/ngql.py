@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from momq import settings as momq_settings
-from momq.engines.base import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_S, Engine, Result
+from momq.engines.base import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_S, Engine, Result, check_limits
 from momq.errors import (EngineUnavailable, ExecutionError, QuerySyntaxError, QueryTimeout,
                          ReadOnlyViolation, SchemaError, UnknownDatabase)
 
@@ -58,6 +58,7 @@ class EmbeddedNgqlEngine(Engine):
     def execute(self, query: str, timeout_s: float = DEFAULT_TIMEOUT_S,
                 max_rows: int = DEFAULT_MAX_ROWS) -> Result:
         # the embedded engine's errors already are momq's classes (``momq.ngql.errors``)
+        timeout_s, max_rows = check_limits(timeout_s, max_rows)
         started = time.perf_counter()
         try:
             rs = self._session.execute(query, timeout_s=timeout_s, max_rows=max_rows)
@@ -96,6 +97,7 @@ class NebulaEngine(Engine):  # pragma: no cover - needs a NebulaGraph server
                 max_rows: int = DEFAULT_MAX_ROWS) -> Result:
         from momq.dialects import get_dialect
 
+        timeout_s, max_rows = check_limits(timeout_s, max_rows)
         if not get_dialect("ngql").is_read_only(query):
             raise ReadOnlyViolation("only read statements may run (GO, FETCH, LOOKUP, MATCH, FIND PATH, "
                                     "GET SUBGRAPH, YIELD, SHOW, DESCRIBE)", engine="ngql", query=query)
