@@ -426,6 +426,7 @@ def test_the_checksums_see_changes(pg_engines, mysql_engines):
     admin.execute("SELECT pg_advisory_lock(77)")
     assert pg_state(admin, engine)["locks"] != before["locks"]
     admin.execute("SELECT pg_advisory_unlock_all()")
+    engine._ready_connection()  # read the answer to what the last query sent, before using the connection
     engine._conn.execute("SET search_path = nowhere")
     assert pg_state(admin, engine)["session settings"] != before["session settings"]
     engine._conn.execute("RESET search_path")

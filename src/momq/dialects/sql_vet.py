@@ -49,6 +49,12 @@ from sqlglot.errors import SqlglotError, TokenError
 
 from momq.errors import ExecutionError, QuerySyntaxError, ReadOnlyViolation
 
+#: the most tokens a query may have: parsing time grows with it, and no question needs
+#: more (a sql-eval gold has under 500; a long string literal is one token)
+MAX_TOKENS = 20_000
+#: the most characters a query may have (checked before tokenizing, which costs more)
+MAX_CHARS = 200_000
+
 _ALLOWED_FIRST = {"SELECT", "WITH", "VALUES", "TABLE", "L_PAREN"}
 
 #: token types that never appear in a read-only query: what can hide inside a SELECT or
@@ -289,7 +295,13 @@ def vet_query(query: str, dialect: str, engine: str = "") -> VettedQuery:
     if "\x00" in query:
         raise QuerySyntaxError("the query holds a NUL character", engine=engine, query=query,
                                position=query.index("\x00"))
+    if len(query) > MAX_CHARS:
+        raise QuerySyntaxError(f"the query is too long to check: {len(query):,} characters, the sandbox checks "
+                               f"at most {MAX_CHARS:,}", engine=engine, query=query[:1000])
     tokens = _tokens(query, dialect, engine)
+    if len(tokens) > MAX_TOKENS:
+        raise QuerySyntaxError(f"the query is too long to check: {len(tokens):,} tokens, the sandbox checks at "
+                               f"most {MAX_TOKENS:,}", engine=engine, query=query[:1000])
     statements = _split(tokens)
     if not statements:
         raise QuerySyntaxError("empty query", engine=engine, query=query)

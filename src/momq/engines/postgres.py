@@ -6,21 +6,25 @@ Sandbox, per query:
    constructs and functions, or nothing is sent;
 2. the statement runs in its own transaction, always rolled back::
 
-       BEGIN READ ONLY
-       SET LOCAL statement_timeout = <limit>      -- and cursor_tuple_fraction = 1
-       DECLARE momq_rows NO SCROLL CURSOR FOR <query>
-       FETCH FORWARD <max_rows + 1> FROM momq_rows
-       SELECT pg_advisory_unlock_all()            -- when the login may
-       ROLLBACK
+       BEGIN READ ONLY; SET LOCAL statement_timeout = <limit>
+       SELECT * FROM (<query>) AS momq_query LIMIT <max_rows + 1>
+       ROLLBACK; SELECT pg_advisory_unlock_all()      -- the unlock when the login may
 
-   sent as one pipeline (libpq pipeline mode: one network round trip, like the bare
-   driver). The read-only transaction refuses every write; the ROLLBACK undoes what a
-   function may still do inside one (large objects, ``set_config``, ``SET``), and the
-   time limit lives and dies with the transaction, and session-level advisory locks
-   are released, so nothing a query does to the session survives it. Rows come from a server-side cursor: at most ``max_rows + 1``
-   reach the client, whatever the query returns (``cursor_tuple_fraction = 1`` keeps the
-   plan a plain query would get). Every statement goes through the extended protocol,
-   which refuses a second statement whatever the text holds;
+   momq's own statements go through libpq's simple protocol (those of a line in one
+   round trip); after a query, its ROLLBACK and the next query's BEGIN READ ONLY / SET
+   LOCAL are sent together without waiting (their answer is read before the next
+   query; a different time limit costs one more SET LOCAL), so in steady state a query
+   costs one round trip, like the bare driver. Between queries the session is idle in
+   a read-only transaction that holds no snapshot and no lock. The query through the extended protocol (``binary=True``), which
+   refuses a second statement whatever the text holds, and which psycopg turns into a
+   prepared statement when the same text runs again, as with the bare driver. The
+   read-only transaction refuses every write; the ROLLBACK undoes what a function may
+   still do inside one (large objects, ``set_config``, ``SET``), the time limit lives
+   and dies with the transaction, and session-level advisory locks are released: nothing
+   a query does to the session survives it. The server stops after ``max_rows + 1``
+   rows, so client memory stays bounded whatever the query returns (the subquery keeps
+   its rows' order: PostgreSQL does not flatten a subquery with ORDER BY or LIMIT).
+   The cost against the bare driver is in ``benchmarks/README.md``;
 3. on the embedded server, the login is ``momq_reader``: CONNECT and SELECT grants
    only, ``default_transaction_read_only`` set on the role, and no EXECUTE on the
    functions with effects outside a transaction (revoked from PUBLIC, see
@@ -37,7 +41,6 @@ server, started on demand.
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Callable
 
 from momq.engines.sql_common import SqlEngine, plain_rows, redact
@@ -51,17 +54,6 @@ _SYNTAX = {"42601", "42000", "22P02"}
 _SCHEMA = {"42P01", "42703", "3F000", "42704", "3D000"}
 _READ_ONLY = {"25006", "42501", "0A000"}
 _TIMEOUT = {"57014"}
-
-
-class _QuietLostPipeline(logging.Filter):
-    """psycopg logs a warning when it ends a pipeline on a connection that is gone; the
-    engine reports that as EngineUnavailable already."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "terminating <psycopg.Pipeline" not in record.getMessage()
-
-
-logging.getLogger("psycopg").addFilter(_QuietLostPipeline())
 
 
 def classify(exc: Exception, query: str, engine: str = "postgres") -> QueryError:
@@ -92,8 +84,21 @@ def classify(exc: Exception, query: str, engine: str = "postgres") -> QueryError
     return cls(message, engine=engine, query=query, position=position)
 
 
-#: what the query is sent inside (our own cursor name)
-_DECLARE = b"DECLARE momq_rows NO SCROLL CURSOR FOR "
+#: what the query is sent inside: the server stops after ``max_rows + 1`` rows (the
+#: line breaks keep a trailing ``--`` comment from swallowing the end)
+_WRAP_START = b"SELECT * FROM (\n"
+_WRAP_END = b"\n) AS momq_query LIMIT %d"
+
+
+def _control(conn: Any, sql: bytes) -> None:
+    """Run momq's own statements through libpq (simple protocol, one round trip);
+    raise the server's error as psycopg does."""
+    import psycopg
+    from psycopg import pq
+
+    result = conn.pgconn.exec_(sql)
+    if result.status not in (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK):
+        raise psycopg.errors.error_from_result(result, encoding=conn.info.encoding)
 
 
 class PostgresEngine(SqlEngine):
@@ -130,53 +135,84 @@ class PostgresEngine(SqlEngine):
         self._unlock = bool(conn.execute(b"SELECT has_function_privilege('pg_advisory_unlock_all()', "
                                          b"'EXECUTE')").fetchone()[0])
         self._conn = conn
-        self._control = psycopg.RawCursor(conn)
-        self._declare = psycopg.RawCursor(conn)
-        self._fetch = psycopg.RawCursor(conn)
+        self._cursor = psycopg.RawCursor(conn)
+        # what ends a query's transaction: ROLLBACK, then the release of the session's
+        # advisory locks (which outlive a ROLLBACK) when the login may
+        self._end = b"ROLLBACK; SELECT pg_advisory_unlock_all(); " if self._unlock else b"ROLLBACK; "
+        #: the time limit of the read-only transaction opened for the next query, or None
+        self._open_ms: int | None = None
+        #: the time limit of the transaction whose opening was sent and not answered yet
+        self._ending: int | None = None
 
     def _run(self, text: str, original: str, timeout_s: float, max_rows: int):
         import psycopg
 
-        if self._conn is None or self._conn.closed or self._conn.broken:
-            self._reset()
-            self._connect()
-        conn = self._conn
+        conn = self._ready_connection()
         timeout_ms = max(1, int(timeout_s * 1000))
+        wrapped = _WRAP_START + text.encode() + _WRAP_END % (max_rows + 1)
         try:
+            # momq's own statements go through libpq directly (simple protocol, one
+            # round trip, none of a cursor's Python overhead)
+            if self._open_ms is None:
+                _control(conn, b"BEGIN READ ONLY; SET LOCAL statement_timeout = %d" % timeout_ms)
+            elif self._open_ms != timeout_ms:
+                _control(conn, b"SET LOCAL statement_timeout = %d" % timeout_ms)
+            self._open_ms = None  # this query uses the open transaction up
             try:
-                with conn.pipeline():
-                    control = self._control
-                    control.execute(b"BEGIN READ ONLY", prepare=False)
-                    control.execute(f"SET LOCAL statement_timeout = {timeout_ms}".encode(), prepare=False)
-                    control.execute(b"SET LOCAL cursor_tuple_fraction = 1", prepare=False)
-                    # our own cursor name; the query text goes through the extended
-                    # protocol, which refuses a second statement
-                    self._declare.execute(_DECLARE + text.encode(), prepare=False)
-                    self._fetch.execute(f"FETCH FORWARD {max_rows + 1} FROM momq_rows".encode(), binary=True,
-                                        prepare=False)
-                    if self._unlock:
-                        control.execute(b"SELECT pg_advisory_unlock_all()", prepare=False)
-                    control.execute(b"ROLLBACK", prepare=False)
+                # binary=True forces the extended protocol: exactly one statement, and
+                # '%' in the text is never taken for a placeholder
+                self._cursor.execute(wrapped, binary=True)
+                pgresult = self._cursor.pgresult
+                columns = [pgresult.fname(i).decode() for i in range(pgresult.nfields)] if pgresult else []
+                rows = self._cursor.fetchall() if columns else []
             finally:
-                if not conn.closed and not conn.broken and conn.info.transaction_status != 0:
-                    conn.execute(b"ROLLBACK")  # the pipeline stopped at an error
-            pgresult = self._fetch.pgresult
-            columns = [pgresult.fname(i).decode() for i in range(pgresult.nfields)] if pgresult else []
-            rows = self._fetch.fetchall() if columns else []
+                if not conn.closed and not conn.broken:
+                    # end the transaction (ROLLBACK first: it ends a failed one too), then
+                    # release the session's advisory locks, which outlive a ROLLBACK, and
+                    # open the next query's transaction; sent now, answered before the
+                    # next command: the client waits for no round trip here
+                    conn.pgconn.send_query(self._end + b"BEGIN READ ONLY; SET LOCAL statement_timeout = %d"
+                                           % timeout_ms)
+                    self._ending = timeout_ms
         except psycopg.Error as exc:
             if _connection_lost(exc, conn):
                 self._reset()
                 raise EngineUnavailable(f"PostgreSQL at {self._where} went away ({str(exc).strip()}); the next "
                                         f"query reconnects; {HINT}", engine=self.name) from exc
             error = classify(exc, original)
-            if error.position is not None and error.position >= len(_DECLARE):
-                # a position in the DECLARE statement: move it onto the query as given
-                error.position += max(0, original.find(text)) - len(_DECLARE)
+            if error.position is not None and error.position >= len(_WRAP_START):
+                # a position in the wrapped statement: move it onto the query as given
+                error.position += max(0, original.find(text)) - len(_WRAP_START)
                 error.message = error.message.rsplit(" (at character", 1)[0] + f" (at character {error.position + 1})"
                 error.args = (error.message,)
             raise error from exc
         truncated = len(rows) > max_rows
         return columns, plain_rows(rows[:max_rows] if truncated else rows), truncated
+
+    def _ready_connection(self) -> Any:
+        """The connection, with the answer to the statements sent after the previous
+        query read: then a fresh read-only transaction is open (``_open_ms`` holds its
+        time limit), or, when anything is amiss, no connection is kept and a new one is
+        opened (a session whose transaction did not end is never reused)."""
+        import psycopg
+        from psycopg import pq
+
+        conn = self._conn
+        if conn is not None and self._ending is not None:
+            opened, self._ending = self._ending, None
+            try:
+                while (result := conn.pgconn.get_result()) is not None:
+                    if result.status not in (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK):
+                        raise psycopg.errors.error_from_result(result, encoding=conn.info.encoding)
+                if conn.pgconn.transaction_status != pq.TransactionStatus.INTRANS:
+                    raise psycopg.OperationalError("the next transaction did not open")
+                self._open_ms = opened
+            except psycopg.Error:
+                self._reset()  # e.g. the server ended an idle session: open a new one
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            self._reset()
+            self._connect()
+        return self._conn
 
     def _server_syntax_error(self, query: str) -> Exception | None:
         """PostgreSQL's error for ``query`` from a Parse message alone (the extended
@@ -184,13 +220,18 @@ class PostgresEngine(SqlEngine):
         import psycopg
         from psycopg import pq
 
-        conn = self._conn
-        if conn is None or conn.closed or conn.broken:
+        try:
+            conn = self._ready_connection()
+        except EngineUnavailable:
             return None
         try:
             result = conn.pgconn.prepare(b"", query.strip().rstrip(";").encode())
         except (psycopg.Error, UnicodeEncodeError):
             return None
+        finally:
+            if conn.pgconn.transaction_status == pq.TransactionStatus.INERROR:
+                self._open_ms = None
+                _control(conn, b"ROLLBACK")
         if result.status != pq.ExecStatus.FATAL_ERROR:
             return None
         error = psycopg.errors.error_from_result(result, encoding=conn.info.encoding)
