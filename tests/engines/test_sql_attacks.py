@@ -429,7 +429,7 @@ def test_the_checksums_see_changes(pg_engines, mysql_engines):
     engine._ready_connection()  # read the answer to what the last query sent, before using the connection
     engine._conn.execute("SET search_path = nowhere")
     assert pg_state(admin, engine)["session settings"] != before["session settings"]
-    engine._conn.execute("RESET search_path")
+    # that SET ran inside the transaction opened for the next query: its ROLLBACK undid it
     assert pg_state(admin, engine) == before
     engines, admin = mysql_engines
     engine = engines["reader"]

@@ -19,7 +19,7 @@ from typing import Any
 
 from momq import settings as momq_settings
 from momq.engines.base import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_S, Engine, Result, check_limits
-from momq.errors import (EngineUnavailable, ExecutionError, QuerySyntaxError, QueryTimeout,
+from momq.errors import (ConfigError, EngineUnavailable, ExecutionError, QuerySyntaxError, QueryTimeout,
                          ReadOnlyViolation, SchemaError, UnknownDatabase)
 
 
@@ -65,6 +65,9 @@ class EmbeddedNgqlEngine(Engine):
             rows = [tuple(row) for row in rs.to_momq_rows()]
         except RecursionError as exc:
             raise ExecutionError("ExecutionError: query too deeply nested", engine="ngql", query=query) from exc
+        except MemoryError as exc:
+            raise ExecutionError("ExecutionError: the query needs more memory than there is", engine="ngql",
+                                 query=query) from exc
         return Result(list(rs.columns), rows, truncated=bool(rs.truncated),
                       elapsed_s=time.perf_counter() - started, ordered=bool(rs.ordered), engine="ngql")
 
@@ -177,4 +180,9 @@ def connect(database: str, settings: dict) -> Engine:
             raise EngineUnavailable("the embedded nGQL spaces are not built yet: run `momq db build`",
                                     engine="ngql")
         raise UnknownDatabase(database, known)
-    return EmbeddedNgqlEngine(database, _open_snapshot(str(path), path.stat().st_mtime))
+    try:
+        snapshot = _open_snapshot(str(path), path.stat().st_mtime)
+    except Exception as exc:  # noqa: BLE001 - a corrupt pickle can fail in any way
+        raise ConfigError(f"the nGQL snapshot {path} cannot be read ({type(exc).__name__}: {exc}); rebuild it "
+                          f"with `momq db build {database}`") from exc
+    return EmbeddedNgqlEngine(database, snapshot)
