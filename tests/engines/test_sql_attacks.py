@@ -22,6 +22,7 @@ import pytest
 
 from momq.dialects.sql_vet import vet_query
 from momq.errors import ConfigError, QueryError, QueryTimeout, ReadOnlyViolation
+from tests.engines.sql_fixtures import admin_url
 
 DB = "car_dealership"
 
@@ -272,43 +273,28 @@ def mysql_state(admin, engine) -> dict[str, str]:
 
 # engines --------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def pg_engines(defog_postgres):
-    """{login: engine} for the reader and the superuser, and a superuser connection."""
-    import psycopg
-
-    from momq import settings
+def pg_engines(pg_admin):
+    """({login: engine} for the reader and the superuser, a superuser connection)."""
     from momq.engines import postgres
 
-    if settings.engine_settings("postgres").get("url"):
-        pytest.skip("attack suite runs on the embedded server (it needs both logins)")
-    info, _ = postgres.server_conninfo(DB, {}, admin=True)
-    url = f"postgresql://{info['user']}:{info['password']}@{info['host']}:{info['port']}"
-    engines = {"reader": postgres.connect(DB, {}), "admin": postgres.connect(DB, {"url": url})}
-    admin = psycopg.connect(**info, autocommit=True)
+    info, admin = pg_admin
+    engines = {"reader": postgres.connect(DB, {}), "admin": postgres.connect(DB, {"url": admin_url("postgres", info)})}
     yield engines, admin
     for engine in engines.values():
         engine.close()
-    admin.close()
 
 
 @pytest.fixture(scope="module")
-def mysql_engines(defog_mysql):
-    import pymysql
-
-    from momq import settings
+def mysql_engines(mysql_admin):
     from momq.engines import mysql
 
-    if settings.engine_settings("mysql").get("url"):
-        pytest.skip("attack suite runs on the embedded server (it needs both logins)")
-    info, _ = mysql.server_conninfo(DB, {}, admin=True)
-    url = f"mysql://{info['user']}:{info['password']}@{info['host']}:{info['port']}"
+    info, admin = mysql_admin
+    url = admin_url("mysql", info)
     engines = {"reader": mysql.connect(DB, {}), "admin": mysql.connect(DB, {"url": url}),
                "admin, explicit transactions": mysql.connect(DB, {"url": url, "transaction": "explicit"})}
-    admin = pymysql.connect(**info, autocommit=True)
     yield engines, admin
     for engine in engines.values():
         engine.close()
-    admin.close()
 
 
 @pytest.mark.integration

@@ -21,8 +21,6 @@ from momq.errors import QueryError
 
 pytestmark = pytest.mark.integration
 
-DB = "car_dealership"
-
 COMMON = [
     "SELECT", "SELECT", "SELECT", "FROM", "cars", "cars", "sales", "WHERE", "id", "make", "*", "1", "0", "'a'",
     "'x''y'", "(", ")", "(", ")", ",", ",", "=", "+", "AS", "t", "AND", "OR", "NOT", "ORDER BY", "GROUP BY",
@@ -70,36 +68,6 @@ def accepted(query: str, dialect: str) -> str | None:
     return text
 
 
-@pytest.fixture(scope="module")
-def pg_admin(defog_postgres):
-    import psycopg
-
-    from momq import settings as momq_settings
-    from momq.engines import postgres
-
-    if momq_settings.engine_settings("postgres").get("url"):
-        pytest.skip("runs on the embedded server (needs the superuser)")
-    info, _ = postgres.server_conninfo(DB, {}, admin=True)
-    conn = psycopg.connect(**info, autocommit=True)
-    yield conn
-    conn.close()
-
-
-@pytest.fixture(scope="module")
-def mysql_admin(defog_mysql):
-    import pymysql
-
-    from momq import settings as momq_settings
-    from momq.engines import mysql
-
-    if momq_settings.engine_settings("mysql").get("url"):
-        pytest.skip("runs on the embedded server (needs the administrator)")
-    info, _ = mysql.server_conninfo(DB, {}, admin=True)
-    conn = pymysql.connect(**info, autocommit=True)
-    yield conn
-    conn.close()
-
-
 def _pg_state(conn) -> tuple:
     return (conn.execute("SELECT sequencename, last_value FROM pg_sequences ORDER BY 1").fetchall(),
             conn.execute("SELECT count(*) FROM pg_largeobject_metadata").fetchone(),
@@ -119,19 +87,20 @@ def test_nothing_the_postgres_vetting_accepts_writes(pg_admin, query):
         return
     import psycopg
 
-    before = _pg_state(pg_admin)
-    pg_admin.execute("BEGIN")
+    _, conn = pg_admin
+    before = _pg_state(conn)
+    conn.execute("BEGIN")
     try:
-        pg_admin.execute("SET LOCAL statement_timeout = 2000")
+        conn.execute("SET LOCAL statement_timeout = 2000")
         try:
-            pg_admin.execute(text.encode(), prepare=False)
+            conn.execute(text.encode(), prepare=False)
         except psycopg.Error:
-            pg_admin.execute("ROLLBACK")
-            pg_admin.execute("BEGIN")
-        assert pg_admin.execute("SELECT pg_current_xact_id_if_assigned()").fetchone()[0] is None, text
+            conn.execute("ROLLBACK")
+            conn.execute("BEGIN")
+        assert conn.execute("SELECT pg_current_xact_id_if_assigned()").fetchone()[0] is None, text
     finally:
-        pg_admin.execute("ROLLBACK")
-    assert _pg_state(pg_admin) == before, text
+        conn.execute("ROLLBACK")
+    assert _pg_state(conn) == before, text
 
 
 def _mysql_state(conn) -> tuple:
@@ -150,8 +119,9 @@ def test_nothing_the_mysql_vetting_accepts_writes(mysql_admin, query):
         return
     import pymysql
 
-    before = _mysql_state(mysql_admin)
-    with mysql_admin.cursor() as cur:
+    _, conn = mysql_admin
+    before = _mysql_state(conn)
+    with conn.cursor() as cur:
         cur.execute("SET SESSION max_statement_time = 2")
         try:
             cur.execute(text.replace("%", "%%"))
@@ -159,4 +129,4 @@ def test_nothing_the_mysql_vetting_accepts_writes(mysql_admin, query):
         except pymysql.err.MySQLError:
             pass
         cur.execute("SET SESSION max_statement_time = 0")
-    assert _mysql_state(mysql_admin) == before, text
+    assert _mysql_state(conn) == before, text
