@@ -231,8 +231,16 @@ def refusal(tree: exp.Expression, dialect: str) -> str | None:
                         return f"function {qualified}"
                 continue
             return f"function {_function_name(node)}"
-        return f"construct {kind.__name__}" + (f" ({node.sql(dialect=dialect)[:60]})" if node else "")
+        return f"construct {kind.__name__}" + _excerpt(node, dialect)
     return None
+
+
+def _excerpt(node: exp.Expression, dialect: str) -> str:
+    """`` (the node's SQL)``, shortened, for a message; empty when it cannot be written."""
+    try:
+        return f" ({node.sql(dialect=dialect)[:60]})"
+    except Exception:  # noqa: BLE001 - a message must not fail
+        return ""
 
 
 # ------------------------------------------------------------------------- vetting

@@ -65,8 +65,7 @@ import re
 import socket
 import threading
 import time
-from functools import lru_cache
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable
 
 import neo4j
 from neo4j import exceptions as neo_exc
