@@ -25,7 +25,11 @@ file, or a default under the user's home.
   The environment overrides the file: ``MOMQ_POSTGRES_URL``, ``MOMQ_MYSQL_URL``,
   ``MOMQ_CYPHER_URL`` (+ ``MOMQ_CYPHER_USER``/``MOMQ_CYPHER_PASSWORD``),
   ``MOMQ_NEBULA_ADDRESS`` (+ ``MOMQ_NEBULA_USER``/``MOMQ_NEBULA_PASSWORD``).
-  An engine without settings is the embedded one momq starts itself.
+  An engine without settings is the embedded one momq starts itself. An engine's
+  table may also hold ``allow_functions`` (SQL functions added to the sandbox's
+  allow-list, ``momq.dialects.sql_vet``) and, for MySQL, ``transaction``. The
+  ``[limits]`` table holds ``max_timeout_s`` and ``max_rows``, the largest limits a
+  query may ask for (``MOMQ_MAX_TIMEOUT_S`` / ``MOMQ_MAX_ROWS`` override them).
 """
 
 from __future__ import annotations
