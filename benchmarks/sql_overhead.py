@@ -15,7 +15,7 @@ psycopg turns a text run 5 times into a server-side prepared statement, on both 
 Usage::
 
     .venv/bin/python benchmarks/sql_overhead.py [--rounds 15] [--engines postgres mysql] [--no-prepare]
-        [--transaction session|explicit]
+        [--transaction session|explicit]      # MySQL only
 
 The embedded servers are started on demand (and left running: stop them with
 ``momq engines down``); the defog databases must be loaded (the script loads them,
@@ -134,7 +134,8 @@ def main() -> None:
                         help="PostgreSQL: no automatic prepared statements on either side (every round "
                              "plans the query again, as a query run once does)")
     parser.add_argument("--transaction", choices=["session", "explicit"], default="session",
-                        help="the engines' read-only transaction mode (see momq.engines.postgres)")
+                        help="MySQL's read-only transaction mode (see momq.engines.mysql); PostgreSQL always "
+                             "runs each query in its own pipelined transaction")
     args = parser.parse_args()
     for engine_name in args.engines:
         r = measure(engine_name, args.rounds, prepare=not args.no_prepare, transaction=args.transaction)

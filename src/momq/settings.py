@@ -25,7 +25,11 @@ file, or a default under the user's home.
   The environment overrides the file: ``MOMQ_POSTGRES_URL``, ``MOMQ_MYSQL_URL``,
   ``MOMQ_CYPHER_URL`` (+ ``MOMQ_CYPHER_USER``/``MOMQ_CYPHER_PASSWORD``),
   ``MOMQ_NEBULA_ADDRESS`` (+ ``MOMQ_NEBULA_USER``/``MOMQ_NEBULA_PASSWORD``).
-  An engine without settings is the embedded one momq starts itself.
+  An engine without settings is the embedded one momq starts itself. An engine's
+  table may also hold ``allow_functions`` (SQL functions added to the sandbox's
+  allow-list, ``momq.dialects.sql_vet``) and, for MySQL, ``transaction``. The
+  ``[limits]`` table holds ``max_timeout_s`` and ``max_rows``, the largest limits a
+  query may ask for (``MOMQ_MAX_TIMEOUT_S`` / ``MOMQ_MAX_ROWS`` override them).
 """
 
 from __future__ import annotations
@@ -112,3 +116,16 @@ def engine_settings(engine: str) -> dict[str, Any]:
         if os.environ.get(var):
             settings[key] = os.environ[var]
     return settings
+
+
+def limits(default_timeout_s: float, default_rows: int) -> tuple[float, int]:
+    """The largest time limit (seconds) and row cap a query may ask for: ``[limits]``
+    ``max_timeout_s`` / ``max_rows`` of the config file, overridden by
+    ``MOMQ_MAX_TIMEOUT_S`` / ``MOMQ_MAX_ROWS``, else the defaults given."""
+    table = _config_file().get("limits", {})
+    timeout = os.environ.get("MOMQ_MAX_TIMEOUT_S") or table.get("max_timeout_s") or default_timeout_s
+    rows = os.environ.get("MOMQ_MAX_ROWS") or table.get("max_rows") or default_rows
+    try:
+        return float(timeout), int(rows)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"bad [limits] setting: {exc}") from exc

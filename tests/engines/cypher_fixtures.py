@@ -68,7 +68,8 @@ def cypher_scratch(arcadedb_server):
     import neo4j
 
     from momq.databases.neo4j_demo import _graphs_dir
-    from momq.engines.cypher import CypherEngine, split_statements
+    from momq.dialects.cypher_lexer import split_statements
+    from momq.engines.cypher import CypherEngine
 
     arcadedb_server.drop_database(SCRATCH)
     arcadedb_server.create_database(SCRATCH)

@@ -143,3 +143,45 @@ def comparable(value):
     if isinstance(value, dt.time):
         return str(value)
     return value
+
+
+# administrator access to the embedded servers (attack and property tests) -----------
+ADMIN_DB = "car_dealership"
+
+
+def _admin_info(engine: str) -> dict:
+    """The embedded server's administrator connection keywords for ``ADMIN_DB`` (the
+    test is skipped when a URL points at another server: it needs both logins)."""
+    from importlib import import_module
+
+    if not _embedded(engine):
+        pytest.skip("runs on the embedded server (it needs the administrator login)")
+    info, _ = import_module(f"momq.engines.{engine}").server_conninfo(ADMIN_DB, {}, admin=True)
+    return info
+
+
+def admin_url(engine: str, info: dict) -> str:
+    scheme = "postgresql" if engine == "postgres" else "mysql"
+    return f"{scheme}://{info['user']}:{info['password']}@{info['host']}:{info['port']}"
+
+
+@pytest.fixture(scope="session")
+def pg_admin(defog_postgres):
+    """``(conninfo, connection)`` of the PostgreSQL superuser on ``ADMIN_DB`` (autocommit)."""
+    import psycopg
+
+    info = _admin_info("postgres")
+    conn = psycopg.connect(**info, autocommit=True)
+    yield info, conn
+    conn.close()
+
+
+@pytest.fixture(scope="session")
+def mysql_admin(defog_mysql):
+    """``(conninfo, connection)`` of the MariaDB administrator on ``ADMIN_DB`` (autocommit)."""
+    import pymysql
+
+    info = _admin_info("mysql")
+    conn = pymysql.connect(**info, autocommit=True)
+    yield info, conn
+    conn.close()

@@ -9,16 +9,9 @@ import datetime as dt
 import pytest
 
 from momq.engines.base import Engine
-from momq.engines.cypher import (
-    CypherEngine,
-    connect,
-    explain,
-    outermost_ordered,
-    split_statements,
-    tokenize,
-    translate_error,
-    write_reason,
-)
+from momq.dialects.cypher import write_reason
+from momq.dialects.cypher_lexer import split_statements, tokenize
+from momq.engines.cypher import CypherEngine, connect, explain, outermost_ordered, translate_error
 from momq.engines.servers.base import free_port
 from momq.errors import (
     ConfigError,

@@ -13,7 +13,7 @@ import hashlib
 
 import pytest
 
-from momq.errors import QueryError, ReadOnlyViolation
+from momq.errors import ConfigError, QueryError, ReadOnlyViolation
 
 pytestmark = pytest.mark.integration
 
@@ -45,6 +45,31 @@ ATTACKS = [
     "LOAD CSV FROM 'file:///etc/passwd' AS row CREATE (:Hacked {r: row})",
     "CALL apoc.create.node(['Hacked'], {})",
     "MATCH (n:Movie) CALL { WITH n MERGE (n)-[:X]->(:Hacked) } IN TRANSACTIONS RETURN 1",
+    # where a line comment ends: \r, \r\n, NEL and the Unicode separators
+    "MATCH (n) // x\rDETACH DELETE n",
+    "MATCH (n) // x\r\nDETACH DELETE n",
+    "MATCH (n:Person) // x\rSET n.name = 'x'",
+    "MATCH (n) // x\u2028DETACH DELETE n",
+    "MATCH (n) // x\u2029DETACH DELETE n",
+    "MATCH (n) // x\u0085DETACH DELETE n",
+    "RETURN 1 // x\r; CREATE (:Hacked)",
+    "MATCH (n) /* x\r */ DETACH DELETE n",
+    "MATCH (n:Person)\rSET n.name = 'x'",
+    "MATCH (n:Person)\u2028SET n.name = 'x'",
+    "MATCH (n:Person)\u00a0SET n.name = 'x'",
+    "MATCH (n:Person)\u3000REMOVE n.born",
+    "MATCH (n:Person)\tREMOVE n.born",
+    # strings and names that end where the engines end them
+    "MATCH (n:Person) WHERE n.name = 'a\\' // ' DETACH DELETE n",
+    "MATCH (n:Person) WHERE n.name = \"a\\\" // \" DETACH DELETE n",
+    "MATCH (n:`Person`) SET n.`name` = 'x'",
+    # procedures and dynamic Cypher
+    "CALL db.labels() YIELD label CREATE (:Hacked {l: label})",
+    "CALL apoc.cypher.run('CREATE (:Hacked)', {})",
+    "RETURN apoc.cypher.runFirstColumnSingle('CREATE (:Hacked) RETURN 1', {})",
+    "CALL db.createLabel('Hacked')",
+    "CALL dbms.killQuery('1')",
+    "MATCH (n) WITH n CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10 ROWS",
 ]
 
 
@@ -80,3 +105,12 @@ def test_server_side_layers_hold_without_the_token_check(cypher_scratch, baselin
     except QueryError:
         pass  # refused (ReadOnlyViolation) or not understood by ArcadeDB: both fine
     assert checksum(cypher_scratch) == baseline
+
+
+@pytest.mark.parametrize("limits", [{"timeout_s": 0}, {"timeout_s": -1}, {"timeout_s": float("nan")},
+                                    {"timeout_s": float("inf")}, {"max_rows": -1}, {"max_rows": 0}],
+                         ids=repr)
+def test_invalid_limits_are_refused(cypher_scratch, limits):
+    """No "no limit": a variable-length path under timeout 0 would run for minutes."""
+    with pytest.raises(ConfigError):
+        cypher_scratch.execute("MATCH p = (a)-[*]-(b) RETURN count(p)", **limits)

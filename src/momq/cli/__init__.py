@@ -11,6 +11,7 @@ import typer
 
 from momq.cli.common import console, fail_on_error, print_result
 from momq.engines.base import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_S
+from momq.errors import ConfigError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Natural-language questions to MySQL, PostgreSQL, Cypher and nGQL, run safely.")
@@ -126,6 +127,32 @@ def engines_status(names: Optional[list[str]] = typer.Argument(None)) -> None:
     for server in get_server(names):
         s = server.status()
         console.print(f"{s.name:9} {'running' if s.running else 'stopped':8} pid {s.pid}  port {s.port}  data {s.data_dir}")
+
+
+@engines_app.command("check")
+@fail_on_error
+def engines_check(
+    names: Optional[list[str]] = typer.Argument(None, help="postgres, mysql (default: both)."),
+    db: Optional[str] = typer.Option(None, "--db", help="Database to check on (PostgreSQL privileges are per database)."),
+) -> None:
+    """Report what the configured read-only login can do (privileges beyond SELECT,
+    functions with effects); exit status 1 when it can do more than momq needs."""
+    from importlib import import_module
+
+    from momq import settings
+
+    fine = True
+    for name in names or ["postgres", "mysql"]:
+        if name not in {"postgres", "mysql"}:
+            raise ConfigError(f"engines check knows postgres and mysql, not {name!r}")
+        module = import_module(f"momq.engines.{name}")
+        database = db or ("postgres" if name == "postgres" else None)
+        for check, ok, detail in module.check_login(database, settings.engine_settings(name)):
+            fine = fine and ok
+            mark = "[green]ok[/green]  " if ok else "[red]FAIL[/red]"
+            console.print(f"{name:9} {mark} {check}" + (f": {detail}" if detail else ""), highlight=False)
+    if not fine:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -45,10 +45,21 @@ def fail_on_error(func: Callable) -> Callable:
     return wrapper
 
 
+#: the most characters of one value the result table prints
+MAX_CELL_CHARS = 500
+
+
 def _cell(value: Any) -> str:
+    """A value as table text, shortened to :data:`MAX_CELL_CHARS` characters (the text
+    of a huge string is never built in full)."""
     if value is None:
         return "NULL"
-    return escape(str(value))
+    size = len(value) if isinstance(value, (str, bytes)) else None
+    text = str(value[: MAX_CELL_CHARS + 1] if size is not None else value)
+    size = size if size is not None else len(text)
+    if size > MAX_CELL_CHARS:
+        text = f"{text[:MAX_CELL_CHARS]}... ({size} characters)"
+    return escape(text)
 
 
 def print_result(result: Result, title: str = "") -> None:

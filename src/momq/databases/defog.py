@@ -300,7 +300,7 @@ def _pg_load(info: dict, db: str, script: Script, ref: dt.datetime, progress: Pr
              embedded: bool) -> None:
     import psycopg
 
-    from momq.engines.servers.postgres import READER
+    from momq.engines.servers.postgres import READER, harden
 
     statements = _pg_statements(script, ref)
     with psycopg.connect(**{**info, "dbname": db}, connect_timeout=10) as conn:
@@ -317,6 +317,10 @@ def _pg_load(info: dict, db: str, script: Script, ref: dt.datetime, progress: Pr
                 conn.execute(f'GRANT USAGE ON SCHEMA "{schema}" TO {READER}')
                 conn.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA "{schema}" TO {READER}')
         conn.commit()
+        if embedded:
+            conn.autocommit = True
+            harden(conn)
+            conn.autocommit = False
         conn.execute("ANALYZE")  # fresh statistics: plans (and timings) as on a settled database
         conn.commit()
 

@@ -115,7 +115,7 @@ class _Target:
 
 
 def _load_movies(target: _Target, progress: Progress | None) -> None:
-    from momq.engines.cypher import split_statements
+    from momq.dialects.cypher_lexer import split_statements
 
     statements = split_statements((_graphs_dir() / "movies" / "movies.cypher").read_text(encoding="utf-8"))
     for i, statement in enumerate(statements, 1):

@@ -1,4 +1,15 @@
-"""Cypher (Neo4j; momq embeds ArcadeDB, which speaks Bolt)."""
+"""Cypher (Neo4j; momq embeds ArcadeDB, which speaks Bolt), and its read-only check.
+
+The read-only check (:func:`write_reason`, :func:`check_read_only`) is the one both the
+dialect (``Cypher.is_read_only``) and the engine (``momq.engines.cypher``, before a
+query is sent) use; it works on the tokens of ``momq.dialects.cypher_lexer``, which
+splits comments, strings and lines as the engines do. Updating clauses (CREATE, MERGE,
+SET, DELETE, DETACH DELETE, REMOVE, FOREACH, INSERT, LOAD CSV, DROP, admin commands,
+``USE``) are refused wherever they are (lower case, after comments, inside ``CALL {}``
+subqueries or FOREACH, after WITH), and so is ``CALL`` of any procedure outside the
+read-only allow-list :data:`READ_PROCEDURES`, and functions that run Cypher given as
+text.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +17,9 @@ import re
 from typing import Any
 
 from momq.dialects.base import Keyword, Validation
+from momq.dialects.cypher_lexer import Token, tokenize
 from momq.dialects.graph import GraphDialect
+from momq.errors import ReadOnlyViolation
 
 KEYWORDS = frozenset("""
 MATCH OPTIONAL WHERE RETURN WITH UNWIND AS ORDER BY ASC ASCENDING DESC DESCENDING SKIP LIMIT
@@ -15,9 +28,97 @@ UNION ALL CALL YIELD EXISTS COUNT CREATE MERGE SET DELETE DETACH REMOVE FOREACH 
 FROM HEADERS USING INDEX SCAN JOIN EXPLAIN PROFILE ANY NONE SINGLE
 """.split())
 
-# procedure-name fragments that mark a CALL as writing
-_WRITE_PROCEDURE = re.compile(r"(create|merge|delete|remove|set|refactor|periodic|load|import|drop|"
-                              r"write|rename|clone|trigger)", re.I)
+
+#: clauses that change data or schema wherever they appear
+WRITE_KEYWORDS = frozenset({
+    "CREATE", "MERGE", "SET", "DELETE", "DETACH", "NODETACH", "REMOVE", "FOREACH", "INSERT",
+    "DROP", "LOAD", "ALTER", "GRANT", "REVOKE", "DENY", "RENAME", "TERMINATE", "USE",
+})
+#: admin commands, refused when they start a statement
+ADMIN_FIRST = frozenset({"START", "STOP", "ENABLE", "DEALLOCATE", "REALLOCATE", "DRYRUN"})
+#: procedures that only read (prefixes end with a dot)
+READ_PROCEDURES = (
+    "db.labels", "db.relationshiptypes", "db.propertykeys", "db.schema.", "db.indexes",
+    "db.constraints", "db.info", "dbms.components", "dbms.procedures", "dbms.functions",
+    "apoc.meta.",
+)
+#: functions that run Cypher given as a string: the text escapes the token check
+DYNAMIC_CYPHER_FUNCTIONS = ("apoc.cypher.", "apoc.do.", "apoc.periodic.")
+
+
+def _dotted_name(tokens: tuple[Token, ...], i: int) -> tuple[str, int]:
+    """The dotted name starting at token ``i`` and the index after it."""
+    parts = []
+    while i < len(tokens) and tokens[i].kind in ("word", "name"):
+        parts.append(tokens[i].text.strip("`"))
+        if i + 2 < len(tokens) and tokens[i + 1].text == "." and tokens[i + 2].kind in ("word", "name"):
+            i += 2
+        else:
+            i += 1
+            break
+    return ".".join(parts), i
+
+
+# Any query the token check could refuse holds one of these words (or a semicolon) in
+# its raw text; most queries hold none and skip the tokenizer entirely.
+_MAYBE_WRITE = re.compile(
+    r"\b(?:" + "|".join(sorted(WRITE_KEYWORDS | ADMIN_FIRST | {"CALL", "PERIODIC", "TRANSACTIONS",
+                                                             "TRANSACTION", "APOC"}))
+    + r")\b|;", re.IGNORECASE)
+
+
+def write_reason(query: str) -> str | None:
+    """Why ``query`` may write (a short phrase), or None when it only reads."""
+    if not _MAYBE_WRITE.search(query):
+        return None
+    tokens = tokenize(query)
+    n = len(tokens)
+    statement_start = True
+    for i, tok in enumerate(tokens):
+        if tok.kind == "punct":
+            if tok.text == ";":
+                if any(t.kind != "punct" or t.text != ";" for t in tokens[i + 1:]):
+                    return "several statements"
+                statement_start = True
+            continue
+        if tok.kind != "word":
+            statement_start = False
+            continue
+        prev = tokens[i - 1].text if i else ""
+        nxt = tokens[i + 1].text if i + 1 < n else ""
+        # a property (n.set), a label or type (:Set), a map key ({set: 1}) or an alias
+        # (AS set) is a name, not a clause
+        is_name = prev in (".", ":", "$") or nxt == ":" or (i and tokens[i - 1].upper == "AS")
+        word = tok.upper
+        if not is_name:
+            if word in WRITE_KEYWORDS:
+                return f"{word} clause"
+            if statement_start and word in ADMIN_FIRST:
+                return f"{word} command"
+            if word == "CALL" and nxt != "{" and nxt != "(":
+                name, _ = _dotted_name(tokens, i + 1)
+                lname = name.lower()
+                if not any(lname == p or (p.endswith(".") and lname.startswith(p))
+                           for p in READ_PROCEDURES):
+                    return f"procedure {name or '?'} (not known to be read-only)"
+            if word in ("IN", "OF") and nxt.upper() in ("TRANSACTIONS", "TRANSACTION"):
+                return "CALL ... IN TRANSACTIONS"
+            if word in ("PERIODIC",):
+                return "PERIODIC COMMIT"
+            if nxt == "." and not prev == ".":
+                name, _ = _dotted_name(tokens, i)
+                if name.lower().startswith(DYNAMIC_CYPHER_FUNCTIONS):
+                    return f"{name} (runs dynamic Cypher)"
+        statement_start = False
+    return None
+
+
+def check_read_only(query: str, *, engine: str = "cypher") -> None:
+    """Raise ``ReadOnlyViolation`` when ``query`` may write (see :func:`write_reason`)."""
+    reason = write_reason(query)
+    if reason:
+        raise ReadOnlyViolation(f"refused: the query may write ({reason}); momq runs Cypher read-only",
+                                engine=engine, query=query)
 
 
 class Cypher(GraphDialect):
@@ -30,8 +131,7 @@ class Cypher(GraphDialect):
     line_comments = ("//",)
     comment_markers = ("//", "/*")
     keywords = KEYWORDS
-    write_keywords = frozenset({"CREATE", "MERGE", "SET", "DELETE", "DETACH", "REMOVE", "DROP",
-                                "LOAD", "FOREACH"})
+    write_keywords = WRITE_KEYWORDS
     skeleton = (
         Keyword("MATCH", "crud", "MATCH (p:Person) RETURN p.name"),
         Keyword("CREATE", "crud", "CREATE (p:Person {name: 'Ann'})", "write: refused by the sandbox"),
@@ -71,24 +171,11 @@ class Cypher(GraphDialect):
         return _structural_check(self, query)
 
     def is_read_only(self, query: str) -> bool:
-        """No write clause (CREATE, MERGE, SET, DELETE, DETACH DELETE, REMOVE, FOREACH,
-        LOAD CSV, DROP) outside strings, comments, property keys and labels, and no
-        CALL of a procedure whose name says it writes. The engine enforces it again
-        (READ access mode and EXPLAIN's query type)."""
-        if self.write_tokens(query):
-            return False
-        tokens = self.tokens(query)
-        for i, tok in enumerate(tokens):
-            if tok.kind == "ident" and tok.text.upper() == "CALL":
-                name = []
-                for nxt in tokens[i + 1:]:
-                    if nxt.kind in ("ident", "backtick") or nxt.text == ".":
-                        name.append(nxt.text)
-                    else:
-                        break
-                if name and _WRITE_PROCEDURE.search("".join(name)):
-                    return False
-        return True
+        """No updating clause, admin command, procedure outside :data:`READ_PROCEDURES`
+        or dynamic Cypher (:func:`write_reason`, the check the engine applies too). The
+        engine adds its own layers (READ access mode, EXPLAIN's query type, the reader
+        account)."""
+        return write_reason(query) is None
 
 
 _PAIRS = {")": "(", "]": "[", "}": "{"}

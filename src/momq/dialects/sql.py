@@ -11,14 +11,8 @@ from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
 from momq.dialects.base import Dialect, Keyword, Validation
-
-# statement and expression types that write or change state
-_WRITES = (
-    exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Create, exp.Drop, exp.Alter,
-    exp.TruncateTable, exp.Command, exp.Set, exp.Transaction, exp.Commit, exp.Rollback,
-    exp.Into, exp.Grant, exp.Copy, exp.LoadData, exp.Use,
-)
-_LOCKS = (exp.Lock,)
+from momq.dialects.sql_vet import VettedQuery, vet_query
+from momq.errors import QueryError
 
 SQL_KEYWORDS = (
     Keyword("SELECT", "crud", "SELECT name FROM singer"),
@@ -54,6 +48,12 @@ class SqlDialect(Dialect):
     fence_tags = ("sql",)
     prefixes = ("SQL",)
     skeleton = SQL_KEYWORDS
+    #: the sandbox's allow-list (``momq.dialects.sql_vet``): function names a read-only
+    #: query may call, the schemas of built-in functions (a call qualified by another
+    #: schema is refused), and constructs beyond ``sql_vet.CONSTRUCTS``
+    functions: ClassVar[frozenset[str]] = frozenset()
+    builtin_schemas: ClassVar[frozenset[str]] = frozenset()
+    extra_constructs: ClassVar[frozenset[type]] = frozenset()
 
     def parse(self, query: str) -> list[exp.Expression]:
         """sqlglot's parse of every statement (raises SqlglotError)."""
@@ -77,23 +77,19 @@ class SqlDialect(Dialect):
                 return Validation(False, f"not understood as SQL: {statement.sql()[:80]}", 0, "sqlglot")
         return Validation(True, method="sqlglot")
 
+    def vet(self, query: str, engine: str = "") -> VettedQuery:
+        """The sandbox's check (``momq.dialects.sql_vet``): one statement made only of
+        allowed constructs and functions; raises a ``QueryError`` naming what it refuses."""
+        return vet_query(query, self.name, engine or self.name)
+
     def is_read_only(self, query: str) -> bool:
-        """True when every statement is a query (SELECT, set operations, CTEs) with no
-        writing part anywhere inside (``WITH d AS (DELETE ...)``, ``SELECT ... INTO``,
-        ``FOR UPDATE`` locks). Unparseable text is not read-only."""
+        """True when the sandbox would run ``query``: one statement made only of allowed
+        read-only constructs and functions (``momq.dialects.sql_vet``). Unparseable text
+        is not read-only."""
         try:
-            statements = self.parse(query)
-        except SqlglotError:
+            self.vet(query)
+        except QueryError:
             return False
-        if not statements:
-            return False
-        for statement in statements:
-            if not isinstance(statement, (exp.Query, exp.Describe, exp.Show)):
-                return False
-            if any(isinstance(node, _WRITES) for node in statement.walk()):
-                return False
-            if statement.find(*_LOCKS):
-                return False
         return True
 
     def normalize(self, query: str) -> str:

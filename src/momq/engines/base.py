@@ -12,11 +12,44 @@ backend specific loaders, never through ``execute``.
 from __future__ import annotations
 
 import abc
+import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from momq.errors import ConfigError
+
 DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_MAX_ROWS = 10_000
+#: the largest limits a query may ask for, unless ``[limits]`` in the config file
+#: (``max_timeout_s``, ``max_rows``) or ``MOMQ_MAX_TIMEOUT_S`` / ``MOMQ_MAX_ROWS`` say otherwise
+MAX_TIMEOUT_S = 3600.0
+MAX_ROWS = 1_000_000
+
+
+def check_limits(timeout_s: Any, max_rows: Any) -> tuple[float, int]:
+    """``(timeout_s, max_rows)`` as a finite positive float and a positive int under the
+    configured maxima; anything else (0, negative, NaN, infinity, text) raises
+    :class:`~momq.errors.ConfigError`: there is no "no limit"."""
+    from momq import settings
+
+    ceiling_s, ceiling_rows = settings.limits(MAX_TIMEOUT_S, MAX_ROWS)
+    try:
+        timeout = float(timeout_s)
+    except (TypeError, ValueError):
+        raise ConfigError(f"the time limit must be a number of seconds, not {timeout_s!r}") from None
+    if not (math.isfinite(timeout) and 0 < timeout <= ceiling_s):
+        raise ConfigError(f"the time limit must be more than 0 and at most {ceiling_s:g} seconds, "
+                          f"not {timeout_s!r}")
+    if isinstance(max_rows, bool) or not isinstance(max_rows, (int, float, str)):
+        raise ConfigError(f"the row cap must be a whole number, not {max_rows!r}")
+    try:
+        rows_float = float(max_rows)
+        rows = int(rows_float)
+    except (TypeError, ValueError, OverflowError):
+        raise ConfigError(f"the row cap must be a whole number, not {max_rows!r}") from None
+    if rows != rows_float or not 1 <= rows <= ceiling_rows:
+        raise ConfigError(f"the row cap must be a whole number from 1 to {ceiling_rows}, not {max_rows!r}")
+    return timeout, rows
 
 
 @dataclass

@@ -14,8 +14,10 @@ Read-only sandbox, in layers (any one of them refuses a write):
    updating clauses (CREATE, MERGE, SET, DELETE, DETACH DELETE, REMOVE, FOREACH, INSERT,
    LOAD CSV, DROP, admin commands, ``USE``) and ``CALL`` of any procedure outside a
    small read-only allow-list are refused before the query reaches the server
-   (:func:`check_read_only`). Keywords are found wherever they are: lower case, after
-   comments, inside ``CALL {}`` subqueries or FOREACH, after WITH;
+   (``momq.dialects.cypher.check_read_only``: the dialect's own check, one write list,
+   on the tokens of ``momq.dialects.cypher_lexer``, which ends ``//`` comments where
+   the engines do). Keywords are found wherever they are: lower case, after comments,
+   inside ``CALL {}`` subqueries or FOREACH, after WITH;
 2. on servers that report query types in EXPLAIN (Neo4j: ``r``/``rw``/``w``/``s``) only
    queries of type ``r`` run; ArcadeDB reports ``w`` for every query, so there this
    layer is off and layer 1 decides;
@@ -63,13 +65,14 @@ import re
 import socket
 import threading
 import time
-from functools import lru_cache
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable
 
 import neo4j
 from neo4j import exceptions as neo_exc
 
-from momq.engines.base import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_S, Engine, Result
+from momq.dialects.cypher import check_read_only
+from momq.dialects.cypher_lexer import tokenize
+from momq.engines.base import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_S, Engine, Result, check_limits
 from momq.errors import (
     ConfigError,
     EngineUnavailable,
@@ -84,164 +87,13 @@ from momq.values import Node, Path, Relationship
 
 HINT = "start the embedded engines with `momq engines up`"
 
-# --------------------------------------------------------------------------------------
-# lexer
-
-
-class Token(NamedTuple):
-    """One lexical token. ``kind`` is ``word`` (keyword or plain name), ``name``
-    (backticked), ``string``, ``number``, ``param`` or ``punct``; ``upper`` is the upper
-    case text of words (for keyword tests) and the text otherwise."""
-
-    kind: str
-    text: str
-    pos: int
-    upper: str
-
-
-_LEXER = re.compile(
-    r"""
-    (?P<ws>\s+)
-  | (?P<comment>//[^\n]*|/\*.*?(?:\*/|\Z))
-  | (?P<string>'(?:[^'\\]|\\.)*(?:'|\Z)|"(?:[^"\\]|\\.)*(?:"|\Z))
-  | (?P<name>`(?:[^`]|``)*(?:`|\Z))
-  | (?P<param>\$(?:\w+|`(?:[^`]|``)*`))
-  | (?P<number>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)
-  | (?P<word>[^\W\d]\w*)
-  | (?P<punct>\.\.|<>|<=|>=|=~|->|<-|\+=|::|.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-_new_token = tuple.__new__  # builds a Token without NamedTuple's slower __new__ (hot path)
-
-
-@lru_cache(maxsize=4096)
-def tokenize(query: str) -> tuple[Token, ...]:
-    """The tokens of ``query`` without whitespace and comments (cached: the same query is
-    often checked, run and explained)."""
-    tokens = []
-    append_token = tokens.append
-    for match in _LEXER.finditer(query):
-        kind = match.lastgroup
-        if kind == "ws" or kind == "comment":
-            continue
-        text = match.group()
-        append_token(_new_token(Token, (kind, text, match.start(), text.upper() if kind == "word" else text)))
-    return tuple(tokens)
-
-
-def split_statements(script: str) -> list[str]:
-    """Split a script on top-level semicolons (not those inside strings or comments)."""
-    cuts = [t.pos for t in tokenize(script) if t.kind == "punct" and t.text == ";"]
-    parts, start = [], 0
-    for cut in cuts:
-        parts.append(script[start:cut])
-        start = cut + 1
-    parts.append(script[start:])
-    return [p.strip() for p in parts if p.strip()]
-
-
-# --------------------------------------------------------------------------------------
-# read-only check
-
-#: clauses that change data or schema wherever they appear
-WRITE_KEYWORDS = frozenset({
-    "CREATE", "MERGE", "SET", "DELETE", "DETACH", "NODETACH", "REMOVE", "FOREACH", "INSERT",
-    "DROP", "LOAD", "ALTER", "GRANT", "REVOKE", "DENY", "RENAME", "TERMINATE", "USE",
-})
-#: admin commands, refused when they start a statement
-ADMIN_FIRST = frozenset({"START", "STOP", "ENABLE", "DEALLOCATE", "REALLOCATE", "DRYRUN"})
-#: procedures that only read (prefixes end with a dot)
-READ_PROCEDURES = (
-    "db.labels", "db.relationshiptypes", "db.propertykeys", "db.schema.", "db.indexes",
-    "db.constraints", "db.info", "dbms.components", "dbms.procedures", "dbms.functions",
-    "apoc.meta.",
-)
-#: functions that run Cypher given as a string: the text escapes the token check
-DYNAMIC_CYPHER_FUNCTIONS = ("apoc.cypher.", "apoc.do.", "apoc.periodic.")
-
-
-def _dotted_name(tokens: tuple[Token, ...], i: int) -> tuple[str, int]:
-    """The dotted name starting at token ``i`` and the index after it."""
-    parts = []
-    while i < len(tokens) and tokens[i].kind in ("word", "name"):
-        parts.append(tokens[i].text.strip("`"))
-        if i + 2 < len(tokens) and tokens[i + 1].text == "." and tokens[i + 2].kind in ("word", "name"):
-            i += 2
-        else:
-            i += 1
-            break
-    return ".".join(parts), i
-
-
-# Any query the token check could refuse holds one of these words (or a semicolon) in
-# its raw text; most queries hold none and skip the tokenizer entirely.
-_MAYBE_WRITE = re.compile(
-    r"\b(?:" + "|".join(sorted(WRITE_KEYWORDS | ADMIN_FIRST | {"CALL", "PERIODIC", "TRANSACTIONS",
-                                                             "TRANSACTION", "APOC"}))
-    + r")\b|;", re.IGNORECASE)
 _MAYBE_ORDER = re.compile(r"\bORDER\b", re.IGNORECASE)
-
-
-def write_reason(query: str) -> str | None:
-    """Why ``query`` may write (a short phrase), or None when it only reads."""
-    if not _MAYBE_WRITE.search(query):
-        return None
-    tokens = tokenize(query)
-    n = len(tokens)
-    statement_start = True
-    for i, tok in enumerate(tokens):
-        if tok.kind == "punct":
-            if tok.text == ";":
-                if any(t.kind != "punct" or t.text != ";" for t in tokens[i + 1:]):
-                    return "several statements"
-                statement_start = True
-            continue
-        if tok.kind != "word":
-            statement_start = False
-            continue
-        prev = tokens[i - 1].text if i else ""
-        nxt = tokens[i + 1].text if i + 1 < n else ""
-        # a property (n.set), a label or type (:Set), a map key ({set: 1}) or an alias
-        # (AS set) is a name, not a clause
-        is_name = prev in (".", ":", "$") or nxt == ":" or (i and tokens[i - 1].upper == "AS")
-        word = tok.upper
-        if not is_name:
-            if word in WRITE_KEYWORDS:
-                return f"{word} clause"
-            if statement_start and word in ADMIN_FIRST:
-                return f"{word} command"
-            if word == "CALL" and nxt != "{" and nxt != "(":
-                name, _ = _dotted_name(tokens, i + 1)
-                lname = name.lower()
-                if not any(lname == p or (p.endswith(".") and lname.startswith(p))
-                           for p in READ_PROCEDURES):
-                    return f"procedure {name or '?'} (not known to be read-only)"
-            if word in ("IN", "OF") and nxt.upper() in ("TRANSACTIONS", "TRANSACTION"):
-                return "CALL ... IN TRANSACTIONS"
-            if word in ("PERIODIC",):
-                return "PERIODIC COMMIT"
-            if nxt == "." and not prev == ".":
-                name, _ = _dotted_name(tokens, i)
-                if name.lower().startswith(DYNAMIC_CYPHER_FUNCTIONS):
-                    return f"{name} (runs dynamic Cypher)"
-        statement_start = False
-    return None
-
-
-def check_read_only(query: str, *, engine: str = "cypher") -> None:
-    """Raise ``ReadOnlyViolation`` when ``query`` may write (see :func:`write_reason`)."""
-    reason = write_reason(query)
-    if reason:
-        raise ReadOnlyViolation(f"refused: the query may write ({reason}); momq runs Cypher read-only",
-                                engine=engine, query=query)
-
 
 # --------------------------------------------------------------------------------------
 # ORDER BY at the outermost RETURN
 
 
-_OPAQUE = re.compile(r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`(?:[^`]|``)*`|//[^\n]*|/\*.*?\*/""",
+_OPAQUE = re.compile(r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`(?:[^`]|``)*`|//[^\r\n\u0085\u2028\u2029]*|/\*.*?\*/""",
                      re.DOTALL)
 _GROUP = re.compile(r"\([^()\[\]{}]*\)|\[[^()\[\]{}]*\]|\{[^()\[\]{}]*\}")
 _LAST_RETURN = re.compile(r"(?is).*\bRETURN\b(.*)")
@@ -612,6 +464,7 @@ class CypherEngine(Engine):
     # queries -------------------------------------------------------------------------
     def execute(self, query: str, timeout_s: float = DEFAULT_TIMEOUT_S,
                 max_rows: int = DEFAULT_MAX_ROWS) -> Result:
+        timeout_s, max_rows = check_limits(timeout_s, max_rows)
         check_read_only(query)
         try:
             return self._execute(query, timeout_s, max_rows)

@@ -2,23 +2,34 @@
 
 Sandbox, per query:
 
-1. ``vet_query`` (``momq.engines.sql_common``): one read-only statement or nothing.
-   This layer matters most here, because MySQL commits DDL implicitly even inside a
-   read-only transaction;
+1. ``vet_query`` (``momq.dialects.sql_vet``): one statement made only of allowed
+   constructs and functions, or nothing is sent. This layer matters most here, because
+   MySQL commits DDL implicitly even inside a read-only transaction, and because the
+   session's state (user variables, session variables, named locks) is not
+   transactional: a ROLLBACK would not undo it, so what could change it (``@x :=``,
+   ``SET``, ``GET_LOCK``, ``LAST_INSERT_ID(expr)`` ...) is refused before it runs;
 2. every statement runs in a read-only transaction under a server-side time limit:
    ``max_statement_time`` (MariaDB, seconds) or ``max_execution_time`` (MySQL 8,
    milliseconds), set per session and only when the limit changes; the flavour is
    read from ``VERSION()`` at connect time. Default mode (``transaction =
    "session"``): ``SET SESSION TRANSACTION READ ONLY`` once at connect, autocommit, so
    each statement is its own read-only transaction (error 1792 on any write); one
-   round trip per query like the bare driver (the golds take ~0.2 ms: two more round
-   trips would cost more than half of that). ``transaction = "explicit"``
+   round trip per query like the bare driver. ``transaction = "explicit"``
    (``[engines.mysql] transaction``) wraps each statement in ``START TRANSACTION READ
-   ONLY`` ... ``ROLLBACK`` instead. PyMySQL never sets the multi-statement flag, so
-   the server refuses a second statement;
-3. a client-side socket read timeout (limit + 5 s) as the last resort: the connection
+   ONLY`` ... ``ROLLBACK`` instead: two more round trips, and no safer, since a
+   read-only statement has nothing to roll back and session state is not
+   transactional (``benchmarks/README.md``). PyMySQL never sets the multi-statement
+   flag, so the server refuses a second statement;
+3. rows are read unbuffered (``SSCursor``): at most ``max_rows + 1`` reach the client;
+   when there are more, the connection is dropped (the server stops sending) and the
+   next query opens a new one;
+4. a client-side socket read timeout (limit + 5 s) as the last resort: the connection
    is dropped and re-opened on the next query;
-4. on the embedded server, the login is ``momq_reader``: SELECT grants only.
+5. on the embedded server, the login is ``momq_reader``: SELECT grants only.
+
+Errors: a query's own failure is a ``QueryError``; a connection lost before the time
+limit is ``EngineUnavailable`` (the server died), and the next query reconnects
+(restarting the embedded server).
 
 ``connect(database, settings)``: ``settings["url"]`` (``mysql://user:pw@host:port``) or,
 when empty, the embedded MariaDB server, started on demand.
@@ -28,10 +39,10 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import unquote, urlparse
 
-from momq.engines.sql_common import SqlEngine, redact, take
+from momq.engines.sql_common import SqlEngine, plain_rows, redact
 from momq.errors import (EngineUnavailable, ExecutionError, QueryError, QuerySyntaxError, QueryTimeout,
                          ReadOnlyViolation, SchemaError, UnknownDatabase)
 
@@ -93,10 +104,24 @@ class MysqlEngine(SqlEngine):
     #: the client's socket read timeout of the open connection (a last-resort bound)
     _read_timeout: float = 0.0
 
+    def __init__(self, database: str, conninfo: dict[str, Any], where: str, *, transaction: str = "session",
+                 resolve: Callable[[], tuple[dict, str]] | None = None):
+        if transaction not in {"session", "explicit"}:
+            raise ValueError(f"transaction must be 'session' or 'explicit', not {transaction!r}")
+        self.transaction = transaction
+        # fresh connection settings when the connection is opened again (the embedded
+        # server may have been restarted)
+        self._resolve = resolve
+        self._opened = False
+        super().__init__(database, conninfo, where)
+
     def _connect(self, read_timeout: float = 60.0) -> None:
         import pymysql
 
         self._close()
+        if self._resolve is not None and self._opened:
+            self._conninfo, self._where = self._resolve()
+        self._opened = True
         try:
             conn = pymysql.connect(**self._conninfo, connect_timeout=10, read_timeout=read_timeout,
                                    write_timeout=read_timeout, autocommit=True, charset="utf8mb4",
@@ -130,48 +155,87 @@ class MysqlEngine(SqlEngine):
 
     def _run(self, text: str, original: str, timeout_s: float, max_rows: int):
         import pymysql
+        from pymysql.cursors import SSCursor
 
-        if self._conn is None or self._read_timeout < timeout_s + _CLIENT_SLACK_S:
+        if self._conn is None or not self._conn.open or self._read_timeout < timeout_s + _CLIENT_SLACK_S:
             self._connect(max(60.0, timeout_s + _CLIENT_SLACK_S))
         conn = self._conn
+        started = time.perf_counter()
+        truncated = False
         try:
-            with conn.cursor() as cur:
-                self._set_timeout(cur, timeout_s)
+            with conn.cursor() as control:
+                self._set_timeout(control, timeout_s)
                 if self.transaction == "explicit":
-                    cur.execute("START TRANSACTION READ ONLY")
-                try:
-                    started = time.perf_counter()
-                    cur.execute(text)
-                    if time.perf_counter() - started >= timeout_s:
-                        # a few functions (BENCHMARK) return a value instead of an error
-                        # when the server interrupts them at the time limit
-                        raise QueryTimeout(f"the query ran past its {timeout_s:g}s limit", engine=self.name,
-                                           query=original)
-                    description = cur.description
-                    columns = [d[0] for d in description] if description else []
-                    rows, truncated = take(cur.fetchmany, max_rows) if description else ([], False)
-                finally:
+                    control.execute("START TRANSACTION READ ONLY")
+            cur = SSCursor(conn)
+            try:
+                started = time.perf_counter()
+                cur.execute(text)
+                description = cur.description
+                columns = [d[0] for d in description] if description else []
+                rows = list(cur.fetchmany(max_rows + 1)) if description else []
+                if time.perf_counter() - started >= timeout_s:
+                    # a few functions (SLEEP, BENCHMARK) return a value instead of an
+                    # error when the server interrupts them at the time limit
+                    raise QueryTimeout(f"the query ran past its {timeout_s:g}s limit", engine=self.name,
+                                       query=original)
+                truncated = len(rows) > max_rows
+            finally:
+                if truncated:
+                    _abandon(cur)
+                    self._close()  # unread rows: drop the connection rather than read them
+                else:
+                    cur.close()
                     if self.transaction == "explicit" and conn.open:
-                        try:
-                            conn.rollback()
-                        except pymysql.err.MySQLError:
-                            self._close()
+                        conn.rollback()
         except pymysql.err.OperationalError as exc:
             code = exc.args[0] if exc.args else None
-            if code in _LOST:
+            if code in _LOST or not conn.open:
                 self._close()
-                if "timed out" in str(exc).lower() or code == 2013:
+                elapsed = time.perf_counter() - started
+                if elapsed >= timeout_s:
                     raise QueryTimeout(f"no answer within {timeout_s:g}s (client-side limit): {exc}",
                                        engine=self.name, query=original) from exc
-                raise EngineUnavailable(f"MySQL at {self._where} went away ({exc}); {HINT}",
-                                        engine=self.name) from exc
+                raise EngineUnavailable(f"MySQL at {self._where} went away after {elapsed:.2f}s ({exc}); the "
+                                        f"next query reconnects; {HINT}", engine=self.name) from exc
+            self._recover(conn)
             raise classify(exc, original) from exc
         except pymysql.err.MySQLError as exc:
+            self._recover(conn)
             raise classify(exc, original) from exc
-        return columns, rows, truncated
+        except QueryTimeout:
+            self._recover(conn)
+            raise
+        return columns, plain_rows(rows[:max_rows] if truncated else rows), truncated
+
+    def _server_syntax_error(self, query: str) -> Exception | None:
+        """MySQL's error for ``query`` from ``PREPARE`` (the server parses the text and
+        runs nothing), or None."""
+        import pymysql
+
+        if self._conn is None or not self._conn.open:
+            return None
+        try:
+            with self._conn.cursor() as cur:
+                cur.execute("PREPARE momq_check FROM %s", (query.strip().rstrip(";"),))
+                cur.execute("DEALLOCATE PREPARE momq_check")
+        except pymysql.err.MySQLError as exc:
+            return classify(exc, query)
+        return None
+
+    def _recover(self, conn) -> None:
+        """After a failed query: end the explicit transaction, or drop the connection
+        when it is not usable any more."""
+        if conn is not self._conn:
+            return
+        try:
+            if self.transaction == "explicit" and conn.open:
+                conn.rollback()
+        except pymysql_errors():
+            self._close()
 
     def _close(self) -> None:
-        conn, self._conn = self._conn, None
+        conn, self._conn = getattr(self, "_conn", None), None
         if conn is not None:
             try:
                 conn.close()
@@ -180,6 +244,21 @@ class MysqlEngine(SqlEngine):
 
     def close(self) -> None:
         self._close()
+
+
+def _abandon(cursor) -> None:
+    """Mark an unbuffered result as finished without reading the rest of it (PyMySQL
+    would read every remaining row when the cursor or the result is collected)."""
+    result = getattr(cursor, "_result", None)
+    if result is not None and hasattr(result, "unbuffered_active"):
+        result.unbuffered_active = False
+    cursor._result = None
+
+
+def pymysql_errors() -> tuple[type[Exception], ...]:
+    import pymysql
+
+    return (pymysql.err.MySQLError, OSError)
 
 
 def _known_databases(conninfo: dict[str, Any]) -> list[str]:
@@ -230,4 +309,44 @@ def server_conninfo(database: str | None, settings: dict[str, Any], *,
 def connect(database: str, settings: dict[str, Any]) -> MysqlEngine:
     """A read-only engine on ``database`` (see module docstring)."""
     info, where = server_conninfo(database, settings)
-    return MysqlEngine(database, info, where, transaction=settings.get("transaction", "session"))
+    return MysqlEngine(database, info, where, transaction=settings.get("transaction", "session"),
+                       resolve=lambda: server_conninfo(database, settings))
+
+
+#: privileges a read-only login may hold
+_READ_PRIVILEGES = {"SELECT", "SHOW VIEW", "USAGE"}
+
+
+def check_login(database: str | None, settings: dict[str, Any]) -> list[tuple[str, bool, str]]:
+    """What the configured login can do, as ``(check, ok, detail)`` rows: a login fit
+    for momq holds SELECT (and SHOW VIEW) only, and no global privilege (FILE, SUPER,
+    PROCESS ...)."""
+    import pymysql
+
+    info, where = server_conninfo(database, settings)
+    try:
+        conn = pymysql.connect(**info, connect_timeout=10)
+    except pymysql.err.MySQLError as exc:
+        raise EngineUnavailable(f"MySQL at {where} is not reachable ({exc}); {HINT}", engine="mysql") from exc
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT CURRENT_USER(), VERSION()")
+            user, version = cur.fetchone()
+            cur.execute("SHOW GRANTS")
+            grants = [re.sub(r"(IDENTIFIED BY PASSWORD )'[^']*'", r"\1***", row[0]) for row in cur.fetchall()]
+    finally:
+        conn.close()
+    extra, global_ = set(), set()
+    for grant in grants:
+        match = re.match(r"GRANT (.+?) ON (\S+) TO", grant)
+        if not match:
+            continue
+        privileges = {p.strip().upper() for p in re.sub(r"\([^)]*\)", "", match.group(1)).split(",")}
+        unexpected = privileges - _READ_PRIVILEGES
+        (global_ if match.group(2) == "*.*" else extra).update(unexpected)
+        if match.group(2) == "*.*" and "SELECT" in privileges:
+            global_.add("SELECT on every database")
+    return [("login", True, f"{user} on {where} ({version})"),
+            ("no global privilege", not global_, ", ".join(sorted(global_))),
+            ("only SELECT / SHOW VIEW on databases", not extra, ", ".join(sorted(extra))),
+            ("grants", True, "; ".join(grants)[:300])]

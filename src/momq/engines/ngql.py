@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from momq import settings as momq_settings
-from momq.engines.base import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_S, Engine, Result
-from momq.errors import (EngineUnavailable, ExecutionError, QuerySyntaxError, QueryTimeout,
+from momq.engines.base import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_S, Engine, Result, check_limits
+from momq.errors import (ConfigError, EngineUnavailable, ExecutionError, QuerySyntaxError, QueryTimeout,
                          ReadOnlyViolation, SchemaError, UnknownDatabase)
 
 
@@ -58,12 +58,16 @@ class EmbeddedNgqlEngine(Engine):
     def execute(self, query: str, timeout_s: float = DEFAULT_TIMEOUT_S,
                 max_rows: int = DEFAULT_MAX_ROWS) -> Result:
         # the embedded engine's errors already are momq's classes (``momq.ngql.errors``)
+        timeout_s, max_rows = check_limits(timeout_s, max_rows)
         started = time.perf_counter()
         try:
             rs = self._session.execute(query, timeout_s=timeout_s, max_rows=max_rows)
             rows = [tuple(row) for row in rs.to_momq_rows()]
         except RecursionError as exc:
             raise ExecutionError("ExecutionError: query too deeply nested", engine="ngql", query=query) from exc
+        except MemoryError as exc:
+            raise ExecutionError("ExecutionError: the query needs more memory than there is", engine="ngql",
+                                 query=query) from exc
         return Result(list(rs.columns), rows, truncated=bool(rs.truncated),
                       elapsed_s=time.perf_counter() - started, ordered=bool(rs.ordered), engine="ngql")
 
@@ -98,6 +102,7 @@ class NebulaEngine(Engine):
         from momq.ngql import parse
         from momq.ngql.engine import outer_ordered
 
+        timeout_s, max_rows = check_limits(timeout_s, max_rows)
         stmt = parse(query)  # a syntax error is reported with its position, as the embedded engine does
         if not get_dialect("ngql").is_read_only(query):
             raise ReadOnlyViolation("only read statements may run (GO, FETCH, LOOKUP, MATCH, FIND PATH, "
@@ -146,4 +151,9 @@ def connect(database: str, settings: dict) -> Engine:
             raise EngineUnavailable("the embedded nGQL spaces are not built yet: run `momq db build`",
                                     engine="ngql")
         raise UnknownDatabase(database, known)
-    return EmbeddedNgqlEngine(database, _open_snapshot(str(path), path.stat().st_mtime))
+    try:
+        snapshot = _open_snapshot(str(path), path.stat().st_mtime)
+    except Exception as exc:  # noqa: BLE001 - a corrupt pickle can fail in any way
+        raise ConfigError(f"the nGQL snapshot {path} cannot be read ({type(exc).__name__}: {exc}); rebuild it "
+                          f"with `momq db build {database}`") from exc
+    return EmbeddedNgqlEngine(database, snapshot)

@@ -1,26 +1,38 @@
 """The PostgreSQL engine (psycopg 3).
 
-Sandbox:
+Sandbox, per query:
 
-1. ``vet_query`` (``momq.engines.sql_common``): one read-only statement or nothing;
-   SET, ``set_config`` and the other ways to change session settings are refused;
-2. every statement runs in a read-only transaction under ``statement_timeout``.
-   Default mode (``transaction = "session"``): the connection is opened with
-   ``SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY`` in autocommit, so each
-   statement is its own read-only transaction, which PostgreSQL ends (rolls back on
-   error, has nothing to commit otherwise); the time limit is a session setting
-   changed only when the limit changes. One round trip per query, like the bare
-   driver: the sql-eval golds take about 0.1 ms each on the demo data, so the three
-   round trips of an explicit ``BEGIN READ ONLY`` / ``SET LOCAL`` / ``ROLLBACK``
-   would more than double their cost. ``transaction = "explicit"`` (setting
-   ``transaction`` of ``[engines.postgres]``, or the constructor) does exactly that
-   instead, for servers where the session defaults cannot be trusted.
-   Either way PostgreSQL rejects every write, including side-effecting functions
-   (``nextval``) and data-modifying CTEs;
-3. the statement goes through the extended query protocol (``binary=True``), which
-   refuses a second statement whatever the text holds;
-4. on the embedded server, the login is ``momq_reader``: CONNECT and SELECT grants
-   only, and ``default_transaction_read_only`` set on the role.
+1. ``vet_query`` (``momq.dialects.sql_vet``): one statement made only of allowed
+   constructs and functions, or nothing is sent;
+2. the statement runs in its own transaction, always rolled back::
+
+       BEGIN READ ONLY; SET LOCAL statement_timeout = <limit>
+       SELECT * FROM (<query>) AS momq_query LIMIT <max_rows + 1>
+       ROLLBACK; SELECT pg_advisory_unlock_all()      -- the unlock when the login may
+
+   momq's own statements go through libpq's simple protocol (those of a line in one
+   round trip); after a query, its ROLLBACK and the next query's BEGIN READ ONLY / SET
+   LOCAL are sent together without waiting (their answer is read before the next
+   query; a different time limit costs one more SET LOCAL), so in steady state a query
+   costs one round trip, like the bare driver. Between queries the session is idle in
+   a read-only transaction that holds no snapshot and no lock. The query through the extended protocol (``binary=True``), which
+   refuses a second statement whatever the text holds, and which psycopg turns into a
+   prepared statement when the same text runs again, as with the bare driver. The
+   read-only transaction refuses every write; the ROLLBACK undoes what a function may
+   still do inside one (large objects, ``set_config``, ``SET``), the time limit lives
+   and dies with the transaction, and session-level advisory locks are released: nothing
+   a query does to the session survives it. The server stops after ``max_rows + 1``
+   rows, so client memory stays bounded whatever the query returns (the subquery keeps
+   its rows' order: PostgreSQL does not flatten a subquery with ORDER BY or LIMIT).
+   The cost against the bare driver is in ``benchmarks/README.md``;
+3. on the embedded server, the login is ``momq_reader``: CONNECT and SELECT grants
+   only, ``default_transaction_read_only`` set on the role, and no EXECUTE on the
+   functions with effects outside a transaction (revoked from PUBLIC, see
+   ``momq.engines.servers.postgres``).
+
+Errors: a query's own failure is a ``QueryError`` (SQLSTATE based); only a connection
+that is gone is ``EngineUnavailable``, and the next query opens a new one (restarting
+the embedded server when it died).
 
 ``connect(database, settings)``: ``settings["url"]`` (``postgresql://user:pw@host:port``,
 the database name in the URL is replaced by ``database``) or, when empty, the embedded
@@ -29,9 +41,9 @@ server, started on demand.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
-from momq.engines.sql_common import SqlEngine, redact, take
+from momq.engines.sql_common import SqlEngine, plain_rows, redact
 from momq.errors import (EngineUnavailable, ExecutionError, QueryError, QuerySyntaxError, QueryTimeout,
                          ReadOnlyViolation, SchemaError, UnknownDatabase)
 
@@ -72,15 +84,42 @@ def classify(exc: Exception, query: str, engine: str = "postgres") -> QueryError
     return cls(message, engine=engine, query=query, position=position)
 
 
+#: what the query is sent inside: the server stops after ``max_rows + 1`` rows (the
+#: line breaks keep a trailing ``--`` comment from swallowing the end)
+_WRAP_START = b"SELECT * FROM (\n"
+_WRAP_END = b"\n) AS momq_query LIMIT %d"
+
+
+def _control(conn: Any, sql: bytes) -> None:
+    """Run momq's own statements through libpq (simple protocol, one round trip);
+    raise the server's error as psycopg does."""
+    import psycopg
+    from psycopg import pq
+
+    result = conn.pgconn.exec_(sql)
+    if result.status not in (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK):
+        raise psycopg.errors.error_from_result(result, encoding=conn.info.encoding)
+
+
 class PostgresEngine(SqlEngine):
     """One open connection to one PostgreSQL database, read-only."""
 
     name = "postgres"
     dialect = "postgres"
 
+    def __init__(self, database: str, conninfo: dict[str, Any], where: str,
+                 resolve: Callable[[], tuple[dict, str]] | None = None):
+        # ``resolve`` gives fresh connection settings (the embedded server may have been
+        # restarted, on another port) when the connection has to be opened again
+        self._resolve = resolve
+        super().__init__(database, conninfo, where)
+
     def _connect(self) -> None:
         import psycopg
 
+        if self._resolve is not None and getattr(self, "_opened", False):
+            self._conninfo, self._where = self._resolve()
+        self._opened = True
         try:
             conn = psycopg.connect(**self._conninfo, autocommit=True, connect_timeout=10)
         except psycopg.OperationalError as exc:
@@ -90,61 +129,133 @@ class PostgresEngine(SqlEngine):
             raise EngineUnavailable(f"PostgreSQL at {self._where} is not reachable ({text.strip()}); {HINT}",
                                     engine=self.name) from exc
         _register_float4_loader(conn)
-        # psycopg's default stays: a text run 5 times becomes a server-side prepared
-        # statement (at most 100 per connection), as with the bare driver
-        if self.transaction == "session":
-            conn.execute(b"SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        # session-level advisory locks survive a ROLLBACK: release them after each query
+        # when the login may (the embedded reader may; the allow-list refuses the lock
+        # functions anyway)
+        self._unlock = bool(conn.execute(b"SELECT has_function_privilege('pg_advisory_unlock_all()', "
+                                         b"'EXECUTE')").fetchone()[0])
         self._conn = conn
         self._cursor = psycopg.RawCursor(conn)
-        self._timeout_ms: int | None = None
+        # what ends a query's transaction: ROLLBACK, then the release of the session's
+        # advisory locks (which outlive a ROLLBACK) when the login may
+        self._end = b"ROLLBACK; SELECT pg_advisory_unlock_all(); " if self._unlock else b"ROLLBACK; "
+        #: the time limit of the read-only transaction opened for the next query, or None
+        self._open_ms: int | None = None
+        #: the time limit of the transaction whose opening was sent and not answered yet
+        self._ending: int | None = None
 
     def _run(self, text: str, original: str, timeout_s: float, max_rows: int):
         import psycopg
 
-        if self._conn is None or self._conn.closed:
-            self._connect()
-        conn, cur = self._conn, self._cursor
+        conn = self._ready_connection()
         timeout_ms = max(1, int(timeout_s * 1000))
+        wrapped = _WRAP_START + text.encode() + _WRAP_END % (max_rows + 1)
         try:
-            if self.transaction == "explicit":
-                # our own two statements: the simple protocol runs both in one round trip
-                conn.execute(f"BEGIN READ ONLY; SET LOCAL statement_timeout = {timeout_ms}".encode())
-            elif timeout_ms != self._timeout_ms:
-                conn.execute(f"SET statement_timeout = {timeout_ms}".encode())
-                self._timeout_ms = timeout_ms
+            # momq's own statements go through libpq directly (simple protocol, one
+            # round trip, none of a cursor's Python overhead)
+            if self._open_ms is None:
+                _control(conn, b"BEGIN READ ONLY; SET LOCAL statement_timeout = %d" % timeout_ms)
+            elif self._open_ms != timeout_ms:
+                _control(conn, b"SET LOCAL statement_timeout = %d" % timeout_ms)
+            self._open_ms = None  # this query uses the open transaction up
             try:
                 # binary=True forces the extended protocol: exactly one statement, and
                 # '%' in the text is never taken for a placeholder
-                cur.execute(text, binary=True)
-                pgresult = cur.pgresult
-                if pgresult is not None and pgresult.nfields:
-                    # names straight from the result: cursor.description builds objects
-                    columns = [pgresult.fname(i).decode() for i in range(pgresult.nfields)]
-                    rows, truncated = take(cur.fetchmany, max_rows)
-                else:
-                    columns, rows, truncated = [], [], False
+                self._cursor.execute(wrapped, binary=True)
+                pgresult = self._cursor.pgresult
+                columns = [pgresult.fname(i).decode() for i in range(pgresult.nfields)] if pgresult else []
+                rows = self._cursor.fetchall() if columns else []
             finally:
-                if self.transaction == "explicit" and not conn.closed and not conn.broken:
-                    conn.execute(b"ROLLBACK")
-        except psycopg.OperationalError as exc:
-            if getattr(exc, "sqlstate", None) in _TIMEOUT:
-                raise classify(exc, original) from exc
-            self._reset()
-            raise EngineUnavailable(f"PostgreSQL at {self._where} went away ({str(exc).strip()}); {HINT}",
-                                    engine=self.name) from exc
+                if not conn.closed and not conn.broken:
+                    # end the transaction (ROLLBACK first: it ends a failed one too), then
+                    # release the session's advisory locks, which outlive a ROLLBACK, and
+                    # open the next query's transaction; sent now, answered before the
+                    # next command: the client waits for no round trip here
+                    conn.pgconn.send_query(self._end + b"BEGIN READ ONLY; SET LOCAL statement_timeout = %d"
+                                           % timeout_ms)
+                    self._ending = timeout_ms
         except psycopg.Error as exc:
-            raise classify(exc, original) from exc
-        return columns, rows, truncated
+            if _connection_lost(exc, conn):
+                self._reset()
+                raise EngineUnavailable(f"PostgreSQL at {self._where} went away ({str(exc).strip()}); the next "
+                                        f"query reconnects; {HINT}", engine=self.name) from exc
+            error = classify(exc, original)
+            if error.position is not None and error.position >= len(_WRAP_START):
+                # a position in the wrapped statement: move it onto the query as given
+                error.position += max(0, original.find(text)) - len(_WRAP_START)
+                error.message = error.message.rsplit(" (at character", 1)[0] + f" (at character {error.position + 1})"
+                error.args = (error.message,)
+            raise error from exc
+        truncated = len(rows) > max_rows
+        return columns, plain_rows(rows[:max_rows] if truncated else rows), truncated
+
+    def _ready_connection(self) -> Any:
+        """The connection, with the answer to the statements sent after the previous
+        query read: then a fresh read-only transaction is open (``_open_ms`` holds its
+        time limit), or, when anything is amiss, no connection is kept and a new one is
+        opened (a session whose transaction did not end is never reused)."""
+        import psycopg
+        from psycopg import pq
+
+        conn = self._conn
+        if conn is not None and self._ending is not None:
+            opened, self._ending = self._ending, None
+            try:
+                while (result := conn.pgconn.get_result()) is not None:
+                    if result.status not in (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK):
+                        raise psycopg.errors.error_from_result(result, encoding=conn.info.encoding)
+                if conn.pgconn.transaction_status != pq.TransactionStatus.INTRANS:
+                    raise psycopg.OperationalError("the next transaction did not open")
+                self._open_ms = opened
+            except psycopg.Error:
+                self._reset()  # e.g. the server ended an idle session: open a new one
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            self._reset()
+            self._connect()
+        return self._conn
+
+    def _server_syntax_error(self, query: str) -> Exception | None:
+        """PostgreSQL's error for ``query`` from a Parse message alone (the extended
+        protocol's first step: parse analysis, nothing planned or run)."""
+        import psycopg
+        from psycopg import pq
+
+        try:
+            conn = self._ready_connection()
+        except EngineUnavailable:
+            return None
+        try:
+            result = conn.pgconn.prepare(b"", query.strip().rstrip(";").encode())
+        except (psycopg.Error, UnicodeEncodeError):
+            return None
+        finally:
+            if conn.pgconn.transaction_status == pq.TransactionStatus.INERROR:
+                self._open_ms = None
+                _control(conn, b"ROLLBACK")
+        if result.status != pq.ExecStatus.FATAL_ERROR:
+            return None
+        error = psycopg.errors.error_from_result(result, encoding=conn.info.encoding)
+        return classify(error, query)
 
     def _reset(self) -> None:
-        try:
-            if self._conn is not None:
-                self._conn.close()
-        finally:
-            self._conn = None
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception:  # noqa: BLE001 - closing a broken connection may fail any way
+                pass
 
     def close(self) -> None:
         self._reset()
+
+
+def _connection_lost(exc: Exception, conn: Any) -> bool:
+    """True when ``exc`` means the server or the connection is gone (not the query's
+    own failure): the connection is broken or closed, or SQLSTATE class 08
+    (connection exception) or 57P01-57P03 (the server shuts down or cannot answer)."""
+    state = getattr(exc, "sqlstate", None) or ""
+    return (conn.closed or conn.broken or state.startswith("08")
+            or state in {"57P01", "57P02", "57P03"})
 
 
 def _register_float4_loader(conn) -> None:
@@ -203,4 +314,67 @@ def server_conninfo(database: str, settings: dict[str, Any], *, admin: bool = Fa
 def connect(database: str, settings: dict[str, Any]) -> PostgresEngine:
     """A read-only engine on ``database`` (see module docstring)."""
     info, where = server_conninfo(database, settings)
-    return PostgresEngine(database, info, where, transaction=settings.get("transaction", "session"))
+    return PostgresEngine(database, info, where, resolve=lambda: server_conninfo(database, settings))
+
+
+#: predefined roles that reach outside the database (files, programs, other sessions)
+_RISKY_ROLES = ("pg_read_server_files", "pg_write_server_files", "pg_execute_server_program",
+                "pg_signal_backend", "pg_read_all_settings", "pg_write_all_data")
+
+
+def check_login(database: str, settings: dict[str, Any]) -> list[tuple[str, bool, str]]:
+    """What the configured login can do on ``database``, as ``(check, ok, detail)``
+    rows: a login fit for momq is no superuser, holds no write, sequence, CREATE or
+    TEMPORARY privilege, no risky predefined role, and no EXECUTE on the functions the
+    embedded server revokes (``momq.engines.servers.postgres.REVOKED_FUNCTIONS``)."""
+    import psycopg
+
+    info, where = server_conninfo(database, settings)
+    try:
+        conn = psycopg.connect(**info, autocommit=True, connect_timeout=10)
+    except psycopg.OperationalError as exc:
+        raise EngineUnavailable(f"PostgreSQL at {where} is not reachable ({str(exc).strip()}); {HINT}",
+                                engine="postgres") from exc
+
+    def one(sql: str, *params: Any) -> Any:
+        return conn.execute(sql, params or None).fetchone()[0]
+
+    def listed(sql: str, *params: Any) -> list[str]:
+        return [row[0] for row in conn.execute(sql, params or None).fetchall()]
+
+    with conn:
+        try:
+            return _login_report(database, where, one, listed)
+        except psycopg.Error as exc:
+            raise classify(exc, "(privilege check)") from exc
+
+
+def _login_report(database: str, where: str, one: Callable, listed: Callable) -> list[tuple[str, bool, str]]:
+    from momq.engines.servers.postgres import REVOKED_FUNCTIONS
+
+    user = one("SELECT current_user")
+    report = [("login", True, f"{user} on {where}, database {database}"),
+              ("not a superuser", not one("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"), ""),
+              ("read-only by default", one("SHOW default_transaction_read_only") == "on",
+               "default_transaction_read_only (momq opens read-only transactions either way)")]
+    writes = listed("SELECT c.oid::regclass::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname NOT IN ('pg_catalog', "
+                    "'information_schema') AND has_table_privilege(c.oid, "
+                    "'INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER') ORDER BY 1")
+    report.append(("no write privilege on tables", not writes, ", ".join(writes[:10])))
+    sequences = listed("SELECT c.oid::regclass::text FROM pg_class c WHERE CASE WHEN c.relkind = 'S' "
+                       "THEN has_sequence_privilege(c.oid, 'USAGE, UPDATE, SELECT') END ORDER BY 1")
+    report.append(("no sequence privilege", not sequences, ", ".join(sequences[:10])))
+    schemas = listed("SELECT nspname FROM pg_namespace WHERE has_schema_privilege(oid, 'CREATE') ORDER BY 1")
+    report.append(("no CREATE on schemas", not schemas, ", ".join(schemas)))
+    database_privileges = [p for p in ("CREATE", "TEMPORARY")
+                           if one("SELECT has_database_privilege(current_database(), %s)", p)]
+    report.append(("no CREATE or TEMPORARY on the database", not database_privileges,
+                   ", ".join(database_privileges)))
+    roles = [r for r in _RISKY_ROLES if one("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = %s) "
+                                            "AND pg_has_role(current_user, %s, 'USAGE')", r, r)]
+    report.append(("no risky predefined role", not roles, ", ".join(roles)))
+    functions = listed("SELECT DISTINCT p.proname FROM pg_proc p WHERE p.proname = ANY(%s) "
+                       "AND has_function_privilege(p.oid, 'EXECUTE') ORDER BY 1", list(REVOKED_FUNCTIONS))
+    report.append(("no EXECUTE on functions with effects", not functions, ", ".join(functions)))
+    return report

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from momq.data.records import Dialogue, Example, iter_jsonl_lines
-from momq.engines.base import DEFAULT_MAX_ROWS, Engine, Result
+from momq.engines.base import DEFAULT_MAX_ROWS, Engine, Result, check_limits
 from momq.errors import ConfigError, EngineUnavailable, QueryError, QueryTimeout
 from momq.eval.compare import compare_results, compare_subset
 from momq.eval.metrics import ERROR, MISSING, TIMEOUT, Outcome, exact_match
@@ -99,6 +99,9 @@ def load_predictions(path: Path | str, examples: Sequence[Example], *,
             seen_at[key] = number
             predictions[key] = query
 
+    if not Path(path).is_file():
+        raise ConfigError(f"predictions file {str(path)!r} " + ("is a directory" if Path(path).is_dir()
+                                                                 else "does not exist"))
     for number, item in iter_jsonl_lines(path):
         if isinstance(item, UnicodeDecodeError):
             problems.append((number, f"not UTF-8 (byte {item.start})"))
@@ -331,7 +334,13 @@ class _Worker:
             outcome.em = any(_em(predicted, g, example.dialect) for g in example.golds)
         start = time.perf_counter()
         try:
-            pred = self._execute(engine, predicted)
+            try:
+                pred = self._execute(engine, predicted)
+            except EngineUnavailable:
+                # the connection went away during the prediction: the engine reconnects
+                # (restarting an embedded server) on its next query; a second failure
+                # means the server is down and stops the run
+                pred = self._execute(engine, predicted)
         except QueryTimeout as exc:
             outcome.status, outcome.error_kind, outcome.error = TIMEOUT, exc.kind, exc.message
             outcome.reason = "prediction timed out"
@@ -454,6 +463,7 @@ def evaluate(examples: Sequence[Example], predictions: dict[str, str], *,
     """Score ``predictions`` (``{id: query}``) against ``examples``; see module docstring.
     Outcomes come back in the order of ``examples``."""
     options = options or RunOptions()
+    options.timeout_s, options.max_rows = check_limits(options.timeout_s, options.max_rows)
     if engine_factory is None:
         from momq.engines import open_engine
 

@@ -10,7 +10,12 @@ Accounts: the superuser ``postgres`` (used to build databases) and ``momq_reader
 (LOGIN, no privileges but CONNECT and the SELECT grants the loaders give it), each with
 a random password kept in ``secrets.json`` (mode 0600) beside the data dir. Queries run
 as ``momq_reader``: a read-only role under the read-only transaction is one more
-layer between a generated query and the data.
+layer between a generated query and the data. In every database (at each start, and
+by the loaders after a load, :func:`harden`) EXECUTE on the functions with effects
+outside a rolled-back read-only transaction is revoked from PUBLIC
+(:data:`REVOKED_FUNCTIONS`: large objects, files, signals, advisory locks, settings,
+sequences, functions that run a query given as text), and so is TEMPORARY on the
+database; the reader gets no sequence privileges.
 
 PostgreSQL refuses to run as root. When momq runs as root the server runs as the
 ``postgres`` system user; the data dir is chowned to it, and when that user cannot
@@ -32,11 +37,51 @@ import signal
 import subprocess
 from pathlib import Path
 
-from momq.engines.servers.base import EmbeddedServer
+from momq.engines.servers.base import EmbeddedServer, pid_alive
 
 DEBIAN_DEFAULT_BINDIR = "/usr/lib/postgresql/15/bin"
 READER = "momq_reader"
 SUPERUSER = "postgres"
+
+
+#: functions whose EXECUTE privilege is revoked from PUBLIC in every database: they act
+#: outside the read-only transaction (files, large objects, other sessions, locks held
+#: by the session, settings) or run SQL given as text, out of the sandbox's sight
+REVOKED_FUNCTIONS = (
+    "lo_import", "lo_export", "lo_create", "lo_creat", "lo_unlink", "lo_open", "lo_close", "lo_put", "lo_get",
+    "lo_from_bytea", "lo_truncate", "lo_truncate64", "lo_lseek", "lo_lseek64", "lo_tell", "lo_tell64", "loread",
+    "lowrite",
+    "query_to_xml", "query_to_xmlschema", "query_to_xml_and_xmlschema", "cursor_to_xml", "cursor_to_xmlschema",
+    "table_to_xml", "table_to_xmlschema", "table_to_xml_and_xmlschema", "schema_to_xml", "schema_to_xmlschema",
+    "schema_to_xml_and_xmlschema", "database_to_xml", "database_to_xmlschema", "database_to_xml_and_xmlschema",
+    "ts_stat", "ts_rewrite",
+    "set_config", "pg_terminate_backend", "pg_cancel_backend", "pg_reload_conf", "pg_rotate_logfile",
+    "pg_promote", "pg_log_backend_memory_contexts", "pg_notify",
+    "pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock", "pg_try_advisory_lock_shared",
+    "pg_advisory_xact_lock", "pg_advisory_xact_lock_shared", "pg_try_advisory_xact_lock",
+    "pg_try_advisory_xact_lock_shared", "pg_advisory_unlock", "pg_advisory_unlock_shared",
+    "nextval", "setval", "currval", "lastval",
+    "pg_read_file", "pg_read_binary_file", "pg_ls_dir", "pg_stat_file", "pg_ls_logdir", "pg_ls_waldir",
+    "pg_ls_tmpdir", "pg_ls_archive_statusdir",
+)
+
+
+def harden(conn) -> None:
+    """In the database ``conn`` (a superuser connection, autocommit) is connected to:
+    revoke EXECUTE on :data:`REVOKED_FUNCTIONS` and TEMPORARY from PUBLIC, and every
+    sequence privilege from the reader. Idempotent."""
+    for (signature,) in conn.execute("SELECT p.oid::regprocedure::text FROM pg_proc p "
+                                     "WHERE p.proname = ANY(%s)", (list(REVOKED_FUNCTIONS),)).fetchall():
+        conn.execute(f"REVOKE EXECUTE ON FUNCTION {signature} FROM PUBLIC")
+    # the engine releases a session's advisory locks after each query with this one
+    conn.execute("GRANT EXECUTE ON FUNCTION pg_advisory_unlock_all() TO PUBLIC")
+    database = conn.execute("SELECT current_database()").fetchone()[0]
+    conn.execute(f'REVOKE TEMPORARY ON DATABASE "{database}" FROM PUBLIC')
+    reader = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (READER,)).fetchone()
+    if reader:
+        for (schema,) in conn.execute("SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' "
+                                      "AND nspname <> 'information_schema'").fetchall():
+            conn.execute(f'REVOKE ALL ON ALL SEQUENCES IN SCHEMA "{schema}" FROM {READER}')
 
 
 def pg_bindir() -> Path:
@@ -112,6 +157,7 @@ class PostgresServer(EmbeddedServer):
             if self.data_dir.exists():
                 shutil.rmtree(self.data_dir)
             self._initdb()
+        self._remove_stale_lock()
         log = open(self.log_file, "ab")
         options = {
             "listen_addresses": "127.0.0.1", "port": str(port), "unix_socket_directories": "",
@@ -128,6 +174,18 @@ class PostgresServer(EmbeddedServer):
         self._bootstrapped = False
         return proc.pid
 
+    def _remove_stale_lock(self) -> None:
+        """Remove ``postmaster.pid`` left by a server that was killed: PostgreSQL refuses
+        to start while the process it names exists, and a killed server can linger as a
+        zombie (``pid_alive`` treats zombies as dead)."""
+        lock = self.data_dir / "postmaster.pid"
+        try:
+            pid = int(lock.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return
+        if not pid_alive(pid):
+            lock.unlink(missing_ok=True)
+
     def _ready(self, port: int) -> bool:
         import psycopg
 
@@ -136,6 +194,11 @@ class PostgresServer(EmbeddedServer):
         try:
             with psycopg.connect(**info, autocommit=True) as conn:
                 self._ensure_reader(conn)
+                databases = [row[0] for row in conn.execute(
+                    "SELECT datname FROM pg_database WHERE datallowconn ORDER BY 1").fetchall()]
+            for database in databases:
+                with psycopg.connect(**{**info, "dbname": database}, autocommit=True) as conn:
+                    harden(conn)
             return True
         except psycopg.OperationalError:
             return False
