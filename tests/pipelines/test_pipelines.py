@@ -155,7 +155,7 @@ def test_r3_pipeline_plumbing():
     assert answer.steps["rewritten"].startswith("Which team did the player")
     final = model.prompts[0][1]["content"]
     assert "class player" in final and "follow" not in final.split("### Question")[0].split("keywords")[0]
-    assert '"Tim Duncan"' in final and "MATCH (crud)" in final
+    assert '"Tim Duncan"' in final and "    def MATCH(self):" in final   # the skeleton as code
 
 
 def test_rse_uses_the_sub_schema_without_skeleton_or_rewriting():

@@ -55,7 +55,7 @@ class DirectPipeline:
     schema_format: str | None = None
     samples: int = 2
     shots: Any = None  # momq.prompts.fewshot.FewShotSelector
-    k: int = 3
+    k: int = 4  # MTGQL's ICL-AS shows four examples
     language: str = "en"
     max_repairs: int = 2
     use_values: bool = False
@@ -70,7 +70,8 @@ class DirectPipeline:
             return self.prompt_style
         return "train" if getattr(self.model, "adapter", None) else "chat"
 
-    def prompt(self, question: str, target: Target, exclude_id: str | None = None) -> tuple[list, dict]:
+    def prompt(self, question: str, target: Target, exclude_id: str | None = None,
+               history: str = "") -> tuple[list, dict]:
         from momq.prompts.builder import generation_prompt
 
         steps: dict[str, Any] = {}
@@ -90,15 +91,18 @@ class DirectPipeline:
             steps["prompt_style"] = "train"
             return [{"role": "user", "content": user_message(question, target.dialect, schema)}], steps
         prompt = generation_prompt(question, target.dialect, schema, language=self.language, shots=shots,
-                                   values=values)
+                                   values=values, history=history)
         return prompt, steps
 
-    def run(self, question: str, target: Target, *, example_id: str | None = None) -> Answer:
+    def run(self, question: str, target: Target, *, example_id: str | None = None, history: str = "") -> Answer:
+        """Answer ``question``; ``history`` is the dialogue so far (earlier questions,
+        queries and results), shown to the model as MTGQL's baselines see it. The
+        ``train`` prompt style (FT-AS) is the exact fine-tuning prompt and carries none."""
         verdict = check_question(question)
         base = dict(pipeline=self.name, model=self.model.name, dialect=target.dialect, database=target.database)
         if verdict.refusal:
             return refused(verdict.text, verdict.refusal, notes=verdict.notes, **base)
-        prompt, steps = self.prompt(verdict.text, target, example_id)
+        prompt, steps = self.prompt(verdict.text, target, example_id, history)
         execution = Execution(target.dialect_obj, target.engine, target.timeout_s, target.max_rows)
         outcome = generate_and_repair(self.model, prompt, execution, max_repairs=self.max_repairs,
                                       config=self.config, language=self.language,

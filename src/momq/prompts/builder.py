@@ -55,19 +55,37 @@ def quote_value(text: Any) -> str:
     return json.dumps(sanitize(text), ensure_ascii=False)
 
 
-def render_skeleton(dialect: str, names: Iterable[str] | None = None, language: str = "en") -> str:
+_SKELETON_CLASSES = (("crud", "CRUD", "the request CRUD function"), ("clause", "SUBFUNCTION", "the request subfunction"),
+                     ("function", "FUNCTION", "the functions"))
+
+
+def render_skeleton(dialect: str, names: Iterable[str] | None = None, language: str = "en",
+                    style: str = "code") -> str:
     """R3's keyword skeleton, optionally restricted to the keywords ``names`` ranked
-    useful (case-insensitive); write keywords are never shown."""
+    useful (case-insensitive); write keywords are never shown.
+
+    ``style="code"`` (default) gives it as R3 does, as code: a class per kind (``CRUD``,
+    ``SUBFUNCTION``, ``FUNCTION``) with a method per keyword whose comment is an example;
+    ``style="text"`` gives one ``- NAME (kind): example`` line per keyword."""
     d = get_dialect(dialect)
     wanted = {n.strip().upper() for n in names} if names is not None else None
-    lines = []
-    for kw in d.skeleton:
-        if kw.description.startswith("write"):
+    chosen = [kw for kw in d.skeleton if not kw.description.startswith("write")
+              and (wanted is None or kw.name.upper() in wanted)]
+    if style == "text":
+        return "\n".join(f"- {kw.name} ({kw.kind}): {kw.example}" for kw in chosen)
+    blocks = []
+    for kind, cls, comment in _SKELETON_CLASSES:
+        members = [kw for kw in chosen if kw.kind == kind]
+        if not members:
             continue
-        if wanted is not None and kw.name.upper() not in wanted:
-            continue
-        lines.append(f"- {kw.name} ({kw.kind}): {kw.example}")
-    return "\n".join(lines)
+        lines = [f"# {comment}", f"class {cls}():"]
+        for kw in members:
+            method = re.sub(r"\W+", "_", kw.name).strip("_") or "PIPE"
+            lines.append(f"    def {method}(self):")
+            lines.append(f'        """{kw.name}"""')
+            lines.append(f"        # Example: {kw.example}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
 
 
 def skeleton_keywords(dialect: str) -> list[str]:
@@ -154,10 +172,15 @@ def ranker_prompt(question: str, dialect: str, schema_text: str, language: str =
 
 
 def rewriter_prompt(question: str, schema_text: str, values: Sequence[Any], language: str = "en") -> Prompt:
+    """R3's rewriter prompt: instruction, few-shot examples (``templates.REWRITER_SHOTS``),
+    then the sub-schema, the aligned values and the question."""
     T.check_language(language)
     s = T.SECTION[language]
-    user = "\n".join([T.REWRITER[language], _block(s["schema"], schema_text),
-                      _block(s["values"], render_values(values)), _block(s["question"], question)])
+    shots = "\n\n".join(f"{s['schema']}:\n{schema}\n{s['values']}: {', '.join(vals)}\n{s['question']}: {q}\n"
+                         f"{s['rewritten']}: {r}" for schema, vals, q, r in T.REWRITER_SHOTS[language])
+    user = "\n".join([T.REWRITER[language], _block(s["examples"], shots), _block(s["schema"], schema_text),
+                      _block(s["values"], render_values(values)), _block(s["question"], question),
+                      f"{s['rewritten']}:"])
     return [{"role": "user", "content": user}]
 
 

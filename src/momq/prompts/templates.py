@@ -80,6 +80,27 @@ REWRITER = {
     "zh": "改写问题，使其写明所涉及的数据库元素和确切的存储取值。保持原意，不要回答问题。只输出改写后的问题。",
 }
 
+#: R3's rewriter is few-shot: (schema, values, question, rewritten) examples on schemas
+#: unlike the user's, so that they show the form and not the answer
+REWRITER_SHOTS = {
+    "en": [
+        ("class artist:  # node\n    name: str\nclass song:  # node\n    title: str\n"
+         "class sang:  # edge artist -> song",
+         ['"Adele" (artist.name)', '"Hello" (song.title)'],
+         "who sang hello", 'Which artist (artist.name) has a sang edge to the song whose song.title is "Hello"?'),
+        ("CREATE TABLE shop (id INT, city TEXT);\nCREATE TABLE sale (shop_id INT, amount NUMERIC);",
+         ['"New York" (shop.city)'],
+         "total sales of the shops in new york city",
+         'What is the sum of sale.amount for the shops whose shop.city is "New York"?'),
+    ],
+    "zh": [
+        ("class artist:  # node\n    name: str\nclass song:  # node\n    title: str\n"
+         "class sang:  # edge artist -> song",
+         ['"Adele" (artist.name)', '"Hello" (song.title)'],
+         "谁唱了hello", '哪位歌手（artist.name）通过 sang 边连接到 song.title 为 "Hello" 的歌曲？'),
+    ],
+}
+
 REFORMULATE = {
     "en": ("Rewrite the last question of the conversation as a standalone question: resolve pronouns "
            "and fill in what it leaves out from the earlier turns. Reply with the standalone question only."),
