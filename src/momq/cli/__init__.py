@@ -175,7 +175,8 @@ DEMO_QUESTIONS = [
 
 # verb groups written as their own modules: (module, attribute, mount name or None for `register(app)`)
 _MOUNTS = [("momq.cli.ngql", "app", "ngql"), ("momq.cli.train", "register", None),
-           ("momq.cli.bench", "register", None), ("momq.cli.ask", "register", None)]
+           ("momq.cli.bench", "register", None), ("momq.cli.ask", "register", None),
+           ("momq.cli.ranker", "app", "ranker")]
 
 
 def _mount() -> None:

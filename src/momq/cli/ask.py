@@ -55,13 +55,22 @@ def _selector(dialect: str, train: str | None) -> Any:
     return FewShotSelector(load_split(name), cache_key=name)
 
 
+RANKER_HELP = ("r3/rse: model spec of R3's ranker model (e.g. a `momq train` ranker adapter); "
+               "default: the heuristic ranker.")
+
+
 def _pipeline(name: str, model: Any, dialect: str, *, language: str, max_repairs: int, max_new_tokens: int,
-              train: str | None = None) -> Any:
+              train: str | None = None, ranker_model: str | None = None) -> Any:
+    from momq.errors import ConfigError
     from momq.pipelines import make_pipeline
 
     options: dict[str, Any] = {"language": language, "max_repairs": max_repairs, "config": _config(max_new_tokens)}
     if name == "icl":
         options["shots"] = _selector(dialect, train)
+    if ranker_model:
+        if name not in ("r3", "rse"):
+            raise ConfigError("--ranker-model applies to --pipeline r3 or rse")
+        options["ranker_model"] = _model(ranker_model)
     return make_pipeline(name, model, **options)
 
 
@@ -108,6 +117,7 @@ def ask(
     timeout: float = typer.Option(30.0, help="Per-query time limit in seconds."),
     max_rows: int = typer.Option(1000, help="Row cap of the result."),
     train: Optional[str] = typer.Option(None, help="Few-shot split or JSONL for --pipeline icl."),
+    ranker_model: Optional[str] = typer.Option(None, "--ranker-model", help=RANKER_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON."),
 ) -> None:
     """Ask QUESTION on a database: prints the query, how it was obtained and the result."""
@@ -119,7 +129,7 @@ def ask(
     with Target.open(chosen, db, timeout_s=timeout, max_rows=max_rows) as target:
         llm = _model(model, chosen)
         runner = _pipeline(pipeline, llm, chosen, language=language, max_repairs=min(2, max(0, max_repairs)),
-                           max_new_tokens=max_new_tokens, train=train)
+                           max_new_tokens=max_new_tokens, train=train, ranker_model=ranker_model)
         if pipeline == "multiturn":  # a one-turn conversation; `momq chat` keeps longer ones
             from momq.pipelines.multiturn import Session
 
@@ -219,6 +229,7 @@ def predict(
     max_new_tokens: int = typer.Option(192),
     timeout: float = typer.Option(30.0),
     train: Optional[str] = typer.Option(None, help="Few-shot split for --pipeline icl (default <dialect>-train)."),
+    ranker_model: Optional[str] = typer.Option(None, "--ranker-model", help=RANKER_HELP),
     execute: bool = typer.Option(True, help="Run candidates on the engines (repair needs it); "
                                             "--no-execute only validates them."),
 ) -> None:
@@ -276,7 +287,8 @@ def predict(
                                                      config=_config(max_new_tokens))
             else:
                 runners[dialect] = _pipeline(pipeline, llms[dialect], dialect, language=language,
-                                             max_repairs=max_repairs, max_new_tokens=max_new_tokens, train=train)
+                                             max_repairs=max_repairs, max_new_tokens=max_new_tokens, train=train,
+                                             ranker_model=ranker_model)
         return runners[dialect]
 
     counts: dict[str, int] = {}

@@ -176,9 +176,9 @@ _CUES: list[tuple[str, list[str]]] = [  # (question pattern, keywords it asks fo
 ]
 _CONDITION = re.compile(
     r"\b(?:older|younger|greater|bigger|larger|smaller|less|more|fewer|higher|lower|above|below|over|under|"
-    r"between|before|after|since|until|at least|at most|equal|equals|exactly|named|called|whose|where|which|"
-    r"who|with|without|not|never|no|except|only|contains?|starts? with|ends? with|like)\b|[<>=]|\d|\"|“|'|"
-    r"大于|小于|超过|不|没有|叫|名为", re.I)
+    r"between|before|after|since|until|at least|at most|equal|equals|exactly|named|called|whose|where|"
+    r"without|not|never|no|except|contains?|starts? with|ends? with)\b|[<>=]|(?<!top )(?<!first )(?<!last )"
+    r"(?<!limit )\b\d+\b|\"|“|大于|小于|超过|不|没有|叫|名为", re.I)
 # a named thing: a quoted value, an id such as player100, a capitalised word inside the sentence
 _NAMED = re.compile(r"\"[^\"]+\"|“[^”]+”|'[^']+'|\b[a-z]+\d+\b|(?<!^)(?<![.?!] )\b[A-Z][a-z]+")
 _PATH = re.compile(r"\bpaths?\b|\bshortest\b|\broute\b|\bhow (?:is|are) .* connected\b|\bconnect(?:s|ed|ion)?\b"
@@ -225,7 +225,7 @@ def rank_keywords(question: str, dialect: str, *, has_edge: bool, family: str, j
     for pattern, names in _CUES:
         if re.search(pattern, lowered):
             wanted += [upper[n.upper()] for n in names if n.upper() in upper]
-    condition = _CONDITION.search(question)
+    condition = _CONDITION.search(question) or _NAMED.search(question)
     # GO / FETCH / FIND PATH / GET SUBGRAPH start from a vertex: a named start needs no WHERE
     starts_from_vertex = main.upper() in ("GO", "FETCH", "FIND PATH", "GET SUBGRAPH")
     if condition and not (starts_from_vertex and not re.search(r"[<>=]|\b(?:older|younger|greater|less|more|"
@@ -266,9 +266,13 @@ def lexical_ranking(question: str, schema: Any, dialect: str, top: int = 4, embe
         except Exception:  # embedding model missing: lexical only
             pass
     scored.sort(key=lambda x: (-x[0], x[1]))
-    elements = [name for score, _, name in scored if score > 0][:top] or [name for _, _, name in scored[:top]]
+    best = scored[0][0] if scored else 0.0
+    # elements scoring at least half the best: a weak side match (one shared column word)
+    # does not ride along with a strong one
+    found = [name for score, _, name in scored if score > 0 and score >= best / 2][:top]
+    elements = found or [name for _, _, name in scored[:top]]
     edges = {e.name for e in schema.edges}
-    keywords = rank_keywords(question, dialect, has_edge=any(e in edges for e in elements), family=schema.family,
+    keywords = rank_keywords(question, dialect, has_edge=any(e in edges for e in found), family=schema.family,
                              joins=schema.family == "relational" and len(elements) > 1)
     return Ranking(keywords, elements, [], "lexical+embedding" if embedding else "lexical")
 
