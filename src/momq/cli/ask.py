@@ -151,7 +151,9 @@ def chat(
     model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
     session: Optional[Path] = typer.Option(None, "--session", help="Session file to resume and keep (JSON)."),
     language: str = typer.Option("en", "--language"),
-    check: bool = typer.Option(False, help="Also ask the model whether each result answers the question."),
+    check: bool = typer.Option(True, "--check/--no-check",
+                               help="Ask the model whether each result answers the question (MTGQL's alignment "
+                                    "check; cheap heuristic checks run first either way)."),
     max_new_tokens: int = typer.Option(192),
     timeout: float = typer.Option(30.0),
 ) -> None:
@@ -242,7 +244,7 @@ def predict(
     from momq.errors import ConfigError, MomqError
     from momq.eval.bench import load_split
     from momq.pipelines import Target
-    from momq.pipelines.multiturn import MultiTurnPipeline, Session
+    from momq.pipelines.multiturn import MultiTurnPipeline, Session, record_turn
     from momq.schema.introspect import introspect
 
     examples = read_examples(bench) if Path(bench).is_file() else load_split(bench)
@@ -299,13 +301,20 @@ def predict(
             progress(f"predict {pipeline}", 0, total)
             for group in todo:
                 lines = []
-                session = Session(group[0].dialect, group[0].database) if pipeline == "multiturn" else None
+                # a dialogue: the DA pipeline keeps its session; a baseline sees the dialogue so far
+                in_dialogue = bool(group[0].meta.get("dialogue"))
+                session = Session(group[0].dialect, group[0].database) if pipeline == "multiturn" or in_dialogue \
+                    else None
                 for example in group:
                     try:
                         target = target_for(example.dialect, example.database)
                         runner = runner_for(example.dialect)
-                        if session is not None:
+                        if pipeline == "multiturn":
                             answer = runner.ask(session, example.question, target)
+                        elif session is not None:
+                            answer = runner.run(example.question, target, example_id=example.id,
+                                                history=session.history_text())
+                            record_turn(session, example.question, example.question, answer, target.schema)
                         else:
                             answer = runner.run(example.question, target, example_id=example.id)
                         record = {"id": example.id, "query": answer.query, "status": answer.status,

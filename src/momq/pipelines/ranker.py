@@ -149,6 +149,21 @@ def _overlap(question_words: Sequence[str], name: str) -> int:
     return sum(1 for n in words if any(_matches(q, n) for q in question_words))
 
 
+# ---------------------------------------------------------------------- queries
+STRING_LITERAL = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+_IDENT = re.compile(r"`([^`]+)`|([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def query_parts(query: str, element_names: Sequence[str]) -> tuple[list[str], list[str], str]:
+    """``(elements, literals, code)`` of a query: the schema elements it names (an
+    identifier or backquoted name outside strings, case-insensitive, in schema order),
+    its string literals, and its text with every literal emptied."""
+    literals = [m.group(0)[1:-1] for m in STRING_LITERAL.finditer(query)]
+    code = STRING_LITERAL.sub("''", query)
+    idents = {(m.group(1) or m.group(2)).lower() for m in _IDENT.finditer(code)}
+    return [n for n in element_names if n.lower() in idents], [v for v in literals if v.strip()], code
+
+
 # ---------------------------------------------------------------------- keywords
 _CUES: list[tuple[str, list[str]]] = [  # (question pattern, keywords it asks for)
     (r"\bhow many\b|\bnumber of\b|\bcount\b|多少|几个", ["COUNT", "count"]),

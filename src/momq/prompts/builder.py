@@ -184,14 +184,23 @@ def rewriter_prompt(question: str, schema_text: str, values: Sequence[Any], lang
     return [{"role": "user", "content": user}]
 
 
-def reformulate_prompt(history: Sequence[tuple[str, str]], question: str, language: str = "en") -> Prompt:
-    """``history``: earlier ``(question, query)`` pairs, oldest first."""
+def reformulate_prompt(history: Sequence[Sequence[str]], question: str, language: str = "en",
+                       entities: Sequence[str] = ()) -> Prompt:
+    """``history``: earlier ``(question, query[, result preview])`` turns, oldest first;
+    ``entities``: values the earlier queries and answers named (MTGQL's context)."""
     T.check_language(language)
     s = T.SECTION[language]
-    turns = "\n".join(f"{i}. {sanitize(q, 500)}" + (f"  [{sanitize(query, 300)}]" if query else "")
-                      for i, (q, query) in enumerate(history, start=1))
-    user = "\n".join([T.REFORMULATE[language], _block(s["history"], turns), _block(s["question"], question)])
-    return [{"role": "user", "content": user}]
+    lines = []
+    for i, turn in enumerate(history, start=1):
+        q, query = turn[0], turn[1] if len(turn) > 1 else ""
+        result = turn[2] if len(turn) > 2 else ""
+        lines.append(f"{i}. {sanitize(q, 500)}" + (f"  [{sanitize(query, 300)}]" if query else "")
+                     + (f"  -> {sanitize(result, 300)}" if result else ""))
+    parts = [T.REFORMULATE[language], _block(s["history"], "\n".join(lines))]
+    if entities:
+        parts.append(_block(s["entities"], ", ".join(quote_value(e) for e in entities)))
+    parts.append(_block(s["question"], question))
+    return [{"role": "user", "content": "\n".join(parts)}]
 
 
 def check_prompt(question: str, query: str, result_text: str, language: str = "en") -> Prompt:
@@ -200,9 +209,14 @@ def check_prompt(question: str, query: str, result_text: str, language: str = "e
                                                                 result=result_text)}]
 
 
-def refine_prompt(base: Prompt, answer: str, reason: str, dialect: str, language: str = "en") -> Prompt:
+def refine_prompt(base: Prompt, answer: str, reason: str, dialect: str, language: str = "en",
+                  result: str = "") -> Prompt:
+    """``base`` and the model's answer, then why its result does not answer the question
+    and, when given, that result (first rows), as MTGQL's refinement sees it."""
     T.check_language(language)
     d = get_dialect(dialect)
     text = T.REFINE_MISALIGNED[language].format(reason=sanitize(reason, 300), label=d.label)
+    if result:
+        text += "\n" + T.SECTION[language]["result"] + ":\n" + sanitize(result, 800)
     return [*base, {"role": "assistant", "content": answer.strip() or "(no answer)"},
             {"role": "user", "content": text}]

@@ -41,10 +41,12 @@ DIALECT_HINTS = {
 SECTION = {
     "en": {"schema": "Database schema", "examples": "Examples", "values": "Database values that match the question",
            "skeleton": "Useful {label} keywords and clauses", "question": "Question", "history": "Conversation so far",
-           "answer": "{label}", "error": "The previous query failed", "rewritten": "Question rewritten with database values"},
+           "answer": "{label}", "error": "The previous query failed", "rewritten": "Question rewritten with database values",
+           "entities": "Entities named so far", "result": "Its result (first rows)"},
     "zh": {"schema": "数据库模式", "examples": "示例", "values": "与问题匹配的数据库取值",
            "skeleton": "可用的 {label} 关键字和子句", "question": "问题", "history": "之前的对话",
-           "answer": "{label}", "error": "上一条查询执行失败", "rewritten": "结合数据库取值改写后的问题"},
+           "answer": "{label}", "error": "上一条查询执行失败", "rewritten": "结合数据库取值改写后的问题",
+           "entities": "之前提到的实体", "result": "其结果（前几行）"},
 }
 
 REPAIR = {

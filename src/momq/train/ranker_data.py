@@ -27,11 +27,9 @@ import random
 import re
 from typing import Any, Callable, Iterable, Sequence
 
-from momq.pipelines.ranker import Ranking
+from momq.pipelines.ranker import Ranking, query_parts
 from momq.prompts.builder import skeleton_keywords
 
-_STRING = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
-_IDENT = re.compile(r"`([^`]+)`|([A-Za-z_][A-Za-z0-9_]*)")
 
 
 def _keyword_pattern(name: str, kind: str) -> re.Pattern[str]:
@@ -51,13 +49,10 @@ def gold_ranking(query: str, dialect: str, element_names: Sequence[str]) -> Rank
     """The keywords, elements and values ``query`` uses (see the module docstring)."""
     from momq.dialects import get_dialect
 
-    values = [m.group(0)[1:-1] for m in _STRING.finditer(query)]
-    code = _STRING.sub("''", query)
+    elements, values, code = query_parts(query, element_names)
     kinds = {kw.name: kw.kind for kw in get_dialect(dialect).skeleton}
     keywords = [name for name in skeleton_keywords(dialect) if _keyword_pattern(name, kinds[name]).search(code)]
-    idents = {(m.group(1) or m.group(2)).lower() for m in _IDENT.finditer(code)}
-    elements = [name for name in element_names if name.lower() in idents]
-    return Ranking(keywords, elements, list(dict.fromkeys(v for v in values if v.strip())), "gold")
+    return Ranking(keywords, elements, list(dict.fromkeys(values)), "gold")
 
 
 def ranker_message(question: str, dialect: str, schema: Any, language: str = "en") -> str:
