@@ -152,15 +152,6 @@ def turn_context(query: str, result: Any, schema: Any, max_values: int = 8) -> t
     return entities, relations, elements
 
 
-def elements_in_query(query: str, schema: Any) -> tuple[list[str], list[str]]:
-    """``(types, relations)``: the node types / tables and edge types ``query`` names."""
-    from momq.pipelines.ranker import query_parts
-
-    named, _, _ = query_parts(query or "", schema.element_names())
-    edges = {e.name for e in schema.edges}
-    return [n for n in named if n not in edges], [n for n in named if n in edges]
-
-
 _COUNT_Q = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|多少|几", re.I)
 
 

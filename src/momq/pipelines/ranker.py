@@ -37,6 +37,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
+from momq.stopwords import STOPWORDS as BASE_STOPWORDS
 from momq.llm.base import GenerationConfig, LanguageModel
 from momq.pipelines.context import Target
 from momq.prompts.builder import skeleton_keywords
@@ -44,14 +45,7 @@ from momq.prompts.builder import skeleton_keywords
 _TOKEN = re.compile(r"[A-Za-z]+|\d+(?:\.\d+)?|[\u4e00-\u9fff]")
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 
-STOPWORDS = frozenset("""
-a an the of in on at to for from by with and or not no is are was were be been being do does did
-what which who whom whose where when why how many much all any each every some than then that this
-these those it its their there here as into about over under between after before during per show
-list give find tell me my i you your we our they them he she his her has have had can could would
-should will shall may might must one ones more most less least top number count total average
-please return get name names value values s
-""".split())
+STOPWORDS = BASE_STOPWORDS | {"s"}
 
 
 @dataclass
