@@ -37,7 +37,7 @@ from momq.llm.base import GenerationConfig, LanguageModel
 from momq.pipelines.base import EMPTY, FAILED, OK, Answer, check_question, refused
 from momq.pipelines.context import Target
 from momq.pipelines.direct import finish, schema_text
-from momq.pipelines.r3 import lexical_ranking
+from momq.pipelines.ranker import lexical_ranking
 from momq.pipelines.repair import Execution, better, generate_and_repair, prompt_key
 
 SESSION_VERSION = 1
