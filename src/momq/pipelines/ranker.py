@@ -188,6 +188,8 @@ _CONDITION = re.compile(
     r"between|before|after|since|until|at least|at most|equal|equals|exactly|named|called|whose|where|"
     r"without|not|never|no|except|contains?|starts? with|ends? with)\b|[<>=]|(?<!top )(?<!first )(?<!last )"
     r"(?<!limit )\b\d+\b|\"|“|大于|小于|超过|不|没有|叫|名为", re.I)
+_COMPARISON = re.compile(r"[<>=]|\b(?:older|younger|greater|less|more|fewer|higher|lower|above|below|between|"
+                         r"before|after|at least|at most|whose|not|never|without)\b|大于|小于|超过|不|没有")
 # a named thing: a quoted value, an id such as player100, a capitalised word inside the sentence
 _NAMED = re.compile(r"\"[^\"]+\"|“[^”]+”|'[^']+'|\b[a-z]+\d+\b|(?<!^)(?<![.?!] )\b[A-Z][a-z]+")
 _PATH = re.compile(r"\bpaths?\b|\bshortest\b|\broute\b|\bhow (?:is|are) .* connected\b|\bconnect(?:s|ed|ion)?\b"
@@ -235,13 +237,12 @@ def rank_keywords(question: str, dialect: str, *, has_edge: bool, family: str, j
         if re.search(pattern, lowered):
             wanted += [upper[n.upper()] for n in names if n.upper() in upper]
     condition = _CONDITION.search(question) or _NAMED.search(question)
-    # GO / FETCH / FIND PATH / GET SUBGRAPH start from a vertex: a named start needs no WHERE
-    starts_from_vertex = main.upper() in ("GO", "FETCH", "FIND PATH", "GET SUBGRAPH")
-    if condition and not (starts_from_vertex and not re.search(r"[<>=]|\b(?:older|younger|greater|less|more|"
-                                                                  r"fewer|higher|lower|above|below|between|before|"
-                                                                  r"after|at least|at most|whose|not|never|without)\b",
-                                                                  lowered)):
-        wanted += [upper[k] for k in ("WHERE",) if k in upper]
+    # GO / FETCH / FIND PATH / GET SUBGRAPH start from a vertex: a named start needs no
+    # WHERE, only a comparison or a negation does
+    if main.upper() in ("GO", "FETCH", "FIND PATH", "GET SUBGRAPH"):
+        condition = _COMPARISON.search(lowered)
+    if condition and "WHERE" in upper:
+        wanted.append(upper["WHERE"])
     if joins and "JOIN" in upper:
         wanted.append(upper["JOIN"])
     if main.upper() == "GO" and any(k in wanted for k in ("GROUP BY", "ORDER BY", "LIMIT")) and "PIPE |" in upper:
