@@ -132,6 +132,12 @@ def test_predict_writes_eval_compatible_file_and_resumes(basketball, tmp_path):
                      "--out", str(dout))
     assert result.exit_code == 0, result.output
     assert set(load_predictions(dout, flatten(turns))) == {"d1#1", "d1#2"}
+    # a baseline answers each turn with the dialogue so far
+    bout = tmp_path / "bpred.jsonl"
+    result = _invoke("predict", "--bench", str(dsplit), "--pipeline", "icl", "--model", f"scripted:{GO}",
+                     "--train", str(split), "--out", str(bout))
+    assert result.exit_code == 0, result.output
+    assert set(load_predictions(bout, flatten(turns))) == {"d1#1", "d1#2"}
 
 
 DEMOS = [("postgres", "academic", "How many authors are there?", "defog_postgres"),

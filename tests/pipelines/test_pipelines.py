@@ -155,7 +155,7 @@ def test_r3_pipeline_plumbing():
     assert answer.steps["rewritten"].startswith("Which team did the player")
     final = model.prompts[0][1]["content"]
     assert "class player" in final and "follow" not in final.split("### Question")[0].split("keywords")[0]
-    assert '"Tim Duncan"' in final and "MATCH (crud)" in final
+    assert '"Tim Duncan"' in final and "    def MATCH(self):" in final   # the skeleton as code
 
 
 def test_rse_uses_the_sub_schema_without_skeleton_or_rewriting():
@@ -169,6 +169,7 @@ def test_rse_uses_the_sub_schema_without_skeleton_or_rewriting():
 def test_multiturn_reformulates_keeps_context_and_resumes(tmp_path):
     q2 = 'GO FROM "player100" OVER serve YIELD properties($$).name AS team'
     model = ScriptedModel(rules=[
+        (r"Does the result answer", "YES"),
         (r"standalone question", "Which teams did Tim Duncan serve?"),
         (r"Which teams did Tim Duncan serve", f"```ngql\n{q2}\n```"),
         (r"Who does Tim Duncan follow", f"```ngql\n{GO}\n```"),
@@ -178,14 +179,20 @@ def test_multiturn_reformulates_keeps_context_and_resumes(tmp_path):
     session = Session("ngql", "basketballplayer")
     first = pipeline.ask(session, "Who does Tim Duncan follow?", target)
     assert first.status == "ok" and first.steps["standalone"] == "Who does Tim Duncan follow?"
-    assert len(model.prompts) == 1  # no reformulation on the first turn
+    # no reformulation on the first turn: the generation, then the model's alignment check
+    assert len(model.prompts) == 2 and "Does the result answer" in model.prompts[1][0]["content"]
+    assert first.steps["check"] == "model" and first.steps["aligned"]
     path = session.save(tmp_path / "s.json")
     resumed = Session.load(path)
     assert resumed.turns[0].query == GO and resumed.turns[0].relations == ["follow"]
+    # entities from the executed query and its answer
+    assert resumed.turns[0].entities == ["player100", "player101"]
     second = pipeline.ask(resumed, "And which teams did he serve?", target)
     assert second.steps["standalone"] == "Which teams did Tim Duncan serve?"
     assert second.query == q2 and second.status == "ok"
-    generation = model.prompts[-1][1]["content"]
+    reformulation = model.prompts[2][0]["content"]
+    assert "standalone question" in reformulation and GO in reformulation and "player101" in reformulation
+    generation = model.prompts[3][1]["content"]
     assert "Q1: Who does Tim Duncan follow?" in generation and GO in generation  # history in the prompt
     assert "follow" in second.steps["sub_schema"] and "serve" in second.steps["sub_schema"]
     assert [t.question for t in resumed.turns] == ["Who does Tim Duncan follow?", "And which teams did he serve?"]
@@ -199,7 +206,38 @@ def test_multiturn_refines_a_misaligned_result():
                                           target)
     assert answer.steps["misaligned"].startswith("the question asks for a number")
     assert answer.steps.get("refined") and answer.query == count and answer.result.rows == [(2,)]
-    assert "does not answer the question" in model.prompts[1][-1]["content"]
+    refine = model.prompts[1][-1]["content"]
+    assert "does not answer the question" in refine and "player101 ; player125" in refine   # the result shown
+    assert answer.steps["check"] == "heuristic" and len(model.prompts) == 2   # the cheap filter spared a model call
+
+
+def test_multiturn_model_check_catches_what_the_heuristic_passes():
+    other = 'GO FROM "player100" OVER serve YIELD properties($$).name AS team'
+    model = ScriptedModel([f"```ngql\n{GO}\n```", "NO, these are players, the question asks for teams",
+                           f"```ngql\n{other}\n```"])
+    target = _ngql_target({GO: (["friend"], [("player101",)]), other: (["team"], [("Spurs",)])})
+    answer = MultiTurnPipeline(model).ask(Session("ngql", "basketballplayer"), "Which teams did Tim Duncan play for?",
+                                          target)
+    assert answer.steps["check"] == "model" and answer.steps["misaligned"].startswith("NO, these are players")
+    assert answer.steps.get("refined") and answer.query == other
+    assert "player101" in model.prompts[2][-1]["content"]
+
+
+def test_baselines_see_the_dialogue_history():
+    from momq.pipelines.multiturn import record_turn
+
+    model = ScriptedModel(default=f"```ngql\n{GO}\n```")
+    target = _ngql_target({GO: (["friend"], [("player101",)])})
+    session = Session("ngql", "basketballplayer")
+    for name in ("direct", "rse", "r3"):
+        first = make_pipeline(name, model).run("Who does Tim Duncan follow?", target)
+        record_turn(session, "Who does Tim Duncan follow?", "Who does Tim Duncan follow?", first, target.schema)
+        make_pipeline(name, model).run("And their ages?", target, history=session.history_text())
+        prompt = model.prompts[-1][1]["content"]
+        assert "### Conversation so far" in prompt and "Q1: Who does Tim Duncan follow?" in prompt
+        assert GO in prompt and "player101" in prompt
+        session.turns.clear()
+    assert make_pipeline("icl", model).k == 4           # MTGQL's ICL-AS: four examples
 
 
 def test_session_rejects_unknown_versions():

@@ -30,10 +30,21 @@ def test_chinese_prompts_and_unknown_language():
 
 
 def test_skeleton_has_no_write_keywords():
-    text = render_skeleton("ngql")
+    text = render_skeleton("ngql", style="text")
     assert "GO (crud)" in text and "INSERT" not in text and "DELETE" not in text
-    assert render_skeleton("cypher", ["match", "RETURN"]).count("\n") == 1
+    assert render_skeleton("cypher", ["match", "RETURN"], style="text").count("\n") == 1
     assert "INSERT" not in skeleton_keywords("ngql")
+
+
+def test_skeleton_is_code_as_in_r3():
+    code = render_skeleton("ngql", ["GO", "FETCH", "GET SUBGRAPH", "WHERE", "PIPE |", "count"])
+    assert code.startswith("# the request CRUD function\nclass CRUD():\n    def GO(self):")
+    assert "    def GET_SUBGRAPH(self):" in code and "class SUBFUNCTION():" in code
+    assert "    def PIPE(self):" in code and "class FUNCTION():\n    def count(self):" in code
+    assert "        # Example: FETCH PROP ON player" in code and "INSERT" not in render_skeleton("ngql")
+    compile(code, "skeleton", "exec")   # it is code
+    for name in ("SKIP", "SAMPLE", "WITH", "UNWIND", "OPTIONAL MATCH"):
+        assert name in skeleton_keywords("ngql")
 
 
 def test_values_are_sanitised_and_quoted():

@@ -71,7 +71,7 @@ def test_forward_losses_and_step(kind, variant):
             assert torch.equal(p, frozen[name]), name
     changed = [n for n, p in model.trainable_parameters() if not torch.equal(p, trainable[n])]
     assert any("lora_B" in n for n in changed)
-    assert any("norm" in n for n in changed)
+    assert any("norm" in n for n in changed) == cfg.train_norms
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -262,3 +262,68 @@ def test_deepcopy_keeps_shared_context():
     clone = copy.deepcopy(model)
     layers = momq_layers(clone)
     assert all(layer.context is clone.routing for layer in layers)
+
+
+# Table 5 of the MoMQ paper: each column removes one more component than the previous one
+TABLE_5 = {  # ablation -> (shared group, DRL, learned dialect router, dialect expert groups)
+    "none": (True, True, True, True),
+    "no_shared_group": (False, True, True, True),
+    "no_drl": (False, False, False, True),
+    "no_dialect_router": (False, False, False, True),
+    "no_dialect_groups": (False, False, False, False),
+}
+
+
+@pytest.mark.parametrize("ablation", list(TABLE_5))
+def test_ablations_are_cumulative_as_table_5(ablation):
+    shared, drl, router, groups = TABLE_5[ablation]
+    cfg = MoMQConfig(**SMALL, ablation=ablation)
+    assert cfg.use_shared_group == shared and cfg.shared_experts == (2 if shared else 0)
+    assert (cfg.routing == "soft") == (drl and router)       # the DRL trains the soft dialect router
+    assert cfg.use_dialect_groups == groups
+    if ablation == "no_dialect_router":
+        assert cfg.routing == "random"
+    if ablation == "no_drl":
+        assert cfg.routing == "hard"
+    order = list(TABLE_5)
+    previous = TABLE_5[order[max(0, order.index(ablation) - 1)]]
+    assert all(p or not c for p, c in zip(previous, TABLE_5[ablation]))   # nothing comes back
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_no_dialect_groups_is_the_lora_baseline(kind):
+    """Same adapted projections, same rank and scaling, same trainable parameters (norms
+    frozen) and, with equal weights, the same outputs as the PEFT LoRA baseline."""
+    from momq.tuners.lora.config import LoRAConfig
+
+    momq = build(kind, ablation="no_dialect_groups", lora_rank=4, lora_alpha=16)
+    lora = get_method("lora").create(make_base(kind, 0), LoRAConfig(rank=4, lora_alpha=16))
+    count = lambda m: sum(p.numel() for _, p in m.trainable_parameters())  # noqa: E731
+    assert count(momq) == count(lora)
+    assert not any("norm" in n for n, _ in momq.trainable_parameters())
+    # copy momq's LoRA weights into PEFT's and compare the outputs
+    perturb(momq)
+    ours = {n.split("model.model.", 1)[-1].replace(".lora_A", "").replace(".lora_B", ""): m
+            for n, m in momq.named_modules() if isinstance(m, LoRALinear)}
+    with torch.no_grad():
+        for name, module in lora.named_modules():
+            if hasattr(module, "lora_A") and isinstance(module.lora_A, torch.nn.ModuleDict) and "default" in module.lora_A:
+                key = next(k for k in ours if name.endswith(k))
+                module.lora_A["default"].weight.copy_(ours[key].lora_A)
+                module.lora_B["default"].weight.copy_(ours[key].lora_B)
+    momq.eval()
+    lora.eval()
+    ids, mask, _, _ = batch(size=2)
+    assert torch.allclose(momq(ids, mask).logits, lora(ids, mask).logits, atol=1e-5)
+
+
+@pytest.mark.parametrize("ablation", ["none", "no_dialect_router"])
+def test_bf16_backbone_without_autocast(ablation):
+    """A backbone loaded in bfloat16 trains without autocast: router inputs are cast."""
+    base = make_base("llama", 0).to(torch.bfloat16)
+    model = MoMQModel.create(base, MoMQConfig(**SMALL, ablation=ablation))
+    model.train()
+    ids, mask, labels, dialects = batch()
+    out = model(ids, mask, labels=labels, dialect_labels=dialects)
+    assert torch.isfinite(out.loss)
+    out.loss.backward()

@@ -16,9 +16,18 @@ keyed by a fingerprint of the schema, so a changed database is re-indexed.
   n-grams made of stop words only;
 - *exact*: a mention equal to a stored value after normalisation (case, spaces,
   accents) scores 1.0 (a hash lookup);
-- *levenshtein*: R3's character-level score, ``1 - lev(a, b) / max(|a|, |b|)``
-  (``rapidfuzz.distance.Levenshtein.normalized_similarity``), kept when at least
-  ``threshold``. To stay fast at millions of values, candidates are first filtered by
+- *levenshtein*: two character-level scores of a mention ``a`` and a value ``b``:
+
+  * momq's normalised score ``1 - lev(a, b) / max(|a|, |b|)``
+    (``rapidfuzz.distance.Levenshtein.normalized_similarity``), in [0, 1]: a value is
+    kept when it is at least ``threshold`` and results are ranked by it;
+  * R3-NL2GQL's edit-distance score (Eq. 3), ``min(|a|, |b|) / lev(a, b)``
+    (:func:`r3_edit_score`: the shortest length over the edit distance, infinite for an
+    exact match), unbounded and growing with the lengths, so it is reported beside the
+    normalised score (``Match.r3``) and breaks ties between equally normalised values
+    (the longer, closer spelling wins) rather than filtering.
+
+  To stay fast at millions of values, candidates are first filtered by
   the q-gram lemma: a string within ``k`` edits of a mention shares at least
   ``|trigrams(mention)| - 3k`` of the mention's distinct trigrams, so only values with
   enough shared trigrams (counted with one ``numpy.bincount`` over the trigram postings)
@@ -35,6 +44,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import time
 import unicodedata
@@ -45,21 +55,14 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from momq import settings
+from momq.stopwords import STOPWORDS
 
 INDEX_VERSION = 2
 DEFAULT_PER_COLUMN = 20_000
 MAX_VALUE_CHARS = 200
 MAX_CANDIDATES = 4_000
 
-STOPWORDS = frozenset("""
-a an the of in on at to for from by with and or not no is are was were be been being do does did
-what which who whom whose where when why how many much all any each every some than then that this
-these those it its their there here as into about over under between after before during per show
-list give find tell me my i you your we our they them he she his her has have had can could would
-should will shall may might must one ones more most less least top number count total average
-please return get name names value values
-的 了 是 在 和 有 吗 哪些 什么 多少 谁 哪个 哪里
-""".split())
+
 
 
 def normalize(text: str) -> str:
@@ -83,9 +86,25 @@ class Match:
     score: float
     method: str  # exact | levenshtein | embedding
     mention: str
+    #: R3's Eq. 3 score ``min(|a|, |b|) / lev(a, b)`` (inf for an exact match; None for
+    #: embedding matches)
+    r3: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if data["r3"] is not None and math.isinf(data["r3"]):
+            data["r3"] = "inf"
+        return data
+
+
+def r3_edit_score(mention: str, value: str) -> float:
+    """R3-NL2GQL's Eq. 3: the shorter string's length divided by the Levenshtein
+    distance, over the normalised texts; ``inf`` when they are equal."""
+    from rapidfuzz.distance import Levenshtein
+
+    a, b = normalize(mention), normalize(value)
+    distance = Levenshtein.distance(a, b)
+    return math.inf if distance == 0 else min(len(a), len(b)) / distance
 
 
 @dataclass
@@ -201,7 +220,7 @@ class ValueIndex:
         return len(self.values)
 
     def exact(self, mention: str) -> list[Match]:
-        return [Match(self.values[i], self.wheres[i], 1.0, "exact", mention)
+        return [Match(self.values[i], self.wheres[i], 1.0, "exact", mention, math.inf)
                 for i in self._exact.get(normalize(mention), [])]
 
     def fuzzy(self, mention: str, threshold: float = 0.8, limit: int = 5) -> list[Match]:
@@ -235,7 +254,7 @@ class ValueIndex:
         hits = process.extract(key, choices, scorer=Levenshtein.normalized_similarity,
                                score_cutoff=threshold, limit=limit)
         return [Match(self.values[candidates[pos]], self.wheres[candidates[pos]], float(score), "levenshtein",
-                      mention) for _, score, pos in hits]
+                      mention, r3_edit_score(mention, self.values[candidates[pos]])) for _, score, pos in hits]
 
     def semantic(self, texts: Sequence[str], threshold: float = 0.75, limit: int = 5) -> list[Match]:
         """Values whose MiniLM embedding is close (cosine >= ``threshold``) to a text."""
@@ -256,7 +275,7 @@ class ValueIndex:
         """The stored values the question mentions, best first, one entry per value.
 
         ``method``: ``levenshtein`` (exact + character-level), ``embedding`` (MiniLM
-        cosine) or ``both``.
+        cosine) or ``both``. Ranked by score, then by R3's Eq. 3 score.
         """
         found: list[Match] = []
         candidates = mentions(question)
@@ -281,7 +300,7 @@ class ValueIndex:
             key = (match.value, match.where)
             if key not in best or (match.score, len(match.mention)) > (best[key].score, len(best[key].mention)):
                 best[key] = match
-        ranked = sorted(best.values(), key=lambda m: (-m.score, -len(m.mention), m.value))
+        ranked = sorted(best.values(), key=lambda m: (-m.score, -(m.r3 or 0.0), -len(m.mention), m.value))
         return ranked[:k]
 
     # ------------------------------------------------------------------ persistence

@@ -215,7 +215,7 @@ DEMO_QUESTIONS = [
 _MOUNTS = [("momq.cli.ngql", "app", "ngql"), ("momq.cli.train", "register", None),
            ("momq.cli.bench", "register", None), ("momq.cli.ask", "register", None),
            ("momq.cli.models", "register", None), ("momq.cli.construct", "register", None),
-           ("momq.cli.serve", "register", None)]
+           ("momq.cli.serve", "register", None), ("momq.cli.ranker", "app", "ranker")]
 
 
 def _mount() -> None:

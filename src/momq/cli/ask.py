@@ -55,13 +55,22 @@ def _selector(dialect: str, train: str | None) -> Any:
     return FewShotSelector(load_split(name), cache_key=name)
 
 
+RANKER_HELP = ("r3/rse: model spec of R3's ranker model (e.g. a `momq train` ranker adapter); "
+               "default: the heuristic ranker.")
+
+
 def _pipeline(name: str, model: Any, dialect: str, *, language: str, max_repairs: int, max_new_tokens: int,
-              train: str | None = None) -> Any:
+              train: str | None = None, ranker_model: str | None = None) -> Any:
+    from momq.errors import ConfigError
     from momq.pipelines import make_pipeline
 
     options: dict[str, Any] = {"language": language, "max_repairs": max_repairs, "config": _config(max_new_tokens)}
     if name == "icl":
         options["shots"] = _selector(dialect, train)
+    if ranker_model:
+        if name not in ("r3", "rse"):
+            raise ConfigError("--ranker-model applies to --pipeline r3 or rse")
+        options["ranker_model"] = _model(ranker_model)
     return make_pipeline(name, model, **options)
 
 
@@ -108,6 +117,7 @@ def ask(
     timeout: float = typer.Option(30.0, help="Per-query time limit in seconds."),
     max_rows: int = typer.Option(1000, help="Row cap of the result."),
     train: Optional[str] = typer.Option(None, help="Few-shot split or JSONL for --pipeline icl."),
+    ranker_model: Optional[str] = typer.Option(None, "--ranker-model", help=RANKER_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON."),
 ) -> None:
     """Ask QUESTION on a database: prints the query, how it was obtained and the result."""
@@ -119,7 +129,7 @@ def ask(
     with Target.open(chosen, db, timeout_s=timeout, max_rows=max_rows) as target:
         llm = _model(model, chosen)
         runner = _pipeline(pipeline, llm, chosen, language=language, max_repairs=min(2, max(0, max_repairs)),
-                           max_new_tokens=max_new_tokens, train=train)
+                           max_new_tokens=max_new_tokens, train=train, ranker_model=ranker_model)
         if pipeline == "multiturn":  # a one-turn conversation; `momq chat` keeps longer ones
             from momq.pipelines.multiturn import Session
 
@@ -141,7 +151,9 @@ def chat(
     model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
     session: Optional[Path] = typer.Option(None, "--session", help="Session file to resume and keep (JSON)."),
     language: str = typer.Option("en", "--language"),
-    check: bool = typer.Option(False, help="Also ask the model whether each result answers the question."),
+    check: bool = typer.Option(True, "--check/--no-check",
+                               help="Ask the model whether each result answers the question (MTGQL's alignment "
+                                    "check; cheap heuristic checks run first either way)."),
     max_new_tokens: int = typer.Option(192),
     timeout: float = typer.Option(30.0),
 ) -> None:
@@ -219,6 +231,7 @@ def predict(
     max_new_tokens: int = typer.Option(192),
     timeout: float = typer.Option(30.0),
     train: Optional[str] = typer.Option(None, help="Few-shot split for --pipeline icl (default <dialect>-train)."),
+    ranker_model: Optional[str] = typer.Option(None, "--ranker-model", help=RANKER_HELP),
     execute: bool = typer.Option(True, help="Run candidates on the engines (repair needs it); "
                                             "--no-execute only validates them."),
 ) -> None:
@@ -233,7 +246,7 @@ def predict(
     from momq.eval.bench import load_split
     from momq.llm import DEFAULT_MODEL_SPEC
     from momq.pipelines import Target
-    from momq.pipelines.multiturn import MultiTurnPipeline, Session
+    from momq.pipelines.multiturn import MultiTurnPipeline, Session, record_turn
     from momq.schema.introspect import introspect
 
     examples = read_examples(bench) if Path(bench).is_file() else load_split(bench)
@@ -280,7 +293,8 @@ def predict(
                                                      config=_config(max_new_tokens))
             else:
                 runners[dialect] = _pipeline(pipeline, llms[dialect], dialect, language=language,
-                                             max_repairs=max_repairs, max_new_tokens=max_new_tokens, train=train)
+                                             max_repairs=max_repairs, max_new_tokens=max_new_tokens, train=train,
+                                             ranker_model=ranker_model)
         return runners[dialect]
 
     counts: dict[str, int] = {}
@@ -291,14 +305,21 @@ def predict(
             progress(f"predict {pipeline}", 0, total)
             for group in todo:
                 lines = []
-                session = Session(group[0].dialect, group[0].database) if pipeline == "multiturn" else None
+                # a dialogue: the DA pipeline keeps its session; a baseline sees the dialogue so far
+                in_dialogue = bool(group[0].meta.get("dialogue"))
+                session = Session(group[0].dialect, group[0].database) if pipeline == "multiturn" or in_dialogue \
+                    else None
                 for example in group:
                     started = time.perf_counter()
                     try:
                         target = target_for(example.dialect, example.database)
                         runner = runner_for(example.dialect)
-                        if session is not None:
+                        if pipeline == "multiturn":
                             answer = runner.ask(session, example.question, target)
+                        elif session is not None:
+                            answer = runner.run(example.question, target, example_id=example.id,
+                                                history=session.history_text())
+                            record_turn(session, example.question, example.question, answer, target.schema)
                         else:
                             answer = runner.run(example.question, target, example_id=example.id)
                         record = {"id": example.id, "query": answer.query, "status": answer.status,

@@ -51,6 +51,15 @@ class NGQL(GraphDialect):
         Keyword("ORDER BY", "clause", 'LOOKUP ON player YIELD player.age AS age | ORDER BY $-.age DESC'),
         Keyword("LIMIT", "clause", 'LOOKUP ON player YIELD player.name AS name | LIMIT 3'),
         Keyword("RETURN", "clause", 'MATCH (v:player) RETURN v.player.name ORDER BY v.player.age DESC LIMIT 3'),
+        Keyword("OPTIONAL MATCH", "clause",
+                'MATCH (v:player) WHERE v.player.age > 40 OPTIONAL MATCH (v)-[:follow]->(f:player) RETURN v.player.name, '
+                'count(f)'),
+        Keyword("WITH", "clause", 'MATCH (v:player)-[:follow]->(f:player) WITH v, count(f) AS n WHERE n > 2 '
+                                  'RETURN v.player.name, n'),
+        Keyword("UNWIND", "clause", 'UNWIND [1, 2, 3] AS n RETURN n'),
+        Keyword("SKIP", "clause", 'MATCH (v:player) RETURN v.player.name AS name ORDER BY name SKIP 1 LIMIT 3'),
+        Keyword("SAMPLE", "clause", 'GO 2 STEPS FROM "player100" OVER * YIELD dst(edge) AS id SAMPLE [1, 2]'),
+        Keyword("DISTINCT", "clause", 'GO 2 STEPS FROM "player100" OVER follow YIELD DISTINCT dst(edge)'),
         Keyword("count", "function", 'MATCH (v:player) RETURN count(v)'),
     )
 

@@ -17,9 +17,13 @@ Generation across Relational and Non-Relational Databases"):
 MTGQL (multi-turn NL2GQL):
 
 - **EM**: the predicted query equals the gold after normalising both to the dialect's
-  logical form (``momq.dialects.get_dialect(d).normalize``).
+  logical form (``momq.dialects.get_dialect(d).normalize``); over every scored turn, a
+  missing prediction counting as not matching (as EX counts it).
 - **AEM** / **AEX**: the share of dialogues whose *every* turn is EM / EX correct. AEX is
-  also reported under the Spider test-suite's name ``joint_all``.
+  also reported under the Spider test-suite's name ``joint_all``. A dialogue with a turn
+  that cannot be scored (its gold failed at evaluation time) is not scorable: it is left
+  out of AEM and AEX (counted under ``unscorable_dialogues``) rather than judged on the
+  remaining turns.
 - per-round (``R1``..``R4``, ``R5+``) and per-expansion-pattern breakdowns of EM and EX.
 
 R3-NL2GQL (Zhou et al., 2023):
@@ -29,10 +33,12 @@ R3-NL2GQL (Zhou et al., 2023):
   predicted and the gold query. The paper embeds with OpenAI ada-002, which is not
   reachable here; momq uses the local all-MiniLM-L6-v2 (``momq.eval.similarity``), so
   absolute values differ from the paper's.
-- **EA**, execution accuracy as result similarity: ``alpha*Jaccard + beta*BM25 +
-  (1-alpha-beta)*BERTScore`` between the predicted and gold results rendered as text
-  (failed predictions score 0). **IEA** is the same mean over syntactically correct
-  predictions only.
+- **EA**, execution accuracy as result similarity (Algorithm 1): ``alpha*Jaccard +
+  beta*BM25 + (1-alpha-beta)*BERTScore`` between the predicted and gold results rendered
+  as text, with Jaccard = token overlap / gold token count
+  (``momq.eval.similarity``); computed for every executed prediction (an equal result is
+  not set to 1 by decree), failed and missing predictions score 0. **IEA** is the same
+  mean over syntactically correct predictions only.
 """
 
 from __future__ import annotations
@@ -158,16 +164,27 @@ def _normalised(dialect: str, query: str) -> str:
 
 
 def em_accuracy(outcomes: Sequence[Outcome]) -> float | None:
-    """EM over the outcomes that carry an EM verdict."""
-    return _share(o.em for o in outcomes if o.em is not None)
+    """EM over every scored outcome once the run computed EM (some outcome carries a
+    verdict): a missing prediction, which has none, counts as not matching. Outcomes
+    whose gold failed are not scored. ``None`` when no outcome has an EM verdict."""
+    scored = [o for o in outcomes if not o.gold_error]
+    if not any(o.em is not None for o in scored):
+        return None
+    return _share(bool(o.em) for o in scored)
 
 
 def _dialogues(outcomes: Sequence[Outcome]) -> dict[str, list[Outcome]]:
+    """Scorable dialogues: those none of whose turns has a failing gold."""
     groups: dict[str, list[Outcome]] = defaultdict(list)
     for o in outcomes:
         if o.dialogue is not None:
             groups[o.dialogue].append(o)
-    return groups
+    return {d: turns for d, turns in groups.items() if not any(t.gold_error for t in turns)}
+
+
+def unscorable_dialogues(outcomes: Sequence[Outcome]) -> list[str]:
+    """Dialogues with at least one turn whose gold failed (left out of AEM / AEX)."""
+    return sorted({o.dialogue for o in outcomes if o.dialogue is not None and o.gold_error})
 
 
 def all_turns_em(outcomes: Sequence[Outcome]) -> float | None:
@@ -221,7 +238,10 @@ def _pct(value: float | None) -> float | None:
 def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
     """Every metric (percentages, 2 decimals; similarities as percentages too) with
     counts. Keys absent from the data (EM without dialect normalisers, CA without the
-    embedding model) are ``None``."""
+    embedding model) are ``None``. Outcomes whose gold failed are not scored; dialogues
+    holding one are not scorable for AEM / AEX."""
+    every = outcomes
+    outcomes = [o for o in outcomes if not o.gold_error]
     n = len(outcomes)
     summary: dict[str, Any] = {
         "n": n,
@@ -238,10 +258,11 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
         "timeouts": sum(o.status == TIMEOUT for o in outcomes),
         "missing": sum(o.status == MISSING for o in outcomes),
     }
-    if any(o.dialogue is not None for o in outcomes):
-        summary["dialogues"] = len(_dialogues(outcomes))
-        summary["AEM"] = _pct(all_turns_em(outcomes))
-        summary["AEX"] = _pct(all_turns_ex(outcomes))
+    if any(o.dialogue is not None for o in every):
+        summary["dialogues"] = len(_dialogues(every))
+        summary["unscorable_dialogues"] = len(unscorable_dialogues(every))
+        summary["AEM"] = _pct(all_turns_em(every))
+        summary["AEX"] = _pct(all_turns_ex(every))
         summary["joint_all"] = summary["AEX"]
     kinds: dict[str, int] = defaultdict(int)
     for o in outcomes:
@@ -270,13 +291,14 @@ def report(outcomes: Sequence[Outcome]) -> dict[str, Any]:
     """The full metrics document: overall, per dialect, per database, per category, and
     for dialogues per round and per expansion pattern. Examples whose gold failed at
     evaluation time are left out of every metric and listed under ``gold_failures``."""
+    every = list(outcomes)
     failed = [o for o in outcomes if o.gold_error]
     outcomes = [o for o in outcomes if not o.gold_error]
     doc: dict[str, Any] = {
         "gold_failures": [{"id": o.id, "error": o.gold_error} for o in failed],
-        "overall": summarize(outcomes),
-        "by_dialect": {d: summarize([o for o in outcomes if o.dialect == d])
-                       for d in sorted({o.dialect for o in outcomes})},
+        "overall": summarize(every),
+        "by_dialect": {d: summarize([o for o in every if o.dialect == d])
+                       for d in sorted({o.dialect for o in every})},
         "by_database": breakdown(outcomes, lambda o: f"{o.dialect}/{o.database}"),
         "by_category": breakdown(outcomes, lambda o: f"{o.dialect}/{o.category or '-'}"),
     }
@@ -290,6 +312,6 @@ def report(outcomes: Sequence[Outcome]) -> dict[str, Any]:
 
 __all__ = ["Outcome", "OK", "ERROR", "TIMEOUT", "MISSING", "execution_accuracy", "executability",
            "timeout_rate", "error_rate", "source_rule_accuracy", "subset_accuracy", "exact_match", "em_accuracy",
-           "all_turns_em", "all_turns_ex", "round_name", "syntax_accuracy",
+           "all_turns_em", "all_turns_ex", "unscorable_dialogues", "round_name", "syntax_accuracy",
            "comprehension_accuracy", "answer_similarity", "intrinsic_answer_similarity",
            "summarize", "breakdown", "report"]

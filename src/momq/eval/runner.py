@@ -329,6 +329,8 @@ class _Worker:
         outcome.gold_elapsed_s = time.perf_counter() - start
         if predicted is None:
             outcome.status, outcome.reason = MISSING, "no prediction"
+            if o.em:
+                outcome.em = False
             return outcome
         if o.em:
             outcome.em = any(_em(predicted, g, example.dialect) for g in example.golds)
@@ -383,8 +385,7 @@ class _Worker:
         if o.similarity:
             from momq.eval.similarity import result_similarity
 
-            outcome.ea = 1.0 if verdict.match else result_similarity(
-                best_gold, pred, alpha=o.alpha, beta=o.beta)
+            outcome.ea = result_similarity(best_gold, pred, alpha=o.alpha, beta=o.beta)
         return outcome
 
     def _gold_results(self, engine: Engine, example: Example) -> Iterable[Result]:

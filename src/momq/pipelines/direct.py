@@ -77,7 +77,7 @@ class DirectPipeline:
     schema_format: str | None = None
     samples: int = 2
     shots: Any = None  # momq.prompts.fewshot.FewShotSelector
-    k: int = 3
+    k: int = 4  # MTGQL's ICL-AS shows four examples
     language: str = "en"
     max_repairs: int = 2
     #: the question's mentions aligned with stored values (and nGQL vertex ids) in the prompt
@@ -95,7 +95,8 @@ class DirectPipeline:
             return self.prompt_style
         return "train" if getattr(self.model, "adapter", None) else "chat"
 
-    def prompt(self, question: str, target: Target, exclude_id: str | None = None) -> tuple[list, dict]:
+    def prompt(self, question: str, target: Target, exclude_id: str | None = None,
+               history: str = "") -> tuple[list, dict]:
         from momq.prompts.builder import generation_prompt
 
         steps: dict[str, Any] = {}
@@ -120,15 +121,19 @@ class DirectPipeline:
             steps["prompt_style"] = "train"
             return [{"role": "user", "content": user_message(question, target.dialect, schema)}], steps
         prompt = generation_prompt(question, target.dialect, schema, language=self.language, shots=shots,
-                                   values=values, syntax=target.dialect_obj.schema_examples(target.schema))
+                                   values=values, history=history,
+                                   syntax=target.dialect_obj.schema_examples(target.schema))
         return prompt, steps
 
-    def run(self, question: str, target: Target, *, example_id: str | None = None) -> Answer:
+    def run(self, question: str, target: Target, *, example_id: str | None = None, history: str = "") -> Answer:
+        """Answer ``question``; ``history`` is the dialogue so far (earlier questions,
+        queries and results), shown to the model as MTGQL's baselines see it. The
+        ``train`` prompt style (FT-AS) is the exact fine-tuning prompt and carries none."""
         verdict = check_question(question)
         base = dict(pipeline=self.name, model=self.model.name, dialect=target.dialect, database=target.database)
         if verdict.refusal:
             return refused(verdict.text, verdict.refusal, notes=verdict.notes, **base)
-        prompt, steps = self.prompt(verdict.text, target, example_id)
+        prompt, steps = self.prompt(verdict.text, target, example_id, history)
         execution = Execution(target.dialect_obj, target.engine, target.timeout_s, target.max_rows)
         outcome = generate_and_repair(self.model, prompt, execution, max_repairs=self.max_repairs,
                                       config=self.config, language=self.language,

@@ -3,20 +3,22 @@
 For each new question of a conversation:
 
 1. **context**: the :class:`Session` keeps every turn's question, standalone question,
-   query, a preview of its result and the entities (values, node/table names) and
-   relations (edge types, joined tables) it touched;
+   query, a preview of its result and, taken from the executed query and its answer
+   (:func:`turn_context`), the entities (the query's literal values and the string
+   values of its answer) and relations (the edge types, or the tables, the query uses);
 2. **reformulation**: the question is rewritten into a standalone one (coreference,
-   ellipsis) from the earlier turns; a first question, an unusable rewrite, or
-   ``reformulate=False`` keep it as asked;
+   ellipsis) from the earlier turns' questions, queries and results; a first question,
+   an unusable rewrite, or ``reformulate=False`` keep it as asked;
 3. **sub-schema extraction**: the elements used in earlier turns plus those the lexical
    ranker finds for the standalone question;
 4. **generation** with the history in the prompt, then **execution** with the repair
    loop (:mod:`momq.pipelines.repair`);
 5. **alignment check**: does the result answer the question? Cheap checks first (no
-   rows; a "how many" question answered by something other than one number), then,
-   when ``check_with_model``, the model's YES/NO verdict;
-6. **refinement** when misaligned: one more generation with the reason in the prompt;
-   the refined query is kept only if it is not worse.
+   rows; a "how many" question answered by something other than one number): a result
+   they reject is misaligned without asking; one they pass goes to the model's YES/NO
+   verdict (``check_with_model``, on by default as in MTGQL);
+6. **refinement** when misaligned: one more generation with the reason and the
+   execution result in the prompt; the refined query is kept only if it is not worse.
 
 Sessions are plain JSON (:meth:`Session.save` / :meth:`Session.load`), so ``momq chat``
 can stop and resume a conversation.
@@ -35,7 +37,7 @@ from momq.llm.base import GenerationConfig, LanguageModel
 from momq.pipelines.base import EMPTY, FAILED, OK, Answer, check_question, refused
 from momq.pipelines.context import Target
 from momq.pipelines.direct import finish, schema_text
-from momq.pipelines.r3 import lexical_ranking
+from momq.pipelines.ranker import lexical_ranking
 from momq.pipelines.repair import Execution, better, generate_and_repair, prompt_key
 
 SESSION_VERSION = 1
@@ -69,8 +71,9 @@ class Session:
     turns: list[TurnRecord] = field(default_factory=list)
     language: str = "en"
 
-    def history(self, limit: int = 6) -> list[tuple[str, str]]:
-        return [(t.standalone or t.question, t.query) for t in self.turns[-limit:]]
+    def history(self, limit: int = 6) -> list[tuple[str, str, str]]:
+        """Earlier turns as ``(question, query, result preview)``, oldest first."""
+        return [(t.standalone or t.question, t.query, _preview_text(t)) for t in self.turns[-limit:]]
 
     def history_text(self, limit: int = 4) -> str:
         from momq.prompts.builder import sanitize
@@ -83,6 +86,13 @@ class Session:
             if t.preview:
                 lines.append(f"R{i}: {sanitize(json.dumps(t.preview[:3], default=str, ensure_ascii=False), 300)}")
         return "\n".join(lines)
+
+    def entities(self, limit: int = 12) -> list[str]:
+        """Entities of the earlier turns, newest first (values to resolve references to)."""
+        found: list[str] = []
+        for t in reversed(self.turns):
+            found += [e for e in t.entities if e not in found]
+        return found[:limit]
 
     def elements(self) -> list[str]:
         found: list[str] = []
@@ -116,13 +126,30 @@ class Session:
         return cls.from_dict(json.loads(Path(path).read_text()))
 
 
-def elements_in_query(query: str, schema: Any) -> tuple[list[str], list[str]]:
-    """``(entities, relations)``: the schema's node types / tables and edge types named
-    in ``query`` (word match, case-insensitive)."""
-    words = {w.lower() for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", query)}
-    entities = [n for n in [t.name for t in schema.tables] + [n.name for n in schema.nodes] if n.lower() in words]
-    relations = [e.name for e in schema.edges if e.name.lower() in words]
-    return entities, relations
+def _preview_text(turn: "TurnRecord") -> str:
+    if turn.row_count is None:
+        return ""
+    if not turn.preview:
+        return "(no rows)"
+    return json.dumps(turn.preview[:3], default=str, ensure_ascii=False) + (
+        f" ... {turn.row_count} rows" if (turn.row_count or 0) > 3 else "")
+
+
+def turn_context(query: str, result: Any, schema: Any, max_values: int = 8) -> tuple[list[str], list[str], list[str]]:
+    """``(entities, relations, elements)`` of an executed turn (MTGQL's Algorithm 2 keeps
+    them for the next turns): entities are the query's literal values and the string
+    values of its answer (first rows); relations the edge types it traverses (graphs) or
+    the tables it reads (SQL); elements every schema element it names."""
+    from momq.pipelines.ranker import query_parts
+
+    elements, literals, _ = query_parts(query or "", schema.element_names())
+    answer = [v for row in (result.rows[:5] if result is not None else []) for v in row
+              if isinstance(v, str) and v.strip()]
+    entities = list(dict.fromkeys(literals + answer))[:max_values]
+    edges = {e.name for e in schema.edges}
+    relations = [e for e in elements if e in edges] if schema.family == "graph" else \
+        [e for e in elements if schema.table(e) is not None]
+    return entities, relations, elements
 
 
 _COUNT_Q = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|多少|几", re.I)
@@ -146,7 +173,7 @@ class MultiTurnPipeline:
     model: LanguageModel
     reformulate: bool = True
     only_when_dependent: bool = False
-    check_with_model: bool = False
+    check_with_model: bool = True
     refine: bool = True
     use_values: bool = True
     schema_format: str | None = None
@@ -163,7 +190,8 @@ class MultiTurnPipeline:
             return question
         from momq.prompts.builder import reformulate_prompt
 
-        answer = self.model.complete(reformulate_prompt(session.history(), question, self.language),
+        answer = self.model.complete(reformulate_prompt(session.history(), question, self.language,
+                                                        entities=session.entities()),
                                      GenerationConfig(max_new_tokens=96)).strip()
         answer = answer.splitlines()[0].strip().strip("`\"'") if answer.strip() else ""
         answer = re.sub(r"^(standalone question|question|独立问题)\s*[:：]\s*", "", answer, flags=re.I)
@@ -201,19 +229,23 @@ class MultiTurnPipeline:
         answer = finish(Answer(question=text, query="", status=FAILED, notes=verdict.notes + target.notes,
                                steps=steps, **base), outcome)
         if answer.status in (OK, EMPTY):
-            reason = cheap_check(standalone, answer.result)
-            if not reason and self.check_with_model and answer.result is not None:
-                from momq.eval.similarity import result_text
+            from momq.eval.similarity import result_text
 
-                said = self.model.complete(check_prompt(standalone, answer.query, result_text(answer.result, 30),
-                                                        self.language), GenerationConfig(max_new_tokens=48))
+            shown = result_text(answer.result, 30) if answer.result is not None else ""
+            reason = cheap_check(standalone, answer.result)
+            steps["check"] = "heuristic" if reason else ""
+            if not reason and self.check_with_model and answer.result is not None:
+                said = self.model.complete(check_prompt(standalone, answer.query, shown, self.language),
+                                           GenerationConfig(max_new_tokens=48))
+                steps["check"] = "model"
                 if re.match(r"\s*\**\s*(no|否|不)", said, re.I):
                     reason = said.strip()[:200] or "the model judged the result misaligned"
             steps["aligned"] = not reason
             if reason:
                 steps["misaligned"] = reason
             if reason and self.refine:
-                refined_prompt = refine_prompt(prompt, outcome.answer, reason, target.dialect, self.language)
+                refined_prompt = refine_prompt(prompt, outcome.answer, reason, target.dialect, self.language,
+                                               result=shown or "(no rows)")
                 if prompt_key(refined_prompt) not in sent:
                     refined = generate_and_repair(self.model, refined_prompt, execution, max_repairs=0,
                                                   config=self.config, language=self.language, stage="refine",
@@ -224,16 +256,23 @@ class MultiTurnPipeline:
                         answer.query, answer.result = refined.best.query, refined.result
                         answer.status = {"ok": OK, "empty_result": EMPTY}.get(refined.best.outcome, answer.status)
                         steps["refined"] = True
-        entities, relations = elements_in_query(answer.query, target.schema)
-        result = answer.result
-        session.turns.append(TurnRecord(
-            question=text, standalone=standalone, query=answer.query, status=answer.status, reason=answer.reason,
-            columns=list(result.columns) if result is not None else [],
-            preview=[[_plain(v) for v in row] for row in result.rows[:5]] if result is not None else [],
-            row_count=len(result.rows) if result is not None else None,
-            entities=entities + [v.value for v in values][:5], relations=relations,
-            elements=entities + relations))
+        record_turn(session, text, standalone, answer, target.schema)
         return answer
+
+
+def record_turn(session: Session, question: str, standalone: str, answer: Answer, schema: Any) -> TurnRecord:
+    """Append an answered turn to the session, with its context (:func:`turn_context`).
+    Used by the DA pipeline and by the baselines answering a dialogue."""
+    result = answer.result if answer.status in (OK, EMPTY) else None
+    entities, relations, elements = turn_context(answer.query, result, schema)
+    turn = TurnRecord(
+        question=question, standalone=standalone, query=answer.query, status=answer.status, reason=answer.reason,
+        columns=list(result.columns) if result is not None else [],
+        preview=[[_plain(v) for v in row] for row in result.rows[:5]] if result is not None else [],
+        row_count=len(result.rows) if result is not None else None,
+        entities=entities, relations=relations, elements=elements)
+    session.turns.append(turn)
+    return turn
 
 
 def _plain(value: Any) -> Any:

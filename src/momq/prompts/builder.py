@@ -55,19 +55,37 @@ def quote_value(text: Any) -> str:
     return json.dumps(sanitize(text), ensure_ascii=False)
 
 
-def render_skeleton(dialect: str, names: Iterable[str] | None = None, language: str = "en") -> str:
+_SKELETON_CLASSES = (("crud", "CRUD", "the request CRUD function"), ("clause", "SUBFUNCTION", "the request subfunction"),
+                     ("function", "FUNCTION", "the functions"))
+
+
+def render_skeleton(dialect: str, names: Iterable[str] | None = None, language: str = "en",
+                    style: str = "code") -> str:
     """R3's keyword skeleton, optionally restricted to the keywords ``names`` ranked
-    useful (case-insensitive); write keywords are never shown."""
+    useful (case-insensitive); write keywords are never shown.
+
+    ``style="code"`` (default) gives it as R3 does, as code: a class per kind (``CRUD``,
+    ``SUBFUNCTION``, ``FUNCTION``) with a method per keyword whose comment is an example;
+    ``style="text"`` gives one ``- NAME (kind): example`` line per keyword."""
     d = get_dialect(dialect)
     wanted = {n.strip().upper() for n in names} if names is not None else None
-    lines = []
-    for kw in d.skeleton:
-        if kw.description.startswith("write"):
+    chosen = [kw for kw in d.skeleton if not kw.description.startswith("write")
+              and (wanted is None or kw.name.upper() in wanted)]
+    if style == "text":
+        return "\n".join(f"- {kw.name} ({kw.kind}): {kw.example}" for kw in chosen)
+    blocks = []
+    for kind, cls, comment in _SKELETON_CLASSES:
+        members = [kw for kw in chosen if kw.kind == kind]
+        if not members:
             continue
-        if wanted is not None and kw.name.upper() not in wanted:
-            continue
-        lines.append(f"- {kw.name} ({kw.kind}): {kw.example}")
-    return "\n".join(lines)
+        lines = [f"# {comment}", f"class {cls}():"]
+        for kw in members:
+            method = re.sub(r"\W+", "_", kw.name).strip("_") or "PIPE"
+            lines.append(f"    def {method}(self):")
+            lines.append(f'        """{kw.name}"""')
+            lines.append(f"        # Example: {kw.example}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
 
 
 def skeleton_keywords(dialect: str) -> list[str]:
@@ -157,21 +175,35 @@ def ranker_prompt(question: str, dialect: str, schema_text: str, language: str =
 
 
 def rewriter_prompt(question: str, schema_text: str, values: Sequence[Any], language: str = "en") -> Prompt:
+    """R3's rewriter prompt: instruction, few-shot examples (``templates.REWRITER_SHOTS``),
+    then the sub-schema, the aligned values and the question."""
     T.check_language(language)
     s = T.SECTION[language]
-    user = "\n".join([T.REWRITER[language], _block(s["schema"], schema_text),
-                      _block(s["values"], render_values(values)), _block(s["question"], question)])
+    shots = "\n\n".join(f"{s['schema']}:\n{schema}\n{s['values']}: {', '.join(vals)}\n{s['question']}: {q}\n"
+                         f"{s['rewritten']}: {r}" for schema, vals, q, r in T.REWRITER_SHOTS[language])
+    user = "\n".join([T.REWRITER[language], _block(s["examples"], shots), _block(s["schema"], schema_text),
+                      _block(s["values"], render_values(values)), _block(s["question"], question),
+                      f"{s['rewritten']}:"])
     return [{"role": "user", "content": user}]
 
 
-def reformulate_prompt(history: Sequence[tuple[str, str]], question: str, language: str = "en") -> Prompt:
-    """``history``: earlier ``(question, query)`` pairs, oldest first."""
+def reformulate_prompt(history: Sequence[Sequence[str]], question: str, language: str = "en",
+                       entities: Sequence[str] = ()) -> Prompt:
+    """``history``: earlier ``(question, query[, result preview])`` turns, oldest first;
+    ``entities``: values the earlier queries and answers named (MTGQL's context)."""
     T.check_language(language)
     s = T.SECTION[language]
-    turns = "\n".join(f"{i}. {sanitize(q, 500)}" + (f"  [{sanitize(query, 300)}]" if query else "")
-                      for i, (q, query) in enumerate(history, start=1))
-    user = "\n".join([T.REFORMULATE[language], _block(s["history"], turns), _block(s["question"], question)])
-    return [{"role": "user", "content": user}]
+    lines = []
+    for i, turn in enumerate(history, start=1):
+        q, query = turn[0], turn[1] if len(turn) > 1 else ""
+        result = turn[2] if len(turn) > 2 else ""
+        lines.append(f"{i}. {sanitize(q, 500)}" + (f"  [{sanitize(query, 300)}]" if query else "")
+                     + (f"  -> {sanitize(result, 300)}" if result else ""))
+    parts = [T.REFORMULATE[language], _block(s["history"], "\n".join(lines))]
+    if entities:
+        parts.append(_block(s["entities"], ", ".join(quote_value(e) for e in entities)))
+    parts.append(_block(s["question"], question))
+    return [{"role": "user", "content": "\n".join(parts)}]
 
 
 def check_prompt(question: str, query: str, result_text: str, language: str = "en") -> Prompt:
@@ -180,9 +212,14 @@ def check_prompt(question: str, query: str, result_text: str, language: str = "e
                                                                 result=result_text)}]
 
 
-def refine_prompt(base: Prompt, answer: str, reason: str, dialect: str, language: str = "en") -> Prompt:
+def refine_prompt(base: Prompt, answer: str, reason: str, dialect: str, language: str = "en",
+                  result: str = "") -> Prompt:
+    """``base`` and the model's answer, then why its result does not answer the question
+    and, when given, that result (first rows), as MTGQL's refinement sees it."""
     T.check_language(language)
     d = get_dialect(dialect)
     text = T.REFINE_MISALIGNED[language].format(reason=sanitize(reason, 300), label=d.label)
+    if result:
+        text += "\n" + T.SECTION[language]["result"] + ":\n" + sanitize(result, 800)
     return [*base, {"role": "assistant", "content": answer.strip() or "(no answer)"},
             {"role": "user", "content": text}]

@@ -46,11 +46,13 @@ SECTION = {
     "en": {"schema": "Database schema", "examples": "Examples", "values": "Database values that match the question",
            "skeleton": "Useful {label} keywords and clauses", "question": "Question", "history": "Conversation so far",
            "answer": "{label}", "error": "The previous query failed", "rewritten": "Question rewritten with database values",
-           "syntax": "{label} syntax with this schema"},
+           "syntax": "{label} syntax with this schema",
+           "entities": "Entities named so far", "result": "Its result (first rows)"},
     "zh": {"schema": "数据库模式", "examples": "示例", "values": "与问题匹配的数据库取值",
            "skeleton": "可用的 {label} 关键字和子句", "question": "问题", "history": "之前的对话",
            "answer": "{label}", "error": "上一条查询执行失败", "rewritten": "结合数据库取值改写后的问题",
-           "syntax": "本数据库的 {label} 语法示例"},
+           "syntax": "本数据库的 {label} 语法示例",
+           "entities": "之前提到的实体", "result": "其结果（前几行）"},
 }
 
 REPAIR = {
@@ -84,6 +86,27 @@ REWRITER = {
     "en": ("Rewrite the question so that it names the database elements and the exact stored values it refers to. "
            "Keep its meaning; do not answer it. Reply with the rewritten question only."),
     "zh": "改写问题，使其写明所涉及的数据库元素和确切的存储取值。保持原意，不要回答问题。只输出改写后的问题。",
+}
+
+#: R3's rewriter is few-shot: (schema, values, question, rewritten) examples on schemas
+#: unlike the user's, so that they show the form and not the answer
+REWRITER_SHOTS = {
+    "en": [
+        ("class artist:  # node\n    name: str\nclass song:  # node\n    title: str\n"
+         "class sang:  # edge artist -> song",
+         ['"Adele" (artist.name)', '"Hello" (song.title)'],
+         "who sang hello", 'Which artist (artist.name) has a sang edge to the song whose song.title is "Hello"?'),
+        ("CREATE TABLE shop (id INT, city TEXT);\nCREATE TABLE sale (shop_id INT, amount NUMERIC);",
+         ['"New York" (shop.city)'],
+         "total sales of the shops in new york city",
+         'What is the sum of sale.amount for the shops whose shop.city is "New York"?'),
+    ],
+    "zh": [
+        ("class artist:  # node\n    name: str\nclass song:  # node\n    title: str\n"
+         "class sang:  # edge artist -> song",
+         ['"Adele" (artist.name)', '"Hello" (song.title)'],
+         "谁唱了hello", '哪位歌手（artist.name）通过 sang 边连接到 song.title 为 "Hello" 的歌曲？'),
+    ],
 }
 
 REFORMULATE = {

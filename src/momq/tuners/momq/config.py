@@ -8,6 +8,12 @@ Defaults are the paper's (MoMQ, section 4 "implementation details"): ``N_s = 2``
 experts, ``M = 4`` dialect groups, ``N = 8`` experts per group, top-``K = 2``, rank
 ``r = 64`` (for a 1.5B backbone; use 8-16 for SmolLM2-135M), label smoothing
 ``epsilon = 0.1``, DRL weight ``alpha = 0.1``, balance weight ``lambda = 0.001``.
+
+Two readings worth stating: ``num_experts`` is per dialect group, while the paper's
+Table 7 counts experts in total (8, 16, 32, 64 over four groups = 2, 4, 8, 16 per group);
+the Dialect Router Loss (eq. 10-11) is implemented as the standard cross-entropy against
+the label-smoothed dialect one-hot, ``(1 - eps) * onehot + eps / M``, which is how momq
+reads eq. 11. The paper does not give its learning rate; recipes state their own.
 """
 
 from __future__ import annotations
@@ -32,13 +38,19 @@ DEFAULT_LORA_TARGETS = [
 DEFAULT_MOE_TARGETS = [r"layers\.\d+\.mlp\.down_proj$"]
 DEFAULT_NORM_PATTERNS = [r"norm"]
 
-#: Named ablations of the paper's Table 5 mapped to the switches they set.
+#: Named ablations of the paper's Table 5 mapped to the switches they set. The columns
+#: of Table 5 are cumulative, each removing one more component from the previous one:
+#: w/o shared group; w/o DRL (and without the shared group); w/o dialect router (and
+#: without the shared group and the DRL: a random group per token); w/o dialect expert
+#: groups (no mixture left: vanilla LoRA on every projection, norms frozen, which is
+#: exactly the LoRA baseline).
 ABLATIONS: dict[str, dict[str, Any]] = {
     "none": {},
     "no_shared_group": {"use_shared_group": False},
-    "no_drl": {"routing": "hard"},
-    "no_dialect_router": {"routing": "random"},
-    "no_dialect_groups": {"use_dialect_groups": False},
+    "no_drl": {"use_shared_group": False, "routing": "hard"},
+    "no_dialect_router": {"use_shared_group": False, "routing": "random"},
+    "no_dialect_groups": {"use_shared_group": False, "routing": "random", "use_dialect_groups": False,
+                          "train_norms": False},
 }
 
 ROUTING_MODES = ("soft", "hard", "random")
@@ -55,7 +67,8 @@ class MoMQConfig:
     """Hyper-parameters and switches of one MoMQ adapter."""
 
     dialects: list[str] = _f(DEFAULT_DIALECTS, "dialect names; a sample's label is the index of its dialect (M = len(dialects))")
-    num_experts: int = _f(8, "N: LoRA experts in each dialect expert group")
+    num_experts: int = _f(8, "N: LoRA experts in each dialect expert group (per group: the paper's Table 7 counts "
+                             "8/16/32/64 are totals over the M=4 groups, i.e. num_experts 2/4/8/16)")
     top_k: int = _f(2, "K: experts kept by the top-K expert router inside a group")
     num_shared_experts: int = _f(2, "N_s: LoRA experts of the shared group every token goes through")
     expert_rank: int = _f(64, "r: rank of every LoRA expert (paper: 64 for a 1.5B model)")

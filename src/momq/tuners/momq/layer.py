@@ -21,8 +21,9 @@ has no router: every token goes through all ``N_s`` shared experts with weight 1
 Losses (per layer from the routing tensors each layer reports, then averaged over layers;
 see :func:`aux_losses`):
 
-- Dialect Router Loss (eq. 10-11): cross-entropy of ``d(h)`` against the sample's dialect
-  label smoothed with ``epsilon`` (``(1 - eps) * onehot + eps / M``), averaged over the
+- Dialect Router Loss (eq. 10-11): the standard smoothed cross-entropy, i.e. the
+  cross-entropy of ``d(h)`` against the sample's dialect label smoothed with ``epsilon``
+  (``(1 - eps) * onehot + eps / M``; momq's reading of eq. 11), averaged over the
   real (non-padding) tokens, prompt and query alike: the routers see every token.
 - Expert Balance Loss (eq. 6-8), per group: ``N * sum_j f_j * P_j`` where ``f_j`` is the
   fraction of the group's tokens whose top-K holds expert ``j`` (divided by K so that a
@@ -208,7 +209,7 @@ class MoMQExperts(nn.Module):
         """``(T, M)`` weights of the dialect groups and, with soft routing, their logits."""
         ctx, m = self.context, self.num_groups
         if self.routing == "soft":
-            logits = self.dialect_router(h).float()
+            logits = self.dialect_router(_lora_input(h, self.dialect_router.weight.dtype)).float()
             return logits.softmax(-1), logits
         if self.routing == "hard":
             labels = ctx.token_labels(batch, seq, h.device)
@@ -233,7 +234,8 @@ class MoMQExperts(nn.Module):
         """
         t, m, n, k = h.shape[0], self.num_groups, self.num_experts, self.top_k
         # expert routers of all groups at once: (T, M, N) probabilities, top-K kept
-        probs = self.expert_router(h).float().view(t, m, n).softmax(-1)
+        # routers are float32: a bf16 backbone without autocast casts its input to them
+        probs = self.expert_router(_lora_input(h, self.expert_router.weight.dtype)).float().view(t, m, n).softmax(-1)
         top_p, top_i = probs.topk(k, dim=-1)
         gates = torch.zeros_like(probs).scatter(-1, top_i, top_p)
         dialect, dialect_logits = self.dialect_weights(h, batch, seq)
