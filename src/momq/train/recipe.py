@@ -56,7 +56,7 @@ class TrainSection:
 class Recipe:
     name: str = "run"
     seed: int = 0
-    model: str = "smollm2"  # smollm2 | a HF model directory | a .gguf file
+    model: str = "smollm2"  # a catalogued name (smollm2, qwen2.5-coder-0.5b ...) | a HF model directory | a .gguf file
     method: str = "momq"  # momq | lora | full | lora-per-dialect
     method_config: dict[str, Any] = field(default_factory=dict)
     data: DataSection = field(default_factory=DataSection)
@@ -79,8 +79,15 @@ class Recipe:
         return home() / "runs" / self.name
 
     def model_ref(self) -> str:
-        if self.model in ("smollm2", "", None):
+        """The backbone: a catalogued name (``smollm2``, ``qwen2.5-coder-0.5b`` ...) as is,
+        else a path relative to the recipe."""
+        from momq.llm import catalog
+
+        if self.model in ("", None):
             return "smollm2"
+        entry = catalog.lookup(self.model)
+        if entry is not None:
+            return entry.name
         return str(self.resolve(self.model))
 
     def to_dict(self) -> dict[str, Any]:
