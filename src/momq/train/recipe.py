@@ -27,6 +27,8 @@ class DataSection:
     max_examples: int | None = None
     max_length: int = 512
     dialects: list[str] | None = None  # default: the method's dialects or the fixed order
+    schema_budget: int | None = 1024  # schema tokens in the prompt (pruned to fit; None: never)
+    samples: int = 2  # sample values per column shown in the schema
 
 
 @dataclass
@@ -79,12 +81,24 @@ class Recipe:
         return home() / "runs" / self.name
 
     def model_ref(self) -> str:
-        if self.model in ("smollm2", "", None):
+        """A catalogued model name as is (``smollm2``, ``qwen2.5-coder-0.5b``...), else a
+        path resolved against the recipe's folder."""
+        from momq.llm import catalog
+
+        if self.model in ("", None):
             return "smollm2"
+        if catalog.lookup(self.model) is not None:
+            return self.model
         return str(self.resolve(self.model))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def prompt_settings(self) -> Any:
+        """The grounded-prompt settings of training (saved beside the adapter)."""
+        from momq.pipelines.direct import PromptSettings
+
+        return PromptSettings(schema_budget=self.data.schema_budget, samples=self.data.samples)
 
 
 def _build(cls: type, data: dict[str, Any], where: str) -> Any:

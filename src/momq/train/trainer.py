@@ -1,6 +1,7 @@
 """The trainer: one loop for MoMQ and every baseline.
 
-- prompts/labels from :mod:`momq.train.data` (loss on query tokens only), length-bucketed
+- prompts/labels from :mod:`momq.train.data` (the grounded inference prompt; loss on the
+  answer tokens only), length-bucketed
   batches, gradient accumulation, AdamW (paper: betas 0.9/0.95, weight decay 0.1; no decay
   on norms and biases), cosine/linear/constant schedule with warmup;
 - bf16 autocast where it is faster (``bf16: auto``: CUDA with bf16 support, or a CPU with
@@ -271,7 +272,8 @@ class Trainer:
         tuned.to(device)
         tokenizer = self.tokenizer
         dialects = self._dialects(tuned)
-        encoded = encode_all(self._examples(), tokenizer, dialects, recipe.data.max_length)
+        encoded = encode_all(self._examples(), tokenizer, dialects, recipe.data.max_length,
+                             recipe.prompt_settings())
         lengths = [len(e.input_ids) for e in encoded]
         pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
 
@@ -361,6 +363,7 @@ class Trainer:
                                    "parameters": tuned.num_parameters()}
         if dist.main:
             summary["adapter"] = str(tuned.save(self.out / "adapter"))
+            recipe.prompt_settings().save(summary["adapter"])  # inference prompts the adapter alike
             if recipe.data.eval:
                 summary["eval_lm_loss"] = self.evaluate(tuned, dialects, device, bf16)
             (self.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
@@ -377,7 +380,8 @@ class Trainer:
     def evaluate(self, tuned: Any, dialects: list[str], device: torch.device, bf16: bool) -> float:
         """Mean LM loss on the query tokens of the recipe's eval files."""
         examples = [ex for path in self.recipe.data.eval for ex in read_jsonl(self.recipe.resolve(path))]
-        encoded = encode_all(examples, self.tokenizer, dialects, self.recipe.data.max_length)
+        encoded = encode_all(examples, self.tokenizer, dialects, self.recipe.data.max_length,
+                             self.recipe.prompt_settings())
         pad_id = self.tokenizer.pad_token_id
         tuned.eval()
         total, count = 0.0, 0
