@@ -38,6 +38,7 @@ class TrainSection:
     batch_size: int = 4  # examples per micro-batch (per process)
     grad_accum: int = 1  # micro-batches per optimiser step
     lr: float = 2e-4
+    router_lr_scale: float = 1.0  # MoMQ's routers learn at lr * this (Adam steps ~lr: a router needs more)
     weight_decay: float = 0.1
     betas: tuple[float, float] = (0.9, 0.95)
     schedule: str = "cosine"  # cosine | linear | constant
