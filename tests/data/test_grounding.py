@@ -55,6 +55,14 @@ def test_spider_schema_has_keys_and_types():
     assert loaders.spider_schema("no such database") is None
 
 
+def test_compact_schema_dicts_read_back_the_same():
+    from momq.data.grounding import compact
+
+    for schema in (loaders.spider_schema("perpetrator"), loaders.text2cypher_schema("companies")):
+        small = compact(schema.to_dict())
+        assert Schema.from_dict(small) == schema and len(str(small)) < 0.7 * len(str(schema.to_dict()))
+
+
 def test_gold_literals_are_the_values_the_question_mentions():
     query = "SELECT name FROM singer WHERE country = 'France' AND name LIKE '%Joe%' AND x = 'absent'"
     assert gold_literals(query, "Which singers named joe are from France?") == [

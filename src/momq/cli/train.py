@@ -46,11 +46,12 @@ def analyze_experts(adapter: Path, question: str, dialect: str, out: Path, *, sc
                     max_new_tokens: int = 128) -> list[Path]:
     """Record and plot the routing of a generated (or given) query's tokens (paper Fig. 4)."""
     from momq.llm.generate import load_for_inference
+    from momq.pipelines.direct import PromptSettings
     from momq.tuners.momq.analysis import plot_routing, record_query_routing, save_record
 
     tuned, tokenizer = load_for_inference(adapter, merge=False)
     record = record_query_routing(tuned, tokenizer, question, dialect, schema=schema, query=query,
-                                  max_new_tokens=max_new_tokens)
+                                  max_new_tokens=max_new_tokens, settings=PromptSettings.for_adapter(adapter))
     out.mkdir(parents=True, exist_ok=True)
     save_record(record, out / "routing.json")
     return plot_routing(record, out, layers_per_figure)
