@@ -77,3 +77,17 @@ class EngineUnavailable(MomqError):
     @property
     def kind(self) -> str:
         return type(self).__name__
+
+
+class ModelError(MomqError):
+    """A model backend failed for a reason that retrying will not fix (bad request,
+    unknown model, refused key, a prompt longer than the context). ``status`` is the
+    HTTP status when there is one."""
+
+    def __init__(self, message: str, *, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+
+class ModelUnavailable(ModelError):
+    """The model could not be reached or kept failing transiently after all retries."""

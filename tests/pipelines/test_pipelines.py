@@ -48,8 +48,8 @@ def test_question_asking_to_drop_tables_is_refused_before_any_model_call():
 def test_model_writing_anyway_is_refused_and_nothing_runs():
     model = ScriptedModel(default="```sql\nDROP TABLE customer\n```")
     engine = FakeEngine("postgres", {})
-    answer = make_pipeline("direct", model).run("How many customers are there?", Target("postgres", "shop",
-                                                                                         sql_schema(), engine))
+    answer = make_pipeline("direct", model, use_values=False).run(
+        "How many customers are there?", Target("postgres", "shop", sql_schema(), engine))
     assert answer.status == "refused" and answer.query == "" and "change the database" in answer.reason
     # the second answer repeats the first query: the loop ends instead of asking a third time
     assert engine.executed == [] and len(model.prompts) == 2
@@ -96,7 +96,7 @@ def test_direct_pipeline_repairs_and_reports():
     answer = make_pipeline("direct", model).run("Who does Tim Duncan follow?", target)
     assert answer.status == "ok" and answer.query == GO and answer.repairs == 1
     assert answer.result.rows == [("player101",)]
-    assert "Node player: name" in model.prompts[0][1]["content"]  # the schema is in the prompt
+    assert "player: name" in model.prompts[0][1]["content"]  # the schema is in the prompt
     data = answer.to_dict()
     assert data["result"]["rows"] == [["player101"]] and len(data["attempts"]) == 2
 

@@ -96,6 +96,12 @@ class Dialect:
     def normalize(self, query: str) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def schema_examples(self, schema: Any) -> list[str]:
+        """Short syntax examples written with the database's own tags, labels and
+        properties (how this dialect spells a property or a direction), shown to the
+        model under the schema. None by default: SQL needs no such hint."""
+        return []
+
     def split_statements(self, query: str) -> list[str]:
         """Statements of ``query`` split on ``;`` outside quotes and comments."""
         parts = split_outside_quotes(query, ";", self.line_comments)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from momq.dialects.base import Dialect
 from momq.dialects.graph_tokens import Token, normalize_tokens, tokenize
@@ -39,3 +39,26 @@ class GraphDialect(Dialect):
                 continue
             found.append(tok)
         return found
+
+
+def hops(schema: Any, limit: int = 3) -> list[tuple[Any, str, str]]:
+    """``(edge type, source, destination)`` of the first ``limit`` edge types whose
+    endpoints are known (one pair each), for schema-grounded syntax examples."""
+    found = []
+    for edge in schema.edges:
+        pair = next(((s, d) for s, d in edge.endpoints
+                     if schema.node(s) is not None and schema.node(d) is not None), None)
+        if pair is not None:
+            found.append((edge, *pair))
+        if len(found) >= limit:
+            break
+    return found
+
+
+def some_property(schema: Any, node: str) -> str:
+    """A property of a node type (a text one if any) for examples; ``<property>`` if none."""
+    found = schema.node(node)
+    if found is None or not found.properties:
+        return "<property>"
+    texts = [c.name for c in found.properties if "str" in c.type.lower()]
+    return (texts or [found.properties[0].name])[0]

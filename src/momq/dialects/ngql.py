@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from momq.dialects.base import Keyword, Validation
-from momq.dialects.graph import GraphDialect
+from momq.dialects.graph import GraphDialect, hops, some_property
 
 KEYWORDS = frozenset("""
 GO FROM OVER STEPS TO REVERSELY BIDIRECT WHERE YIELD DISTINCT AS SAMPLE LIMIT FETCH PROP ON
@@ -53,6 +53,24 @@ class NGQL(GraphDialect):
         Keyword("RETURN", "clause", 'MATCH (v:player) RETURN v.player.name ORDER BY v.player.age DESC LIMIT 3'),
         Keyword("count", "function", 'MATCH (v:player) RETURN count(v)'),
     )
+
+    def schema_examples(self, schema: Any) -> list[str]:
+        """GO (both directions) over each of the first edge types, a MATCH filtering on a
+        property and a FETCH, with the tag-qualified property spelling nGQL requires
+        (``$$.tag.prop``, ``v.tag.prop``)."""
+        found = hops(schema)
+        lines = []
+        for edge, src, dst in found:
+            dst_prop, src_prop = some_property(schema, dst), some_property(schema, src)
+            lines.append(f'GO FROM "<vertex id>" OVER {edge.name} YIELD $$.{dst}.{dst_prop} AS {dst_prop}')
+            lines.append(f'GO FROM "<vertex id>" OVER {edge.name} REVERSELY YIELD $$.{src}.{src_prop} AS {src_prop}')
+        if found:
+            edge, src, dst = found[-1]
+            dst_prop, src_prop = some_property(schema, dst), some_property(schema, src)
+            lines.append(f'MATCH (a:{src})-[e:{edge.name}]->(b:{dst}) WHERE b.{dst}.{dst_prop} == "<value>" '
+                         f'RETURN a.{src}.{src_prop}')
+            lines.append(f'FETCH PROP ON {dst} "<vertex id>" YIELD properties(vertex).{dst_prop}')
+        return lines
 
     def select_statements(self, statements: list[str]) -> list[str]:
         """nGQL answers may be a sequence ``$a = GO ...; GO FROM $a.id ...``: keep the

@@ -13,7 +13,7 @@ import abc
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Sequence
 
-from momq.errors import MomqError
+from momq.errors import ModelError, ModelUnavailable  # noqa: F401  (re-exported for backends)
 
 #: one chat message: ``{"role": "system"|"user"|"assistant", "content": "..."}``
 Message = dict[str, str]
@@ -92,7 +92,7 @@ class LanguageModel(abc.ABC):
         self.usage.prompt_chars += sum(len(m.get("content", "")) for p in prompts for m in p)
         self.usage.completion_chars += sum(len(a) for a in answers)
         self.usage.seconds += time.perf_counter() - started
-        return [cut_at_stop(a, config.stop) for a in answers]
+        return [_cut_after_prefix(p, a, config.stop) for p, a in zip(prompts, answers)]
 
     def complete(self, prompt: Prompt | str, config: GenerationConfig | None = None) -> str:
         """One answer to one prompt (a bare string becomes a single user message)."""
@@ -115,6 +115,15 @@ def cut_at_stop(text: str, stop: Sequence[str]) -> str:
     return text[:cut]
 
 
+def _cut_after_prefix(prompt: Prompt, answer: str, stop: Sequence[str]) -> str:
+    """``answer`` cut at the first stop string after the answer prefix the prompt ends
+    with (a prefix such as an opened code fence may itself hold a stop string)."""
+    prefix = prompt[-1].get("content", "") if prompt and prompt[-1].get("role") == "assistant" else ""
+    if prefix and answer.startswith(prefix):
+        return prefix + cut_at_stop(answer[len(prefix):], stop)
+    return cut_at_stop(answer, stop)
+
+
 def flatten_chat(prompt: Prompt) -> str:
     """A plain-text rendering of a chat prompt for completion-only models and for
     models without a chat template."""
@@ -129,17 +138,3 @@ def flatten_chat(prompt: Prompt) -> str:
         else:
             parts.append(content)
     return "\n\n".join(parts).rstrip() + "\n\nAnswer:\n"
-
-
-# ------------------------------------------------------------------------- errors
-class ModelError(MomqError):
-    """A model backend failed for a reason that retrying will not fix (bad request,
-    unknown model, refused key). ``status`` is the HTTP status when there is one."""
-
-    def __init__(self, message: str, *, status: int | None = None):
-        super().__init__(message)
-        self.status = status
-
-
-class ModelUnavailable(ModelError):
-    """The model could not be reached or kept failing transiently after all retries."""

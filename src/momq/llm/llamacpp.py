@@ -21,6 +21,7 @@ the CPU flags this machine needs and keeps the wheel).
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 import time
@@ -52,7 +53,8 @@ class _Runtime:
             raise ModelError(INSTALL_HINT) from exc
         self.lock = threading.Lock()
         self.path = path
-        self.llm = llama_cpp.Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads or os.cpu_count() or 1,
+        threads = threads or int(os.environ.get("MOMQ_LLAMA_THREADS") or 0) or os.cpu_count() or 1
+        self.llm = llama_cpp.Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads,
                                    n_batch=512, seed=0, verbose=False)
         if prefix_cache_mb > 0:
             self.llm.set_cache(llama_cpp.LlamaRAMCache(capacity_bytes=prefix_cache_mb << 20))
@@ -88,15 +90,27 @@ def _runtime(path: Path, n_ctx: int, threads: int | None, prefix_cache_mb: int) 
     key = (str(path.resolve()), n_ctx)
     with _LOAD_LOCK:
         if key not in _LOADED:
+            if not _LOADED:
+                atexit.register(unload_all)
             _LOADED[key] = _Runtime(path, n_ctx, threads, prefix_cache_mb)
         return _LOADED[key]
+
+
+def unload_all() -> None:
+    """Free every loaded model (also at exit, before the interpreter tears down the
+    modules llama.cpp's finalisers need)."""
+    with _LOAD_LOCK:
+        for runtime in _LOADED.values():
+            runtime.llm.close()
+        _LOADED.clear()
 
 
 class LlamaCppModel(LanguageModel):
     """A GGUF model on llama.cpp (see module docstring).
 
     ``model``: a catalogued name or a ``.gguf`` path. ``n_ctx``: context window (default:
-    the catalogue's, else 8192). ``threads``: CPU threads (default: all cores).
+    the catalogue's, else 8192). ``threads``: CPU threads (default: ``$MOMQ_LLAMA_THREADS``,
+    else all cores; give each of several processes sharing the cores its own share).
     ``prefix_cache_mb``: memory for saved prompt-prefix states (0 = only the last prompt).
     """
 
@@ -104,7 +118,7 @@ class LlamaCppModel(LanguageModel):
     supports_prefix = True
 
     def __init__(self, model: str | Path, *, n_ctx: int | None = None, threads: int | None = None,
-                 prefix_cache_mb: int = 1024, dialect: str | None = None):
+                 prefix_cache_mb: int = 0, dialect: str | None = None):
         super().__init__()
         from momq.llm import catalog
         from momq.llm.models import resolve

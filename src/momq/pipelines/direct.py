@@ -92,18 +92,22 @@ def grounded_prompt(question: str, dialect: str, schema: Any, values: Sequence[A
     """The grounded generation prompt, for inference and fine-tuning alike: the schema
     (a :class:`~momq.schema.model.Schema` rendered with ``samples`` sample values and
     pruned to ``budget_tokens`` by :func:`schema_text`, or already rendered text), the
-    aligned ``values`` (``Match`` objects or ``(value, where)`` pairs), optional ``shots``
-    and the question (:func:`momq.prompts.builder.generation_prompt`)."""
+    dialect's syntax examples written with the schema's names, the aligned ``values``
+    (``Match`` objects or ``(value, where)`` pairs), optional ``shots`` and the question
+    (:func:`momq.prompts.builder.generation_prompt`)."""
+    from momq.dialects import get_dialect
     from momq.prompts.builder import generation_prompt
 
+    syntax: list[str] = []
     if schema is None or isinstance(schema, str):
         text = schema or ""
     else:
+        syntax = get_dialect(dialect).schema_examples(schema)
         hints = [getattr(v, "where", None) or (v[1] if isinstance(v, (tuple, list)) and len(v) > 1 else "")
                  for v in values]
         text = schema_text(schema, schema_format, samples, question=question, budget_tokens=budget_tokens,
                            count_tokens=count_tokens, hints=[h for h in hints if h], notes=notes)
-    return generation_prompt(question, dialect, text, language=language, shots=shots, values=values)
+    return generation_prompt(question, dialect, text, language=language, shots=shots, values=values, syntax=syntax)
 
 
 def finish(answer: Answer, outcome: Any) -> Answer:

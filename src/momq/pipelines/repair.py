@@ -152,6 +152,7 @@ def generate_and_repair(model: LanguageModel, prompt: Prompt, execution: Executi
     """
     from momq.prompts.builder import repair_prompt
 
+    config = config or GenerationConfig()
     dialect = execution.dialect
     sent = sent if sent is not None else set()
     attempts: list[Attempt] = []
@@ -170,8 +171,10 @@ def generate_and_repair(model: LanguageModel, prompt: Prompt, execution: Executi
             if answer_prefix and getattr(model, "supports_prefix", False):  # open the code fence
                 from momq.prompts.builder import fence_tag
 
+                # the fence is open: its closing fence ends the query (no prose after it)
+                fenced = config.with_(stop=tuple(dict.fromkeys([*config.stop, "```"])))
                 answer = model.complete([*current, {"role": "assistant", "content": f"```{fence_tag(dialect.name)}\n"}],
-                                        config)
+                                        fenced)
             else:
                 answer = model.complete(current, config)
             calls += 1

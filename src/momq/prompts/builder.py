@@ -99,15 +99,18 @@ def _block(title: str, body: str) -> str:
 
 def generation_prompt(question: str, dialect: str, schema_text: str, *, language: str = "en",
                       shots: Sequence[Shot] = (), values: Sequence[Any] = (), skeleton: str = "",
-                      history: str = "", rewritten: str = "") -> Prompt:
+                      history: str = "", rewritten: str = "", syntax: Sequence[str] = ()) -> Prompt:
     """The prompt that asks for the final query (direct pipeline, R3's refiner, the
-    multi-turn generator): system rules, schema, optional skeleton, examples, values,
-    conversation history and the question."""
+    multi-turn generator): system rules, schema, optional syntax examples written with
+    the schema's names (``syntax``), skeleton, examples, values, conversation history and
+    the question."""
     T.check_language(language)
     d = get_dialect(dialect)
     s = T.SECTION[language]
     fence = fence_tag(dialect)
     parts = [_block(s["schema"], schema_text)]
+    if syntax:
+        parts.append(_block(s["syntax"].format(label=d.label), "\n".join(syntax)))
     if skeleton:
         parts.append(_block(s["skeleton"].format(label=d.label), skeleton))
     if shots:

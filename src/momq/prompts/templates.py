@@ -27,24 +27,30 @@ DIALECT_HINTS = {
         "postgres": "Use PostgreSQL syntax (ILIKE, ::casts, DATE_TRUNC, double-quoted identifiers).",
         "mysql": "Use MySQL syntax (backtick identifiers, LIMIT, DATE_FORMAT, no FULL OUTER JOIN).",
         "cypher": "Use Cypher (MATCH patterns, WHERE, RETURN; properties as n.prop).",
-        "ngql": ("Use NebulaGraph nGQL 3.x (GO/MATCH/FETCH/LOOKUP; in MATCH, properties are "
-                 "v.tag.prop; vertex ids are strings in double quotes)."),
+        "ngql": ("Use NebulaGraph nGQL 3.x (GO/MATCH/FETCH/LOOKUP). A vertex property is always written "
+                 "with its tag: v.tag.prop in MATCH, $$.tag.prop (destination) or $^.tag.prop (source) in GO, "
+                 "properties(vertex).prop in FETCH; an edge property is e.prop or properties(edge).prop. "
+                 "Vertex ids are strings in double quotes."),
     },
     "zh": {
         "postgres": "使用 PostgreSQL 语法（ILIKE、::类型转换、DATE_TRUNC、双引号标识符）。",
         "mysql": "使用 MySQL 语法（反引号标识符、LIMIT、DATE_FORMAT、不支持 FULL OUTER JOIN）。",
         "cypher": "使用 Cypher（MATCH 模式、WHERE、RETURN；属性写作 n.prop）。",
-        "ngql": "使用 NebulaGraph nGQL 3.x（GO/MATCH/FETCH/LOOKUP；MATCH 中属性写作 v.tag.prop；点 ID 是双引号字符串）。",
+        "ngql": ("使用 NebulaGraph nGQL 3.x（GO/MATCH/FETCH/LOOKUP）。点属性总要带标签：MATCH 中写 v.tag.prop，"
+                 "GO 中写 $$.tag.prop（终点）或 $^.tag.prop（起点），FETCH 中写 properties(vertex).prop；"
+                 "边属性写 e.prop 或 properties(edge).prop。点 ID 是双引号字符串。"),
     },
 }
 
 SECTION = {
     "en": {"schema": "Database schema", "examples": "Examples", "values": "Database values that match the question",
            "skeleton": "Useful {label} keywords and clauses", "question": "Question", "history": "Conversation so far",
-           "answer": "{label}", "error": "The previous query failed", "rewritten": "Question rewritten with database values"},
+           "answer": "{label}", "error": "The previous query failed", "rewritten": "Question rewritten with database values",
+           "syntax": "{label} syntax with this schema"},
     "zh": {"schema": "数据库模式", "examples": "示例", "values": "与问题匹配的数据库取值",
            "skeleton": "可用的 {label} 关键字和子句", "question": "问题", "history": "之前的对话",
-           "answer": "{label}", "error": "上一条查询执行失败", "rewritten": "结合数据库取值改写后的问题"},
+           "answer": "{label}", "error": "上一条查询执行失败", "rewritten": "结合数据库取值改写后的问题",
+           "syntax": "本数据库的 {label} 语法示例"},
 }
 
 REPAIR = {

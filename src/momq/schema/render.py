@@ -117,8 +117,9 @@ def render_text(schema: Schema, samples: int = 0) -> str:
         lines.append(f"Table {t.name}: {cols(t.columns)}{extra}")
         for fk in t.foreign_keys:
             lines.append(f"  {t.name}.{','.join(fk.columns)} -> {fk.ref_table}.{','.join(fk.ref_columns)}")
+    node_word = "Tag" if schema.vid_type is not None else "Node"  # nGQL calls node types tags
     for n in schema.nodes:
-        lines.append(f"Node {n.name}: {cols(n.properties)}")
+        lines.append(f"{node_word} {n.name}: {cols(n.properties)}")
     for e in schema.edges:
         ends = ", ".join(f"({s})-[:{e.name}]->({d})" for s, d in e.endpoints)
         lines.append(f"Edge {e.name}: {cols(e.properties)}" + (f"; {ends}" if ends else ""))
