@@ -1,4 +1,6 @@
-"""Training speed and peak memory: MoMQ vs PEFT LoRA vs full fine-tuning on SmolLM2-135M.
+"""Training speed and peak memory: MoMQ vs PEFT LoRA vs full fine-tuning (SmolLM2-135M, or any
+catalogued backbone with ``--model``; ``--recipes DIR`` takes each method's configuration
+from ``DIR/<method>-full.yaml``, e.g. recipes/qwen-0.5b).
 
 Timing: all methods live in one process and take turns, one optimiser step each per round
 (forward, backward, AdamW), on the same batch (``--batch`` mini-set examples cut to
@@ -8,6 +10,8 @@ Memory: each method runs two steps in its own process; peak RSS and its growth o
 loaded model are reported.
 
     .venv/bin/python benchmarks/train_bench.py [--rounds 6] [--batch 2] [--length 128] [--threads 1]
+    .venv/bin/python benchmarks/train_bench.py --model qwen2.5-coder-0.5b --recipes recipes/qwen-0.5b \
+        --batch 2 --length 256 --threads 2 --rounds 3 --methods lora,momq
 
 ``--threads``: torch CPU threads. On a 2-core machine shared with other work, 2 threads
 spin at OpenMP barriers whenever one core is taken and steps vary 10x; 1 thread is stable.
@@ -42,16 +46,24 @@ def proc_mb(field: str) -> float:
     return float("nan")
 
 
-def make(method: str):
+def method_config(method: str, recipes: str | None) -> dict:
+    if not recipes:
+        return METHODS[method]
+    from momq.train.recipe import load_recipe
+
+    return load_recipe(Path(recipes) / f"{method}-full.yaml").method_config
+
+
+def make(method: str, model_name: str | None = None, recipes: str | None = None):
     import torch
 
     from momq.llm.models import load_model
     from momq.train.trainer import make_optimizer
     from momq.tuners import get_method
 
-    model, tokenizer = load_model()
+    model, tokenizer = load_model(model_name)
     torch.manual_seed(0)
-    tuned = get_method(method).create(model, METHODS[method]).train()
+    tuned = get_method(method).create(model, method_config(method, recipes)).train()
     opt = make_optimizer(tuned, 1e-6, (0.9, 0.95), 0.1)  # what the trainer uses
     return tuned, opt, tokenizer
 
@@ -79,10 +91,11 @@ def step(tuned, opt, inputs, bf16: bool) -> float:
     return time.perf_counter() - t0
 
 
-def timing(methods: list[str], dtypes: list[str], rounds: int, batch: int, length: int) -> list[dict]:
+def timing(methods: list[str], dtypes: list[str], rounds: int, batch: int, length: int,
+           model_name: str | None = None, recipes: str | None = None) -> list[dict]:
     import torch
 
-    built = {m: make(m) for m in methods}
+    built = {m: make(m, model_name, recipes) for m in methods}
     inputs = fixed_batch(built[methods[0]][2], batch, length)
     tokens = int(inputs["attention_mask"].sum())
     rows = []
@@ -102,8 +115,9 @@ def timing(methods: list[str], dtypes: list[str], rounds: int, batch: int, lengt
     return rows
 
 
-def memory(method: str, dtype: str, batch: int, length: int) -> dict:
-    tuned, opt, tokenizer = make(method)
+def memory(method: str, dtype: str, batch: int, length: int, model_name: str | None = None,
+           recipes: str | None = None) -> dict:
+    tuned, opt, tokenizer = make(method, model_name, recipes)
     inputs = fixed_batch(tokenizer, batch, length)
     loaded = proc_mb("VmRSS")
     for _ in range(2):
@@ -121,22 +135,27 @@ def main() -> None:
     parser.add_argument("--methods", default="momq,lora,full")
     parser.add_argument("--dtypes", default="fp32,bf16")
     parser.add_argument("--memory-child", nargs=2, metavar=("METHOD", "DTYPE"))
+    parser.add_argument("--model", default=None, help="catalogued backbone (default SmolLM2-135M)")
+    parser.add_argument("--recipes", default=None, help="folder whose <method>-full.yaml give the configurations")
+    parser.add_argument("--no-memory", action="store_true", help="skip the per-method memory processes")
     args = parser.parse_args()
     import torch
 
     torch.set_num_threads(args.threads)
     if args.memory_child:
-        print("RESULT " + json.dumps(memory(*args.memory_child, args.batch, args.length)), flush=True)
+        print("RESULT " + json.dumps(memory(*args.memory_child, args.batch, args.length, args.model, args.recipes)),
+              flush=True)
         return
     methods, dtypes = args.methods.split(","), args.dtypes.split(",")
-    rows = timing(methods, dtypes, args.rounds, args.batch, args.length)
+    rows = timing(methods, dtypes, args.rounds, args.batch, args.length, args.model, args.recipes)
+    extra = (["--model", args.model] if args.model else []) + (["--recipes", args.recipes] if args.recipes else [])
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""),
            "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": str(args.threads)}
     mem = {}
-    for dtype in dtypes:
+    for dtype in [] if args.no_memory else dtypes:
         for m in methods:
             done = subprocess.run([sys.executable, __file__, "--memory-child", m, dtype, "--batch", str(args.batch),
-                                   "--length", str(args.length), "--threads", str(args.threads)],
+                                   "--length", str(args.length), "--threads", str(args.threads), *extra],
                                   env=env, capture_output=True, text=True)
             line = next((l for l in done.stdout.splitlines() if l.startswith("RESULT ")), None)
             if line:

@@ -245,14 +245,23 @@ def test_session_rejects_unknown_versions():
         Session.from_dict({"version": 99, "dialect": "ngql", "database": "x", "id": "1"})
 
 
-def test_direct_train_prompt_style_for_fine_tuned_models():
-    """FT-AS: a fine-tuned model gets exactly the prompt momq's trainer used, no prefix."""
-    from momq.train.prompts import instruction
+def test_direct_prompts_a_fine_tuned_model_exactly_as_it_was_trained(tmp_path):
+    """FT-AS: one builder for training and inference. A model carrying a momq adapter gets
+    the prompt the trainer encodes (momq.train.prompts), with the adapter's own schema
+    budget and sample count (prompt.json beside the adapter)."""
+    from momq.pipelines.direct import PromptSettings
+    from momq.train.prompts import prompt_messages
 
-    model = ScriptedModel(default=GO)
+    settings = PromptSettings(schema_budget=60, samples=1)
+    settings.save(tmp_path)
+    model = ScriptedModel(default=f"```ngql\n{GO}\n```")
     model.supports_prefix = True
-    model.adapter = "/some/adapter"  # what TransformersModel carries when loaded with an adapter
-    answer = make_pipeline("direct", model).run("Who does Tim Duncan follow?", _ngql_target({GO: (["f"], [("x",)])}))
-    assert answer.status == "ok" and answer.steps["prompt_style"] == "train"
-    assert model.prompts[0] == [{"role": "user", "content": model.prompts[0][0]["content"]}]
-    assert model.prompts[0][0]["content"].startswith(instruction("ngql"))
+    model.adapter = str(tmp_path)  # what TransformersModel carries when loaded with an adapter
+    target = _ngql_target({GO: (["f"], [("x",)])})
+    question = "Who does Tim Duncan follow?"
+    answer = make_pipeline("direct", model).run(question, target)
+    assert answer.status == "ok" and answer.steps["prompt_settings"] == "adapter"
+    assert answer.steps["schema_pruned"]  # the adapter's small budget, not inference's default
+    values = [(v["value"], v["where"]) for v in answer.steps["values"]]
+    assert values and model.prompts[0] == prompt_messages(question, "ngql", target.schema, values, settings=settings)
+    assert model.prompts[0][-1] == {"role": "assistant", "content": "```ngql\n"}

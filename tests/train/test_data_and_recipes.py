@@ -65,11 +65,14 @@ def test_loss_only_on_query_tokens(tiny_model_dir):
     example = read_jsonl(MINI_DATA)[0]
     enc = encode(example, tokenizer, ["mysql", "postgres", "cypher", "ngql"], 512)
     labelled = [t for t, l in zip(enc.input_ids, enc.labels) if l != -100]
-    assert tokenizer.decode(labelled[:-1]) == example["query"]
+    # the answer after the prefix inference opens: the query, the closing fence, EOS
+    assert tokenizer.decode(labelled[:-1]) == example["query"] + "\n```"
     assert labelled[-1] == tokenizer.eos_token_id
+    prompt = tokenizer.decode([t for t, l in zip(enc.input_ids, enc.labels) if l == -100])
+    assert prompt.endswith("```sql\n") and example["question"] in prompt
     assert enc.dialect == 0
-    short = encode(example, tokenizer, ["mysql", "postgres", "cypher", "ngql"], 40)
-    assert len(short.input_ids) <= 40 and short.labels[-1] == tokenizer.eos_token_id
+    short = encode(example, tokenizer, ["mysql", "postgres", "cypher", "ngql"], 72)
+    assert len(short.input_ids) <= 72 < len(enc.input_ids) and short.labels[-1] == tokenizer.eos_token_id
     batch = collate([enc, short], tokenizer.pad_token_id)
     assert batch["input_ids"].shape == batch["labels"].shape == batch["attention_mask"].shape
     assert batch["attention_mask"][1].sum() == len(short.input_ids)

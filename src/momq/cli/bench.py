@@ -39,6 +39,21 @@ def bench_build(
     console.print(f"data card: {(out or bench_dir()) / 'CARD.md'}")
 
 
+@bench_app.command("training")
+@fail_on_error
+def bench_training(
+    bench_root: Optional[Path] = typer.Option(None, help="Where the built splits are; default <momq home>/bench."),
+    split: Optional[list[str]] = typer.Option(None, "--split", help="Training splits (default: all)."),
+) -> None:
+    """Rewrite the grounded fine-tuning records (training/*.jsonl) from the built splits."""
+    from momq.eval.bench import write_training_records
+
+    with progress_bar() as progress:
+        counts = write_training_records(bench_root, split, progress=progress)
+    for name, count in counts.items():
+        console.print(f"{name:22} {count:6d} records", highlight=False)
+
+
 @bench_app.command("sample")
 @fail_on_error
 def bench_sample(

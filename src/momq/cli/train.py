@@ -30,12 +30,15 @@ def generate(model: Optional[str], questions: list[str], dialect: str, *, schema
     base model (``None`` = SmolLM2)."""
     from momq.llm.generate import generate as run_generate
     from momq.llm.generate import load_for_inference
-    from momq.train.prompts import build_prompt
+    from momq.pipelines.direct import PromptSettings
+    from momq.train.prompts import answer_prefix, build_prompt
 
     tuned, tokenizer = load_for_inference(model)
-    prompts = [build_prompt(q, dialect, schema, tokenizer) for q in questions]
+    settings = PromptSettings.for_adapter(model) if model else None
+    prompts = [build_prompt(q, dialect, schema, tokenizer, settings=settings) for q in questions]
     return run_generate(tuned, tokenizer, prompts, dialects=[dialect] * len(prompts), max_new_tokens=max_new_tokens,
-                        num_beams=num_beams, stop=stop, batch_size=batch_size)
+                        num_beams=num_beams, stop=stop, batch_size=batch_size,
+                        prefixes=[answer_prefix(dialect)] * len(prompts))
 
 
 def analyze_experts(adapter: Path, question: str, dialect: str, out: Path, *, schema: Optional[str] = None,
@@ -43,11 +46,12 @@ def analyze_experts(adapter: Path, question: str, dialect: str, out: Path, *, sc
                     max_new_tokens: int = 128) -> list[Path]:
     """Record and plot the routing of a generated (or given) query's tokens (paper Fig. 4)."""
     from momq.llm.generate import load_for_inference
+    from momq.pipelines.direct import PromptSettings
     from momq.tuners.momq.analysis import plot_routing, record_query_routing, save_record
 
     tuned, tokenizer = load_for_inference(adapter, merge=False)
     record = record_query_routing(tuned, tokenizer, question, dialect, schema=schema, query=query,
-                                  max_new_tokens=max_new_tokens)
+                                  max_new_tokens=max_new_tokens, settings=PromptSettings.for_adapter(adapter))
     out.mkdir(parents=True, exist_ok=True)
     save_record(record, out / "routing.json")
     return plot_routing(record, out, layers_per_figure)

@@ -30,6 +30,7 @@ from typing import Iterable
 
 from momq import settings
 from momq.data.records import Example, Rejected
+from momq.schema.model import Column, EdgeType, ForeignKey, NodeType, Schema, Table
 
 SQL_EVAL_FILES = {
     "postgres": "questions_gen_postgres.csv",
@@ -176,24 +177,28 @@ def load_spider(split: str, dialect: str, *, data_dir: Path | None = None
     return examples, rejected
 
 
-def spider_schema_text(db_id: str, *, data_dir: Path | None = None) -> str | None:
-    """A compact text form of a Spider schema (``table(col, col, ...)`` per line, with
-    primary and foreign keys) from ``tables.json``, for training records."""
+def spider_schema(db_id: str, *, data_dir: Path | None = None) -> Schema | None:
+    """A Spider database's :class:`~momq.schema.model.Schema` from ``tables.json``: tables,
+    typed columns, primary and foreign keys (the original, case-preserved names). Spider's
+    SQLite files are not shipped, so it has no sample values."""
     tables = _spider_tables(str(data_dir or settings.data_dir()))
     entry = tables.get(db_id)
     if entry is None:
         return None
     names = entry["table_names_original"]
-    columns: dict[int, list[str]] = {i: [] for i in range(len(names))}
-    for (table, column), ctype in zip(entry["column_names_original"], entry["column_types"]):
-        if table >= 0:
-            columns[table].append(f"{column} {ctype}")
-    lines = [f"{name}({', '.join(columns[i])})" for i, name in enumerate(names)]
     cols = entry["column_names_original"]
+    out = [Table(name) for name in names]
+    for (table, column), ctype in zip(cols, entry["column_types"]):
+        if table >= 0:
+            out[table].columns.append(Column(column, ctype))
+    for key in entry.get("primary_keys", []):
+        for index in key if isinstance(key, list) else [key]:  # a composite key is a list
+            table, column = cols[index]
+            out[table].primary_key.append(column)
     for left, right in entry.get("foreign_keys", []):
-        lines.append(f"-- {names[cols[left][0]]}.{cols[left][1]} references "
-                     f"{names[cols[right][0]]}.{cols[right][1]}")
-    return "\n".join(lines)
+        (lt, lc), (rt, rc) = cols[left], cols[right]
+        out[lt].foreign_keys.append(ForeignKey([lc], names[rt], [rc]))
+    return Schema(database=db_id, family="relational", tables=out)
 
 
 _SPIDER_TABLES: dict[str, dict] = {}
@@ -273,11 +278,74 @@ def load_text2cypher(*, databases: Iterable[str] | None = None, data_dir: Path |
 
 
 def text2cypher_schemas(*, data_dir: Path | None = None) -> dict[str, str]:
-    """Schema text of each text2cypher database."""
+    """Schema text of each text2cypher database (Neo4j's ``Node properties: ...`` form)."""
     path = (data_dir or settings.data_dir()) / "cypher" / "text2cypher" / "text2cypher_schemas.csv"
     return {row["database"]: row["schema"] for row in _read_csv(path)}
 
 
+def text2cypher_schema(database: str, *, data_dir: Path | None = None) -> Schema | None:
+    """A text2cypher database's :class:`~momq.schema.model.Schema` (labels, relationship
+    types with their directions, typed properties, the example values as samples)."""
+    text = text2cypher_schemas(data_dir=data_dir).get(database)
+    return parse_neo4j_schema_text(text, database) if text else None
+
+
+_SECTION = re.compile(r"^(Node properties|Relationship properties|The relationships):\s*$")
+_ELEMENT = re.compile(r"^-\s+\*\*(.+?)\*\*\s*$")
+#: ``- `name`: STRING Example: "x"`` (nodes) or ``- `name: STRING` Example: "x"`` (relationships)
+_PROPERTY = re.compile(r"^-\s+`([^`:]+?)(?::\s*([A-Z_]+))?`(?::\s*([A-Z_]+))?\s*(.*)$")
+_PATTERN = re.compile(r"^\(:(\w+)\)-\[:(\w+)\]->\(:(\w+)\)$")
+
+
+def _property(match: re.Match) -> Column:
+    name, type_a, type_b, rest = match.groups()
+    column = Column(name.strip(), (type_a or type_b or "ANY").strip())
+    if rest.startswith("Example:"):
+        column.samples = [rest[len("Example:"):].strip().strip('"')]
+    elif rest.startswith("Available options:"):
+        column.samples = re.findall(r"'((?:[^'\\]|\\.)*)'", rest)[:3]
+    elif rest:
+        column.description = re.sub(r"\s+", " ", rest)
+    return column
+
+
+def parse_neo4j_schema_text(text: str, database: str) -> Schema:
+    """Parse the schema text Neo4j's tooling writes (text2cypher's ``schema`` column):
+    ``Node properties:`` / ``Relationship properties:`` blocks of ``- **Name**`` with
+    ``- `prop`: TYPE Example: ...`` lines, then ``The relationships:`` with one
+    ``(:A)-[:REL]->(:B)`` pattern a line. Lines of another shape are skipped."""
+    nodes: dict[str, NodeType] = {}
+    edges: dict[str, EdgeType] = {}
+    section, current = "", None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        head = _SECTION.match(line)
+        if head:
+            section, current = head.group(1), None
+            continue
+        element = _ELEMENT.match(line)
+        if element and section == "Node properties":
+            current = nodes.setdefault(element.group(1), NodeType(element.group(1)))
+        elif element and section == "Relationship properties":
+            current = edges.setdefault(element.group(1), EdgeType(element.group(1)))
+        elif section == "The relationships":
+            pattern = _PATTERN.match(line)
+            if pattern:
+                src, rel, dst = pattern.groups()
+                edge = edges.setdefault(rel, EdgeType(rel))
+                nodes.setdefault(src, NodeType(src))
+                nodes.setdefault(dst, NodeType(dst))
+                if (src, dst) not in edge.endpoints:
+                    edge.endpoints.append((src, dst))
+        elif current is not None and _PROPERTY.match(line):
+            props = current.properties
+            props.append(_property(_PROPERTY.match(line)))
+    return Schema(database=database, family="graph", nodes=list(nodes.values()), edges=list(edges.values()))
+
+
 __all__ = ["expand_sql_eval_gold", "load_sql_eval", "load_spider", "transpile_sqlite",
-           "spider_schema_text", "load_text2cypher", "text2cypher_schemas",
+           "spider_schema", "load_text2cypher", "text2cypher_schemas", "text2cypher_schema",
+           "parse_neo4j_schema_text",
            "cypher_order_dependence", "SQL_EVAL_FILES"]

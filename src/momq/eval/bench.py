@@ -449,20 +449,35 @@ def build_benchmark(root: Path | None = None, *, dialects: Iterable[str] = ("pos
 
 
 def training_records(examples: Sequence[Example]) -> list[dict[str, Any]]:
-    """Examples in the fine-tuning format, with schema text where momq has it offline
-    (Spider's tables.json, text2cypher's schema file)."""
-    cypher_schemas: dict[str, str] | None = None
-    out = []
-    for e in examples:
-        schema = None
-        if e.source.startswith("spider/"):
-            schema = loaders.spider_schema_text(e.database)
-        elif e.source.startswith("text2cypher/"):
-            if cypher_schemas is None:
-                cypher_schemas = loaders.text2cypher_schemas()
-            schema = cypher_schemas.get(e.database)
-        out.append(e.to_training(schema))
-    return out
+    """Examples in the fine-tuning format, grounded like inference prompts (schema and
+    aligned values: :mod:`momq.data.grounding`)."""
+    from momq.data.grounding import training_records as grounded
+
+    return grounded(examples)
+
+
+def write_training_records(root: Path | None = None, splits: Iterable[str] | None = None,
+                           progress: Progress | None = None) -> dict[str, int]:
+    """Rewrite ``training/<split>.jsonl`` from the built split files (after a change to the
+    grounding, without rebuilding the benchmark); returns the record count per split."""
+    from momq.data.grounding import Grounder
+
+    root = root or bench_dir()
+    names = list(splits or [*TRAIN_SPLITS, *IMBALANCE, "ngql-dialogues-train"])
+    grounder, counts = Grounder(), {}
+    try:
+        for i, name in enumerate(names):
+            if not split_path(name, root).is_file():
+                raise ConfigError(f"no split {name} in {root}: run `momq bench build` first")
+            if progress:
+                progress(f"grounding: {name}", i, len(names))
+            records = [grounder.record(e) for e in read_examples(split_path(name, root))]
+            counts[name] = write_jsonl(root / "training" / f"{name}.jsonl", records)
+        if progress:
+            progress("grounding: done", len(names), len(names))
+    finally:
+        grounder.close()
+    return counts
 
 
 def data_card(splits: dict[str, SplitBuild], *, seed: int, execute: bool, seconds: float) -> dict[str, Any]:
@@ -521,4 +536,4 @@ def card_markdown(card: dict[str, Any]) -> str:
 
 __all__ = ["TEST_SPLITS", "TRAIN_SPLITS", "IMBALANCE", "DIALOGUE_SPLITS", "bench_dir", "split_path", "load_split",
            "available_splits", "build_benchmark", "verify_golds", "cypher_cut_check",
-           "training_records", "data_card", "card_markdown"]
+           "training_records", "write_training_records", "data_card", "card_markdown"]

@@ -80,14 +80,19 @@ def _dialect_labels(tuned: Any, dialects: Sequence[str | None] | None, n: int) -
 @torch.no_grad()
 def generate(model: Any, tokenizer: Any, prompts: Sequence[str], *, dialects: Sequence[str | None] | None = None,
              max_new_tokens: int = 256, num_beams: int = 1, stop: Sequence[str] | None = None,
-             batch_size: int = 8, use_cache: bool = True, bf16: bool = False) -> list[Generation]:
+             batch_size: int = 8, use_cache: bool = True, bf16: bool = False,
+             prefixes: Sequence[str] | None = None) -> list[Generation]:
     """Complete every prompt; return one :class:`Generation` per prompt, in order.
 
     ``dialects``: the target dialect of each prompt (for extraction and for adapters that
     route by dialect). ``stop``: extra stop sequences (the EOS token always stops).
+    ``prefixes``: the answer prefix each prompt ends with (the code fence momq's prompts
+    open); put back in front of the completion, so ``text`` is the whole answer.
     """
     if dialects is not None and len(dialects) != len(prompts):
         raise ConfigError("give one dialect per prompt")
+    if prefixes is not None and len(prefixes) != len(prompts):
+        raise ConfigError("give one answer prefix per prompt")
     tuned = model if hasattr(model, "trainable_parameters") else None
     hf = tuned.inference_model() if tuned is not None else model
     hf.eval()
@@ -116,10 +121,11 @@ def generate(model: Any, tokenizer: Any, prompts: Sequence[str], *, dialects: Se
             scope = tuned.dialect_scope(labels) if tuned is not None else _null()
             with scope, torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
                 out = hf.generate(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"], **kwargs)
-            for row, prompt, dialect in zip(out, chunk, chunk_dialects):
+            chunk_prefixes = list(prefixes[start:start + batch_size]) if prefixes is not None else [""] * len(chunk)
+            for row, prompt, dialect, prefix in zip(out, chunk, chunk_dialects, chunk_prefixes):
                 new = row[prompt_len:]
                 keep = new[new != pad_id] if pad_id != tokenizer.eos_token_id else new
-                text = _cut(tokenizer.decode(keep, skip_special_tokens=True), stops)
+                text = prefix + _cut(tokenizer.decode(keep, skip_special_tokens=True), stops)
                 count = int((new != pad_id).sum()) if pad_id is not None else len(new)
                 results.append(Generation(prompt=prompt, text=text, query=extract_query(text, dialect),
                                           dialect=dialect, new_tokens=count))
@@ -137,19 +143,22 @@ class _null:
 
 
 def generate_queries(model: Any, tokenizer: Any, examples: Sequence[dict[str, Any]], *,
-                     max_prompt_tokens: int | None = None, **kwargs: Any) -> list[Generation]:
-    """Generate for benchmark examples (``question``, ``dialect``, optional ``schema``) with
-    the training prompt format. ``max_prompt_tokens``: cut longer prompts in the middle as
-    training does (``momq.train.data.cut_prompt``), so a model sees prompts shaped like
-    the ones it was trained on."""
+                     max_prompt_tokens: int | None = None, settings: Any = None, **kwargs: Any) -> list[Generation]:
+    """Generate for benchmark examples (``question``, ``dialect``, optional ``schema`` and
+    ``values`` as in training records) with the training prompt (``settings``: a
+    :class:`~momq.pipelines.direct.PromptSettings`, the adapter's own by default).
+    ``max_prompt_tokens``: cut longer prompts in the middle as training does
+    (``momq.train.data.cut_prompt``), so a model sees prompts shaped like the ones it was
+    trained on."""
     from momq.train.data import cut_prompt
-    from momq.train.prompts import example_prompt
+    from momq.train.prompts import answer_prefix, example_prompt
 
-    prompts = [example_prompt(ex, tokenizer) for ex in examples]
+    prompts = [example_prompt(ex, tokenizer, settings) for ex in examples]
     if max_prompt_tokens is not None:
         prompts = [tokenizer.decode(cut_prompt(tokenizer(p, add_special_tokens=False)["input_ids"], max_prompt_tokens))
                    for p in prompts]
-    return generate(model, tokenizer, prompts, dialects=[ex.get("dialect") for ex in examples], **kwargs)
+    return generate(model, tokenizer, prompts, dialects=[ex.get("dialect") for ex in examples],
+                    prefixes=[answer_prefix(ex["dialect"]) for ex in examples], **kwargs)
 
 
 def load_for_inference(path: str | Path | None = None, *, merge: bool = True, dtype: Any = None):

@@ -19,7 +19,7 @@ import threading
 from pathlib import Path
 from typing import Any, Sequence
 
-from momq.llm.base import GenerationConfig, LanguageModel, ModelError, Prompt, flatten_chat
+from momq.llm.base import GenerationConfig, LanguageModel, ModelError, Prompt
 
 # one loaded model per (reference, adapter) in this process: loading costs seconds
 _CACHE: dict[tuple[str, str], tuple[Any, Any]] = {}
@@ -72,16 +72,16 @@ class TransformersModel(LanguageModel):
         base = describe(self.ref)
         return f"{base}+{Path(self.adapter).name}" if self.adapter else base
 
+    def count_tokens(self, text: str) -> int:
+        """Tokens of ``text`` in the model's own tokenizer (the schema budget's unit)."""
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
     def _render(self, prompt: Prompt) -> str:
-        """The prompt as text; a final assistant message is an answer prefix to continue."""
-        prefix = ""
-        if prompt and prompt[-1].get("role") == "assistant":
-            prefix, prompt = prompt[-1].get("content", ""), prompt[:-1]
-        if getattr(self.tokenizer, "chat_template", None):
-            text = self.tokenizer.apply_chat_template(prompt, tokenize=False, add_generation_prompt=True)
-        else:
-            text = flatten_chat(prompt)
-        return text + prefix
+        """The prompt as text; a final assistant message is an answer prefix to continue
+        (the renderer fine-tuning uses: :func:`momq.prompts.builder.chat_text`)."""
+        from momq.prompts.builder import chat_text
+
+        return chat_text(prompt, self.tokenizer)
 
     @staticmethod
     def _prefix(prompt: Prompt) -> str:

@@ -8,8 +8,10 @@ output: an :class:`~momq.pipelines.base.Answer`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Sequence
 
 from momq.llm.base import GenerationConfig, LanguageModel
 from momq.pipelines.base import EMPTY, FAILED, OK, REFUSED, Answer, check_question, refused
@@ -21,6 +23,35 @@ MAX_SCHEMA_CHARS = 24_000
 #: prompt budget for the schema, in the model's tokens (a whole schema under it is kept as
 #: is, so its prompt prefix is shared by every question on the database)
 SCHEMA_BUDGET_TOKENS = 3_000
+
+
+SETTINGS_FILE = "prompt.json"
+
+
+@dataclass
+class PromptSettings:
+    """How the schema is put into a grounded prompt. A fine-tuned model is prompted with
+    the settings it was trained with: the trainer saves them beside the adapter."""
+
+    #: schema budget in the model's tokens (None: never prune)
+    schema_budget: int | None = SCHEMA_BUDGET_TOKENS
+    samples: int = 2  # sample values per column
+    schema_format: str | None = None  # None: DDL for SQL, text for graphs
+
+    def save(self, folder: str | Path) -> Path:
+        path = Path(folder) / SETTINGS_FILE
+        path.write_text(json.dumps(asdict(self), indent=2) + "\n")
+        return path
+
+    @classmethod
+    def for_adapter(cls, folder: str | Path) -> "PromptSettings":
+        """The settings saved beside an adapter (the defaults for an adapter saved before
+        momq recorded them)."""
+        path = Path(folder) / SETTINGS_FILE
+        if not path.is_file():
+            return cls()
+        data = json.loads(path.read_text())
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
 
 
 def estimate_tokens(text: str) -> int:
@@ -52,6 +83,32 @@ def schema_text(schema: Any, fmt: str | None = None, samples: int = 2, max_chars
     if len(text) > max_chars:
         text = text[:max_chars].rsplit("\n", 1)[0] + "\n-- (schema truncated)"
     return text
+
+
+def grounded_prompt(question: str, dialect: str, schema: Any, values: Sequence[Any] = (), *, samples: int = 2,
+                    schema_format: str | None = None, budget_tokens: int | None = SCHEMA_BUDGET_TOKENS,
+                    count_tokens: Any = None, shots: Sequence[Any] = (), language: str = "en",
+                    notes: list[str] | None = None, history: str = "") -> list:
+    """The grounded generation prompt, for inference and fine-tuning alike: the schema
+    (a :class:`~momq.schema.model.Schema` rendered with ``samples`` sample values and
+    pruned to ``budget_tokens`` by :func:`schema_text`, or already rendered text), the
+    dialect's syntax examples written with the schema's names, the aligned ``values``
+    (``Match`` objects or ``(value, where)`` pairs), optional ``shots``, the dialogue so
+    far (``history``) and the question (:func:`momq.prompts.builder.generation_prompt`)."""
+    from momq.dialects import get_dialect
+    from momq.prompts.builder import generation_prompt
+
+    syntax: list[str] = []
+    if schema is None or isinstance(schema, str):
+        text = schema or ""
+    else:
+        syntax = get_dialect(dialect).schema_examples(schema)
+        hints = [getattr(v, "where", None) or (v[1] if isinstance(v, (tuple, list)) and len(v) > 1 else "")
+                 for v in values]
+        text = schema_text(schema, schema_format, samples, question=question, budget_tokens=budget_tokens,
+                           count_tokens=count_tokens, hints=[h for h in hints if h], notes=notes)
+    return generation_prompt(question, dialect, text, language=language, shots=shots, values=values, syntax=syntax,
+                             history=history)
 
 
 def finish(answer: Answer, outcome: Any) -> Answer:
@@ -86,19 +143,12 @@ class DirectPipeline:
     schema_budget: int | None = SCHEMA_BUDGET_TOKENS
     config: GenerationConfig = field(default_factory=lambda: GenerationConfig(max_new_tokens=256))
     name: str = "direct"
-    #: ``chat`` (momq's prompts), ``train`` (the exact prompt ``momq train`` fine-tunes on:
-    #: FT-AS), or ``auto``: ``train`` when the model carries a momq adapter
-    prompt_style: str = "auto"
-
-    def style(self) -> str:
-        if self.prompt_style != "auto":
-            return self.prompt_style
-        return "train" if getattr(self.model, "adapter", None) else "chat"
 
     def prompt(self, question: str, target: Target, exclude_id: str | None = None,
                history: str = "") -> tuple[list, dict]:
-        from momq.prompts.builder import generation_prompt
-
+        """The grounded prompt (:func:`grounded_prompt`, the builder fine-tuning uses too)
+        and the steps it took. A model carrying a momq adapter gets the prompt settings it
+        was trained with (schema budget, sample values: the adapter's ``prompt.json``)."""
         steps: dict[str, Any] = {}
         shots = []
         if self.shots is not None and self.k > 0:
@@ -109,26 +159,23 @@ class DirectPipeline:
         if self.use_values and target.values() is not None:
             values = target.values().lookup(question)
             steps["values"] = [v.to_dict() for v in values]
+        budget, samples, fmt = self.schema_budget, self.samples, self.schema_format
+        adapter = getattr(self.model, "adapter", None)
+        if adapter:
+            trained = PromptSettings.for_adapter(adapter)
+            budget, samples, fmt = trained.schema_budget, trained.samples, trained.schema_format
+            steps["prompt_settings"] = "adapter"
         notes: list[str] = []
-        schema = schema_text(target.schema, self.schema_format, self.samples, question=question,
-                             budget_tokens=self.schema_budget, count_tokens=getattr(self.model, "count_tokens", None),
-                             hints=[v.where for v in values], notes=notes)
+        prompt = grounded_prompt(question, target.dialect, target.schema, values, samples=samples, schema_format=fmt,
+                                 budget_tokens=budget, count_tokens=getattr(self.model, "count_tokens", None),
+                                 shots=shots, language=self.language, notes=notes, history=history)
         if notes:
             steps["schema_pruned"] = notes[0]
-        if self.style() == "train":
-            from momq.train.prompts import user_message
-
-            steps["prompt_style"] = "train"
-            return [{"role": "user", "content": user_message(question, target.dialect, schema)}], steps
-        prompt = generation_prompt(question, target.dialect, schema, language=self.language, shots=shots,
-                                   values=values, history=history,
-                                   syntax=target.dialect_obj.schema_examples(target.schema))
         return prompt, steps
 
     def run(self, question: str, target: Target, *, example_id: str | None = None, history: str = "") -> Answer:
         """Answer ``question``; ``history`` is the dialogue so far (earlier questions,
-        queries and results), shown to the model as MTGQL's baselines see it. The
-        ``train`` prompt style (FT-AS) is the exact fine-tuning prompt and carries none."""
+        queries and results), shown to the model as MTGQL's baselines see it."""
         verdict = check_question(question)
         base = dict(pipeline=self.name, model=self.model.name, dialect=target.dialect, database=target.database)
         if verdict.refusal:
@@ -136,8 +183,7 @@ class DirectPipeline:
         prompt, steps = self.prompt(verdict.text, target, example_id, history)
         execution = Execution(target.dialect_obj, target.engine, target.timeout_s, target.max_rows)
         outcome = generate_and_repair(self.model, prompt, execution, max_repairs=self.max_repairs,
-                                      config=self.config, language=self.language,
-                                      answer_prefix=self.style() != "train")
+                                      config=self.config, language=self.language)
         answer = Answer(question=verdict.text, query="", status=FAILED, notes=verdict.notes + target.notes,
                         steps=steps, **base)
         return finish(answer, outcome)

@@ -147,8 +147,8 @@ def generate_and_repair(model: LanguageModel, prompt: Prompt, execution: Executi
     ``sent``: keys of prompts already sent for this question (shared across stages so
     that no identical prompt is ever sent twice).
     ``answer_prefix``: open a code fence as the start of the answer for backends that can
-    continue one (keeps small chat models from answering with prose or DDL); off for
-    fine-tuned models, which were trained to answer with the bare query.
+    continue one (keeps small chat models from answering with prose or DDL; momq's
+    fine-tuning trains on answers that start with the same prefix).
     """
     from momq.prompts.builder import repair_prompt
 

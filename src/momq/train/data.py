@@ -3,10 +3,13 @@
 Example format (one JSON object a line, agreed with the benchmark builder)::
 
     {"id", "dialect": "mysql|postgres|cypher|ngql", "database", "question", "query",
-     "schema": optional rendered schema text, "language": "en"|"zh"}
+     "schema": optional Schema dict (grounded records) or rendered schema text,
+     "values": optional [{"value", "where"}], "language": "en"|"zh"}
 
-Only the query tokens (and the closing end-of-sequence token) carry labels; prompt and
-padding tokens are labelled -100.
+The prompt is the inference prompt (:mod:`momq.train.prompts`: one builder for both), its
+schema pruned to the recipe's ``schema_budget`` in the model's tokens. Only the answer
+tokens (query, closing code fence, end-of-sequence) carry labels; prompt and padding
+tokens are labelled -100.
 
 Batches are length-bucketed rather than packed: packing would mix dialects inside one
 row, while MoMQ's dialect labels (and LoRA-per-dialect's adapter choice) are per sample.
@@ -25,7 +28,7 @@ from typing import Any, Iterable
 import torch
 
 from momq.errors import ConfigError
-from momq.train.prompts import example_prompt
+from momq.train.prompts import PromptSettings, example_prompt, example_target
 
 REQUIRED = ("dialect", "question", "query")
 KEEP_PROMPT_HEAD = 48  # tokens kept at the start of an over-long prompt (the instruction)
@@ -86,11 +89,12 @@ def cut_prompt(ids: list[int], room: int) -> list[int]:
     return ids[:head] + ids[len(ids) - (room - head):]
 
 
-def encode(example: dict[str, Any], tokenizer: Any, dialects: list[str], max_length: int) -> Encoded:
+def encode(example: dict[str, Any], tokenizer: Any, dialects: list[str], max_length: int,
+           settings: PromptSettings | None = None) -> Encoded:
     if example["dialect"] not in dialects:
         raise ConfigError(f"example {example.get('id')}: dialect {example['dialect']!r} not in {dialects}")
-    prompt = tokenizer(example_prompt(example, tokenizer), add_special_tokens=False)["input_ids"]
-    target = tokenizer(example["query"].strip(), add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
+    prompt = tokenizer(example_prompt(example, tokenizer, settings), add_special_tokens=False)["input_ids"]
+    target = tokenizer(example_target(example), add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
     target = target[: max_length // 2] if len(target) > max_length // 2 else target
     prompt = cut_prompt(prompt, max_length - len(target))
     return Encoded(prompt + target, [-100] * len(prompt) + target, dialects.index(example["dialect"]),
@@ -98,8 +102,8 @@ def encode(example: dict[str, Any], tokenizer: Any, dialects: list[str], max_len
 
 
 def encode_all(examples: Iterable[dict[str, Any]], tokenizer: Any, dialects: list[str],
-               max_length: int) -> list[Encoded]:
-    return [encode(ex, tokenizer, dialects, max_length) for ex in examples]
+               max_length: int, settings: PromptSettings | None = None) -> list[Encoded]:
+    return [encode(ex, tokenizer, dialects, max_length, settings) for ex in examples]
 
 
 def plan_batches(lengths: list[int], batch_size: int, seed: int, epoch: int,

@@ -27,6 +27,8 @@ class DataSection:
     max_examples: int | None = None
     max_length: int = 512
     dialects: list[str] | None = None  # default: the method's dialects or the fixed order
+    schema_budget: int | None = 1024  # schema tokens in the prompt (pruned to fit; None: never)
+    samples: int = 2  # sample values per column shown in the schema
 
 
 @dataclass
@@ -36,6 +38,7 @@ class TrainSection:
     batch_size: int = 4  # examples per micro-batch (per process)
     grad_accum: int = 1  # micro-batches per optimiser step
     lr: float = 2e-4
+    router_lr_scale: float = 1.0  # MoMQ's routers learn at lr * this (Adam steps ~lr: a router needs more)
     weight_decay: float = 0.1
     betas: tuple[float, float] = (0.9, 0.95)
     schedule: str = "cosine"  # cosine | linear | constant
@@ -92,6 +95,12 @@ class Recipe:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def prompt_settings(self) -> Any:
+        """The grounded-prompt settings of training (saved beside the adapter)."""
+        from momq.pipelines.direct import PromptSettings
+
+        return PromptSettings(schema_budget=self.data.schema_budget, samples=self.data.samples)
 
 
 def _build(cls: type, data: dict[str, Any], where: str) -> Any:

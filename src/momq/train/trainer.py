@@ -1,6 +1,7 @@
 """The trainer: one loop for MoMQ and every baseline.
 
-- prompts/labels from :mod:`momq.train.data` (loss on query tokens only), length-bucketed
+- prompts/labels from :mod:`momq.train.data` (the grounded inference prompt; loss on the
+  answer tokens only), length-bucketed
   batches, gradient accumulation, AdamW (paper: betas 0.9/0.95, weight decay 0.1; no decay
   on norms and biases), cosine/linear/constant schedule with warmup;
 - bf16 autocast where it is faster (``bf16: auto``: CUDA with bf16 support, or a CPU with
@@ -156,17 +157,27 @@ def enable_checkpointing(tuned: Any) -> None:
     hf.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
 
 
-def param_groups(tuned: Any, weight_decay: float) -> list[dict[str, Any]]:
-    decay, no_decay = [], []
+def param_groups(tuned: Any, weight_decay: float, lr: float | None = None,
+                 router_lr_scale: float = 1.0) -> list[dict[str, Any]]:
+    """Decayed weights, undecayed norms and biases, and (when ``router_lr_scale`` is not 1)
+    MoMQ's routers (``*_router.*``) in a group of their own at ``lr * router_lr_scale``."""
+    decay, no_decay, routers = [], [], []
     for name, p in tuned.trainable_parameters():
-        (no_decay if p.ndim < 2 or "norm" in name else decay).append(p)
-    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+        if router_lr_scale != 1.0 and "_router." in name:
+            routers.append(p)
+        else:
+            (no_decay if p.ndim < 2 or "norm" in name else decay).append(p)
+    groups = [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    if routers:
+        groups.append({"params": routers, "weight_decay": weight_decay, "lr": lr * router_lr_scale})
+    return groups
 
 
-def make_optimizer(tuned: Any, lr: float, betas: tuple[float, float], weight_decay: float) -> torch.optim.AdamW:
+def make_optimizer(tuned: Any, lr: float, betas: tuple[float, float], weight_decay: float,
+                   router_lr_scale: float = 1.0) -> torch.optim.AdamW:
     """AdamW over the trainable tensors; the fused kernel where torch has one (on CPU it
     updates MoMQ's ~21M adapter tensors 2.5x faster than the default foreach path)."""
-    groups = param_groups(tuned, weight_decay)
+    groups = param_groups(tuned, weight_decay, lr, router_lr_scale)
     try:
         return torch.optim.AdamW(groups, lr=lr, betas=tuple(betas), fused=True)
     except (RuntimeError, TypeError, ValueError):
@@ -271,7 +282,8 @@ class Trainer:
         tuned.to(device)
         tokenizer = self.tokenizer
         dialects = self._dialects(tuned)
-        encoded = encode_all(self._examples(), tokenizer, dialects, recipe.data.max_length)
+        encoded = encode_all(self._examples(), tokenizer, dialects, recipe.data.max_length,
+                             recipe.prompt_settings())
         lengths = [len(e.input_ids) for e in encoded]
         pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
 
@@ -286,7 +298,7 @@ class Trainer:
         warmup = cfg.warmup_steps or int(round(cfg.warmup_ratio * total))
         if cfg.gradient_checkpointing:
             enable_checkpointing(tuned)
-        optimizer = make_optimizer(tuned, cfg.lr, cfg.betas, cfg.weight_decay)
+        optimizer = make_optimizer(tuned, cfg.lr, cfg.betas, cfg.weight_decay, cfg.router_lr_scale)
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_factor(cfg.schedule, warmup, total))
         if dist.main:
             self.out.mkdir(parents=True, exist_ok=True)
@@ -361,6 +373,7 @@ class Trainer:
                                    "parameters": tuned.num_parameters()}
         if dist.main:
             summary["adapter"] = str(tuned.save(self.out / "adapter"))
+            recipe.prompt_settings().save(summary["adapter"])  # inference prompts the adapter alike
             if recipe.data.eval:
                 summary["eval_lm_loss"] = self.evaluate(tuned, dialects, device, bf16)
             (self.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
@@ -377,7 +390,8 @@ class Trainer:
     def evaluate(self, tuned: Any, dialects: list[str], device: torch.device, bf16: bool) -> float:
         """Mean LM loss on the query tokens of the recipe's eval files."""
         examples = [ex for path in self.recipe.data.eval for ex in read_jsonl(self.recipe.resolve(path))]
-        encoded = encode_all(examples, self.tokenizer, dialects, self.recipe.data.max_length)
+        encoded = encode_all(examples, self.tokenizer, dialects, self.recipe.data.max_length,
+                             self.recipe.prompt_settings())
         pad_id = self.tokenizer.pad_token_id
         tuned.eval()
         total, count = 0.0, 0

@@ -19,16 +19,21 @@ from momq.errors import ConfigError
 
 
 @torch.no_grad()
-def record_query_routing(tuned: Any, tokenizer: Any, question: str, dialect: str, *, schema: str | None = None,
-                         query: str | None = None, max_new_tokens: int = 128) -> dict[str, Any]:
+def record_query_routing(tuned: Any, tokenizer: Any, question: str, dialect: str, *, schema: Any = None,
+                         query: str | None = None, max_new_tokens: int = 128, values: Any = (),
+                         settings: Any = None) -> dict[str, Any]:
+    """``schema``/``values``/``settings``: as in training records and
+    :func:`momq.train.prompts.build_prompt` (the prompt ends with the opened code fence,
+    so the query's tokens follow exactly as in training)."""
     from momq.llm.generate import generate
-    from momq.train.prompts import build_prompt
+    from momq.train.prompts import answer_prefix, build_prompt
 
     if not hasattr(tuned, "record_routing"):
         raise ConfigError(f"routing analysis needs a MoMQ model, not {getattr(tuned, 'method', type(tuned).__name__)}")
-    prompt = build_prompt(question, dialect, schema, tokenizer)
+    prompt = build_prompt(question, dialect, schema, tokenizer, values, settings)
     if query is None:
-        query = generate(tuned, tokenizer, [prompt], dialects=[dialect], max_new_tokens=max_new_tokens)[0].text
+        query = generate(tuned, tokenizer, [prompt], dialects=[dialect], max_new_tokens=max_new_tokens,
+                         prefixes=[answer_prefix(dialect)])[0].query
     prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
     query_ids = tokenizer(query, add_special_tokens=False)["input_ids"]
     if not query_ids:
