@@ -219,7 +219,8 @@ class MultiTurnPipeline:
         if self.use_values and target.values() is not None:
             values = target.values().lookup(standalone)
         prompt = generation_prompt(standalone, target.dialect, schema_text(sub, self.schema_format),
-                                   language=self.language, values=values, history=session.history_text())
+                                   language=self.language, values=values, history=session.history_text(),
+                                   syntax=target.dialect_obj.schema_examples(sub))
         execution = Execution(target.dialect_obj, target.engine, target.timeout_s, target.max_rows)
         sent: set[str] = set()
         outcome = generate_and_repair(self.model, prompt, execution, max_repairs=self.max_repairs,

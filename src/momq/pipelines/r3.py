@@ -138,7 +138,8 @@ class R3Pipeline:
             rewritten = self.rewriter.rewrite(text, values, sub_text, self.model)
         skeleton = render_skeleton(target.dialect, ranking.keywords) if self.use_skeleton else ""
         prompt = generation_prompt(text, target.dialect, sub_text, language=self.language, values=values,
-                                   skeleton=skeleton, rewritten=rewritten, history=history)
+                                   skeleton=skeleton, rewritten=rewritten, history=history,
+                                   syntax=target.dialect_obj.schema_examples(sub))
         steps = {"ranking": ranking.to_dict(), "sub_schema": sub.element_names(),
                  "values": [v.to_dict() for v in values], "rewritten": rewritten}
         execution = Execution(target.dialect_obj, target.engine, target.timeout_s, target.max_rows)
