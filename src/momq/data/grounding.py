@@ -68,6 +68,7 @@ class Grounder:
         self.engine_dialects = set(engine_dialects)
         self._targets: dict[tuple[str, str], Any] = {}
         self._schemas: dict[tuple[str, str], Any] = {}
+        self._compact: dict[int, dict[str, Any]] = {}  # id(schema) -> its compact dict
 
     @staticmethod
     def _open(dialect: str, database: str) -> Any:
@@ -112,7 +113,9 @@ class Grounder:
         values, values_source = self.values(example)
         record = example.to_training()
         if schema is not None:
-            record["schema"] = compact(schema.to_dict())
+            if id(schema) not in self._compact:  # schemas are shared by a database's records
+                self._compact[id(schema)] = compact(schema.to_dict())
+            record["schema"] = self._compact[id(schema)]
         if values:
             record["values"] = values
         record["grounding"] = {"schema": schema_source, "values": values_source}
