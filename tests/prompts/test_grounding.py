@@ -51,6 +51,10 @@ def test_ngql_prompt_maps_names_to_vertex_ids():
     _, user, steps = _prompt("ngql", "basketballplayer", "Who does Tim Duncan follow?")
     assert "(player)-[:follow]->(player)" in user and "(player)-[:serve]->(team)" in user
     assert '"Tim Duncan" (player.name of vertex "player100")' in user
+    # syntax examples spelled with this space's tags and edge types (properties tag-qualified)
+    assert "### nGQL syntax with this schema" in user
+    assert 'GO FROM "<vertex id>" OVER serve YIELD $$.team.name AS name' in user
+    assert "REVERSELY YIELD $$.player.name" in user and "WHERE b.team.name ==" in user
 
 
 def test_large_schema_is_pruned_to_the_budget_keeping_what_the_question_needs(defog_postgres):
