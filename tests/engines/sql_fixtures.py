@@ -165,9 +165,10 @@ def admin_url(engine: str, info: dict) -> str:
     return f"{scheme}://{info['user']}:{info['password']}@{info['host']}:{info['port']}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def pg_admin(defog_postgres):
-    """``(conninfo, connection)`` of the PostgreSQL superuser on ``ADMIN_DB`` (autocommit)."""
+    """``(conninfo, connection)`` of the PostgreSQL superuser on ``ADMIN_DB`` (autocommit);
+    one per module, because a module may kill the server (restart tests)."""
     import psycopg
 
     info = _admin_info("postgres")
@@ -176,9 +177,10 @@ def pg_admin(defog_postgres):
     conn.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def mysql_admin(defog_mysql):
-    """``(conninfo, connection)`` of the MariaDB administrator on ``ADMIN_DB`` (autocommit)."""
+    """``(conninfo, connection)`` of the MariaDB administrator on ``ADMIN_DB`` (autocommit);
+    one per module, because a module may kill the server (restart tests)."""
     import pymysql
 
     info = _admin_info("mysql")

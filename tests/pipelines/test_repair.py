@@ -51,11 +51,13 @@ def test_syntax_error_is_repaired_with_the_error_in_the_prompt():
 
 
 def test_engine_syntax_error_message_reaches_the_repair_prompt():
-    model, engine, out = _run(["SELECT frobnicate(1)", GOOD],
-                              {"SELECT frobnicate(1)": QuerySyntaxError("function frobnicate does not exist"),
+    # (a function outside the read-only allow-list never reaches the engine, so the
+    # engine's own error comes from an allowed function called with the wrong type)
+    model, engine, out = _run(["SELECT upper(1)", GOOD],
+                              {"SELECT upper(1)": QuerySyntaxError("function upper(integer) does not exist"),
                                GOOD: (["count"], [(3,)])})
     assert [a.outcome for a in out.attempts] == ["syntax_error", "ok"]
-    assert "frobnicate does not exist" in model.prompts[1][3]["content"]
+    assert "upper(integer) does not exist" in model.prompts[1][3]["content"]
 
 
 def test_unknown_schema_then_empty_then_give_up_after_two_repairs():

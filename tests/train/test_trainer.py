@@ -25,7 +25,7 @@ def tiny_recipe(model_dir: Path, out: Path, method: str = "momq", method_config=
     return recipe_from_dict({
         "name": "tiny", "seed": 3, "model": str(model_dir), "method": method,
         "method_config": TINY_MOMQ if method_config is None else method_config,
-        "data": {"train": [str(MINI_DATA)], "max_length": 160},
+        "data": {"train": [str(MINI_DATA)], "max_length": 512},  # the grounded prompt whole
         "train": {"epochs": 1, "batch_size": 4, "grad_accum": 1, "lr": 3e-3, "bf16": False,
                   "progress": False, "warmup_steps": 0, "threads": 1, **train},
         "output": str(out),
@@ -98,7 +98,7 @@ def test_resume_after_sigkill_is_exact(tiny_model_dir, tmp_path, momq_home):
         path = tmp_path / f"{name}.yaml"
         path.write_text(json.dumps({
             "name": name, "seed": 5, "model": str(tiny_model_dir), "method": "momq", "method_config": TINY_MOMQ,
-            "data": {"train": [str(MINI_DATA)], "max_length": 160},
+            "data": {"train": [str(MINI_DATA)], "max_length": 512},  # the grounded prompt whole
             "train": {"epochs": 4, "batch_size": 4, "grad_accum": 2, "lr": 3e-3, "bf16": False,
                       "progress": False, "checkpoint_every": 3, "threads": 1},
             "output": str(tmp_path / name)}))

@@ -41,10 +41,10 @@ class Gql2Nl:
         self.config = GenerationConfig(max_new_tokens=max_new_tokens, stop=("\n\n",))
 
     def prompt(self, query: str) -> list[dict[str, str]]:
-        from momq.train.prompts import DIALECT_NAMES
+        from momq.dialects import get_dialect
 
         return [{"role": "user", "content": GQL2NL_PROMPT.format(
-            dialect=DIALECT_NAMES.get(self.dialect, self.dialect), schema=self.schema_text or "(not given)",
+            dialect=get_dialect(self.dialect).label, schema=self.schema_text or "(not given)",
             query=query)}]
 
     def questions(self, queries: Sequence[str]) -> list[str]:
