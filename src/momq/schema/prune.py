@@ -25,20 +25,18 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from momq.schema.model import Schema
+from momq.stopwords import STOPWORDS
 
 _WORD = re.compile(r"[A-Za-z][a-z]+|[A-Z]+(?![a-z])|\d+|[\u4e00-\u9fff]")
-_STOP = set("""a an the of in on at to for by with and or is are was were be been what which who whom whose
-how many much list show give find all each every per me there their this that these those do does did
-from as than most least more less top number count name names total average""".split())
 
 
 def words(text: str) -> set[str]:
     """Content words of ``text``: split at non-letters and camelCase, case-folded,
-    a plural ``s`` dropped, stop words removed."""
+    a plural ``s`` dropped, stop words (:data:`momq.stopwords.STOPWORDS`) removed."""
     out = set()
     for token in _WORD.findall(str(text).replace("_", " ")):
         token = token.lower()
-        if token in _STOP or len(token) < 2:
+        if token in STOPWORDS or len(token) < 2:
             continue
         if len(token) > 3 and token.endswith("ies"):
             token = token[:-3] + "y"
