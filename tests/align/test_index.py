@@ -23,6 +23,12 @@ def test_normalize_and_mentions():
     assert "北京大学" in mentions("北京大学有多少学生")
 
 
+def test_latin_names_inside_chinese_text_are_mentions():
+    found = mentions("请给出Shaquille O'Neal关注的球员的名字。")
+    assert "Shaquille O'Neal" in found
+    assert not any("关" in m and "Neal" in m for m in found)
+
+
 def test_build_merges_locations_and_drops_non_strings():
     index = ValueIndex.build(PAIRS)
     assert len(index) == 5

@@ -126,7 +126,9 @@ def mentions(question: str, max_words: int = 4) -> list[str]:
     found: list[str] = []
     for groups in _QUOTED.findall(question):
         found.extend(g.strip() for g in groups if g.strip())
-    words = [w.strip("'.-") for w in _TOKEN.findall(question)]
+    # words are runs of non-CJK word characters: in "请给出Shaquille O'Neal关注的" the
+    # Chinese text around the name is not part of it
+    words = [w.strip("'.-") for w in _TOKEN.findall(_CJK.sub(" ", question))]
     words = [w for w in words if w]
     for n in range(min(max_words, len(words)), 0, -1):
         for i in range(len(words) - n + 1):

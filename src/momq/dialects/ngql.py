@@ -64,21 +64,43 @@ class NGQL(GraphDialect):
     )
 
     def schema_examples(self, schema: Any) -> list[str]:
-        """GO (both directions) over each of the first edge types, a MATCH filtering on a
-        property and a FETCH, with the tag-qualified property spelling nGQL requires
-        (``$$.tag.prop``, ``v.tag.prop``)."""
+        """Short, commented nGQL patterns spelled with the space's own tags, edge types and
+        properties: GO in both directions (which vertex ``$$`` is after REVERSELY), an edge
+        property filtered and returned (``properties(edge).p``), sorting and limits as
+        pipe stages (``| ORDER BY $-.col | LIMIT n``), several steps, counting, MATCH with
+        the tag-qualified ``v.tag.prop`` and an alias to sort on, and FETCH. The semantics
+        are NebulaGraph 3.x's (docs: GO, pipe, ORDER BY, MATCH, FETCH)."""
         found = hops(schema)
+        if not found:
+            return []
         lines = []
         for edge, src, dst in found:
             dst_prop, src_prop = some_property(schema, dst), some_property(schema, src)
-            lines.append(f'GO FROM "<vertex id>" OVER {edge.name} YIELD $$.{dst}.{dst_prop} AS {dst_prop}')
-            lines.append(f'GO FROM "<vertex id>" OVER {edge.name} REVERSELY YIELD $$.{src}.{src_prop} AS {src_prop}')
-        if found:
-            edge, src, dst = found[-1]
-            dst_prop, src_prop = some_property(schema, dst), some_property(schema, src)
-            lines.append(f'MATCH (a:{src})-[e:{edge.name}]->(b:{dst}) WHERE b.{dst}.{dst_prop} == "<value>" '
-                         f'RETURN a.{src}.{src_prop}')
-            lines.append(f'FETCH PROP ON {dst} "<vertex id>" YIELD properties(vertex).{dst_prop}')
+            lines += [f"# {dst} vertices that a {src} points to over {edge.name}",
+                      f'GO FROM "<vertex id>" OVER {edge.name} YIELD $$.{dst}.{dst_prop} AS {dst_prop}',
+                      f"# {src} vertices that point to the vertex over {edge.name} (REVERSELY: $$ is the source)",
+                      f'GO FROM "<vertex id>" OVER {edge.name} REVERSELY YIELD $$.{src}.{src_prop} AS {src_prop}']
+        weighted = next(((e, s, d) for e, s, d in found if e.properties), None)
+        if weighted is not None:
+            edge, src, dst = weighted
+            prop, dst_prop = edge.properties[0].name, some_property(schema, dst)
+            lines += ["# an edge property: filter on it and return it",
+                      f'GO FROM "<vertex id>" OVER {edge.name} WHERE properties(edge).{prop} > <number> '
+                      f"YIELD $$.{dst}.{dst_prop} AS {dst_prop}, properties(edge).{prop} AS {prop}",
+                      "# sorting and limits are pipe stages over the yielded columns ($-.column)",
+                      f'GO FROM "<vertex id>" OVER {edge.name} YIELD $$.{dst}.{dst_prop} AS {dst_prop}, '
+                      f"properties(edge).{prop} AS {prop} | ORDER BY $-.{prop} DESC, $-.{dst_prop} | LIMIT 3"]
+        edge, src, dst = next(((e, s, d) for e, s, d in found if s == d), found[0])
+        dst_prop = some_property(schema, dst)
+        lines += [f"# vertices exactly 2 {edge.name} steps away; and counting",
+                  f'GO 2 STEPS FROM "<vertex id>" OVER {edge.name} YIELD DISTINCT $$.{dst}.{dst_prop} AS {dst_prop}',
+                  f'GO FROM "<vertex id>" OVER {edge.name} YIELD dst(edge) AS id | YIELD count(*) AS n']
+        edge, src, dst = found[-1]
+        dst_prop, src_prop = some_property(schema, dst), some_property(schema, src)
+        lines += ["# MATCH: properties as v.tag.prop; ORDER BY names a returned column",
+                  f'MATCH (a:{src})-[e:{edge.name}]->(b:{dst}) WHERE b.{dst}.{dst_prop} == "<value>" '
+                  f"RETURN a.{src}.{src_prop} AS {src_prop} ORDER BY {src_prop}",
+                  f'FETCH PROP ON {dst} "<vertex id>" YIELD properties(vertex).{dst_prop} AS {dst_prop}']
         return lines
 
     def select_statements(self, statements: list[str]) -> list[str]:
