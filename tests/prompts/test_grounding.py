@@ -42,6 +42,10 @@ def test_cypher_prompt_gives_relationship_directions_and_values(cypher_graphs):
     _, user, steps = _prompt("cypher", "movies", "Which movies did Tom Hanks act in?")
     assert "(Person)-[:ACTED_IN]->(Movie)" in user
     assert '"Tom Hanks" (Person.name)' in user
+    # syntax examples with this graph's labels: direction, aggregation without GROUP BY, negation
+    assert "### Cypher syntax with this schema" in user
+    assert 'MATCH (a:Person)-[r:ACTED_IN]->(b:Movie) WHERE b.title = "<value>" RETURN a.name, r.roles' in user
+    assert "WITH a, count(b) AS n WHERE n > 1" in user and "WHERE NOT (a)-[:ACTED_IN]->(:Movie)" in user
 
 
 def test_ngql_prompt_maps_names_to_vertex_ids():
@@ -55,6 +59,25 @@ def test_ngql_prompt_maps_names_to_vertex_ids():
     assert "### nGQL syntax with this schema" in user
     assert 'GO FROM "<vertex id>" OVER serve YIELD $$.team.name AS name' in user
     assert "REVERSELY YIELD $$.player.name" in user and "WHERE b.team.name ==" in user
+    # an edge property filtered and returned; sorting as pipe stages over $-.columns
+    assert "WHERE properties(edge).degree > <number>" in user
+    assert "| ORDER BY $-.degree DESC, $-.name | LIMIT 3" in user
+
+
+def test_ngql_syntax_examples_parse_and_run():
+    """Every pattern the prompt shows is valid nGQL that the engine runs (placeholders filled)."""
+    from momq.databases import ngql_demo
+    from momq.dialects import get_dialect
+    from momq.ngql import parse
+
+    ngql_demo.build(["basketballplayer"])
+    with Target.open("ngql", "basketballplayer") as target:
+        lines = get_dialect("ngql").schema_examples(target.schema)
+        for line in (x for x in lines if not x.startswith("#")):
+            query = (line.replace("<vertex id>", "player100").replace("<value>", "Spurs")
+                     .replace("<number>", "80"))
+            parse(query)
+            target.engine.execute(query)
 
 
 def test_large_schema_is_pruned_to_the_budget_keeping_what_the_question_needs(defog_postgres):

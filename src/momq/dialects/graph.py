@@ -56,9 +56,11 @@ def hops(schema: Any, limit: int = 3) -> list[tuple[Any, str, str]]:
 
 
 def some_property(schema: Any, node: str) -> str:
-    """A property of a node type (a text one if any) for examples; ``<property>`` if none."""
+    """A property of a node type (a naming one, else a text one, if any) for examples; ``<property>`` if none."""
     found = schema.node(node)
     if found is None or not found.properties:
         return "<property>"
     texts = [c.name for c in found.properties if "str" in c.type.lower()]
-    return (texts or [found.properties[0].name])[0]
+    # a naming property reads best in examples: name, title, productName, ...
+    names = [t for t in texts if t.lower() in ("name", "title") or t.lower().endswith(("name", "title"))]
+    return (names or texts or [found.properties[0].name])[0]
