@@ -38,12 +38,14 @@ if [ ! -x .venv/bin/python ]; then
 fi
 PIP=".venv/bin/pip --disable-pip-version-check -q"
 stamp=.venv/.momq-installed
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ scripts/setup.sh -nt "$stamp" ]; then
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ scripts/setup.sh -nt "$stamp" ] \
+   || [ constraints.txt -nt "$stamp" ]; then
   log "installing momq and its dependencies into .venv (first time: a few minutes)"
   $PIP install --upgrade pip >/dev/null
   # torch first, exactly pinned: the CPU build on disk (a looser pin pulls CUDA wheels)
-  $PIP install "torch==2.13.0"
-  $PIP install -e ".[all]"
+  $PIP install -c constraints.txt "torch==2.13.0"
+  # every dependency at its locked version (constraints.txt; scripts/lock.sh regenerates it)
+  $PIP install -c constraints.txt -e ".[all]"
   touch "$stamp"
 fi
 
