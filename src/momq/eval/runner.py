@@ -488,7 +488,7 @@ def evaluate(examples: Sequence[Example], predictions: dict[str, str], *,
     if progress:
         progress(counter[0], total)
     if options.similarity:
-        from momq.eval.similarity import load_model
+        from momq.llm.embeddings import load_model
 
         load_model()  # once, before the threads start
     _import_backends(todo)
