@@ -1,8 +1,8 @@
 """Similarity measures behind R3-NL2GQL's CA, EA and IEA.
 
 - :func:`cosine`: cosine similarity of two query embeddings (CA).
-- EA's three parts, over results rendered as text by :func:`result_text`, as R3-NL2GQL's
-  Algorithm 1 combines them (``alpha*Jaccard + beta*BM25 + (1-alpha-beta)*BERT``):
+- EA's three parts, over results rendered as text (:meth:`momq.engines.base.Result.text`),
+  as R3-NL2GQL's Algorithm 1 combines them (``alpha*Jaccard + beta*BM25 + (1-alpha-beta)*BERT``):
 
   * :func:`jaccard_r3`: token overlap divided by the gold's token count,
     ``|T(pred) ∩ T(gold)| / |T(gold)|`` over the sets of lower-cased word tokens, so an
@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from typing import Any, Sequence
+from typing import Sequence
 
 from momq.engines.base import Result
 from momq.llm.embeddings import embed, load_model
@@ -57,39 +57,6 @@ def query_similarities(predicted: Sequence[str], gold: Sequence[str]) -> list[fl
     vectors = [v.tolist() for v in embed(list(predicted) + list(gold))]
     n = len(predicted)
     return [max(0.0, min(1.0, cosine(vectors[i], vectors[n + i]))) for i in range(n)]
-
-
-# ------------------------------------------------------------------ result text
-def _cell_text(value: Any) -> str:
-    from momq.values import Node, Path, Relationship
-
-    if value is None:
-        return "null"
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    if isinstance(value, Node):
-        props = " ".join(f"{k} {_cell_text(v)}" for k, v in sorted(value.properties.items()))
-        return f"{' '.join(value.labels)} {props}".strip()
-    if isinstance(value, Relationship):
-        props = " ".join(f"{k} {_cell_text(v)}" for k, v in sorted(value.properties.items()))
-        return f"{value.type} {props}".strip()
-    if isinstance(value, Path):
-        return " ".join(_cell_text(n) for n in value.nodes)
-    if isinstance(value, (list, tuple)):
-        return " ".join(_cell_text(v) for v in value)
-    if isinstance(value, dict):
-        return " ".join(f"{k} {_cell_text(v)}" for k, v in sorted(value.items()))
-    return str(value)
-
-
-def result_cells(result: Result) -> list[str]:
-    """Every cell of a result as text (row-major)."""
-    return [_cell_text(v) for row in result.rows for v in row]
-
-
-def result_text(result: Result, max_cells: int = 2000) -> str:
-    """A result rendered as one text (cells separated by ' ; '), capped for the model."""
-    return " ; ".join(result_cells(result)[:max_cells])
 
 
 def _tokens(text: str) -> list[str]:
@@ -223,11 +190,11 @@ def result_similarity(gold: Result, pred: Result, *, alpha: float = 1 / 3,
         raise ValueError("need alpha, beta >= 0 and alpha + beta <= 1")
     if variant not in ("r3", "momq"):
         raise ValueError(f"variant must be 'r3' or 'momq', not {variant!r}")
-    gold_text, pred_text = result_text(gold), result_text(pred)
+    gold_text, pred_text = gold.text(), pred.text()
     if variant == "r3":
         j, b = jaccard_r3(gold_text, pred_text), bm25_r3(gold_text, pred_text)
     else:
-        j = jaccard_cells(result_cells(gold), result_cells(pred))
+        j = jaccard_cells(gold.cells(), pred.cells())
         b = bm25_self_normalised(gold_text, pred_text)
     if not use_model:
         total = alpha + beta
@@ -237,6 +204,6 @@ def result_similarity(gold: Result, pred: Result, *, alpha: float = 1 / 3,
 
 
 __all__ = ["cosine",
-           "query_similarities", "result_cells", "result_text", "jaccard_r3", "bm25_r3", "jaccard_cells",
+           "query_similarities", "jaccard_r3", "bm25_r3", "jaccard_cells",
            "bm25_self_normalised",
            "bertscore_f1", "result_similarity"]

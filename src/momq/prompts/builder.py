@@ -146,23 +146,6 @@ def generation_prompt(question: str, dialect: str, schema_text: str, *, language
     return [{"role": "system", "content": _system(dialect, language)}, {"role": "user", "content": user}]
 
 
-def chat_text(prompt: Prompt, tokenizer: Any = None) -> str:
-    """A chat prompt as the text a local model continues: the tokenizer's chat template
-    with the assistant turn opened (the plain layout of ``flatten_chat`` without one). A
-    final assistant message is an answer prefix the text ends with. The transformers
-    backend and fine-tuning both render with this function."""
-    from momq.llm.base import flatten_chat
-
-    prefix = ""
-    if prompt and prompt[-1].get("role") == "assistant":
-        prefix, prompt = prompt[-1].get("content", ""), prompt[:-1]
-    if tokenizer is not None and getattr(tokenizer, "chat_template", None):
-        text = tokenizer.apply_chat_template(list(prompt), tokenize=False, add_generation_prompt=True)
-    else:
-        text = flatten_chat(prompt)
-    return text + prefix
-
-
 def repair_prompt(base: Prompt, answer: str, query: str, outcome: str, message: str, dialect: str,
                   language: str = "en") -> Prompt:
     """``base`` followed by the model's previous answer and a user turn carrying the

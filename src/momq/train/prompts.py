@@ -4,7 +4,7 @@ Training and generation must agree exactly, so there is one builder. A record's 
 is :func:`momq.pipelines.direct.grounded_prompt` (system rules, the schema with sample
 values pruned to the schema budget in the model's own tokens, the aligned database
 values, the question) followed by the answer prefix that inference opens (a code fence),
-rendered by :func:`momq.prompts.builder.chat_text` (the tokenizer's chat template; the
+rendered by :func:`momq.llm.base.chat_text` (the tokenizer's chat template; the
 transformers backend renders with the same function). The target is the query, the
 closing fence and the end-of-sequence token, so the model learns to stop.
 
@@ -26,7 +26,8 @@ from __future__ import annotations
 from typing import Any, Callable, Sequence
 
 from momq.pipelines.direct import PromptSettings, grounded_prompt
-from momq.prompts.builder import chat_text, fence_tag
+from momq.llm.base import chat_text
+from momq.prompts.builder import fence_tag
 
 __all__ = ["PromptSettings", "answer_prefix", "target_text", "prompt_messages", "build_prompt", "example_prompt",
            "example_target", "token_counter"]
