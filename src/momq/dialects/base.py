@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any, Callable, ClassVar, Literal
 
 Family = Literal["relational", "graph"]
+#: an engine-backed check passed to ``Dialect.validate``: it compiles ``query`` on a
+#: server without running it and raises a ``momq.errors.QueryError`` when it fails
+Explain = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,10 @@ class Dialect:
             Dialect._registry[cls.name] = cls
 
     # ------------------------------------------------------------------ API
-    def validate(self, query: str, engine: Any = None) -> Validation:  # pragma: no cover - abstract
+    def validate(self, query: str, explain: Explain | None = None) -> Validation:  # pragma: no cover - abstract
+        """Does ``query`` parse? Nothing runs. ``explain``: an engine-backed check
+        (:data:`Explain`), used by dialects whose own check cannot be complete (Cypher);
+        the dialect never imports an engine."""
         raise NotImplementedError
 
     def is_read_only(self, query: str) -> bool:  # pragma: no cover - abstract

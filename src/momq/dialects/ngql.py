@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from momq.dialects.base import Keyword, Validation
+from momq.dialects.base import Explain, Keyword, Validation
 from momq.dialects.graph import GraphDialect, hops, some_property
 
 KEYWORDS = frozenset("""
@@ -94,7 +94,7 @@ class NGQL(GraphDialect):
                 break
         return kept
 
-    def validate(self, query: str, engine: Any = None) -> Validation:
+    def validate(self, query: str, explain: Explain | None = None) -> Validation:
         """Parse with momq's nGQL parser (``momq.ngql.parse``); no execution."""
         if not query.strip():
             return Validation(False, "empty query", 0, "ngql-parser")

@@ -3,14 +3,14 @@ read-only checks and normalisation; subclasses only declare their sqlglot dialec
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
-from momq.dialects.base import Dialect, Keyword, Validation
+from momq.dialects.base import Dialect, Explain, Keyword, Validation
 from momq.dialects.sql_vet import VettedQuery, vet_query
 from momq.errors import QueryError
 
@@ -59,7 +59,7 @@ class SqlDialect(Dialect):
         """sqlglot's parse of every statement (raises SqlglotError)."""
         return [e for e in sqlglot.parse(query, read=self.sqlglot_dialect) if e is not None]
 
-    def validate(self, query: str, engine: Any = None) -> Validation:
+    def validate(self, query: str, explain: Explain | None = None) -> Validation:
         """Parse with sqlglot; an empty query is invalid. Parsing is lenient about
         names (it knows no schema): unknown tables are found by executing."""
         if not query.strip():
