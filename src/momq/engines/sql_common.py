@@ -14,12 +14,24 @@ import decimal
 import re
 import time
 import uuid
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Collection, Sequence
 
 from momq.dialects.sql_vet import UncheckedSyntax, VettedQuery, vet_query
 from momq.engines.base import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_S, Engine, Result, check_limits
+from momq.errors import ExecutionError, QueryError
 
-__all__ = ["SqlEngine", "VettedQuery", "plain_rows", "plain_value", "redact", "take", "vet_query"]
+__all__ = ["ErrorCodes", "SqlEngine", "VettedQuery", "error_class", "plain_rows", "plain_value", "redact", "take",
+           "vet_query"]
+
+#: a server's error codes (MySQL error numbers, PostgreSQL SQLSTATEs) of each momq error
+#: class, checked in order
+ErrorCodes = Sequence[tuple[type[QueryError], Collection[Any]]]
+
+
+def error_class(code: Any, codes: ErrorCodes) -> type[QueryError]:
+    """The momq error class of a server error ``code``: the first class whose codes hold
+    it, else :class:`~momq.errors.ExecutionError`."""
+    return next((cls for cls, known in codes if code in known), ExecutionError)
 
 
 # values ----------------------------------------------------------------------
