@@ -13,7 +13,6 @@ import abc
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Sequence
 
-from momq.errors import ModelError, ModelUnavailable  # noqa: F401  (re-exported for backends)
 
 #: one chat message: ``{"role": "system"|"user"|"assistant", "content": "..."}``
 Message = dict[str, str]

@@ -19,7 +19,8 @@ import threading
 from pathlib import Path
 from typing import Any, Sequence
 
-from momq.llm.base import GenerationConfig, LanguageModel, ModelError, Prompt, chat_text
+from momq.errors import ModelError
+from momq.llm.base import GenerationConfig, LanguageModel, Prompt, chat_text
 
 # one loaded model per (reference, adapter) in this process: loading costs seconds
 _CACHE: dict[tuple[str, str], tuple[Any, Any]] = {}
