@@ -193,6 +193,11 @@ class Cypher(GraphDialect):
                       "EXPLAIN", "PROFILE", "LOAD", "FOREACH", "DETACH", "DELETE")
     line_comments = ("//",)
     comment_markers = ("//", "/*")
+    hints = {
+        "en": "Use Cypher (MATCH patterns, WHERE, RETURN; properties as n.prop).",
+        "zh": "使用 Cypher（MATCH 模式、WHERE、RETURN；属性写作 n.prop）。",
+    }
+    introspection = "momq.schema.introspect_cypher"
     keywords = KEYWORDS
     write_keywords = WRITE_KEYWORDS
     skeleton = (

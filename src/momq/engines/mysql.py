@@ -2,7 +2,7 @@
 
 Sandbox, per query:
 
-1. ``vet_query`` (``momq.dialects.sql_vet``): one statement made only of allowed
+1. the dialect's ``vet`` (``momq.dialects.sql_vet``): one statement made only of allowed
    constructs and functions, or nothing is sent. This layer matters most here, because
    MySQL commits DDL implicitly even inside a read-only transaction, and because the
    session's state (user variables, session variables, named locks) is not

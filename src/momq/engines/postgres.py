@@ -2,7 +2,7 @@
 
 Sandbox, per query:
 
-1. ``vet_query`` (``momq.dialects.sql_vet``): one statement made only of allowed
+1. the dialect's ``vet`` (``momq.dialects.sql_vet``): one statement made only of allowed
    constructs and functions, or nothing is sent;
 2. the statement runs in its own transaction, always rolled back::
 

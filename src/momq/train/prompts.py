@@ -25,9 +25,9 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-from momq.pipelines.direct import PromptSettings, grounded_prompt
+from momq.dialects import get_dialect
 from momq.llm.base import chat_text
-from momq.prompts.builder import fence_tag
+from momq.pipelines.direct import PromptSettings, grounded_prompt
 
 __all__ = ["PromptSettings", "answer_prefix", "target_text", "prompt_messages", "build_prompt", "example_prompt",
            "example_target", "token_counter"]
@@ -40,7 +40,7 @@ def token_counter(tokenizer: Any) -> Callable[[str], int] | None:
 
 def answer_prefix(dialect: str) -> str:
     """The start of the answer inference opens for the model: a code fence."""
-    return f"```{fence_tag(dialect)}\n"
+    return f"```{get_dialect(dialect).fence}\n"
 
 
 def target_text(query: str) -> str:
