@@ -28,7 +28,7 @@ def routing_report(adapter: Path, records: list[dict], settings) -> dict:
     import torch
 
     from momq.llm.generate import load_for_inference
-    from momq.tuners.momq.analysis import record_query_routing
+    from momq.train.routing import record_query_routing
 
     tuned, tokenizer = load_for_inference(adapter, merge=False)
     weight, top, count = defaultdict(float), defaultdict(float), defaultdict(int)

@@ -114,7 +114,8 @@ import torch
 
 torch.set_num_threads(int(os.environ.get("THREADS", "1")))  # the machine is shared: one thread each
 
-from momq.llm.generate import generate_queries, load_for_inference
+from momq.llm.generate import load_for_inference
+from momq.train.inference import generate_queries
 
 bench, out, max_new, model = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4] or None
 max_prompt = int(sys.argv[5]) if sys.argv[5] else None
@@ -219,7 +220,7 @@ import torch
 
 torch.set_num_threads(int(os.environ.get("THREADS", "1")))
 from momq.llm.generate import load_for_inference
-from momq.tuners.momq.analysis import record_query_routing
+from momq.train.routing import record_query_routing
 
 bench, adapter = Path(sys.argv[1]), sys.argv[2]
 tuned, tokenizer = load_for_inference(adapter, merge=False)

@@ -24,9 +24,10 @@ class UnknownDialect(ConfigError):
 
 
 class UnknownDatabase(ConfigError):
-    def __init__(self, name: str, known: list[str]):
+    def __init__(self, name: str, known: list[str], hint: str = ""):
         self.name, self.known = name, sorted(known)
-        super().__init__(f"unknown database {name!r}; known databases: {', '.join(self.known)}")
+        super().__init__(f"unknown database {name!r}; known databases: {', '.join(self.known)}"
+                         + (f" ({hint})" if hint else ""))
 
 
 class QueryError(MomqError):

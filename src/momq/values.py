@@ -83,3 +83,27 @@ class Path:
 
 
 GraphValue = Node | Relationship | Path
+
+
+def cell_text(value: Any) -> str:
+    """A value as words for text measures and prompts: a node as its labels and
+    properties, a relationship as its type and properties, a path as its nodes,
+    ``null`` for None, floats to six significant digits."""
+    if value is None:
+        return "null"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, Node):
+        props = " ".join(f"{k} {cell_text(v)}" for k, v in sorted(value.properties.items()))
+        return f"{' '.join(value.labels)} {props}".strip()
+    if isinstance(value, Relationship):
+        props = " ".join(f"{k} {cell_text(v)}" for k, v in sorted(value.properties.items()))
+        return f"{value.type} {props}".strip()
+    if isinstance(value, Path):
+        return " ".join(cell_text(n) for n in value.nodes)
+    if isinstance(value, (list, tuple)):
+        return " ".join(cell_text(v) for v in value)
+    if isinstance(value, dict):
+        return " ".join(f"{k} {cell_text(v)}" for k, v in sorted(value.items()))
+    return str(value)
+

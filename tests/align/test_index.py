@@ -8,7 +8,7 @@ import pytest
 from momq.align import ValueIndex, mentions, normalize
 from momq.align.index import cache_path, value_queries
 from momq.align.vectors import VectorIndex
-from tests.pipelines.fakes import graph_schema, sql_schema
+from tests.schemas import graph_schema, sql_schema
 
 PAIRS = [("Tim Duncan", "player.name"), ("Tony Parker", "player.name"), ("Spurs", "team.name"),
          ("The Matrix", "Movie.title"), ("player100", "vid:player"), ("Tim Duncan", "coach.name"), (42, "x.n"),

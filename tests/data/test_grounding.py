@@ -111,7 +111,7 @@ def test_training_prompt_of_a_grounded_record_is_the_inference_prompt(ngql_groun
     """One builder: the trainer's prompt of a record is the chat rendering of the direct
     pipeline's prompt for the same question on the same database, plus the answer prefix."""
     from momq.pipelines.direct import PromptSettings, grounded_prompt
-    from momq.prompts.builder import chat_text
+    from momq.llm.base import chat_text
     from momq.train.prompts import example_prompt
 
     example = Example("n2", "ngql", "basketballplayer", "Who does Tony Parker follow?",

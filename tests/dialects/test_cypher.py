@@ -1,7 +1,7 @@
 """Spec of the Cypher dialect (validation here is structural; the engine's EXPLAIN is
 exercised by the Cypher engine tests)."""
 
-from tests.dialects.spec import Validator
+from tests.dialects.spec import PLAYERS, Validator
 
 
 class TestCypher(Validator):
@@ -40,3 +40,13 @@ class TestCypher(Validator):
         self.invalid("MATCH (n RETURN n")
         self.invalid("SELECT * FROM t", position=0)
         self.invalid("")
+
+    def test_owned_details(self):
+        self.quotes("Person", "`Person`")
+        self.collects(PLAYERS, "player.name",
+                      "MATCH (v:`player`) WHERE v.`name` IS NOT NULL RETURN DISTINCT v.`name` LIMIT 100")
+        self.collects(PLAYERS, "serve.role",
+                      "MATCH ()-[e:`serve`]->() WHERE e.`role` IS NOT NULL RETURN DISTINCT e.`role` LIMIT 100")
+        self.assertNotIn("vid:player", dict(self.dialect.value_queries(PLAYERS, 100)))
+        self.prompts_as("Cypher", "cypher")
+        self.introspects_with("momq.schema.introspect_cypher")

@@ -1,7 +1,7 @@
 """Spec of the nGQL dialect: validation and read-only checks go through momq's nGQL
 parser (the one the embedded engine executes with)."""
 
-from tests.dialects.spec import Validator
+from tests.dialects.spec import PLAYERS, Validator
 
 
 class TestNGQL(Validator):
@@ -48,3 +48,12 @@ class TestNGQL(Validator):
         self.invalid('FETCH PROP ON player "unterminated')
         self.invalid("SELECT * FROM player")
         self.invalid("")
+
+    def test_owned_details(self):
+        self.quotes("player", "`player`")
+        # a property is read through its tag, and each value comes with its vertex id
+        self.collects(PLAYERS, "player.name", "MATCH (v:`player`) WHERE v.`player`.`name` IS NOT NULL "
+                                              "RETURN DISTINCT v.`player`.`name`, id(v) LIMIT 100")
+        self.collects(PLAYERS, "vid:player", "MATCH (v:`player`) RETURN DISTINCT id(v) LIMIT 100")
+        self.prompts_as("nGQL", "ngql")
+        self.introspects_with("momq.schema.introspect_ngql")

@@ -4,7 +4,7 @@ import pytest
 
 from momq.dialects import dialect_names, get_dialect
 from momq.errors import UnknownDialect
-from tests.dialects.spec import Validator
+from tests.dialects.spec import SHOP, Validator
 
 
 class TestPostgres(Validator):
@@ -51,6 +51,17 @@ class TestPostgres(Validator):
         self.invalid("")
         self.invalid("SELECT (1", position=None)
 
+    def test_owned_details(self):
+        self.quotes("Order", '"Order"')
+        self.quotes('a"b', '"a""b"')
+        self.collects(SHOP, "customer.name",
+                      'SELECT DISTINCT "name" FROM "customer" WHERE "name" IS NOT NULL LIMIT 100')
+        # a table outside the public schema is named schema.table
+        self.collects(SHOP, "consumer_div.wallet.label",
+                      'SELECT DISTINCT "label" FROM "consumer_div"."wallet" WHERE "label" IS NOT NULL LIMIT 100')
+        self.prompts_as("PostgreSQL", "sql")
+        self.introspects_with("momq.schema.introspect_sql")
+
 
 class TestMySQL(Validator):
     dialect_name = "mysql"
@@ -73,6 +84,14 @@ class TestMySQL(Validator):
     def test_validate(self):
         self.valid("SELECT a FROM t LIMIT 1")
         self.invalid("SELEC a FROM t")
+
+    def test_owned_details(self):
+        self.quotes("order", "`order`")
+        self.quotes("a`b", "`a``b`")
+        self.collects(SHOP, "customer.name",
+                      "SELECT DISTINCT `name` FROM `customer` WHERE `name` IS NOT NULL LIMIT 100")
+        self.prompts_as("MySQL", "sql")
+        self.introspects_with("momq.schema.introspect_sql")
 
 
 def test_registry():

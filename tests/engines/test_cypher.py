@@ -9,9 +9,10 @@ import datetime as dt
 import pytest
 
 from momq.engines.base import Engine
-from momq.dialects.cypher import write_reason
+from momq.dialects.cypher import outermost_ordered, write_reason
 from momq.dialects.cypher_lexer import split_statements, tokenize
-from momq.engines.cypher import CypherEngine, connect, explain, outermost_ordered, translate_error
+from momq.engines.cypher import CypherEngine, connect
+from momq.engines.cypher_errors import translate_error
 from momq.engines.servers.base import free_port
 from momq.errors import (
     ConfigError,
@@ -228,10 +229,10 @@ def test_errors_are_classified(movies_engine):
 
 @pytest.mark.integration
 def test_explain_validates_without_running(movies_engine):
-    explain(movies_engine, "MATCH (n:Person) RETURN n.name")
-    explain(movies_engine, "EXPLAIN MATCH (n:Person) RETURN n.name")
+    movies_engine.explain("MATCH (n:Person) RETURN n.name")
+    movies_engine.explain("EXPLAIN MATCH (n:Person) RETURN n.name")
     with pytest.raises(QuerySyntaxError) as info:
-        explain(movies_engine, "MATCH (n RETURN n")
+        movies_engine.explain("MATCH (n RETURN n")
     assert info.value.position == 9
 
 

@@ -48,19 +48,18 @@ def test_postgres_constant_semantics():
     """The evaluator reproduces values measured on PostgreSQL 15."""
     import datetime as dt
 
-    from momq.databases.defog import _PgConstEvaluator, _to_char
     import sqlglot
 
-    from momq.databases.defog import _script_dialect
+    from momq.databases.pg_constants import PgConstEvaluator, script_dialect, to_char
 
     ref = dt.datetime(2026, 11, 22, 2, 20, 41)
-    assert _to_char(dt.datetime(2026, 11, 14, 2, 20, 41), "YYYYMM%D HH24:%i:%s") == "202611%7 02:%6:%s"
-    assert _to_char(dt.datetime(2026, 11, 14, 2, 20, 41), "%Y%m%d %H:%i:%s") == "%6%m%7 %H:%6:%s"
-    assert _to_char(dt.date(2025, 8, 22), "Month") == "August   "
-    evaluator = _PgConstEvaluator(ref)
+    assert to_char(dt.datetime(2026, 11, 14, 2, 20, 41), "YYYYMM%D HH24:%i:%s") == "202611%7 02:%6:%s"
+    assert to_char(dt.datetime(2026, 11, 14, 2, 20, 41), "%Y%m%d %H:%i:%s") == "%6%m%7 %H:%6:%s"
+    assert to_char(dt.date(2025, 8, 22), "Month") == "August   "
+    evaluator = PgConstEvaluator(ref)
 
     def value(sql):
-        return evaluator.value(sqlglot.parse_one(f"SELECT {sql}", read=_script_dialect()).expressions[0])
+        return evaluator.value(sqlglot.parse_one(f"SELECT {sql}", read=script_dialect()).expressions[0])
 
     assert value("DATE_TRUNC('WEEK', CURRENT_DATE) - INTERVAL '1 WEEK'") == dt.datetime(2026, 11, 9)
     assert value("CURRENT_TIMESTAMP - INTERVAL '2 DAYS' + INTERVAL '15 MIN'") == dt.datetime(2026, 11, 20, 2, 35, 41)

@@ -107,7 +107,7 @@ def test_result_similarity_without_model():
     assert sim.result_similarity(g, Result(["a"], [("zz",)]), use_model=False, variant="momq") == 0.0
     # a superset answer: Jaccard 1.0 (R3) where the cell Jaccard is 2/3
     sup = Result(["a"], [("xx",), ("yy",), ("ww",)])
-    assert sim.jaccard_r3(sim.result_text(g), sim.result_text(sup)) == 1.0
+    assert sim.jaccard_r3(g.text(), sup.text()) == 1.0
     with pytest.raises(ValueError):
         sim.result_similarity(g, g, alpha=0.8, beta=0.5)
     with pytest.raises(ValueError):

@@ -70,7 +70,7 @@ def test_cypher_dialect_validates_through_the_engines_explain(demo_dbs):
     cypher = get_dialect("cypher")
     # a fresh connection: the Cypher timeout tests restart the embedded server
     with open_engine("cypher", "movies") as engine:
-        ok = cypher.validate("MATCH (m:Movie) RETURN m.title", engine=engine)
+        ok = cypher.validate("MATCH (m:Movie) RETURN m.title", explain=engine.explain)
         assert ok.ok and ok.method == "engine-explain"
-        bad = cypher.validate("MATCH (m:Movie RETURN m.title", engine=engine)
+        bad = cypher.validate("MATCH (m:Movie RETURN m.title", explain=engine.explain)
         assert not bad.ok and bad.method == "engine-explain" and bad.message

@@ -9,8 +9,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from momq.errors import ModelError, ModelUnavailable
 from momq.llm import GenerationConfig, load_model_spec
-from momq.llm.base import ModelError, ModelUnavailable, cut_at_stop
+from momq.llm.base import cut_at_stop
 from momq.llm.openai_http import OpenAIModel
 from momq.llm.scripted import ScriptedModel
 

@@ -76,7 +76,8 @@ def test_other_shapes_go_to_the_full_parser(query):
 
 
 def test_fast_and_full_paths_load_the_same_data():
-    from momq.ngql.executor import Executor, QueryContext
+    from momq.ngql.dataset import QueryContext
+    from momq.ngql.executor import Executor
     from momq.ngql.parser import Parser
 
     a, b = fresh(), fresh()

@@ -28,7 +28,7 @@ def test_lemmas_are_words_not_stems():
 
 
 def _schema():
-    from tests.pipelines.fakes import graph_schema
+    from tests.schemas import graph_schema
 
     return graph_schema()
 

@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from momq.errors import ConfigError
-from momq.llm.generate import generate, generate_queries, load_for_inference
+from momq.llm.generate import generate, load_for_inference
+from momq.train.inference import generate_queries
 from momq.train.data import read_jsonl
 from momq.tuners import get_method
 

@@ -12,7 +12,7 @@ from momq.pipelines.ranker import Ranking
 from momq.train.prompts import example_prompt
 from momq.train.ranker_data import (gold_ranking, parse_gold, ranker_message, ranker_records, score_rankings,
                                     split_holdout)
-from tests.pipelines.fakes import graph_schema, sql_schema
+from tests.schemas import graph_schema, sql_schema
 
 NBA = ["bachelor", "player", "team", "like", "serve", "teammate"]
 

@@ -55,6 +55,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from momq import settings
+from momq.dialects import get_dialect
 from momq.stopwords import STOPWORDS
 
 INDEX_VERSION = 2
@@ -328,51 +329,11 @@ class ValueIndex:
 
 
 # ---------------------------------------------------------------------- from engines
-def _quote(dialect: str, name: str) -> str:
-    if dialect == "postgres":
-        return '"' + name.replace('"', '""') + '"'
-    return "`" + name.replace("`", "``") + "`"
-
-
-_TEXT_TYPES = re.compile(r"char|text|string|varchar|enum|uuid|citext|name", re.I)
-
-
-def _is_text(type_name: str) -> bool:
-    return not type_name or bool(_TEXT_TYPES.search(type_name))
-
-
 def value_queries(schema: Any, dialect: str, per_column: int = DEFAULT_PER_COLUMN) -> list[tuple[str, str]]:
     """``(where, read-only query)`` collecting each string column's / property's
-    distinct values; nGQL also collects vertex ids per tag."""
-    q = lambda name: _quote(dialect, name)  # noqa: E731
-    jobs: list[tuple[str, str]] = []
-    if schema.family == "relational":
-        for table in schema.tables:
-            for col in table.columns:
-                if _is_text(col.type):
-                    jobs.append((f"{table.name}.{col.name}",
-                                 f"SELECT DISTINCT {q(col.name)} FROM {q(table.name)} "
-                                 f"WHERE {q(col.name)} IS NOT NULL LIMIT {per_column}"))
-        return jobs
-    for node in schema.nodes:
-        if dialect == "ngql":
-            jobs.append((f"vid:{node.name}", f"MATCH (v:{q(node.name)}) RETURN DISTINCT id(v) LIMIT {per_column}"))
-        for prop in node.properties:
-            if _is_text(prop.type):
-                ref = f"v.{q(node.name)}.{q(prop.name)}" if dialect == "ngql" else f"v.{q(prop.name)}"
-                # nGQL statements start from vertex ids: keep each value's vid beside it
-                vid = ", id(v)" if dialect == "ngql" else ""
-                jobs.append((f"{node.name}.{prop.name}",
-                             f"MATCH (v:{q(node.name)}) WHERE {ref} IS NOT NULL RETURN DISTINCT {ref}{vid} "
-                             f"LIMIT {per_column}"))
-    for edge in schema.edges:
-        for prop in edge.properties:
-            if _is_text(prop.type):
-                ref = f"e.{q(prop.name)}"
-                jobs.append((f"{edge.name}.{prop.name}",
-                             f"MATCH ()-[e:{q(edge.name)}]->() WHERE {ref} IS NOT NULL RETURN DISTINCT {ref} "
-                             f"LIMIT {per_column}"))
-    return jobs
+    distinct values (and nGQL's vertex ids): the dialect's own queries
+    (``Dialect.value_queries``)."""
+    return get_dialect(dialect).value_queries(schema, per_column)
 
 
 def collect_values(engine: Any, schema: Any, per_column: int = DEFAULT_PER_COLUMN,

@@ -47,7 +47,7 @@ def analyze_experts(adapter: Path, question: str, dialect: str, out: Path, *, sc
     """Record and plot the routing of a generated (or given) query's tokens (paper Fig. 4)."""
     from momq.llm.generate import load_for_inference
     from momq.pipelines.direct import PromptSettings
-    from momq.tuners.momq.analysis import plot_routing, record_query_routing, save_record
+    from momq.train.routing import plot_routing, record_query_routing, save_record
 
     tuned, tokenizer = load_for_inference(adapter, merge=False)
     record = record_query_routing(tuned, tokenizer, question, dialect, schema=schema, query=query,

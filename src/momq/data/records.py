@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from momq.errors import ConfigError
 
@@ -205,9 +205,10 @@ def iter_jsonl_lines(path: Path | str) -> Iterator[tuple[int, Any | Exception]]:
                 yield number, exc
 
 
-def read_jsonl(path: Path | str) -> list[dict[str, Any]]:
-    """All objects of a JSONL file; raises :class:`JsonlError` listing every bad line."""
-    objects, problems = [], []
+def iter_jsonl_objects(path: Path | str, problems: list[tuple[int, str]]) -> Iterator[tuple[int, dict]]:
+    """``(line number, object)`` for every line that holds a JSON object; every other
+    non-blank line (not UTF-8, not JSON, not an object) is added to ``problems`` as
+    ``(line number, message)``."""
     for number, item in iter_jsonl_lines(path):
         if isinstance(item, UnicodeDecodeError):
             problems.append((number, f"not UTF-8 (byte {item.start})"))
@@ -216,10 +217,26 @@ def read_jsonl(path: Path | str) -> list[dict[str, Any]]:
         elif not isinstance(item, dict):
             problems.append((number, "not a JSON object"))
         else:
-            objects.append(item)
+            yield number, item
+
+
+def read_jsonl(path: Path | str, build: Callable[[dict[str, Any]], Any] | None = None) -> list[Any]:
+    """The objects of a JSONL file, each passed through ``build`` when given (a
+    ``TypeError`` or ``ValueError`` from it refuses the line); raises
+    :class:`JsonlError` listing every bad line."""
+    records: list[Any] = []
+    problems: list[tuple[int, str]] = []
+    for number, item in iter_jsonl_objects(path, problems):
+        if build is None:
+            records.append(item)
+            continue
+        try:
+            records.append(build(item))
+        except (TypeError, ValueError) as exc:
+            problems.append((number, str(exc)))
     if problems:
         raise JsonlError(path, problems)
-    return objects
+    return records
 
 
 def write_jsonl(path: Path | str, records: Iterable[Any]) -> int:
@@ -239,30 +256,12 @@ def write_jsonl(path: Path | str, records: Iterable[Any]) -> int:
 
 def read_examples(path: Path | str) -> list[Example]:
     """Examples of a JSONL file; every bad record is listed in one :class:`JsonlError`."""
-    return _read_records(path, Example.from_dict)
+    return read_jsonl(path, Example.from_dict)
 
 
 def read_dialogues(path: Path | str) -> list[Dialogue]:
-    return _read_records(path, Dialogue.from_dict)
-
-
-def _read_records(path: Path | str, build) -> list:
-    records, problems = [], []
-    for number, item in iter_jsonl_lines(path):
-        if isinstance(item, UnicodeDecodeError):
-            problems.append((number, f"not UTF-8 (byte {item.start})"))
-            continue
-        if isinstance(item, Exception):
-            problems.append((number, f"not JSON: {item}"))
-            continue
-        try:
-            records.append(build(item))
-        except (TypeError, ValueError) as exc:
-            problems.append((number, str(exc)))
-    if problems:
-        raise JsonlError(path, problems)
-    return records
+    return read_jsonl(path, Dialogue.from_dict)
 
 
 __all__ = ["DIALECTS", "Example", "Turn", "Dialogue", "Rejected", "JsonlError", "read_jsonl",
-           "write_jsonl", "read_examples", "read_dialogues", "iter_jsonl_lines"]
+           "write_jsonl", "read_examples", "read_dialogues", "iter_jsonl_lines", "iter_jsonl_objects"]

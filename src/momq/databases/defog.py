@@ -26,7 +26,7 @@ default (parenthesised for TEXT, which MySQL 8 requires). The INSERT values are 
 translated: sqlglot renders ``TO_CHAR``, ``DATE_TRUNC('week')`` and ``INTERVAL '15 MIN'``
 wrongly or not at all. Since every non-literal value in the scripts is a function of the
 clock only, momq evaluates those expressions itself with PostgreSQL's rules
-(``_PgConstEvaluator``: interval arithmetic with month clamping, DATE_TRUNC with
+(:mod:`momq.databases.pg_constants`: interval arithmetic with month clamping, DATE_TRUNC with
 Monday weeks, EXTRACT, TO_CHAR patterns) and sends plain parameters. The tests check the
 result: all 110 tables equal, row for row, on both engines.
 
@@ -42,7 +42,6 @@ database's script (``total`` = its number of statements), and once with
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import decimal
 import hashlib
@@ -53,6 +52,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from momq import settings
+from momq.databases.pg_constants import PgConstEvaluator, is_clock, script_dialect
 from momq.errors import ConfigError, UnknownDatabase
 
 Progress = Callable[[str, int, int], None]
@@ -145,28 +145,6 @@ class Script:
     digest: str
 
 
-def _is_clock(node) -> bool:
-    from sqlglot import exp
-
-    if isinstance(node, (exp.CurrentDate, exp.CurrentTimestamp, exp.CurrentTime)):
-        return True
-    return isinstance(node, exp.Anonymous) and node.name.upper() in {"NOW", "LOCALTIMESTAMP"}
-
-
-@lru_cache(maxsize=1)
-def _script_dialect():
-    """PostgreSQL as sqlglot reads it, except that TO_CHAR stays a plain function call:
-    sqlglot would rewrite its format into strftime codes and lose what PostgreSQL
-    does with the scripts' odd formats."""
-    from sqlglot.dialects.postgres import Postgres
-
-    class ScriptPostgres(Postgres):
-        class Parser(Postgres.Parser):
-            FUNCTIONS = {k: v for k, v in Postgres.Parser.FUNCTIONS.items() if k != "TO_CHAR"}
-
-    return ScriptPostgres
-
-
 @lru_cache(maxsize=None)
 def load_script(db: str) -> Script:
     """Parse ``<db>.sql`` once (PostgreSQL dialect)."""
@@ -175,7 +153,7 @@ def load_script(db: str) -> Script:
 
     path = defog_dir() / db / f"{db}.sql"
     text = path.read_text()
-    statements = [s for s in sqlglot.parse(text, read=_script_dialect()) if s is not None]
+    statements = [s for s in sqlglot.parse(text, read=script_dialect()) if s is not None]
     tables: dict[str, TableInfo] = {}
     counts: dict[str, int] = {}
     for statement in statements:
@@ -187,7 +165,7 @@ def load_script(db: str) -> Script:
                 kind = column.args.get("kind")
                 info.types[column.name.lower()] = kind.this.name if kind is not None else "TEXT"
                 for constraint in column.args.get("constraints") or []:
-                    if isinstance(constraint.kind, exp.DefaultColumnConstraint) and _is_clock(constraint.kind.this):
+                    if isinstance(constraint.kind, exp.DefaultColumnConstraint) and is_clock(constraint.kind.this):
                         info.clock_defaults.append(column.name)
             tables[info.name.lower()] = info
             counts[info.name.lower()] = 0
@@ -216,6 +194,31 @@ def _with_clock_defaults(statement, script: Script, clock_literal: Callable[[str
     return statement
 
 
+# loading, either engine --------------------------------------------------------------
+def _skip_or_rebuild(names: list[str], ref: dt.datetime, marker: Callable[[str], Any],
+                     counts: Callable[[str, Script], dict[str, int] | None],
+                     rebuild: Callable[[str, Script], None], progress: Progress | None,
+                     force: bool) -> dict[str, str]:
+    """Each database is skipped when its load marker (``marker(db)``: ``(digest,
+    reference)`` or None) records the script's digest and the day's reference time and
+    its live row counts equal the script's (unless ``force``), else rebuilt. Returns
+    ``{db: "loaded" | "skipped"}``."""
+    outcome: dict[str, str] = {}
+    for db in names:
+        script = load_script(db)
+        total = len(script.statements)
+        found = marker(db)
+        if (not force and found and found[0] == script.digest and found[1] == ref.isoformat()
+                and counts(db, script) == script.row_counts):
+            outcome[db] = "skipped"
+            if progress:
+                progress(db, total, total)
+            continue
+        rebuild(db, script)
+        outcome[db] = "loaded"
+    return outcome
+
+
 # PostgreSQL --------------------------------------------------------------------
 def _pg_statements(script: Script, ref: dt.datetime) -> list[str]:
     """The script as PostgreSQL SQL, clock calls replaced by the reference time."""
@@ -226,7 +229,7 @@ def _pg_statements(script: Script, ref: dt.datetime) -> list[str]:
     def literal(node):
         if isinstance(node, exp.CurrentDate):
             return exp.cast(exp.Literal.string(ref.date().isoformat()), "DATE")
-        if _is_clock(node):
+        if is_clock(node):
             return exp.cast(exp.Literal.string(stamp), "TIMESTAMPTZ")
         return node
 
@@ -235,7 +238,7 @@ def _pg_statements(script: Script, ref: dt.datetime) -> list[str]:
         if isinstance(statement, exp.Insert):
             statement = _with_clock_defaults(statement, script, lambda _t: literal(exp.CurrentTimestamp()))
             statement = statement.transform(literal)
-        out.append(statement.sql(_script_dialect(), comments=False))
+        out.append(statement.sql(script_dialect(), comments=False))
     return out
 
 
@@ -271,29 +274,23 @@ def build_postgres(db_names: Iterable[str] | None = None, progress: Progress | N
     ref = reference_time()
     info, admin = _pg_admin(settings_)
     embedded = not (settings_ if settings_ is not None else settings.engine_settings("postgres")).get("url")
-    outcome: dict[str, str] = {}
     with admin:
         admin.execute(f"CREATE TABLE IF NOT EXISTS {_META_TABLE_PG} (db text PRIMARY KEY, digest text, "
                       "reference text, counts jsonb, loaded_at timestamptz DEFAULT now())")
-        for db in names:
-            script = load_script(db)
-            total = len(script.statements)
-            marker = admin.execute(f"SELECT digest, reference, counts FROM {_META_TABLE_PG} WHERE db = %s",
-                                   (db,)).fetchone()
-            if (not force and marker and marker[0] == script.digest and marker[1] == ref.isoformat()
-                    and _pg_counts(info, db, script) == script.row_counts):
-                outcome[db] = "skipped"
-                if progress:
-                    progress(db, total, total)
-                continue
+
+        def marker(db: str) -> Any:
+            return admin.execute(f"SELECT digest, reference FROM {_META_TABLE_PG} WHERE db = %s", (db,)).fetchone()
+
+        def rebuild(db: str, script: Script) -> None:
             admin.execute(f"DELETE FROM {_META_TABLE_PG} WHERE db = %s", (db,))
             admin.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
             admin.execute(f'CREATE DATABASE "{db}" ENCODING \'UTF8\' TEMPLATE template0')
             _pg_load(info, db, script, ref, progress, embedded)
             admin.execute(f"INSERT INTO {_META_TABLE_PG} (db, digest, reference, counts) VALUES (%s, %s, %s, %s)",
                           (db, script.digest, ref.isoformat(), json.dumps(script.row_counts)))
-            outcome[db] = "loaded"
-    return outcome
+
+        return _skip_or_rebuild(names, ref, marker, lambda db, script: _pg_counts(info, db, script), rebuild,
+                                progress, force)
 
 
 def _pg_load(info: dict, db: str, script: Script, ref: dt.datetime, progress: Progress | None,
@@ -402,7 +399,7 @@ def _mysql_insert(statement, script: Script, ref: dt.datetime) -> tuple[str, lis
     info = script.tables[target.name.lower()]
     columns = [c.name for c in statement.this.expressions]
     types = [info.types.get(c.lower(), "TEXT") for c in columns]
-    evaluator = _PgConstEvaluator(ref)
+    evaluator = PgConstEvaluator(ref)
     rows = []
     for row in statement.expression.expressions:
         rows.append(tuple(_coerce(evaluator.value(value), kind) for value, kind in zip(row.expressions, types)))
@@ -461,7 +458,6 @@ def build_mysql(db_names: Iterable[str] | None = None, progress: Progress | None
     ref = reference_time()
     embedded = not (settings_ if settings_ is not None else settings.engine_settings("mysql")).get("url")
     _info, conn = _mysql_admin(settings_)
-    outcome: dict[str, str] = {}
     try:
         with conn.cursor() as cur:
             cur.execute(f"CREATE DATABASE IF NOT EXISTS `{_META_DB_MYSQL}`")
@@ -473,18 +469,12 @@ def build_mysql(db_names: Iterable[str] | None = None, progress: Progress | None
             cur.execute("SET SESSION sql_mode = 'ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,"
                         "NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'")
             cur.execute("SET SESSION foreign_key_checks = 0")
-            for db in names:
-                script = load_script(db)
-                total = len(script.statements)
-                cur.execute(f"SELECT digest, reference, counts FROM `{_META_DB_MYSQL}`.defog_loads WHERE db = %s",
-                            (db,))
-                marker = cur.fetchone()
-                if (not force and marker and marker[0] == script.digest and marker[1] == ref.isoformat()
-                        and _mysql_counts(cur, db, script) == script.row_counts):
-                    outcome[db] = "skipped"
-                    if progress:
-                        progress(db, total, total)
-                    continue
+
+            def marker(db: str) -> Any:
+                cur.execute(f"SELECT digest, reference FROM `{_META_DB_MYSQL}`.defog_loads WHERE db = %s", (db,))
+                return cur.fetchone()
+
+            def rebuild(db: str, script: Script) -> None:
                 cur.execute(f"DELETE FROM `{_META_DB_MYSQL}`.defog_loads WHERE db = %s", (db,))
                 cur.execute(f"DROP DATABASE IF EXISTS `{db}`")
                 cur.execute(f"CREATE DATABASE `{db}` CHARACTER SET utf8mb4")
@@ -495,10 +485,11 @@ def build_mysql(db_names: Iterable[str] | None = None, progress: Progress | None
                 cur.execute(f"INSERT INTO `{_META_DB_MYSQL}`.defog_loads (db, digest, reference, counts) "
                             "VALUES (%s, %s, %s, %s)",
                             (db, script.digest, ref.isoformat(), json.dumps(script.row_counts)))
-                outcome[db] = "loaded"
+
+            return _skip_or_rebuild(names, ref, marker, lambda db, script: _mysql_counts(cur, db, script),
+                                    rebuild, progress, force)
     finally:
         conn.close()
-    return outcome
 
 
 def _mysql_load(conn, cur, script: Script, ref: dt.datetime, progress: Progress | None) -> None:
@@ -516,211 +507,3 @@ def _mysql_load(conn, cur, script: Script, ref: dt.datetime, progress: Progress 
         if progress:
             progress(script.db, done, total)
     conn.commit()
-
-
-# PostgreSQL constant expressions -----------------------------------------------------
-_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December"]
-_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-
-
-@dataclass(frozen=True)
-class _Interval:
-    months: int = 0
-    days: int = 0
-    seconds: float = 0.0
-
-    def scaled(self, sign: int) -> "_Interval":
-        return _Interval(sign * self.months, sign * self.days, sign * self.seconds)
-
-
-_UNITS = {
-    "YEAR": (12, 0, 0), "MONTH": (1, 0, 0), "WEEK": (0, 7, 0), "DAY": (0, 1, 0), "HOUR": (0, 0, 3600),
-    "MINUTE": (0, 0, 60), "MIN": (0, 0, 60), "SECOND": (0, 0, 1), "SEC": (0, 0, 1),
-}
-
-
-def _parse_interval(text: str) -> _Interval:
-    """``'5 days'``, ``'1 year 2 months'``, ``'15 min'`` (PostgreSQL's input syntax)."""
-    parts = text.replace(",", " ").split()
-    months = days = 0
-    seconds = 0.0
-    if len(parts) % 2:
-        raise ValueError(f"unsupported interval {text!r}")
-    for amount, unit in zip(parts[::2], parts[1::2]):
-        unit = unit.upper().rstrip("S") if unit.upper() not in {"S"} else "SECOND"
-        if unit not in _UNITS:
-            raise ValueError(f"unsupported interval unit in {text!r}")
-        m, d, s = _UNITS[unit]
-        value = decimal.Decimal(amount)
-        if value != int(value) and (m or d):
-            raise ValueError(f"fractional month/day intervals are not supported: {text!r}")
-        months += int(value) * m
-        days += int(value) * d
-        seconds += float(value) * s
-    return _Interval(months, days, seconds)
-
-
-def _add_months(value: dt.datetime, months: int) -> dt.datetime:
-    """PostgreSQL's month arithmetic: the day is clamped to the month's last day."""
-    total = value.year * 12 + value.month - 1 + months
-    year, month = divmod(total, 12)
-    day = min(value.day, calendar.monthrange(year, month + 1)[1])
-    return value.replace(year=year, month=month + 1, day=day)
-
-
-def _as_datetime(value: Any) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, dt.date):
-        return dt.datetime.combine(value, dt.time())
-    raise ValueError(f"not a date/time value: {value!r}")
-
-
-def _shift(value: Any, interval: _Interval) -> dt.datetime:
-    """``timestamp + interval``: months first, then days, then the time part."""
-    out = _add_months(_as_datetime(value), interval.months)
-    return out + dt.timedelta(days=interval.days, seconds=interval.seconds)
-
-
-_CASED_PATTERNS: list[tuple[str, Callable[[dt.datetime], str]]] = [
-    # their case changes the output, so they match exactly
-    ("FMMonth", lambda v: _MONTHS[v.month - 1]),
-    ("MONTH", lambda v: _MONTHS[v.month - 1].upper().ljust(9)),
-    ("Month", lambda v: _MONTHS[v.month - 1].ljust(9)),
-    ("month", lambda v: _MONTHS[v.month - 1].lower().ljust(9)),
-    ("DAY", lambda v: _DAYS[v.weekday()].upper().ljust(9)),
-    ("Day", lambda v: _DAYS[v.weekday()].ljust(9)),
-    ("day", lambda v: _DAYS[v.weekday()].lower().ljust(9)),
-    ("MON", lambda v: _MONTHS[v.month - 1][:3].upper()),
-    ("Mon", lambda v: _MONTHS[v.month - 1][:3]),
-    ("mon", lambda v: _MONTHS[v.month - 1][:3].lower()),
-]
-_PATTERNS: list[tuple[str, Callable[[dt.datetime], str]]] = [
-    # matched case-insensitively, longest first
-    ("YYYY", lambda v: f"{v.year:04d}"),
-    ("HH24", lambda v: f"{v.hour:02d}"),
-    ("HH12", lambda v: f"{(v.hour % 12) or 12:02d}"),
-    ("YYY", lambda v: f"{v.year % 1000:03d}"),
-    ("YY", lambda v: f"{v.year % 100:02d}"),
-    ("MM", lambda v: f"{v.month:02d}"),
-    ("MI", lambda v: f"{v.minute:02d}"),
-    ("SS", lambda v: f"{v.second:02d}"),
-    ("DD", lambda v: f"{v.day:02d}"),
-    ("HH", lambda v: f"{(v.hour % 12) or 12:02d}"),
-    ("Y", lambda v: str(v.year % 10)),
-    ("D", lambda v: str(v.isoweekday() % 7 + 1)),  # day of the week, Sunday = 1
-    ("I", lambda v: str(v.isocalendar()[0] % 10)),  # last digit of the ISO year
-]
-
-
-def _to_char(value: Any, fmt: str) -> str:
-    """The subset of PostgreSQL's TO_CHAR template patterns the defog scripts use (and
-    close neighbours); other characters are copied as they are, as PostgreSQL does.
-    The scripts hold MySQL-style formats (``'%Y%m%d %H:%i:%s'``) that PostgreSQL reads
-    its own way (``%Y`` -> ``%`` + last digit of the year, ``%d`` -> day of the week,
-    ``%i`` -> last digit of the ISO year): reproduced here."""
-    value = _as_datetime(value)
-    out, i = [], 0
-    while i < len(fmt):
-        for pattern, render in _CASED_PATTERNS:
-            if fmt.startswith(pattern, i):
-                break
-        else:
-            for pattern, render in _PATTERNS:
-                if fmt[i:i + len(pattern)].upper() == pattern:
-                    break
-            else:
-                out.append(fmt[i])
-                i += 1
-                continue
-        out.append(render(value))
-        i += len(pattern)
-    return "".join(out)
-
-
-class _PgConstEvaluator:
-    """Evaluates the constant expressions of the defog INSERTs with PostgreSQL's rules,
-    given the reference time. Raises ValueError on anything it does not know, so a new
-    construct in a script fails loudly instead of loading a wrong value."""
-
-    def __init__(self, ref: dt.datetime):
-        self.ref = ref
-
-    def value(self, node) -> Any:
-        from sqlglot import exp
-
-        if isinstance(node, exp.Null):
-            return None
-        if isinstance(node, exp.Boolean):
-            return bool(node.this)
-        if isinstance(node, exp.Literal):
-            if node.is_string:
-                return node.this
-            text = node.this
-            return int(text) if text.lstrip("-").isdigit() else decimal.Decimal(text)
-        if isinstance(node, exp.Neg):
-            return -self.value(node.this)
-        if isinstance(node, exp.Paren):
-            return self.value(node.this)
-        if isinstance(node, exp.CurrentDate):
-            return self.ref.date()
-        if _is_clock(node):
-            return self.ref
-        if isinstance(node, exp.Interval):
-            unit = node.args.get("unit")
-            text = node.this.name if isinstance(node.this, exp.Literal) else node.this.sql()
-            return _parse_interval(f"{text} {unit.name}" if unit is not None else text)
-        if isinstance(node, (exp.Add, exp.Sub)):
-            left, right = self.value(node.this), self.value(node.expression)
-            sign = 1 if isinstance(node, exp.Add) else -1
-            if isinstance(right, _Interval):
-                return _shift(left, right.scaled(sign))
-            if isinstance(left, _Interval):
-                return _shift(right, left) if sign == 1 else None
-            return left + sign * right
-        if isinstance(node, exp.Mul):
-            return self.value(node.this) * self.value(node.expression)
-        if isinstance(node, exp.Div):
-            return decimal.Decimal(self.value(node.this)) / decimal.Decimal(self.value(node.expression))
-        if isinstance(node, exp.TimestampTrunc) or isinstance(node, exp.DateTrunc):
-            unit = node.args.get("unit")
-            return self._trunc(unit.name.upper() if unit is not None else "DAY", self.value(node.this))
-        if isinstance(node, exp.Extract):
-            part = node.this.name.upper()
-            value = _as_datetime(self.value(node.expression))
-            if part == "EPOCH":
-                aware = value.astimezone()  # the load session's time zone is the local one
-                return decimal.Decimal(int(aware.timestamp())) + decimal.Decimal(value.microsecond) / 1_000_000
-            return {"YEAR": value.year, "MONTH": value.month, "DAY": value.day, "HOUR": value.hour,
-                    "MINUTE": value.minute, "DOW": value.isoweekday() % 7}[part]
-        if isinstance(node, exp.Anonymous) and node.name.upper() == "TO_CHAR" and len(node.expressions) == 2:
-            return _to_char(self.value(node.expressions[0]), self.value(node.expressions[1]))
-        if isinstance(node, exp.Cast) and isinstance(node.this, exp.Literal):
-            target = node.to.this.name
-            text = self.value(node.this)
-            if target == "DATE":
-                return dt.date.fromisoformat(str(text))
-            if target.startswith("TIMESTAMP") or target == "DATETIME":
-                return dt.datetime.fromisoformat(str(text)).replace(tzinfo=None)
-            return text
-        raise ValueError(f"cannot evaluate {node.sql(_script_dialect())!r} for MySQL")
-
-    @staticmethod
-    def _trunc(unit: str, value: Any) -> dt.datetime:
-        value = _as_datetime(value)
-        if unit == "YEAR":
-            return value.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
-        if unit == "QUARTER":
-            return value.replace(month=(value.month - 1) // 3 * 3 + 1, day=1, hour=0, minute=0, second=0,
-                                 microsecond=0)
-        if unit == "MONTH":
-            return value.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        if unit == "WEEK":  # ISO weeks start on Monday
-            day = value - dt.timedelta(days=value.weekday())
-            return day.replace(hour=0, minute=0, second=0, microsecond=0)
-        if unit == "DAY":
-            return value.replace(hour=0, minute=0, second=0, microsecond=0)
-        if unit == "HOUR":
-            return value.replace(minute=0, second=0, microsecond=0)
-        raise ValueError(f"unsupported DATE_TRUNC unit {unit}")

@@ -1,13 +1,23 @@
 """The dialect contract and its registry.
 
-A dialect is a small declarative class (in the spirit of sqlglot's dialects): it names
-its family, its answer prefixes, the keywords a query may start with and R3's keyword
-skeleton, and implements four operations every other part of momq relies on:
+A dialect is a small declarative class (in the spirit of sqlglot's dialects) that owns
+everything that differs between query languages. It names its family, its label and
+code-fence tag for prompts, a prompt hint per language, its answer prefixes, the
+keywords a query may start with, R3's keyword skeleton, how it quotes identifiers and
+which module introspects a live database's schema (``introspection``), and implements
+the operations every other part of momq relies on:
 
-- ``validate(query)``: does the query parse, without running it?
+- ``validate(query)``: does the query parse, without running it? (an engine-backed
+  check such as Cypher's EXPLAIN is passed in; a dialect imports no engine);
 - ``extract(text)``: pull the query out of raw model output;
 - ``is_read_only(query)``: is every statement free of writes?
-- ``normalize(query)``: the canonical text used for exact match (EM).
+- ``normalize(query)``: the canonical text used for exact match (EM);
+- ``value_queries(schema)``: the read-only queries that collect a database's string
+  values for value alignment (``momq.align``);
+- ``schema_examples(schema)``: syntax examples written with a database's own names.
+
+Schemas are duck-typed (``momq.schema.model.Schema``): dialects sit below the schema
+package and import nothing from it.
 
 Subclasses register themselves by defining ``name``; third-party dialects are found
 through the ``momq.dialects`` entry-point group.
@@ -17,9 +27,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any, Callable, ClassVar, Literal
 
 Family = Literal["relational", "graph"]
+#: an engine-backed check passed to ``Dialect.validate``: it compiles ``query`` on a
+#: server without running it and raises a ``momq.errors.QueryError`` when it fails
+Explain = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -80,6 +93,12 @@ class Dialect:
     skeleton: ClassVar[tuple[Keyword, ...]] = ()
     #: markers that start a comment running to the end of the line
     line_comments: ClassVar[tuple[str, ...]] = ("--",)
+    #: the character that quotes an identifier (doubled inside one)
+    identifier_quote: ClassVar[str] = "`"
+    #: a short hint on the dialect's syntax for the system prompt, per prompt language
+    hints: ClassVar[dict[str, str]] = {}
+    #: the module whose ``introspect(engine)`` reads a live database's schema
+    introspection: ClassVar[str] = ""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -87,7 +106,10 @@ class Dialect:
             Dialect._registry[cls.name] = cls
 
     # ------------------------------------------------------------------ API
-    def validate(self, query: str, engine: Any = None) -> Validation:  # pragma: no cover - abstract
+    def validate(self, query: str, explain: Explain | None = None) -> Validation:  # pragma: no cover - abstract
+        """Does ``query`` parse? Nothing runs. ``explain``: an engine-backed check
+        (:data:`Explain`), used by dialects whose own check cannot be complete (Cypher);
+        the dialect never imports an engine."""
         raise NotImplementedError
 
     def is_read_only(self, query: str) -> bool:  # pragma: no cover - abstract
@@ -95,6 +117,26 @@ class Dialect:
 
     def normalize(self, query: str) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    @property
+    def fence(self) -> str:
+        """The code-fence tag prompts and answers use (```` ```sql ````)."""
+        return self.fence_tags[0] if self.fence_tags else self.name
+
+    def hint(self, language: str) -> str:
+        """The prompt hint in ``language`` ("" when there is none)."""
+        return self.hints.get(language, "")
+
+    def quote(self, name: str) -> str:
+        """``name`` as a quoted identifier."""
+        q = self.identifier_quote
+        return q + name.replace(q, q + q) + q
+
+    def value_queries(self, schema: Any, per_column: int) -> list[tuple[str, str]]:
+        """``(where, read-only query)`` pairs that collect the distinct string values of
+        the schema (at most ``per_column`` per column or property), for value alignment;
+        ``where`` names the place (``table.column``, ``Tag.prop``). None by default."""
+        return []
 
     def schema_examples(self, schema: Any) -> list[str]:
         """Short syntax examples written with the database's own tags, labels and
@@ -163,6 +205,15 @@ class Dialect:
                 break
             kept.append(line.rstrip())
         return "\n".join(kept).strip()
+
+
+_TEXT_TYPES = re.compile(r"char|text|string|varchar|enum|uuid|citext|name", re.I)
+
+
+def is_text_type(type_name: str) -> bool:
+    """Whether a column or property of type ``type_name`` holds text (an unknown type
+    counts as text)."""
+    return not type_name or bool(_TEXT_TYPES.search(type_name))
 
 
 def split_outside_quotes(text: str, sep: str, line_comments: tuple[str, ...] = ("--",)) -> list[str]:

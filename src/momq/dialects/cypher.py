@@ -9,17 +9,19 @@ SET, DELETE, DETACH DELETE, REMOVE, FOREACH, INSERT, LOAD CSV, DROP, admin comma
 subqueries or FOREACH, after WITH), and so is ``CALL`` of any procedure outside the
 read-only allow-list :data:`READ_PROCEDURES`, and functions that run Cypher given as
 text.
+
+:func:`outermost_ordered` tells whether a query fixes the order of its result (an ORDER
+BY at its outermost RETURN), which the result comparison honours.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from momq.dialects.base import Keyword, Validation
+from momq.dialects.base import Explain, Keyword, Validation
 from momq.dialects.cypher_lexer import Token, tokenize
 from momq.dialects.graph import GraphDialect
-from momq.errors import ReadOnlyViolation
+from momq.errors import QueryError, ReadOnlyViolation
 
 KEYWORDS = frozenset("""
 MATCH OPTIONAL WHERE RETURN WITH UNWIND AS ORDER BY ASC ASCENDING DESC DESCENDING SKIP LIMIT
@@ -113,6 +115,67 @@ def write_reason(query: str) -> str | None:
     return None
 
 
+# ORDER BY at the outermost RETURN ------------------------------------------------------
+_MAYBE_ORDER = re.compile(r"\bORDER\b", re.IGNORECASE)
+
+_OPAQUE = re.compile(r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`(?:[^`]|``)*`|//[^\r\n\u0085\u2028\u2029]*|/\*.*?\*/""",
+                     re.DOTALL)
+_GROUP = re.compile(r"\([^()\[\]{}]*\)|\[[^()\[\]{}]*\]|\{[^()\[\]{}]*\}")
+_LAST_RETURN = re.compile(r"(?is).*\bRETURN\b(.*)")
+_ORDER_BY = re.compile(r"\bORDER\s+BY\b", re.IGNORECASE)
+_UNION = re.compile(r"\bUNION\b", re.IGNORECASE)
+
+
+def outermost_ordered(query: str) -> bool:
+    """True when the last top-level RETURN of ``query`` has an ORDER BY (and the query is
+    no UNION, whose last ORDER BY sorts one branch only).
+
+    Runs on every result, so the common case avoids the tokenizer: strings, comments
+    and backticked names are blanked out and bracketed groups removed with regular
+    expressions, then the text after the last RETURN is searched for ORDER BY. Queries
+    with a UNION or unbalanced quotes take the token path (:func:`_ordered_by_tokens`)."""
+    if not _MAYBE_ORDER.search(query):
+        return False
+    text = _OPAQUE.sub(" _ ", query)
+    if "'" in text or '"' in text or "`" in text or "/*" in text or _UNION.search(text):
+        return _ordered_by_tokens(query)
+    previous = None
+    while previous != text:
+        previous, text = text, _GROUP.sub(" _ ", text)
+    match = _LAST_RETURN.match(text)
+    return bool(match and _ORDER_BY.search(match.group(1)))
+
+
+def _ordered_by_tokens(query: str) -> bool:
+    """:func:`outermost_ordered` on the query's tokens (the reference implementation)."""
+    tokens = tokenize(query)
+    depth = 0
+    last_return = -1
+    ordered = False
+    for i, tok in enumerate(tokens):
+        if tok.kind == "punct":
+            if tok.text in "([{":
+                depth += 1
+            elif tok.text in ")]}":
+                depth -= 1
+            continue
+        if depth != 0 or tok.kind != "word":
+            continue
+        prev = tokens[i - 1].text if i else ""
+        if prev in (".", ":", "$"):
+            continue
+        if tok.upper == "UNION":
+            return False
+        if tok.upper == "RETURN":
+            last_return, ordered = i, False
+        elif tok.upper in ("WITH", "MATCH", "UNWIND", "CALL"):
+            if last_return >= 0:
+                ordered = False
+        elif tok.upper == "ORDER" and last_return >= 0 and i + 1 < len(tokens) and tokens[i + 1].upper == "BY":
+            ordered = True
+    return last_return >= 0 and ordered
+
+
 def check_read_only(query: str, *, engine: str = "cypher") -> None:
     """Raise ``ReadOnlyViolation`` when ``query`` may write (see :func:`write_reason`)."""
     reason = write_reason(query)
@@ -130,6 +193,11 @@ class Cypher(GraphDialect):
                       "EXPLAIN", "PROFILE", "LOAD", "FOREACH", "DETACH", "DELETE")
     line_comments = ("//",)
     comment_markers = ("//", "/*")
+    hints = {
+        "en": "Use Cypher (MATCH patterns, WHERE, RETURN; properties as n.prop).",
+        "zh": "使用 Cypher（MATCH 模式、WHERE、RETURN；属性写作 n.prop）。",
+    }
+    introspection = "momq.schema.introspect_cypher"
     keywords = KEYWORDS
     write_keywords = WRITE_KEYWORDS
     skeleton = (
@@ -178,18 +246,16 @@ class Cypher(GraphDialect):
                  f'MATCH (b:{dst}) WHERE b.{dp} CONTAINS "<text>" RETURN b.{dp}']
         return lines
 
-    def validate(self, query: str, engine: Any = None) -> Validation:
-        """With an engine: the engine's EXPLAIN (``momq.engines.cypher.explain``). Without
-        one: a structural check only (tokens, balanced brackets, a known first clause),
+    def validate(self, query: str, explain: Explain | None = None) -> Validation:
+        """With ``explain`` (an engine's EXPLAIN, such as ``CypherEngine.explain``): the
+        server compiles the query, nothing runs (``method="engine-explain"``). Without
+        it: a structural check only (tokens, balanced brackets, a known first clause),
         reported as ``method="structural"``."""
         if not query.strip():
             return Validation(False, "empty query", 0, "structural")
-        if engine is not None:
-            from momq.engines.cypher import explain
-            from momq.errors import QueryError
-
+        if explain is not None:
             try:
-                explain(engine, query)
+                explain(query)
             except QueryError as exc:
                 return Validation(False, exc.message, exc.position, "engine-explain")
             return Validation(True, method="engine-explain")

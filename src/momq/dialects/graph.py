@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from momq.dialects.base import Dialect
+from momq.dialects.base import Dialect, is_text_type
 from momq.dialects.graph_tokens import Token, normalize_tokens, tokenize
 
 
@@ -16,6 +16,37 @@ class GraphDialect(Dialect):
     write_keywords: ClassVar[frozenset[str]] = frozenset()
     #: comment markers for the tokenizer
     comment_markers: ClassVar[tuple[str, ...]] = ("//", "/*")
+    #: whether vertex ids are values queries start from (nGQL): alignment then collects
+    #: them, and each property value with the id of its vertex
+    vertex_ids: ClassVar[bool] = False
+
+    def node_property(self, var: str, label: str, prop: str) -> str:
+        """How a query reads property ``prop`` of node ``var`` labelled ``label``."""
+        return f"{var}.{self.quote(prop)}"
+
+    def value_queries(self, schema: Any, per_column: int) -> list[tuple[str, str]]:
+        """One ``MATCH ... RETURN DISTINCT`` per string property of node and edge types,
+        plus the vertex ids of each tag where queries start from them."""
+        q = self.quote
+        vid = ", id(v)" if self.vertex_ids else ""  # each value with the vertex it belongs to
+        jobs: list[tuple[str, str]] = []
+        for node in schema.nodes:
+            if self.vertex_ids:
+                jobs.append((f"vid:{node.name}", f"MATCH (v:{q(node.name)}) RETURN DISTINCT id(v) LIMIT {per_column}"))
+            for prop in node.properties:
+                if is_text_type(prop.type):
+                    ref = self.node_property("v", node.name, prop.name)
+                    jobs.append((f"{node.name}.{prop.name}",
+                                 f"MATCH (v:{q(node.name)}) WHERE {ref} IS NOT NULL RETURN DISTINCT {ref}{vid} "
+                                 f"LIMIT {per_column}"))
+        for edge in schema.edges:
+            for prop in edge.properties:
+                if is_text_type(prop.type):
+                    ref = f"e.{q(prop.name)}"
+                    jobs.append((f"{edge.name}.{prop.name}",
+                                 f"MATCH ()-[e:{q(edge.name)}]->() WHERE {ref} IS NOT NULL RETURN DISTINCT {ref} "
+                                 f"LIMIT {per_column}"))
+        return jobs
 
     def tokens(self, query: str) -> list[Token]:
         return tokenize(query, self.comment_markers)

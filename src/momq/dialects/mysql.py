@@ -41,7 +41,12 @@ class MySQL(SqlDialect):
     fence_tags = ("sql", "mysql")
     prefixes = ("SQL", "MySQL")
     line_comments = ("-- ", "#")
+    hints = {
+        "en": "Use MySQL syntax (backtick identifiers, LIMIT, DATE_FORMAT, no FULL OUTER JOIN).",
+        "zh": "使用 MySQL 语法（反引号标识符、LIMIT、DATE_FORMAT、不支持 FULL OUTER JOIN）。",
+    }
     quoted_case_sensitive = False
+    executable_comments = True
     functions = FUNCTIONS
     # MATCH (col) AGAINST ('words'): full-text search; @@name reads a system variable
     # (setting one takes SET, which is refused)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from momq.dialects.base import Keyword, Validation
+from momq.dialects.base import Explain, Keyword, Validation
 from momq.dialects.graph import GraphDialect, hops, some_property
 
 KEYWORDS = frozenset("""
@@ -28,6 +28,17 @@ class NGQL(GraphDialect):
                       "UPSERT", "DELETE", "DROP", "CREATE", "ALTER", "(")
     line_comments = ("#", "//", "--")
     comment_markers = ("#", "//", "--", "/*")
+    hints = {
+        "en": ("Use NebulaGraph nGQL 3.x (GO/MATCH/FETCH/LOOKUP). A vertex property is always written "
+               "with its tag: v.tag.prop in MATCH, $$.tag.prop (destination) or $^.tag.prop (source) in GO, "
+               "properties(vertex).prop in FETCH; an edge property is e.prop or properties(edge).prop. "
+               "Vertex ids are strings in double quotes."),
+        "zh": ("使用 NebulaGraph nGQL 3.x（GO/MATCH/FETCH/LOOKUP）。点属性总要带标签：MATCH 中写 v.tag.prop，"
+               "GO 中写 $$.tag.prop（终点）或 $^.tag.prop（起点），FETCH 中写 properties(vertex).prop；"
+               "边属性写 e.prop 或 properties(edge).prop。点 ID 是双引号字符串。"),
+    }
+    introspection = "momq.schema.introspect_ngql"
+    vertex_ids = True
     keywords = KEYWORDS
     write_keywords = frozenset({"INSERT", "UPDATE", "UPSERT", "DELETE", "DROP", "CREATE", "ALTER",
                                 "CLEAR", "REBUILD", "SUBMIT", "KILL", "DOWNLOAD", "INGEST", "GRANT",
@@ -62,6 +73,10 @@ class NGQL(GraphDialect):
         Keyword("DISTINCT", "clause", 'GO 2 STEPS FROM "player100" OVER follow YIELD DISTINCT dst(edge)'),
         Keyword("count", "function", 'MATCH (v:player) RETURN count(v)'),
     )
+
+    def node_property(self, var: str, label: str, prop: str) -> str:
+        """nGQL names the tag: ``v.tag.prop``."""
+        return f"{var}.{self.quote(label)}.{self.quote(prop)}"
 
     def schema_examples(self, schema: Any) -> list[str]:
         """Short, commented nGQL patterns spelled with the space's own tags, edge types and
@@ -116,7 +131,7 @@ class NGQL(GraphDialect):
                 break
         return kept
 
-    def validate(self, query: str, engine: Any = None) -> Validation:
+    def validate(self, query: str, explain: Explain | None = None) -> Validation:
         """Parse with momq's nGQL parser (``momq.ngql.parse``); no execution."""
         if not query.strip():
             return Validation(False, "empty query", 0, "ngql-parser")

@@ -49,5 +49,10 @@ class Postgres(SqlDialect):
     sqlglot_dialect = "postgres"
     fence_tags = ("sql", "postgresql", "postgres", "psql", "pgsql")
     prefixes = ("SQL", "PostgreSQL", "Postgres")
+    identifier_quote = '"'
+    hints = {
+        "en": "Use PostgreSQL syntax (ILIKE, ::casts, DATE_TRUNC, double-quoted identifiers).",
+        "zh": "使用 PostgreSQL 语法（ILIKE、::类型转换、DATE_TRUNC、双引号标识符）。",
+    }
     functions = FUNCTIONS
     builtin_schemas = frozenset({"pg_catalog"})

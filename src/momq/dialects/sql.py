@@ -10,7 +10,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
-from momq.dialects.base import Dialect, Keyword, Validation
+from momq.dialects.base import Dialect, Explain, Keyword, Validation, is_text_type
 from momq.dialects.sql_vet import VettedQuery, vet_query
 from momq.errors import QueryError
 
@@ -43,6 +43,9 @@ class SqlDialect(Dialect):
     #: whether identifiers keep their case when quoted (PostgreSQL ``"A"`` differs from
     #: ``a``); when false, every identifier is folded to lower case (MySQL column names)
     quoted_case_sensitive: ClassVar[bool] = True
+    #: whether the server runs code inside comments (MySQL's ``/*! ... */``), so the
+    #: sandbox refuses such comments
+    executable_comments: ClassVar[bool] = False
     start_keywords = ("SELECT", "WITH", "(", "INSERT", "UPDATE", "DELETE", "DROP", "ALTER",
                       "CREATE", "TRUNCATE", "SHOW", "EXPLAIN", "VALUES", "TABLE")
     fence_tags = ("sql",)
@@ -55,11 +58,25 @@ class SqlDialect(Dialect):
     builtin_schemas: ClassVar[frozenset[str]] = frozenset()
     extra_constructs: ClassVar[frozenset[type]] = frozenset()
 
+    introspection = "momq.schema.introspect_sql"
+
+    def quote_table(self, name: str) -> str:
+        """A table name, ``schema.table`` included, as quoted identifiers."""
+        return ".".join(self.quote(part) for part in name.split("."))
+
+    def value_queries(self, schema: Any, per_column: int) -> list[tuple[str, str]]:
+        """One ``SELECT DISTINCT`` per text column."""
+        q = self.quote
+        return [(f"{table.name}.{col.name}",
+                 f"SELECT DISTINCT {q(col.name)} FROM {self.quote_table(table.name)} "
+                 f"WHERE {q(col.name)} IS NOT NULL LIMIT {per_column}")
+                for table in schema.tables for col in table.columns if is_text_type(col.type)]
+
     def parse(self, query: str) -> list[exp.Expression]:
         """sqlglot's parse of every statement (raises SqlglotError)."""
         return [e for e in sqlglot.parse(query, read=self.sqlglot_dialect) if e is not None]
 
-    def validate(self, query: str, engine: Any = None) -> Validation:
+    def validate(self, query: str, explain: Explain | None = None) -> Validation:
         """Parse with sqlglot; an empty query is invalid. Parsing is lenient about
         names (it knows no schema): unknown tables are found by executing."""
         if not query.strip():

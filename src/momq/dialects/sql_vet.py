@@ -132,6 +132,11 @@ def _dialect(name: str):
     return get_dialect(name)
 
 
+def _sqlglot(name: str) -> SqlglotDialect:
+    """sqlglot's dialect for momq's dialect ``name`` (``SqlDialect.sqlglot_dialect``)."""
+    return SqlglotDialect.get_or_raise(_dialect(name).sqlglot_dialect)
+
+
 @lru_cache(maxsize=None)
 def allowed_functions(dialect: str) -> frozenset[str]:
     """The function names (lower case; ``schema.name`` for qualified ones) a query of
@@ -151,7 +156,7 @@ def function_classes(dialect: str) -> frozenset[type]:
     ``strpos`` builds ``StrPosition`` in PostgreSQL, ``ifnull`` builds ``Coalesce`` in
     MySQL. Found by calling sqlglot's builder of each name (no parsing) and, for the
     few names with their own syntax (CAST, EXTRACT, TRIM ...), by parsing a call."""
-    engine = SqlglotDialect.get_or_raise(dialect)
+    engine = _sqlglot(dialect)
     parser = engine.parser_class
     classes: set[type] = set()
     for name in allowed_functions(dialect):
@@ -246,7 +251,7 @@ def _excerpt(node: exp.Expression, dialect: str) -> str:
 # ------------------------------------------------------------------------- vetting
 def _tokens(query: str, dialect: str, engine: str):
     try:
-        return SqlglotDialect.get_or_raise(dialect).tokenize(query)
+        return _sqlglot(dialect).tokenize(query)
     except TokenError as exc:
         raise QuerySyntaxError(f"cannot tokenize the query: {exc}", engine=engine, query=query) from exc
 
@@ -313,7 +318,7 @@ def vet_query(query: str, dialect: str, engine: str = "") -> VettedQuery:
     statements = _split(tokens)
     if not statements:
         raise QuerySyntaxError("empty query", engine=engine, query=query)
-    if dialect == "mysql" and _mysql_hidden_code(query, tokens):
+    if _dialect(dialect).executable_comments and _mysql_hidden_code(query, tokens):
         raise ReadOnlyViolation("MySQL executable comments (/*! */) and '--' without a following space "
                                 "are refused", engine=engine, query=query)
     first = statements[0][0]
@@ -329,7 +334,7 @@ def vet_query(query: str, dialect: str, engine: str = "") -> VettedQuery:
                              engine=engine, query=query)
     statement = statements[0]
     try:
-        trees = SqlglotDialect.get_or_raise(dialect).parser().parse(statement, query)
+        trees = _sqlglot(dialect).parser().parse(statement, query)
     except SqlglotError as exc:
         raise UncheckedSyntax(_parse_message(exc), engine=engine, query=query,
                               position=_parse_position(exc, query)) from exc

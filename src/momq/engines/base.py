@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from momq.errors import ConfigError
+from momq.values import cell_text
 
 DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_MAX_ROWS = 10_000
@@ -74,6 +75,15 @@ class Result:
 
     def as_dicts(self) -> list[dict[str, Any]]:
         return [dict(zip(self.columns, row)) for row in self.rows]
+
+    def cells(self) -> list[str]:
+        """Every cell as text (row-major, :func:`momq.values.cell_text`)."""
+        return [cell_text(v) for row in self.rows for v in row]
+
+    def text(self, max_cells: int = 2000) -> str:
+        """The result as one text (cells separated by ' ; '), capped for the model and
+        for the text measures of EA (:mod:`momq.eval.similarity`)."""
+        return " ; ".join(self.cells()[:max_cells])
 
 
 class Engine(abc.ABC):

@@ -2,7 +2,7 @@
 
 Sandbox, per query:
 
-1. ``vet_query`` (``momq.dialects.sql_vet``): one statement made only of allowed
+1. the dialect's ``vet`` (``momq.dialects.sql_vet``): one statement made only of allowed
    constructs and functions, or nothing is sent. This layer matters most here, because
    MySQL commits DDL implicitly even inside a read-only transaction, and because the
    session's state (user variables, session variables, named locks) is not
@@ -42,17 +42,20 @@ import time
 from typing import Any, Callable
 from urllib.parse import unquote, urlparse
 
-from momq.engines.sql_common import SqlEngine, plain_rows, redact
-from momq.errors import (EngineUnavailable, ExecutionError, QueryError, QuerySyntaxError, QueryTimeout,
-                         ReadOnlyViolation, SchemaError, UnknownDatabase)
+from momq.engines.sql_common import ErrorCodes, SqlEngine, error_class, plain_rows, redact
+from momq.errors import (EngineUnavailable, QueryError, QuerySyntaxError, QueryTimeout, ReadOnlyViolation,
+                         SchemaError, UnknownDatabase)
 
 HINT = ("start the embedded server with `momq engines up`, or point MOMQ_MYSQL_URL / "
         "[engines.mysql] url at a running MySQL 8")
 
-_SYNTAX = {1064, 1149}
-_SCHEMA = {1146, 1054, 1049, 1109, 1051}
-_TIMEOUT = {3024, 1969, 1317, 1028}
-_READ_ONLY = {1792, 1142, 1143, 1227, 1044, 1370, 1290, 1045}
+#: MySQL/MariaDB error numbers of momq's error classes (the others: ``ExecutionError``)
+ERROR_CODES: ErrorCodes = (
+    (QuerySyntaxError, {1064, 1149}),
+    (SchemaError, {1146, 1054, 1049, 1109, 1051}),
+    (QueryTimeout, {3024, 1969, 1317, 1028}),
+    (ReadOnlyViolation, {1792, 1142, 1143, 1227, 1044, 1370, 1290, 1045}),
+)
 _LOST = {2006, 2013, 2055}
 _CLIENT_SLACK_S = 5.0
 _NEAR = re.compile(r"near '(.*)' at line (\d+)", re.S)
@@ -76,18 +79,8 @@ def classify(exc: Exception, query: str, engine: str = "mysql") -> QueryError:
     args = getattr(exc, "args", ())
     code = args[0] if args and isinstance(args[0], int) else None
     message = str(args[1]) if len(args) > 1 else str(exc)
-    position = None
-    if code in _SYNTAX:
-        cls: type[QueryError] = QuerySyntaxError
-        position = _position(message, query)
-    elif code in _SCHEMA:
-        cls = SchemaError
-    elif code in _TIMEOUT:
-        cls = QueryTimeout
-    elif code in _READ_ONLY:
-        cls = ReadOnlyViolation
-    else:
-        cls = ExecutionError
+    cls = error_class(code, ERROR_CODES)
+    position = _position(message, query) if cls is QuerySyntaxError else None
     if code is not None:
         message = f"({code}) {message}"
     return cls(message, engine=engine, query=query, position=position)

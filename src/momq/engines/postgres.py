@@ -2,7 +2,7 @@
 
 Sandbox, per query:
 
-1. ``vet_query`` (``momq.dialects.sql_vet``): one statement made only of allowed
+1. the dialect's ``vet`` (``momq.dialects.sql_vet``): one statement made only of allowed
    constructs and functions, or nothing is sent;
 2. the statement runs in its own transaction, always rolled back::
 
@@ -43,17 +43,21 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from momq.engines.sql_common import SqlEngine, plain_rows, redact
+from momq.engines.sql_common import ErrorCodes, SqlEngine, error_class, plain_rows, redact
 from momq.errors import (EngineUnavailable, ExecutionError, QueryError, QuerySyntaxError, QueryTimeout,
                          ReadOnlyViolation, SchemaError, UnknownDatabase)
 
 HINT = ("start the embedded server with `momq engines up`, or point MOMQ_POSTGRES_URL / "
         "[engines.postgres] url at a running PostgreSQL")
 
-_SYNTAX = {"42601", "42000", "22P02"}
-_SCHEMA = {"42P01", "42703", "3F000", "42704", "3D000"}
-_READ_ONLY = {"25006", "42501", "0A000"}
-_TIMEOUT = {"57014"}
+#: SQLSTATEs of momq's error classes (the others: ``ExecutionError``); 22P02 is a syntax
+#: error only when the message says so, 0A000 a refused write only when it says read-only
+ERROR_CODES: ErrorCodes = (
+    (QuerySyntaxError, {"42601", "42000", "22P02"}),
+    (SchemaError, {"42P01", "42703", "3F000", "42704", "3D000"}),
+    (QueryTimeout, {"57014"}),
+    (ReadOnlyViolation, {"25006", "42501", "0A000"}),
+)
 
 
 def classify(exc: Exception, query: str, engine: str = "postgres") -> QueryError:
@@ -67,18 +71,10 @@ def classify(exc: Exception, query: str, engine: str = "postgres") -> QueryError
             position = int(diag.statement_position) - 1  # PostgreSQL counts from 1
         except ValueError:
             position = None
-    if state == "22P02" and "syntax" not in message:
-        cls: type[QueryError] = ExecutionError  # invalid text representation of a value
-    elif state in _SYNTAX:
-        cls = QuerySyntaxError
-    elif state in _SCHEMA:
-        cls = SchemaError
-    elif state in _TIMEOUT:
-        cls = QueryTimeout
-    elif state in _READ_ONLY and (state != "0A000" or "read-only" in message):
-        cls = ReadOnlyViolation
+    if (state == "22P02" and "syntax" not in message) or (state == "0A000" and "read-only" not in message):
+        cls: type[QueryError] = ExecutionError  # an invalid value's text; a feature not supported
     else:
-        cls = ExecutionError
+        cls = error_class(state, ERROR_CODES)
     if position is not None:
         message = f"{message} (at character {position + 1})"
     return cls(message, engine=engine, query=query, position=position)

@@ -1,8 +1,8 @@
 """What the PostgreSQL and MySQL engines share: vetting a query before it is sent,
 turning driver values into plain Python values, and the ``execute`` skeleton.
 
-Vetting (``vet_query``, from ``momq.dialects.sql_vet``: one statement, built only from
-allowed constructs and functions) is the first of three read-only layers; the engines
+Vetting (the dialect's ``vet``, ``momq.dialects.sql_vet``: one statement, built only
+from allowed constructs and functions) is the first of three read-only layers; the engines
 add a read-only transaction with a statement time limit, and the embedded servers run
 queries as a login that holds SELECT grants and no EXECUTE on functions with effects.
 """
@@ -14,12 +14,24 @@ import decimal
 import re
 import time
 import uuid
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Collection, Sequence
 
-from momq.dialects.sql_vet import UncheckedSyntax, VettedQuery, vet_query
+from momq.dialects import get_dialect
+from momq.dialects.sql_vet import UncheckedSyntax
 from momq.engines.base import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_S, Engine, Result, check_limits
+from momq.errors import ExecutionError, QueryError
 
-__all__ = ["SqlEngine", "VettedQuery", "plain_rows", "plain_value", "redact", "take", "vet_query"]
+__all__ = ["ErrorCodes", "SqlEngine", "error_class", "plain_rows", "plain_value", "redact", "take"]
+
+#: a server's error codes (MySQL error numbers, PostgreSQL SQLSTATEs) of each momq error
+#: class, checked in order
+ErrorCodes = Sequence[tuple[type[QueryError], Collection[Any]]]
+
+
+def error_class(code: Any, codes: ErrorCodes) -> type[QueryError]:
+    """The momq error class of a server error ``code``: the first class whose codes hold
+    it, else :class:`~momq.errors.ExecutionError`."""
+    return next((cls for cls, known in codes if code in known), ExecutionError)
 
 
 # values ----------------------------------------------------------------------
@@ -80,7 +92,7 @@ class SqlEngine(Engine):
                 max_rows: int = DEFAULT_MAX_ROWS) -> Result:
         timeout_s, max_rows = check_limits(timeout_s, max_rows)
         try:
-            vetted = vet_query(query, self.dialect, self.name)
+            vetted = get_dialect(self.dialect).vet(query, self.name)
         except UncheckedSyntax as exc:
             raise self._server_syntax_error(query) or exc from None
         start = time.perf_counter()

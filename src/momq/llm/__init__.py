@@ -25,7 +25,8 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any, Callable
 
-from momq.llm.base import GenerationConfig, LanguageModel, ModelError, ModelUnavailable, Prompt
+from momq.errors import ModelError, ModelUnavailable
+from momq.llm.base import GenerationConfig, LanguageModel, Prompt
 
 DEFAULT_MODEL_SPEC = "qwen2.5-coder-1.5b"
 LOCAL_BACKEND = "momq.llm.local:from_spec"

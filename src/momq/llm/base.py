@@ -13,7 +13,6 @@ import abc
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Sequence
 
-from momq.errors import ModelError, ModelUnavailable  # noqa: F401  (re-exported for backends)
 
 #: one chat message: ``{"role": "system"|"user"|"assistant", "content": "..."}``
 Message = dict[str, str]
@@ -138,3 +137,18 @@ def flatten_chat(prompt: Prompt) -> str:
         else:
             parts.append(content)
     return "\n\n".join(parts).rstrip() + "\n\nAnswer:\n"
+
+
+def chat_text(prompt: Prompt, tokenizer: Any = None) -> str:
+    """A chat prompt as the text a local model continues: the tokenizer's chat template
+    with the assistant turn opened (the plain layout of ``flatten_chat`` without one). A
+    final assistant message is an answer prefix the text ends with. The transformers
+    backend and fine-tuning both render with this function."""
+    prefix = ""
+    if prompt and prompt[-1].get("role") == "assistant":
+        prefix, prompt = prompt[-1].get("content", ""), prompt[:-1]
+    if tokenizer is not None and getattr(tokenizer, "chat_template", None):
+        text = tokenizer.apply_chat_template(list(prompt), tokenize=False, add_generation_prompt=True)
+    else:
+        text = flatten_chat(prompt)
+    return text + prefix

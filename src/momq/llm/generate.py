@@ -142,25 +142,6 @@ class _null:
         return None
 
 
-def generate_queries(model: Any, tokenizer: Any, examples: Sequence[dict[str, Any]], *,
-                     max_prompt_tokens: int | None = None, settings: Any = None, **kwargs: Any) -> list[Generation]:
-    """Generate for benchmark examples (``question``, ``dialect``, optional ``schema`` and
-    ``values`` as in training records) with the training prompt (``settings``: a
-    :class:`~momq.pipelines.direct.PromptSettings`, the adapter's own by default).
-    ``max_prompt_tokens``: cut longer prompts in the middle as training does
-    (``momq.train.data.cut_prompt``), so a model sees prompts shaped like the ones it was
-    trained on."""
-    from momq.train.data import cut_prompt
-    from momq.train.prompts import answer_prefix, example_prompt
-
-    prompts = [example_prompt(ex, tokenizer, settings) for ex in examples]
-    if max_prompt_tokens is not None:
-        prompts = [tokenizer.decode(cut_prompt(tokenizer(p, add_special_tokens=False)["input_ids"], max_prompt_tokens))
-                   for p in prompts]
-    return generate(model, tokenizer, prompts, dialects=[ex.get("dialect") for ex in examples],
-                    prefixes=[answer_prefix(ex["dialect"]) for ex in examples], **kwargs)
-
-
 def load_for_inference(path: str | Path | None = None, *, merge: bool = True, dtype: Any = None):
     """``(model, tokenizer)`` from a saved tuned model directory (adapter) or a base model
     reference (``None``/``smollm2``, a HF directory, a GGUF file). Adapters are merged

@@ -28,7 +28,8 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
-from momq.llm.base import GenerationConfig, LanguageModel, ModelError, Prompt, flatten_chat
+from momq.errors import ModelError
+from momq.llm.base import GenerationConfig, LanguageModel, Prompt, flatten_chat
 
 INSTALL_HINT = ("llama-cpp-python is not installed: run scripts/setup.sh (it builds it for this CPU), or "
                 "pip install llama-cpp-python")

@@ -19,7 +19,8 @@ import threading
 from pathlib import Path
 from typing import Any, Sequence
 
-from momq.llm.base import GenerationConfig, LanguageModel, ModelError, Prompt
+from momq.errors import ModelError
+from momq.llm.base import GenerationConfig, LanguageModel, Prompt, chat_text
 
 # one loaded model per (reference, adapter) in this process: loading costs seconds
 _CACHE: dict[tuple[str, str], tuple[Any, Any]] = {}
@@ -78,9 +79,7 @@ class TransformersModel(LanguageModel):
 
     def _render(self, prompt: Prompt) -> str:
         """The prompt as text; a final assistant message is an answer prefix to continue
-        (the renderer fine-tuning uses: :func:`momq.prompts.builder.chat_text`)."""
-        from momq.prompts.builder import chat_text
-
+        (the renderer fine-tuning uses: :func:`momq.llm.base.chat_text`)."""
         return chat_text(prompt, self.tokenizer)
 
     @staticmethod

@@ -9,9 +9,9 @@ Failures are split in two, because retrying a bad request only wastes time and m
 
 - transient (connection refused or reset, a timeout, HTTP 408/409/425/429/5xx) are
   retried with exponential back-off (``Retry-After`` honoured, capped), at most
-  ``retries`` times, then :class:`~momq.llm.base.ModelUnavailable` is raised;
+  ``retries`` times, then :class:`~momq.errors.ModelUnavailable` is raised;
 - anything else (400, 401, 403, 404, 422, a malformed reply) raises
-  :class:`~momq.llm.base.ModelError` at once.
+  :class:`~momq.errors.ModelError` at once.
 
 The API key is read from the environment, never from the command line or a file in
 the repository: ``MOMQ_LLM_API_KEY``, else ``OPENAI_API_KEY``. The base URL comes from
@@ -28,7 +28,8 @@ import urllib.error
 import urllib.request
 from typing import Any, Callable, Sequence
 
-from momq.llm.base import GenerationConfig, LanguageModel, ModelError, ModelUnavailable, Prompt, flatten_chat
+from momq.errors import ModelError, ModelUnavailable
+from momq.llm.base import GenerationConfig, LanguageModel, Prompt, flatten_chat
 
 TRANSIENT_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/v1"

@@ -18,7 +18,8 @@ from typing import Any, Iterable, Sequence
 
 from momq.ngql import ast as A
 from momq.ngql.errors import NgqlError, NgqlExecutionError, NgqlReadOnlyError, NgqlSemanticError
-from momq.ngql.executor import Executor, QueryContext
+from momq.ngql.dataset import QueryContext
+from momq.ngql.executor import Executor
 from momq.ngql.parser import parse
 from momq.ngql.storage import Catalog
 from momq.ngql.values import NULL, to_momq

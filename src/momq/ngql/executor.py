@@ -4,77 +4,33 @@ Every statement maps an optional input :class:`DataSet` (the left side of a pipe
 ``$-``) to an output DataSet. Sequences run statement by statement, ``$var = ...``
 stores a result under a name for later ``$var.col`` references, and set operations
 combine two results with the same columns. MATCH lives in ``match.py``, FIND PATH and
-GET SUBGRAPH in ``paths.py``.
+GET SUBGRAPH in ``paths.py``, the statements that manage spaces and schemas or change
+data in ``admin.py``; results and the row operations they share in ``dataset.py``.
 """
 
 from __future__ import annotations
 
 import random
-import time
-from dataclasses import dataclass, field
 from typing import Any
 
 from momq.ngql import ast as A
-from momq.ngql.errors import (NgqlExecutionError, NgqlSemanticError, NgqlSyntaxError,
-                              NgqlTimeout)
-from momq.ngql.expr import Scope, aggregates_in, compile_expr, has_aggregate, is_constant
-from momq.ngql.functions import _STAR, NON_DETERMINISTIC, Agg
-from momq.ngql.storage import Catalog, Index, PropSchema, Schema, Space
-from momq.ngql.values import EMPTY, Edge, Vertex, hashable, is_empty, is_null, sort_key, type_name
+from momq.ngql.admin import AdminStatements
+from momq.ngql.dataset import DataSet, QueryContext, check_dup_columns, check_no_agg, dedup, project, sort_rows
+from momq.ngql.errors import NgqlExecutionError, NgqlSemanticError, NgqlSyntaxError
+from momq.ngql.expr import Scope, compile_expr, has_aggregate, is_constant
+from momq.ngql.match import run_match
+from momq.ngql.paths import find_path, subgraph
+from momq.ngql.storage import Space
+from momq.ngql.values import Edge, Vertex, hashable, is_empty, is_null, type_name
+
+__all__ = ["Executor"]
 
 
-@dataclass
-class DataSet:
-    columns: list[str]
-    rows: list[list[Any]] = field(default_factory=list)
+class Executor(AdminStatements):
+    """Runs read statements (GO, FETCH, LOOKUP, YIELD, pipes, set operations, MATCH, FIND
+    PATH, GET SUBGRAPH); the statements of :class:`~momq.ngql.admin.AdminStatements`
+    manage spaces and schemas and change data."""
 
-    def dicts(self) -> list[dict]:
-        cols = self.columns
-        return [dict(zip(cols, r)) for r in self.rows]
-
-
-class QueryContext:
-    """State of one ``execute`` call: the session, variables, the deadline."""
-
-    def __init__(self, catalog: Catalog, session, deadline: float | None, read_only: bool):
-        self.catalog = catalog
-        self.session = session
-        self.variables: dict[str, DataSet] = {}
-        self.deadline = deadline
-        self.read_only = read_only
-        self._tick = 0
-
-    def check_time(self) -> None:
-        if self.deadline is not None and time.monotonic() > self.deadline:
-            raise NgqlTimeout("Execution timed out: the query ran past its time limit")
-
-    def tick(self, n: int = 1) -> None:
-        self._tick += n
-        if self._tick >= 2000:
-            self._tick = 0
-            self.check_time()
-
-    def space(self) -> Space:
-        name = self.session.space
-        if name is None:
-            raise NgqlSemanticError("Space was not chosen.")
-        sp = self.catalog.spaces.get(name)
-        if sp is None:
-            raise NgqlSemanticError("Space was not chosen.")
-        return sp
-
-    def var_columns(self) -> dict[str, list[str]]:
-        return {k: v.columns for k, v in self.variables.items()}
-
-
-def _value(e: A.Expr, sc: Scope) -> Any:
-    """A constant's value (fast path for literals in bulk INSERTs)."""
-    if e.__class__ is A.Const:
-        return e.value
-    return compile_expr(e, sc)({})
-
-
-class Executor:
     def __init__(self, qctx: QueryContext):
         self.q = qctx
 
@@ -113,7 +69,6 @@ class Executor:
             # LIMIT straight after FIND PATH keeps any N paths (the paths have no defined
             # order), so the search can stop once it has enough of them (NebulaGraph's
             # parser hands the limit of a SHORTEST PATH without offset to the search)
-            from momq.ngql.paths import find_path
             self.q.check_time()
             left = find_path(self, st.left, inp, max_paths=max(0, st.right.offset) + max(0, st.right.count))
         else:
@@ -669,241 +624,13 @@ class Executor:
 
     # ------------------------------------------------------------ MATCH / paths
     def x_MatchStmt(self, st, inp):
-        from momq.ngql.match import run_match
         return run_match(self, st, inp)
 
     def x_FindPathStmt(self, st, inp):
-        from momq.ngql.paths import find_path
         return find_path(self, st, inp)
 
     def x_SubgraphStmt(self, st, inp):
-        from momq.ngql.paths import subgraph
         return subgraph(self, st, inp)
-
-    # ------------------------------------------------------------ admin & schema
-    def x_UseStmt(self, st: A.UseStmt, inp):
-        if st.space not in self.q.catalog.spaces:
-            raise NgqlExecutionError(f"SpaceNotFound: SpaceName `{st.space}`")
-        self.q.session.space = st.space
-        return DataSet([])
-
-    def x_ShowStmt(self, st: A.ShowStmt, inp):
-        cat = self.q.catalog
-        if st.what == "SPACES":
-            return DataSet(["Name"], [[n] for n in sorted(cat.spaces)])
-        space = self.q.space()
-        if st.what == "TAGS":
-            return DataSet(["Name"], [[n] for n in sorted(space.tags)])
-        if st.what == "EDGES":
-            return DataSet(["Name"], [[n] for n in sorted(space.edges)])
-        if st.what in ("TAG INDEXES", "EDGE INDEXES"):
-            kind = st.what.split()[0]
-            rows = [[i.name, i.schema, list(i.fields)] for i in sorted(space.indexes.values(), key=lambda i: i.name)
-                    if i.kind == kind]
-            return DataSet(["Index Name", "By Tag" if kind == "TAG" else "By Edge", "Columns"], rows)
-        if st.what == "INDEXES":
-            rows = [[i.name, i.kind, i.schema, list(i.fields)] for i in space.indexes.values()]
-            return DataSet(["Index Name", "Kind", "Schema", "Columns"], rows)
-        raise NgqlSemanticError(f"SHOW {st.what} is not supported")
-
-    def x_DescribeStmt(self, st: A.DescribeStmt, inp):
-        if st.what == "SPACE":
-            sp = self.q.catalog.space(st.name)
-            return DataSet(["Name", "Vid Type"], [[sp.name, sp.vid_type_text()]])
-        space = self.q.space()
-        schema = (space.tags if st.what == "TAG" else space.edges).get(st.name)
-        if schema is None:
-            raise NgqlExecutionError(f"{'Tag' if st.what == 'TAG' else 'Edge'} not existed!")
-        rows = [[p.name, p.type_text(), "YES" if p.nullable else "NO",
-                 p.default if p.has_default else EMPTY, EMPTY] for p in schema.props]
-        return DataSet(["Field", "Type", "Null", "Default", "Comment"], rows)
-
-    def x_CreateSpaceStmt(self, st: A.CreateSpaceStmt, inp):
-        cat = self.q.catalog
-        if st.name in cat.spaces:
-            if st.if_not_exists:
-                return DataSet([])
-            raise NgqlExecutionError("Existed!")
-        cat.spaces[st.name] = Space(st.name, st.vid_type, st.vid_len, st.options)
-        return DataSet([])
-
-    def x_CreateSchemaStmt(self, st: A.CreateSchemaStmt, inp):
-        space = self.q.space()
-        target = space.tags if st.kind == "TAG" else space.edges
-        other = space.edges if st.kind == "TAG" else space.tags
-        if st.name in target or st.name in other:
-            if st.if_not_exists:
-                return DataSet([])
-            raise NgqlExecutionError("Existed!")
-        target[st.name] = Schema(st.kind, st.name, [self._prop_schema(p) for p in st.props])
-        return DataSet([])
-
-    def _prop_schema(self, p: A.PropDef) -> PropSchema:
-        ps = PropSchema(p.name, p.type, p.nullable, None, False, p.fixed_len)
-        if p.default is not None:
-            ps.default = compile_expr(p.default, Scope("yield", None, None, {}, qctx=self.q))({})
-            ps.has_default = True
-        return ps
-
-    def x_AlterSchemaStmt(self, st: A.AlterSchemaStmt, inp):
-        space = self.q.space()
-        schema = (space.tags if st.kind == "TAG" else space.edges).get(st.name)
-        if schema is None:
-            raise NgqlExecutionError(f"{st.kind.title()} not existed!")
-        for p in st.adds:
-            schema.props = [x for x in schema.props if x.name != p.name] + [self._prop_schema(p)]
-        schema.props = [x for x in schema.props if x.name not in st.drops]
-        return DataSet([])
-
-    def x_CreateIndexStmt(self, st: A.CreateIndexStmt, inp):
-        space = self.q.space()
-        schemas = space.tags if st.kind == "TAG" else space.edges
-        if st.schema not in schemas:
-            raise NgqlExecutionError(f"{st.kind.title()}NotFound: {st.kind.title()}Name `{st.schema}`")
-        for f in st.fields:
-            if schemas[st.schema].prop(f) is None:
-                raise NgqlExecutionError(f"Unknown column `{f}' in schema")
-        if st.name in space.indexes:
-            if st.if_not_exists:
-                return DataSet([])
-            raise NgqlExecutionError("Existed!")
-        space.indexes[st.name] = Index(st.kind, st.name, st.schema, list(st.fields))
-        return DataSet([])
-
-    def x_DropStmt(self, st: A.DropStmt, inp):
-        cat = self.q.catalog
-        if st.kind == "SPACE":
-            if st.name not in cat.spaces:
-                if st.if_exists:
-                    return DataSet([])
-                raise NgqlExecutionError(f"SpaceNotFound: SpaceName `{st.name}`")
-            del cat.spaces[st.name]
-            if self.q.session.space == st.name:
-                self.q.session.space = None
-            return DataSet([])
-        space = self.q.space()
-        if st.kind.endswith("INDEX"):
-            if space.indexes.pop(st.name, None) is None and not st.if_exists:
-                raise NgqlExecutionError("Index not existed!")
-            return DataSet([])
-        target = space.tags if st.kind == "TAG" else space.edges
-        if target.pop(st.name, None) is None:
-            if not st.if_exists:
-                raise NgqlExecutionError(f"{st.kind.title()} not existed!")
-        elif st.kind == "TAG":
-            space.drop_tag_data(st.name)
-        return DataSet([])
-
-    def x_InsertVertexStmt(self, st: A.InsertVertexStmt, inp):
-        space = self.q.space()
-        schemas = []
-        for tname, props in st.tags:
-            if tname not in space.tags:
-                raise NgqlSemanticError(f"No schema found for `{tname}'")
-            schema = space.tags[tname]
-            schemas.append((schema, props if props is not None else schema.prop_names))
-        if st.literal:  # the parser's fast path already holds plain values
-            rows = st.rows
-        else:
-            ysc = Scope("yield", space, None, {}, qctx=self.q)
-            rows = ((_value(vid_e, ysc), [_value(v, ysc) for v in val_es]) for vid_e, val_es in st.rows)
-        space.insert_vertices(schemas, rows, st.if_not_exists)
-        return DataSet([])
-
-    def x_InsertEdgeStmt(self, st: A.InsertEdgeStmt, inp):
-        space = self.q.space()
-        if st.edge not in space.edges:
-            raise NgqlSemanticError(f"No schema found for `{st.edge}'")
-        schema = space.edges[st.edge]
-        names = st.props if st.props is not None else schema.prop_names
-        if st.literal:
-            rows = st.rows
-        else:
-            ysc = Scope("yield", space, None, {}, qctx=self.q)
-            rows = ((_value(s_e, ysc), _value(d_e, ysc), _value(r_e, ysc) if r_e is not None else 0,
-                     [_value(v, ysc) for v in val_es]) for s_e, d_e, r_e, val_es in st.rows)
-        space.insert_edges(schema, names, rows, st.if_not_exists)
-        return DataSet([])
-
-    def x_UpdateStmt(self, st: A.UpdateStmt, inp):
-        space = self.q.space()
-        ysc = Scope("yield", space, None, {}, qctx=self.q)
-        if st.kind == "VERTEX":
-            vid = compile_expr(st.vid, ysc)({})
-            if st.schema not in space.tags:
-                raise NgqlSemanticError(f"No schema found for `{st.schema}'")
-            schema = space.tags[st.schema]
-            tags = space.vertices.get(vid)
-            props = tags.get(st.schema) if tags else None
-            if props is None:
-                if not st.upsert:
-                    raise NgqlExecutionError("Storage Error: Vertex or edge not found.")
-                props = space.build_props(schema, [], [])
-                space.insert_vertex(vid, st.schema, props)
-            env = {"@v": Vertex(vid, space.vertices[vid])}
-            sc = Scope("fetch_tag", space, None, {}, qctx=self.q)
-        else:
-            k = st.edge_key
-            src = compile_expr(k.src, ysc)({})
-            dst = compile_expr(k.dst, ysc)({})
-            rank = compile_expr(k.rank, ysc)({}) if k.rank is not None else 0
-            if st.schema not in space.edges:
-                raise NgqlSemanticError(f"No schema found for `{st.schema}'")
-            schema = space.edges[st.schema]
-            props = space.edge_props(src, dst, st.schema, rank)
-            if props is None:
-                if not st.upsert:
-                    raise NgqlExecutionError("Storage Error: Vertex or edge not found.")
-                props = space.build_props(schema, [], [])
-                space.insert_edge(src, dst, st.schema, rank, props)
-            env = {"@e": Edge(src, dst, st.schema, rank, props)}
-            sc = Scope("fetch_edge", space, None, {}, qctx=self.q)
-        # unqualified property names refer to the schema's properties
-        if st.when is not None:
-            if compile_expr(_qualify(st.when, st.schema, schema), sc)(env) is not True:
-                return DataSet([])
-        new = {}
-        for name, e in st.sets:
-            p = schema.prop(name)
-            if p is None:
-                raise NgqlSemanticError(f"`{name}' not found in {st.schema}")
-            new[name] = space.coerce(p, compile_expr(_qualify(e, st.schema, schema), sc)(env))
-        space._eq_index.clear()
-        props.update(new)
-        if st.yields:
-            fns = [compile_expr(_qualify(c.expr, st.schema, schema), sc) for c in st.yields]
-            return DataSet([c.name for c in st.yields], [[f(env) for f in fns]])
-        return DataSet([])
-
-    def x_DeleteVertexStmt(self, st: A.DeleteVertexStmt, inp):
-        space = self.q.space()
-        vids, _, _ = self.source_rows(st.vids, inp, space, None)
-        for v in vids:
-            space.delete_vertex(v, True)
-        return DataSet([])
-
-    def x_DeleteEdgeStmt(self, st: A.DeleteEdgeStmt, inp):
-        space = self.q.space()
-        if st.edge not in space.edges:
-            raise NgqlSemanticError(f"No schema found for `{st.edge}'")
-        ysc = Scope("yield", space, inp.columns if inp else None, self.q.var_columns(), qctx=self.q)
-        envs = [{"$-": r} for r in inp.dicts()] if inp is not None else [{}]
-        for k in st.keys:
-            fs = [compile_expr(k.src, ysc), compile_expr(k.dst, ysc)]
-            rf = compile_expr(k.rank, ysc) if k.rank is not None else (lambda env: 0)
-            for env in envs:
-                space.delete_edge(fs[0](env), fs[1](env), st.edge, rf(env))
-        return DataSet([])
-
-    def x_DeleteTagStmt(self, st: A.DeleteTagStmt, inp):
-        space = self.q.space()
-        vids, _, _ = self.source_rows(st.vids, inp, space, None)
-        for v in vids:
-            tags = list(space.vertices.get(v, {})) if st.tags == ["*"] else st.tags
-            for t in tags:
-                space.delete_tag(v, t)
-        return DataSet([])
-
 
 def _equality_term(where: A.Expr, schema: str):
     """``(prop, value)`` when WHERE is (or is ANDed with) ``schema.prop == constant``."""
@@ -970,122 +697,3 @@ def _check_lookup_where(e: A.Expr, schema_name: str, space: Space) -> None:
             raise NgqlSemanticError(f"Column type error : {left.name}")
 
 
-def _qualify(e: A.Expr, schema_name: str, schema: Schema) -> A.Expr:
-    """UPDATE's ``SET age = age + 1``: bare property names mean ``schema.prop``."""
-    import copy
-
-    e = copy.deepcopy(e)
-
-    def fix(x):
-        for attr in ("left", "right", "operand", "base", "index"):
-            child = getattr(x, attr, None)
-            if isinstance(child, A.Label) and schema.prop(child.name) is not None:
-                setattr(x, attr, A.Attribute(A.Label(schema_name), child.name))
-            elif isinstance(child, A.Expr):
-                fix(child)
-        if isinstance(x, A.FuncCall):
-            x.args = [A.Attribute(A.Label(schema_name), a.name) if isinstance(a, A.Label) and schema.prop(a.name)
-                      else a for a in x.args]
-            for a in x.args:
-                fix(a)
-        if isinstance(x, A.ListExpr):
-            for a in x.items:
-                fix(a)
-    if isinstance(e, A.Label) and schema.prop(e.name) is not None:
-        return A.Attribute(A.Label(schema_name), e.name)
-    fix(e)
-    return e
-
-
-# ------------------------------------------------------------------ shared helpers
-
-def dedup(rows: list[list]) -> list[list]:
-    seen = set()
-    out = []
-    for r in rows:
-        k = tuple(hashable(v) for v in r)
-        if k in seen:
-            continue
-        seen.add(k)
-        out.append(r)
-    return out
-
-
-def sort_rows(rows: list[list], idx: list[tuple[int, bool]]) -> list[list]:
-    rows = list(rows)
-    for i, desc in reversed(idx):
-        rows.sort(key=lambda r: sort_key(r[i]), reverse=desc)
-    return rows
-
-
-def check_no_agg(cols: list[A.YieldColumn], where: str) -> None:
-    for c in cols:
-        if has_aggregate(c.expr):
-            texts = ", ".join(x.expr.text() + (f" AS {x.alias}" if x.alias else "") for x in cols)
-            raise NgqlSyntaxError(f"Invalid use of aggregating function in {where} clause. near `{texts}'")
-
-
-def check_dup_columns(cols: list[A.YieldColumn]) -> None:
-    seen = set()
-    for c in cols:
-        if c.name in seen:
-            raise NgqlSemanticError(f"Duplicate Column Name : `{c.name}'")
-        seen.add(c.name)
-
-
-def project(columns: list[A.YieldColumn], envs: list[dict], sc: Scope, q: QueryContext,
-            group_keys: list | None = None, distinct: bool = False) -> DataSet:
-    """Evaluate YIELD/RETURN columns over rows, grouping when aggregates appear (the
-    non-aggregate columns, or ``group_keys`` for GROUP BY, are the grouping keys)."""
-    names = [c.name for c in columns]
-    aggs_per_col = [aggregates_in(c.expr) for c in columns]
-    if not any(aggs_per_col) and group_keys is None:
-        fns = [compile_expr(c.expr, sc) for c in columns]
-        rows = []
-        for env in envs:
-            q.tick()
-            rows.append([f(env) for f in fns])
-        return DataSet(names, rows)
-    all_aggs = [a for lst in aggs_per_col for a in lst]
-    for a in all_aggs:
-        for x in a.walk():
-            if isinstance(x, A.FuncCall) and x is not a and x.is_aggregate:
-                raise NgqlSemanticError(f"Aggregate function nesting is not allowed: `{a.text()}'")
-            if isinstance(x, A.FuncCall) and x.lname in NON_DETERMINISTIC:
-                raise NgqlSyntaxError(f"Can't use non-deterministic (random) functions inside of aggregate "
-                                      f"functions near `{a.args[0].source() if a.args else x.text()}'")
-    sc.agg_slots = {id(a): i for i, a in enumerate(all_aggs)}
-    arg_fns = []
-    for a in all_aggs:
-        if a.star:
-            arg_fns.append(None)
-        else:
-            saved = sc.agg_slots
-            sc.agg_slots = None
-            if len(a.args) != 1:
-                raise NgqlSemanticError(f"Wrong number of arguments for `{a.text()}'")
-            arg_fns.append(compile_expr(a.args[0], sc))
-            sc.agg_slots = saved
-    col_fns = [compile_expr(c.expr, sc) for c in columns]
-    sc.agg_slots = None
-    if group_keys is None:
-        key_fns = [compile_expr(c.expr, sc) for c, aggs in zip(columns, aggs_per_col) if not aggs]
-    else:
-        key_fns = group_keys
-    groups: dict[tuple, tuple[dict, list[Agg]]] = {}
-    for env in envs:
-        q.tick()
-        k = tuple(hashable(f(env)) for f in key_fns)
-        g = groups.get(k)
-        if g is None:
-            g = groups[k] = (env, [Agg(a.lname, a.distinct) for a in all_aggs])
-        for acc, af in zip(g[1], arg_fns):
-            acc.add(_STAR if af is None else af(env))
-    if not groups and not key_fns:
-        groups[()] = ({}, [Agg(a.lname, a.distinct) for a in all_aggs])
-    rows = []
-    for env, accs in groups.values():
-        e2 = dict(env)
-        e2["@agg"] = [acc.result() for acc in accs]
-        rows.append([f(e2) for f in col_fns])
-    return DataSet(names, rows)

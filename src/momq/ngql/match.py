@@ -15,7 +15,7 @@ from typing import Any
 
 from momq.ngql import ast as A
 from momq.ngql.errors import NgqlExecutionError, NgqlSemanticError, NgqlSyntaxError
-from momq.ngql.executor import DataSet, check_dup_columns, project
+from momq.ngql.dataset import DataSet, check_dup_columns, project
 from momq.ngql.expr import Scope, compile_expr, has_aggregate, is_constant
 from momq.ngql.paths import shortest_cycles
 from momq.ngql.values import NULL, Edge, Path, Vertex, hashable, is_empty, is_null, sort_key, to_text, type_name

@@ -13,7 +13,7 @@ from typing import Any
 
 from momq.ngql import ast as A
 from momq.ngql.errors import NgqlExecutionError, NgqlSemanticError
-from momq.ngql.executor import DataSet, check_dup_columns
+from momq.ngql.dataset import DataSet, check_dup_columns
 from momq.ngql.expr import Scope, compile_expr
 from momq.ngql.values import Edge, Path, Vertex, is_empty, is_null
 

@@ -230,9 +230,7 @@ class MultiTurnPipeline:
         answer = finish(Answer(question=text, query="", status=FAILED, notes=verdict.notes + target.notes,
                                steps=steps, **base), outcome)
         if answer.status in (OK, EMPTY):
-            from momq.eval.similarity import result_text
-
-            shown = result_text(answer.result, 30) if answer.result is not None else ""
+            shown = answer.result.text(30) if answer.result is not None else ""
             reason = cheap_check(standalone, answer.result)
             steps["check"] = "heuristic" if reason else ""
             if not reason and self.check_with_model and answer.result is not None:

@@ -73,11 +73,11 @@ class Rewriter:
             return []
         text = question + (" " + " ; ".join(f'"{v}"' for v in ranking.values) if ranking.values else "")
         if self.align_method != "levenshtein":
-            from momq.eval.similarity import SimilarityUnavailable
+            from momq.llm.embeddings import EmbeddingUnavailable
 
             try:
                 return index.lookup(text, k=self.max_values, method=self.align_method)
-            except (SimilarityUnavailable, ImportError) as exc:
+            except (EmbeddingUnavailable, ImportError) as exc:
                 note = f"embedding alignment unavailable, edit distance only: {str(exc)[:120]}"
                 if note not in self.notes:
                     self.notes.append(note)

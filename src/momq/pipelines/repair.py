@@ -169,11 +169,9 @@ def generate_and_repair(model: LanguageModel, prompt: Prompt, execution: Executi
                 break
             sent.add(key)
             if answer_prefix and getattr(model, "supports_prefix", False):  # open the code fence
-                from momq.prompts.builder import fence_tag
-
                 # the fence is open: its closing fence ends the query (no prose after it)
                 fenced = config.with_(stop=tuple(dict.fromkeys([*config.stop, "```"])))
-                answer = model.complete([*current, {"role": "assistant", "content": f"```{fence_tag(dialect.name)}\n"}],
+                answer = model.complete([*current, {"role": "assistant", "content": f"```{dialect.fence}\n"}],
                                         fenced)
             else:
                 answer = model.complete(current, config)

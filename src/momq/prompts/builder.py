@@ -38,11 +38,6 @@ class Shot:
     query: str
 
 
-def fence_tag(dialect: str) -> str:
-    d = get_dialect(dialect)
-    return d.fence_tags[0] if d.fence_tags else d.name
-
-
 def sanitize(text: Any, limit: int = MAX_VALUE_CHARS) -> str:
     """Database text made safe to show a model: one line, no chat markup, capped."""
     value = _CHAT_MARKUP.sub(" ", _CONTROL.sub(" ", str(text)))
@@ -107,8 +102,8 @@ def render_values(values: Sequence[Any]) -> str:
 
 def _system(dialect: str, language: str) -> str:
     d = get_dialect(dialect)
-    hint = T.DIALECT_HINTS[language].get(d.name, "")
-    return T.SYSTEM[language].format(label=d.label, fence=fence_tag(dialect)) + (" " + hint if hint else "")
+    hint = d.hint(language)
+    return T.SYSTEM[language].format(label=d.label, fence=d.fence) + (" " + hint if hint else "")
 
 
 def _block(title: str, body: str) -> str:
@@ -125,7 +120,7 @@ def generation_prompt(question: str, dialect: str, schema_text: str, *, language
     T.check_language(language)
     d = get_dialect(dialect)
     s = T.SECTION[language]
-    fence = fence_tag(dialect)
+    fence = d.fence
     parts = [_block(s["schema"], schema_text)]
     if syntax:
         parts.append(_block(s["syntax"].format(label=d.label), "\n".join(syntax)))
@@ -146,23 +141,6 @@ def generation_prompt(question: str, dialect: str, schema_text: str, *, language
     return [{"role": "system", "content": _system(dialect, language)}, {"role": "user", "content": user}]
 
 
-def chat_text(prompt: Prompt, tokenizer: Any = None) -> str:
-    """A chat prompt as the text a local model continues: the tokenizer's chat template
-    with the assistant turn opened (the plain layout of ``flatten_chat`` without one). A
-    final assistant message is an answer prefix the text ends with. The transformers
-    backend and fine-tuning both render with this function."""
-    from momq.llm.base import flatten_chat
-
-    prefix = ""
-    if prompt and prompt[-1].get("role") == "assistant":
-        prefix, prompt = prompt[-1].get("content", ""), prompt[:-1]
-    if tokenizer is not None and getattr(tokenizer, "chat_template", None):
-        text = tokenizer.apply_chat_template(list(prompt), tokenize=False, add_generation_prompt=True)
-    else:
-        text = flatten_chat(prompt)
-    return text + prefix
-
-
 def repair_prompt(base: Prompt, answer: str, query: str, outcome: str, message: str, dialect: str,
                   language: str = "en") -> Prompt:
     """``base`` followed by the model's previous answer and a user turn carrying the
@@ -172,7 +150,7 @@ def repair_prompt(base: Prompt, answer: str, query: str, outcome: str, message: 
     detail = sanitize(message, 600) if message else ""
     if outcome == "empty_result":
         detail = T.EMPTY_HINT[language]
-    text = T.REPAIR[language].format(label=d.label, fence=fence_tag(dialect), query=query.strip() or "(none)",
+    text = T.REPAIR[language].format(label=d.label, fence=d.fence, query=query.strip() or "(none)",
                                      outcome=outcome, message=detail)
     return [*base, {"role": "assistant", "content": answer.strip() or "(no answer)"},
             {"role": "user", "content": text}]

@@ -1,6 +1,7 @@
-"""Schema introspection from a live engine, dispatched on the engine's dialect.
+"""Schema introspection from a live engine: the engine's dialect names the module that
+does it (``Dialect.introspection``):
 
-- SQL: information_schema (``momq.schema.introspect_sql``);
+- SQL: the catalogs (``momq.schema.introspect_sql``);
 - Cypher: the engine's schema procedures or sampling (``momq.schema.introspect_cypher``);
 - nGQL: ``SHOW TAGS`` / ``SHOW EDGES`` + ``DESCRIBE TAG|EDGE`` + sampled endpoints
   (``momq.schema.introspect_ngql``).
@@ -8,15 +9,16 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
+from momq.dialects import get_dialect
 from momq.engines.base import Engine
+from momq.errors import ConfigError
 from momq.schema.model import Schema
 
 
 def introspect(engine: Engine) -> Schema:
-    if engine.dialect in ("postgres", "mysql"):
-        from momq.schema import introspect_sql as module
-    elif engine.dialect == "cypher":
-        from momq.schema import introspect_cypher as module  # type: ignore[no-redef]
-    else:
-        from momq.schema import introspect_ngql as module  # type: ignore[no-redef]
-    return module.introspect(engine)
+    dialect = get_dialect(engine.dialect)
+    if not dialect.introspection:
+        raise ConfigError(f"the {dialect.label} dialect names no schema introspection")
+    return import_module(dialect.introspection).introspect(engine)

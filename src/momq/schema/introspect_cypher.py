@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
+from momq.dialects import get_dialect
 from momq.schema.model import Column, EdgeType, NodeType, Schema
 
 #: at most this many distinct sample values are kept per string property
@@ -48,10 +49,6 @@ def type_name(value: Any) -> str:
     return type(value).__name__.upper()
 
 
-def _quote(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
-
-
 def _columns(elements: list[dict[str, Any]]) -> list[Column]:
     """Typed properties of sampled property maps (sorted by name)."""
     seen: dict[str, dict[str, Any]] = {}
@@ -79,15 +76,16 @@ def introspect(engine: Any, *, sample_size: int = 1000, timeout_s: float = 60.0)
     """The graph schema of the database ``engine`` is connected to."""
     labels = sorted(r[0] for r in engine.execute("CALL db.labels()", timeout_s=timeout_s).rows)
     types = sorted(r[0] for r in engine.execute("CALL db.relationshipTypes()", timeout_s=timeout_s).rows)
+    quote = get_dialect(engine.dialect).quote
     nodes = []
     for label in labels:
-        rows = engine.execute(f"MATCH (n:{_quote(label)}) RETURN properties(n) LIMIT {int(sample_size)}",
+        rows = engine.execute(f"MATCH (n:{quote(label)}) RETURN properties(n) LIMIT {int(sample_size)}",
                               timeout_s=timeout_s, max_rows=sample_size).rows
         nodes.append(NodeType(name=label, properties=_columns([r[0] or {} for r in rows])))
     edges = []
     for rtype in types:
         rows = engine.execute(
-            f"MATCH (a)-[r:{_quote(rtype)}]->(b) RETURN labels(a), labels(b), properties(r) "
+            f"MATCH (a)-[r:{quote(rtype)}]->(b) RETURN labels(a), labels(b), properties(r) "
             f"LIMIT {int(sample_size)}", timeout_s=timeout_s, max_rows=sample_size).rows
         endpoints: list[tuple[str, str]] = []
         for src_labels, dst_labels, _props in rows:

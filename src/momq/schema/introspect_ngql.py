@@ -4,6 +4,7 @@ for the (source tag, destination tag) endpoints and sample values."""
 
 from __future__ import annotations
 
+from momq.dialects import get_dialect
 from momq.engines.base import Engine
 from momq.errors import QueryError
 from momq.schema.model import Column, EdgeType, NodeType, Schema
@@ -12,7 +13,7 @@ SAMPLE = 200
 
 
 def _describe(engine: Engine, kind: str, name: str) -> list[Column]:
-    result = engine.execute(f"DESCRIBE {kind} `{name}`")
+    result = engine.execute(f"DESCRIBE {kind} {get_dialect(engine.dialect).quote(name)}")
     cols = [c.lower() for c in result.columns]
     columns = []
     for row in result.rows:
@@ -30,11 +31,13 @@ def _describe(engine: Engine, kind: str, name: str) -> list[Column]:
 def introspect(engine: Engine, samples: int = 3) -> Schema:
     tags = [str(r[0]) for r in engine.execute("SHOW TAGS").rows]
     edge_names = [str(r[0]) for r in engine.execute("SHOW EDGES").rows]
+    dialect = get_dialect(engine.dialect)
+    q = dialect.quote
     nodes = []
     for tag in tags:
         props = _describe(engine, "TAG", tag)
-        _add_samples(engine, f"MATCH (v:`{tag}`) RETURN {{}} LIMIT {SAMPLE}", props, samples,
-                     lambda p, t=tag: f"v.`{t}`.`{p}`")
+        _add_samples(engine, f"MATCH (v:{q(tag)}) RETURN {{}} LIMIT {SAMPLE}", props, samples,
+                     lambda p, t=tag: dialect.node_property("v", t, p))
         nodes.append(NodeType(tag, props))
     edges = []
     for name in edge_names:
@@ -42,7 +45,7 @@ def introspect(engine: Engine, samples: int = 3) -> Schema:
         endpoints: list[tuple[str, str]] = []
         try:
             rows = engine.execute(
-                f"MATCH (a)-[e:`{name}`]->(b) RETURN tags(a), tags(b) LIMIT {SAMPLE}").rows
+                f"MATCH (a)-[e:{q(name)}]->(b) RETURN tags(a), tags(b) LIMIT {SAMPLE}").rows
         except QueryError:
             rows = []
         for src_tags, dst_tags in rows:
@@ -50,8 +53,8 @@ def introspect(engine: Engine, samples: int = 3) -> Schema:
                 for d in dst_tags or []:
                     if (s, d) not in endpoints:
                         endpoints.append((s, d))
-        _add_samples(engine, f"MATCH ()-[e:`{name}`]->() RETURN {{}} LIMIT {SAMPLE}", props, samples,
-                     lambda p: f"e.`{p}`")
+        _add_samples(engine, f"MATCH ()-[e:{q(name)}]->() RETURN {{}} LIMIT {SAMPLE}", props, samples,
+                     lambda p: f"e.{q(p)}")
         edges.append(EdgeType(name, props, endpoints))
     return Schema(engine.database, "graph", nodes=nodes, edges=edges, vid_type=_vid_type(engine))
 
@@ -76,7 +79,7 @@ def _add_samples(engine: Engine, template: str, props: list[Column], samples: in
 
 def _vid_type(engine: Engine) -> str | None:
     try:
-        result = engine.execute(f"DESCRIBE SPACE `{engine.database}`")
+        result = engine.execute(f"DESCRIBE SPACE {get_dialect(engine.dialect).quote(engine.database)}")
     except QueryError:
         return None
     cols = [c.lower() for c in result.columns]

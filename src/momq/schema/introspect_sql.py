@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from momq.dialects import get_dialect
 from momq.engines.base import Engine
 from momq.schema.model import Column, ForeignKey, Schema, Table
 
@@ -76,11 +77,6 @@ def _table_name(schema: str, table: str, dialect: str) -> str:
     return table
 
 
-def _quote(name: str, dialect: str) -> str:
-    q = '"' if dialect == "postgres" else "`"
-    return ".".join(f"{q}{part.replace(q, q + q)}{q}" for part in name.split("."))
-
-
 def introspect(engine: Engine, *, samples: bool = True, descriptions: dict | None = None,
                timeout_s: float = 60.0) -> Schema:
     """The schema of the engine's database (see module docstring). ``descriptions``:
@@ -128,12 +124,13 @@ def add_samples(engine: Engine, schema: Schema, per_column: int = SAMPLES_PER_CO
                 timeout_s: float = 60.0) -> None:
     """A few distinct non-null values of each text column, from the first rows of its
     table (one query per table keeps this cheap on wide schemas)."""
+    dialect = get_dialect(engine.dialect)
     for table in schema.tables:
         text_columns = [c for c in table.columns if c.type.lower().startswith(_TEXT_TYPES)]
         if not text_columns:
             continue
-        select = ", ".join(_quote(c.name, engine.dialect) for c in text_columns)
-        query = f"SELECT {select} FROM {_quote(table.name, engine.dialect)}"
+        select = ", ".join(dialect.quote_table(c.name) for c in text_columns)
+        query = f"SELECT {select} FROM {dialect.quote_table(table.name)}"
         try:
             rows = engine.execute(query, timeout_s=timeout_s, max_rows=_SAMPLE_ROWS).rows
         except Exception:  # noqa: BLE001 - samples are a nicety; a failing table keeps none

@@ -24,8 +24,8 @@ import logging
 import time
 from typing import Any
 
-from momq.errors import ConfigError, EngineUnavailable, MomqError, UnknownDatabase, UnknownDialect
-from momq.llm.base import ModelError, ModelUnavailable
+from momq.errors import (ConfigError, EngineUnavailable, ModelError, ModelUnavailable, MomqError, UnknownDatabase,
+                         UnknownDialect)
 from momq.server.queue import QueueFull, RequestTimeout
 from momq.server.sessions import SessionNotFound
 

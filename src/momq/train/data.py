@@ -19,7 +19,6 @@ batches it would have seen.
 
 from __future__ import annotations
 
-import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Any, Iterable
 
 import torch
 
+from momq.data import records
 from momq.errors import ConfigError
 from momq.train.prompts import PromptSettings, example_prompt, example_target
 
@@ -34,21 +34,17 @@ REQUIRED = ("dialect", "question", "query")
 KEEP_PROMPT_HEAD = 48  # tokens kept at the start of an over-long prompt (the instruction)
 
 
+def _training_example(example: dict[str, Any]) -> dict[str, Any]:
+    missing = [k for k in REQUIRED if not example.get(k)]
+    if missing:
+        raise ValueError(f"missing {', '.join(missing)}")
+    return example
+
+
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    examples = []
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                example = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ConfigError(f"{path}:{number}: not JSON: {exc}") from exc
-            missing = [k for k in REQUIRED if not example.get(k)]
-            if missing:
-                raise ConfigError(f"{path}:{number}: missing {', '.join(missing)}")
-            examples.append(example)
-    return examples
+    """Training records of a JSONL file (each needs a dialect, a question and a query);
+    every bad line is listed in one :class:`~momq.data.records.JsonlError`."""
+    return records.read_jsonl(path, _training_example)
 
 
 def subsample(examples: list[dict[str, Any]], per_dialect: dict[str, int] | None, max_examples: int | None,

@@ -4,7 +4,7 @@ Training and generation must agree exactly, so there is one builder. A record's 
 is :func:`momq.pipelines.direct.grounded_prompt` (system rules, the schema with sample
 values pruned to the schema budget in the model's own tokens, the aligned database
 values, the question) followed by the answer prefix that inference opens (a code fence),
-rendered by :func:`momq.prompts.builder.chat_text` (the tokenizer's chat template; the
+rendered by :func:`momq.llm.base.chat_text` (the tokenizer's chat template; the
 transformers backend renders with the same function). The target is the query, the
 closing fence and the end-of-sequence token, so the model learns to stop.
 
@@ -25,8 +25,9 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
+from momq.dialects import get_dialect
+from momq.llm.base import chat_text
 from momq.pipelines.direct import PromptSettings, grounded_prompt
-from momq.prompts.builder import chat_text, fence_tag
 
 __all__ = ["PromptSettings", "answer_prefix", "target_text", "prompt_messages", "build_prompt", "example_prompt",
            "example_target", "token_counter"]
@@ -39,7 +40,7 @@ def token_counter(tokenizer: Any) -> Callable[[str], int] | None:
 
 def answer_prefix(dialect: str) -> str:
     """The start of the answer inference opens for the model: a code fence."""
-    return f"```{fence_tag(dialect)}\n"
+    return f"```{get_dialect(dialect).fence}\n"
 
 
 def target_text(query: str) -> str:

@@ -6,7 +6,6 @@ from momq.construct.render.sql import SqlRenderer
 
 class MysqlRenderer(SqlRenderer):
     dialect = "mysql"
-    quote_char = "`"
     backslash_escapes = True
 
 

@@ -5,7 +5,6 @@ from momq.construct.render.sql import SqlRenderer
 
 class PostgresRenderer(SqlRenderer):
     dialect = "postgres"
-    quote_char = '"'
 
 
 RENDERER = PostgresRenderer()

@@ -1,5 +1,5 @@
 """The template renderer shared by the two SQL dialects (``postgres``, ``mysql`` differ
-in identifier quoting and string escapes only).
+in identifier quoting, which the dialect owns, and string escapes only).
 
 A relation is a foreign key (following it forward joins the referenced table, backward
 the referencing one) or a link table joined on its two foreign keys (alias ``l``;
@@ -17,6 +17,7 @@ from typing import Any
 from momq.construct.render.base import Renderer, aggregate_parts
 from momq.construct.spec import QuerySpec, literal_value
 from momq.construct.view import SchemaView
+from momq.dialects import get_dialect
 
 _PLAIN = re.compile(r"^[a-z_][a-z0-9_]*$")
 #: words either engine reserves that a defog-style schema may use as a name
@@ -30,13 +31,12 @@ _RESERVED = {"all", "and", "as", "asc", "between", "by", "case", "check", "colum
 
 
 class SqlRenderer(Renderer):
-    quote_char = '"'
     backslash_escapes = False
 
     def ident(self, name: str) -> str:
-        parts = name.split(".")
-        return ".".join(p if _PLAIN.match(p) and p not in _RESERVED
-                        else f"{self.quote_char}{p}{self.quote_char}" for p in parts)
+        """A name, quoted the dialect's way where it is not a plain lower-case word."""
+        quote = get_dialect(self.dialect).quote
+        return ".".join(p if _PLAIN.match(p) and p not in _RESERVED else quote(p) for p in name.split("."))
 
     def literal(self, value: Any) -> str:
         value = literal_value(value)

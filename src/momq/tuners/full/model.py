@@ -7,33 +7,26 @@ Saved layout: the whole model as a Hugging Face directory under ``model/`` plus
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from torch import nn
 
-from momq.errors import ConfigError
 from momq.llm.models import ModelRef
 from momq.tuners.base import TunedModel, read_base
+from momq.tuners.config import TunerConfig
 
 MODEL_DIR = "model"
+CONFIG_FILE = "full_config.json"
 
 
 @dataclass
-class FullConfig:
+class FullConfig(TunerConfig):
+    method = "full"
+    label = "full fine-tuning"
+
     train_embeddings: bool = field(default=True, metadata={"help": "also train the (tied) token embeddings"})
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "FullConfig":
-        unknown = sorted(set(data) - {"train_embeddings"})
-        if unknown:
-            raise ConfigError(f"unknown full fine-tuning config keys: {', '.join(unknown)}")
-        return cls(**data)
 
 
 class FullModel(TunedModel):
@@ -58,7 +51,7 @@ class FullModel(TunedModel):
         return self
 
     def _save_weights(self, directory: Path) -> None:
-        (directory / "full_config.json").write_text(json.dumps(self.full_config.to_dict()) + "\n")
+        self.full_config.save(directory / CONFIG_FILE)
         self.model.save_pretrained(str(directory / MODEL_DIR))
 
     @classmethod
@@ -68,7 +61,7 @@ class FullModel(TunedModel):
         from transformers import AutoModelForCausalLM
 
         directory = Path(directory)
-        config = FullConfig.from_dict(json.loads((directory / "full_config.json").read_text()))
+        config = FullConfig.load(directory / CONFIG_FILE)
         if isinstance(dtype, str):
             dtype = getattr(torch, dtype)
         loaded = AutoModelForCausalLM.from_pretrained(str(directory / MODEL_DIR), local_files_only=True,

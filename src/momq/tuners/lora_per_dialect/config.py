@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field, fields
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass, field
 
 from momq.errors import ConfigError
+from momq.tuners.config import TunerConfig
 from momq.tuners.momq.config import DEFAULT_DIALECTS, DEFAULT_LORA_TARGETS, DEFAULT_MOE_TARGETS
 
 
 @dataclass
-class LoRAPerDialectConfig:
+class LoRAPerDialectConfig(TunerConfig):
     """M independent LoRA adapters on the same projections; the dialect tag picks one."""
+
+    method = "lora-per-dialect"
 
     dialects: list[str] = field(default_factory=lambda: list(DEFAULT_DIALECTS),
                                 metadata={"help": "dialect names; the tag's index selects the adapter"})
@@ -27,22 +27,3 @@ class LoRAPerDialectConfig:
         if name not in self.dialects:
             raise ConfigError(f"unknown dialect {name!r}; this adapter knows {self.dialects}")
         return self.dialects.index(name)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "LoRAPerDialectConfig":
-        unknown = sorted(set(data) - {f.name for f in fields(cls)})
-        if unknown:
-            raise ConfigError(f"unknown lora-per-dialect config keys: {', '.join(unknown)}")
-        return cls(**data)
-
-    def save(self, path: Path) -> None:
-        path.write_text(json.dumps({"method": "lora-per-dialect", **self.to_dict()}, indent=2) + "\n")
-
-    @classmethod
-    def load(cls, path: Path) -> "LoRAPerDialectConfig":
-        data = json.loads(path.read_text())
-        data.pop("method", None)
-        return cls.from_dict(data)

@@ -18,12 +18,11 @@ reads eq. 11. The paper does not give its learning rate; recipes state their own
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field, fields
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
 from momq.errors import ConfigError
+from momq.tuners.config import TunerConfig
 
 #: Fixed dialect order agreed with the benchmark builder: the dialect label of a training
 #: example is its index in this list.
@@ -63,8 +62,11 @@ def _f(default: Any, help: str, **kw: Any) -> Any:
 
 
 @dataclass
-class MoMQConfig:
+class MoMQConfig(TunerConfig):
     """Hyper-parameters and switches of one MoMQ adapter."""
+
+    method = "momq"
+    label = "MoMQ"
 
     dialects: list[str] = _f(DEFAULT_DIALECTS, "dialect names; a sample's label is the index of its dialect (M = len(dialects))")
     num_experts: int = _f(8, "N: LoRA experts in each dialect expert group (per group: the paper's Table 7 counts "
@@ -123,31 +125,3 @@ class MoMQConfig:
             return self.dialects.index(name)
         except ValueError:
             raise ConfigError(f"unknown dialect {name!r}; this adapter knows {self.dialects}") from None
-
-    # -- (de)serialisation ----------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        # the switches already hold the ablation's effect; keep the name for the record
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "MoMQConfig":
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(f"unknown MoMQ config keys: {', '.join(unknown)}")
-        return cls(**data)
-
-    def save(self, path: Path) -> None:
-        path.write_text(json.dumps({"method": "momq", **self.to_dict()}, indent=2) + "\n")
-
-    @classmethod
-    def load(cls, path: Path) -> "MoMQConfig":
-        data = json.loads(path.read_text())
-        data.pop("method", None)
-        return cls.from_dict(data)
-
-    @classmethod
-    def help(cls) -> dict[str, str]:
-        """Field name -> help text (used by recipe docs and the CLI)."""
-        return {f.name: f.metadata.get("help", "") for f in fields(cls)}

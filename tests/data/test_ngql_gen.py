@@ -18,7 +18,7 @@ def ngql_engines():
 
 
 def test_generator_covers_every_skeleton_in_both_languages(ngql_engines):
-    from momq.eval.ngql_gen import generate
+    from momq.data.ngql_gen import generate
 
     examples, rejected = generate(ngql_engines["basketballplayer"], "basketballplayer", seed=3)
     again, _ = generate(ngql_engines["basketballplayer"], "basketballplayer", seed=3)
@@ -35,7 +35,7 @@ def test_generator_covers_every_skeleton_in_both_languages(ngql_engines):
 
 
 def test_nba_has_lookup_on_indexed_age(ngql_engines):
-    from momq.eval.ngql_gen import generate
+    from momq.data.ngql_gen import generate
 
     examples, _ = generate(ngql_engines["nba"], "nba", per_template=2)
     assert any(e.meta["template"] == "lookup_range" for e in examples)
@@ -43,7 +43,7 @@ def test_nba_has_lookup_on_indexed_age(ngql_engines):
 
 def test_dialogues(ngql_engines):
     from momq.eval.metrics import report
-    from momq.eval.ngql_gen import generate_dialogues
+    from momq.data.ngql_gen import generate_dialogues
     from momq.eval.runner import RunOptions, evaluate, flatten, gold_predictions
 
     dialogues, _ = generate_dialogues(ngql_engines["basketballplayer"], "basketballplayer", count=3)

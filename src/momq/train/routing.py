@@ -1,5 +1,5 @@
-"""Routing analysis (the paper's Figure 4): which dialect groups and experts the tokens of a
-generated query go to, layer by layer.
+"""Routing analysis of a trained MoMQ model (the paper's Figure 4): which dialect groups
+and experts the tokens of a generated query go to, layer by layer.
 
 :func:`record_query_routing` generates a query (or takes a given one), re-runs the prompt
 plus query once with recording on, and keeps the dialect-router weights ``(T, M)`` and

@@ -1,0 +1,156 @@
+"""Results between nGQL statements and the row operations every statement uses.
+
+A :class:`DataSet` is what a statement returns and what the next one in a pipe reads as
+``$-``; :class:`QueryContext` holds the state of one ``execute`` call (the session, the
+variables, the deadline). :func:`project` evaluates YIELD/RETURN columns, grouping when
+they hold aggregates; :func:`dedup` and :func:`sort_rows` are DISTINCT and ORDER BY.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from momq.ngql import ast as A
+from momq.ngql.errors import NgqlSemanticError, NgqlSyntaxError, NgqlTimeout
+from momq.ngql.expr import Scope, aggregates_in, compile_expr, has_aggregate
+from momq.ngql.functions import _STAR, NON_DETERMINISTIC, Agg
+from momq.ngql.storage import Catalog, Space
+from momq.ngql.values import hashable, sort_key
+
+
+@dataclass
+class DataSet:
+    columns: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+
+    def dicts(self) -> list[dict]:
+        cols = self.columns
+        return [dict(zip(cols, r)) for r in self.rows]
+
+
+class QueryContext:
+    """State of one ``execute`` call: the session, variables, the deadline."""
+
+    def __init__(self, catalog: Catalog, session, deadline: float | None, read_only: bool):
+        self.catalog = catalog
+        self.session = session
+        self.variables: dict[str, DataSet] = {}
+        self.deadline = deadline
+        self.read_only = read_only
+        self._tick = 0
+
+    def check_time(self) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise NgqlTimeout("Execution timed out: the query ran past its time limit")
+
+    def tick(self, n: int = 1) -> None:
+        self._tick += n
+        if self._tick >= 2000:
+            self._tick = 0
+            self.check_time()
+
+    def space(self) -> Space:
+        name = self.session.space
+        if name is None:
+            raise NgqlSemanticError("Space was not chosen.")
+        sp = self.catalog.spaces.get(name)
+        if sp is None:
+            raise NgqlSemanticError("Space was not chosen.")
+        return sp
+
+    def var_columns(self) -> dict[str, list[str]]:
+        return {k: v.columns for k, v in self.variables.items()}
+
+
+def dedup(rows: list[list]) -> list[list]:
+    seen = set()
+    out = []
+    for r in rows:
+        k = tuple(hashable(v) for v in r)
+        if k in seen:
+            continue
+        seen.add(k)
+        out.append(r)
+    return out
+
+
+def sort_rows(rows: list[list], idx: list[tuple[int, bool]]) -> list[list]:
+    rows = list(rows)
+    for i, desc in reversed(idx):
+        rows.sort(key=lambda r: sort_key(r[i]), reverse=desc)
+    return rows
+
+
+def check_no_agg(cols: list[A.YieldColumn], where: str) -> None:
+    for c in cols:
+        if has_aggregate(c.expr):
+            texts = ", ".join(x.expr.text() + (f" AS {x.alias}" if x.alias else "") for x in cols)
+            raise NgqlSyntaxError(f"Invalid use of aggregating function in {where} clause. near `{texts}'")
+
+
+def check_dup_columns(cols: list[A.YieldColumn]) -> None:
+    seen = set()
+    for c in cols:
+        if c.name in seen:
+            raise NgqlSemanticError(f"Duplicate Column Name : `{c.name}'")
+        seen.add(c.name)
+
+
+def project(columns: list[A.YieldColumn], envs: list[dict], sc: Scope, q: QueryContext,
+            group_keys: list | None = None, distinct: bool = False) -> DataSet:
+    """Evaluate YIELD/RETURN columns over rows, grouping when aggregates appear (the
+    non-aggregate columns, or ``group_keys`` for GROUP BY, are the grouping keys)."""
+    names = [c.name for c in columns]
+    aggs_per_col = [aggregates_in(c.expr) for c in columns]
+    if not any(aggs_per_col) and group_keys is None:
+        fns = [compile_expr(c.expr, sc) for c in columns]
+        rows = []
+        for env in envs:
+            q.tick()
+            rows.append([f(env) for f in fns])
+        return DataSet(names, rows)
+    all_aggs = [a for lst in aggs_per_col for a in lst]
+    for a in all_aggs:
+        for x in a.walk():
+            if isinstance(x, A.FuncCall) and x is not a and x.is_aggregate:
+                raise NgqlSemanticError(f"Aggregate function nesting is not allowed: `{a.text()}'")
+            if isinstance(x, A.FuncCall) and x.lname in NON_DETERMINISTIC:
+                raise NgqlSyntaxError(f"Can't use non-deterministic (random) functions inside of aggregate "
+                                      f"functions near `{a.args[0].source() if a.args else x.text()}'")
+    sc.agg_slots = {id(a): i for i, a in enumerate(all_aggs)}
+    arg_fns = []
+    for a in all_aggs:
+        if a.star:
+            arg_fns.append(None)
+        else:
+            saved = sc.agg_slots
+            sc.agg_slots = None
+            if len(a.args) != 1:
+                raise NgqlSemanticError(f"Wrong number of arguments for `{a.text()}'")
+            arg_fns.append(compile_expr(a.args[0], sc))
+            sc.agg_slots = saved
+    col_fns = [compile_expr(c.expr, sc) for c in columns]
+    sc.agg_slots = None
+    if group_keys is None:
+        key_fns = [compile_expr(c.expr, sc) for c, aggs in zip(columns, aggs_per_col) if not aggs]
+    else:
+        key_fns = group_keys
+    groups: dict[tuple, tuple[dict, list[Agg]]] = {}
+    for env in envs:
+        q.tick()
+        k = tuple(hashable(f(env)) for f in key_fns)
+        g = groups.get(k)
+        if g is None:
+            g = groups[k] = (env, [Agg(a.lname, a.distinct) for a in all_aggs])
+        for acc, af in zip(g[1], arg_fns):
+            acc.add(_STAR if af is None else af(env))
+    if not groups and not key_fns:
+        groups[()] = ({}, [Agg(a.lname, a.distinct) for a in all_aggs])
+    rows = []
+    for env, accs in groups.values():
+        e2 = dict(env)
+        e2["@agg"] = [acc.result() for acc in accs]
+        rows.append([f(e2) for f in col_fns])
+    return DataSet(names, rows)
