@@ -54,6 +54,7 @@ from typing import Any, Callable, Iterable
 
 from momq import settings
 from momq.errors import ConfigError, UnknownDatabase
+from momq.schema.cache import invalidate
 
 Progress = Callable[[str, int, int], None]
 
@@ -292,6 +293,7 @@ def build_postgres(db_names: Iterable[str] | None = None, progress: Progress | N
             _pg_load(info, db, script, ref, progress, embedded)
             admin.execute(f"INSERT INTO {_META_TABLE_PG} (db, digest, reference, counts) VALUES (%s, %s, %s, %s)",
                           (db, script.digest, ref.isoformat(), json.dumps(script.row_counts)))
+            invalidate("postgres", db)
             outcome[db] = "loaded"
     return outcome
 
@@ -495,6 +497,7 @@ def build_mysql(db_names: Iterable[str] | None = None, progress: Progress | None
                 cur.execute(f"INSERT INTO `{_META_DB_MYSQL}`.defog_loads (db, digest, reference, counts) "
                             "VALUES (%s, %s, %s, %s)",
                             (db, script.digest, ref.isoformat(), json.dumps(script.row_counts)))
+                invalidate("mysql", db)
                 outcome[db] = "loaded"
     finally:
         conn.close()

@@ -100,10 +100,10 @@ def open_target(dialect: str, database: str, *, execute: bool = True, timeout_s:
     if execute:
         return Target.open(dialect, database, timeout_s=timeout_s)
     from momq.engines import open_engine
-    from momq.schema.introspect import introspect
+    from momq.schema.cache import cached_schema
 
     with open_engine(dialect, database) as engine:
-        return Target(dialect, database, introspect(engine))
+        return Target(dialect, database, cached_schema(engine))
 
 
 def predict(plan: BatchPlan, pipeline_for: Callable[[str], Any], *, name: str, execute: bool = True,
