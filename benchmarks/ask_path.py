@@ -1,9 +1,10 @@
 """What one question costs on ``momq ask``'s code path outside the model.
 
-The question goes through the ``momq ask`` verb itself (in process, through typer's
-test runner) with the scripted test LM (``momq.llm.scripted``), whose answer is the
-query, so the only work measured is momq's: question checks, schema, value alignment,
-prompt, extraction, read-only checks, execution and printing. For each (dialect,
+The question goes through the ``momq ask`` verb itself (``momq.cli.ask.ask``, called in
+process as the plain function it is; typer's parsing of the command line is left out)
+with the scripted test LM (``momq.llm.scripted``), whose answer is the query, so the
+only work measured is momq's: question checks, schema, value alignment, prompt,
+extraction, read-only checks, execution and printing the answer. For each (dialect,
 database, question) it records, for one question after a warm-up question on the same
 database (the value index is built, the engine started, the modules imported):
 
@@ -136,6 +137,25 @@ def _ask_args(dialect: str, question: str, query: str) -> list[str]:
     return ["ask", question, "--db", database, "--dialect", dialect, "--model", f"scripted:```{tag}\n{query}\n```"]
 
 
+def ask(dialect: str, question: str, query: str) -> None:
+    """``momq ask`` on the case's database, its printing captured."""
+    import contextlib
+    import io
+
+    import typer
+
+    from momq.cli.ask import ask as verb
+
+    tag = "sql" if dialect in ("postgres", "mysql") else dialect
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        try:
+            verb(question=question, db=CASES[dialect][0], dialect=dialect, pipeline="direct",
+                 model=f"scripted:```{tag}\n{query}\n```", language="en", max_repairs=2, max_new_tokens=192,
+                 timeout=30.0, max_rows=1000, train=None, ranker_model=None, as_json=False)
+        except typer.Exit as exc:
+            raise SystemExit(f"{dialect}: ask failed ({exc.exit_code}):\n{out.getvalue()}") from None
+
+
 def _timed_model() -> list[float]:
     """Model time of the scripted LM, accumulated in the returned list."""
     from momq.llm.scripted import ScriptedModel
@@ -156,39 +176,26 @@ def _timed_model() -> list[float]:
 
 def profiled(dialect: str) -> dict:
     """The counts of one question (see the module docstring)."""
-    from typer.testing import CliRunner
-
-    from momq.cli import app
-
     database, question, query = CASES[dialect]
     counter = Counter(query)
     sys.setprofile(counter)
     try:
-        result = CliRunner().invoke(app, _ask_args(dialect, question, query))
+        ask(dialect, question, query)
     finally:
         sys.setprofile(None)
-    if result.exit_code != 0:
-        raise SystemExit(f"{dialect}: ask failed:\n{result.output}")
     return counter.report()
 
 
 def measure(dialect: str, repeat: int) -> dict:
-    from typer.testing import CliRunner
-
-    from momq.cli import app
-
-    runner = CliRunner()
     database, question, query = CASES[dialect]
-    warm = runner.invoke(app, _ask_args(dialect, *WARM_UP[dialect]))
-    if warm.exit_code != 0:
-        raise SystemExit(f"{dialect}: warm-up failed:\n{warm.output}")
+    ask(dialect, *WARM_UP[dialect])
     row = {"dialect": dialect, "database": database, **profiled(dialect)}
     model = _timed_model()
     times = []
     for _ in range(repeat):
         model[0] = 0.0
         started = time.perf_counter()
-        runner.invoke(app, _ask_args(dialect, question, query))
+        ask(dialect, question, query)
         times.append(time.perf_counter() - started - model[0])
     row["outside_model_ms"] = round(statistics.median(times) * 1000, 1)
     return row
