@@ -111,7 +111,8 @@ class Pipeline:
         verdict = question if isinstance(question, Verdict) else check_question(question)
         if session is None and self.conversational:
             session = Session(target.dialect, target.database, language=self.language)
-        base = dict(pipeline=self.name, model=self.model.name, dialect=target.dialect, database=target.database)
+        base: dict[str, Any] = dict(pipeline=self.name, model=self.model.name, dialect=target.dialect,
+                                    database=target.database)
         standalone = verdict.text
         if verdict.refusal:
             answer = refused(verdict.text, verdict.refusal, notes=verdict.notes, **base)
