@@ -6,7 +6,10 @@
   turn and can be resumed with ``--session FILE``.
 - ``predict``: runs a pipeline over a benchmark split and writes the predictions file
   ``momq eval`` scores (``{"id", "query"}`` per line, plus status and repairs), with a
-  progress bar; an interrupted run resumes where it stopped.
+  progress bar; an interrupted run resumes where it stopped (:mod:`momq.pipelines.batch`).
+
+The verbs only turn their options into objects: the pipelines' one run frame
+(:class:`momq.pipelines.frame.Pipeline`) answers every question.
 
 Mounted by ``momq.cli`` through :func:`register`.
 """
@@ -59,17 +62,23 @@ RANKER_HELP = ("r3/rse: model spec of R3's ranker model (e.g. a `momq train` ran
                "default: the heuristic ranker.")
 
 
+def _check_options(name: str, ranker_model: str | None) -> None:
+    from momq.errors import ConfigError
+
+    if ranker_model and name not in ("r3", "rse"):
+        raise ConfigError("--ranker-model applies to --pipeline r3 or rse")
+
+
 def _pipeline(name: str, model: Any, dialect: str, *, language: str, max_repairs: int, max_new_tokens: int,
               train: str | None = None, ranker_model: str | None = None) -> Any:
-    from momq.errors import ConfigError
+    """The pipeline the verbs' options describe (:func:`momq.pipelines.make_pipeline`)."""
     from momq.pipelines import make_pipeline
 
+    _check_options(name, ranker_model)
     options: dict[str, Any] = {"language": language, "max_repairs": max_repairs, "config": _config(max_new_tokens)}
     if name == "icl":
         options["shots"] = _selector(dialect, train)
     if ranker_model:
-        if name not in ("r3", "rse"):
-            raise ConfigError("--ranker-model applies to --pipeline r3 or rse")
         options["ranker_model"] = _model(ranker_model)
     return make_pipeline(name, model, **options)
 
@@ -124,18 +133,13 @@ def ask(
     from momq.databases import resolve_dialect
     from momq.pipelines import Target, check_question
 
-    check_question(question)  # an empty question fails before anything is loaded
+    verdict = check_question(question)  # an empty question fails before anything is loaded
     chosen = resolve_dialect(db, dialect)
     with Target.open(chosen, db, timeout_s=timeout, max_rows=max_rows) as target:
-        llm = _model(model, chosen)
-        runner = _pipeline(pipeline, llm, chosen, language=language, max_repairs=min(2, max(0, max_repairs)),
-                           max_new_tokens=max_new_tokens, train=train, ranker_model=ranker_model)
-        if pipeline == "multiturn":  # a one-turn conversation; `momq chat` keeps longer ones
-            from momq.pipelines.multiturn import Session
-
-            answer = runner.ask(Session(chosen, db, language=language), question, target)
-        else:
-            answer = runner.run(question, target)
+        runner = _pipeline(pipeline, _model(model, chosen), chosen, language=language,
+                           max_repairs=min(2, max(0, max_repairs)), max_new_tokens=max_new_tokens, train=train,
+                           ranker_model=ranker_model)
+        answer = runner.run(verdict, target)
     if as_json:
         console.print_json(json.dumps(answer.to_dict(), default=str, ensure_ascii=False))
     else:
@@ -163,8 +167,8 @@ def chat(
     from momq import settings
     from momq.databases import resolve_dialect
     from momq.errors import ConfigError
-    from momq.pipelines import Target
-    from momq.pipelines.multiturn import MultiTurnPipeline, Session
+    from momq.pipelines import Session, Target
+    from momq.pipelines.multiturn import MultiTurnPipeline
 
     chosen = resolve_dialect(db, dialect)
     if session is not None and session.is_file():
@@ -196,7 +200,7 @@ def chat(
                     console.print(f"{i}. {turn.question}\n   {turn.query or '(' + turn.status + ')'}", markup=False)
                 continue
             try:
-                answer = runner.ask(state, line, target)
+                answer = runner.run(line, target, session=state)
             except ConfigError as exc:
                 err_console.print(f"[red]{escape(str(exc))}[/red]", highlight=False)
                 continue
@@ -204,18 +208,6 @@ def chat(
             state.save(path)
     state.save(path)
     console.print(f"session saved: {path} (resume with --session {path})", highlight=False)
-
-
-def _predict_groups(examples: list) -> list[list]:
-    """Examples grouped into dialogues (by ``meta['dialogue']``, in turn order); single
-    questions are groups of one."""
-    groups: dict[str, list] = {}
-    for e in examples:
-        key = str(e.meta.get("dialogue", "")) or f"\x00{e.id}"
-        groups.setdefault(key, []).append(e)
-    for items in groups.values():
-        items.sort(key=lambda e: int(e.meta.get("turn", 0)))
-    return list(groups.values())
 
 
 @fail_on_error
@@ -236,111 +228,28 @@ def predict(
                                             "--no-execute only validates them."),
 ) -> None:
     """Write a predictions file for `momq eval` (resumes an interrupted run)."""
-    import re
-    import time
-
-    from momq import settings
     from momq.cli.common import progress_bar
     from momq.data.records import read_examples
-    from momq.errors import ConfigError, MomqError
     from momq.eval.bench import load_split
     from momq.llm import DEFAULT_MODEL_SPEC
-    from momq.pipelines import Target
-    from momq.pipelines.multiturn import MultiTurnPipeline, Session, record_turn
-    from momq.schema.introspect import introspect
+    from momq.pipelines.batch import plan_batch, predict as predict_batch, predictions_path
 
-    examples = read_examples(bench) if Path(bench).is_file() else load_split(bench)
-    split = Path(bench).stem if Path(bench).is_file() else bench
-    groups = _predict_groups(examples)
-    if limit is not None:
-        groups = groups[:limit]
-    model_tag = re.sub(r"[^\w.-]+", "_", (model or DEFAULT_MODEL_SPEC))[-60:]
-    path = out or settings.home() / "predictions" / f"{split}.{pipeline}.{model_tag}.jsonl"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    done: set[str] = set()
-    if path.exists():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                done.add(str(json.loads(line)["id"]))
-            except (json.JSONDecodeError, KeyError, TypeError):
-                continue
-    todo = [g for g in groups if not all(e.id in done for e in g)]
-    # one database after another: its prompt prefix (system text + schema) stays cached
-    todo.sort(key=lambda g: (g[0].dialect, g[0].database))
-    console.print(f"{split}: {sum(len(g) for g in groups)} questions, {len(groups) - len(todo)} groups already "
-                  f"predicted in {path}", highlight=False)
-    llms: dict[str, Any] = {}
-    runners: dict[str, Any] = {}
-    targets: dict[tuple[str, str], Target] = {}
+    _check_options(pipeline, ranker_model)
+    is_file = Path(bench).is_file()
+    examples = read_examples(bench) if is_file else load_split(bench)
+    split = Path(bench).stem if is_file else bench
+    path = out or predictions_path(split, pipeline, model or DEFAULT_MODEL_SPEC)
+    plan = plan_batch(examples, path, limit)
+    console.print(f"{split}: {plan.questions} questions, {plan.done_groups} groups already predicted in {path}",
+                  highlight=False)
 
-    def target_for(dialect: str, database: str) -> Target:
-        key = (dialect, database)
-        if key not in targets:
-            if execute:
-                targets[key] = Target.open(dialect, database, timeout_s=timeout)
-            else:  # dry run: the schema still comes from the engine
-                from momq.engines import open_engine
+    def pipeline_for(dialect: str) -> Any:
+        return _pipeline(pipeline, _model(model, dialect), dialect, language=language, max_repairs=max_repairs,
+                         max_new_tokens=max_new_tokens, train=train, ranker_model=ranker_model)
 
-                with open_engine(dialect, database) as engine:
-                    targets[key] = Target(dialect, database, introspect(engine))
-        return targets[key]
-
-    def runner_for(dialect: str) -> Any:
-        if dialect not in runners:
-            llms.setdefault(dialect, _model(model, dialect))
-            if pipeline == "multiturn":
-                runners[dialect] = MultiTurnPipeline(llms[dialect], language=language, max_repairs=max_repairs,
-                                                     config=_config(max_new_tokens))
-            else:
-                runners[dialect] = _pipeline(pipeline, llms[dialect], dialect, language=language,
-                                             max_repairs=max_repairs, max_new_tokens=max_new_tokens, train=train,
-                                             ranker_model=ranker_model)
-        return runners[dialect]
-
-    counts: dict[str, int] = {}
-    try:
-        with progress_bar() as progress, open(path, "a", encoding="utf-8") as handle:
-            total = sum(len(g) for g in todo)
-            finished = 0
-            progress(f"predict {pipeline}", 0, total)
-            for group in todo:
-                lines = []
-                # a dialogue: the DA pipeline keeps its session; a baseline sees the dialogue so far
-                in_dialogue = bool(group[0].meta.get("dialogue"))
-                session = Session(group[0].dialect, group[0].database) if pipeline == "multiturn" or in_dialogue \
-                    else None
-                for example in group:
-                    started = time.perf_counter()
-                    try:
-                        target = target_for(example.dialect, example.database)
-                        runner = runner_for(example.dialect)
-                        if pipeline == "multiturn":
-                            answer = runner.ask(session, example.question, target)
-                        elif session is not None:
-                            answer = runner.run(example.question, target, example_id=example.id,
-                                                history=session.history_text())
-                            record_turn(session, example.question, example.question, answer, target.schema)
-                        else:
-                            answer = runner.run(example.question, target, example_id=example.id)
-                        record = {"id": example.id, "query": answer.query, "status": answer.status,
-                                  "repairs": answer.repairs, "pipeline": answer.pipeline}
-                        if answer.reason:
-                            record["reason"] = answer.reason[:300]
-                    except (ConfigError, MomqError) as exc:
-                        record = {"id": example.id, "query": "", "status": "failed", "reason": str(exc)[:300],
-                                  "pipeline": pipeline}
-                    record["seconds"] = round(time.perf_counter() - started, 2)
-                    counts[record["status"]] = counts.get(record["status"], 0) + 1
-                    lines.append(record)
-                    finished += 1
-                    progress(f"predict {pipeline}", finished, total)
-                # a dialogue is written whole, so a resumed run never holds half of one
-                for record in lines:
-                    handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-                handle.flush()
-    finally:
-        for target in targets.values():
-            target.close()
+    with progress_bar() as progress:
+        counts = predict_batch(plan, pipeline_for, name=pipeline, execute=execute, timeout_s=timeout,
+                               progress=progress)
     summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
     console.print(f"predictions: {path}  ({summary or 'nothing new'})", highlight=False)
     console.print(f"score with: momq eval --bench {bench} --predictions {path}", highlight=False)

@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from momq import settings
+from momq.databases import generation
 from momq.databases.pg_constants import PgConstEvaluator, is_clock, script_dialect
 from momq.errors import ConfigError, UnknownDatabase
 
@@ -288,6 +289,7 @@ def build_postgres(db_names: Iterable[str] | None = None, progress: Progress | N
             _pg_load(info, db, script, ref, progress, embedded)
             admin.execute(f"INSERT INTO {_META_TABLE_PG} (db, digest, reference, counts) VALUES (%s, %s, %s, %s)",
                           (db, script.digest, ref.isoformat(), json.dumps(script.row_counts)))
+            generation.renew("postgres", db)
 
         return _skip_or_rebuild(names, ref, marker, lambda db, script: _pg_counts(info, db, script), rebuild,
                                 progress, force)
@@ -485,6 +487,7 @@ def build_mysql(db_names: Iterable[str] | None = None, progress: Progress | None
                 cur.execute(f"INSERT INTO `{_META_DB_MYSQL}`.defog_loads (db, digest, reference, counts) "
                             "VALUES (%s, %s, %s, %s)",
                             (db, script.digest, ref.isoformat(), json.dumps(script.row_counts)))
+                generation.renew("mysql", db)
 
             return _skip_or_rebuild(names, ref, marker, lambda db, script: _mysql_counts(cur, db, script),
                                     rebuild, progress, force)

@@ -36,6 +36,7 @@ from typing import Any, Callable, Iterable
 
 from momq import settings as momq_settings
 from momq.errors import ConfigError, UnknownDatabase
+from momq.databases import generation
 
 #: name -> (nodes, relationships) after a correct build
 EXPECTED: dict[str, tuple[int, int]] = {"movies": (171, 253), "northwind": (1035, 3139)}
@@ -264,6 +265,7 @@ def build(names: list[str] | None = None, progress: Progress | None = None, *,
                 continue
             target.reset(name)
             _LOADERS[name](target, progress)
+            generation.renew("cypher", name)
             sizes[name] = target.counts(name)
             if sizes[name] != expected:
                 raise RuntimeError(f"Cypher graph {name}: loaded {sizes[name][0]} nodes / {sizes[name][1]} "

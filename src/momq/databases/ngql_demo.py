@@ -10,6 +10,7 @@ from __future__ import annotations
 from momq import settings
 from momq.databases import NGQL_SPACES, Progress
 from momq.engines.ngql import snapshot_path
+from momq.databases import generation
 
 
 def build(names: list[str] | None = None, progress: Progress | None = None, force: bool = False) -> list[str]:
@@ -27,6 +28,7 @@ def build(names: list[str] | None = None, progress: Progress | None = None, forc
             database = NgqlDatabase()
             database.load_script(script.read_text(encoding="utf-8"))
             database.save(target)
+            generation.renew("ngql", name)
             built.append(name)
         if progress:
             progress(name, 1, 1)

@@ -51,8 +51,10 @@ class EmbeddedNgqlEngine(Engine):
     name = "ngql"
     dialect = "ngql"
 
-    def __init__(self, space: str, database: Any):
+    def __init__(self, space: str, database: Any, build_stamp: str = ""):
         self.database = space
+        #: changes when the snapshot is rebuilt (``momq.schema.cache`` keys schemas by it)
+        self.build_stamp = build_stamp
         self._session = database.session(space=space, read_only=True)
 
     def execute(self, query: str, timeout_s: float = DEFAULT_TIMEOUT_S,
@@ -62,7 +64,7 @@ class EmbeddedNgqlEngine(Engine):
         started = time.perf_counter()
         try:
             rs = self._session.execute(query, timeout_s=timeout_s, max_rows=max_rows)
-            rows = [tuple(row) for row in rs.to_momq_rows()]
+            rows = rs.to_momq_rows()
         except RecursionError as exc:
             raise ExecutionError("ExecutionError: query too deeply nested", engine="ngql", query=query) from exc
         except MemoryError as exc:
@@ -151,9 +153,10 @@ def connect(database: str, settings: dict) -> Engine:
             raise EngineUnavailable("the embedded nGQL spaces are not built yet: run `momq db build`",
                                     engine="ngql")
         raise UnknownDatabase(database, known)
+    stat = path.stat()
     try:
-        snapshot = _open_snapshot(str(path), path.stat().st_mtime)
+        snapshot = _open_snapshot(str(path), stat.st_mtime)
     except Exception as exc:  # noqa: BLE001 - a corrupt pickle can fail in any way
         raise ConfigError(f"the nGQL snapshot {path} cannot be read ({type(exc).__name__}: {exc}); rebuild it "
                           f"with `momq db build {database}`") from exc
-    return EmbeddedNgqlEngine(database, snapshot)
+    return EmbeddedNgqlEngine(database, snapshot, f"{stat.st_mtime_ns}:{stat.st_size}")

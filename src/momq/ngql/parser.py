@@ -6,6 +6,8 @@ the offending token and NebulaGraph's ``near `...'`` excerpt.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from momq.ngql import ast as A
 from momq.ngql.errors import NgqlSyntaxError
 from momq.ngql.lexer import INT64_MAX, Token, syntax_error, tokenize
@@ -38,13 +40,19 @@ def _tree_depth(e: A.Expr) -> int:
 
 
 def parse(query: str) -> A.Stmt:
-    """Parse ``query`` into a statement tree (raises ``NgqlSyntaxError``)."""
+    """Parse ``query`` into a statement tree (raises ``NgqlSyntaxError``). The trees of
+    the last texts parsed are kept (nothing changes a tree after parsing), so a query
+    that the read-only check parsed is not parsed again when it runs."""
     if query[:40].lstrip()[:6].upper() == "INSERT":
         # bulk loads: plain-literal INSERTs skip the tokenizer (same statement, same semantics)
         from momq.ngql.fastinsert import try_parse_insert
         stmt = try_parse_insert(query)
-        if stmt is not None:
-            return stmt
+        return stmt if stmt is not None else Parser(query).parse_all()  # loads are not kept
+    return _parse_kept(query)
+
+
+@lru_cache(maxsize=64)
+def _parse_kept(query: str) -> A.Stmt:
     return Parser(query).parse_all()
 
 

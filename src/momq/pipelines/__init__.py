@@ -5,8 +5,11 @@
   related-schema-extraction configuration;
 - ``multiturn`` (:mod:`momq.pipelines.multiturn`): MTGQL's DA with a resumable session.
 
-All share the question guard (:mod:`momq.pipelines.base`) and execution-guided repair
-(:mod:`momq.pipelines.repair`). ``make_pipeline(name, model)`` builds one by name.
+All run in one frame (:class:`~momq.pipelines.frame.Pipeline`: the question guard of
+:mod:`momq.pipelines.base`, execution-guided repair (:mod:`momq.pipelines.repair`), the
+final status and, in a dialogue, the :class:`~momq.pipelines.session.Session`); each
+supplies how it builds its prompt. ``make_pipeline(name, model)`` builds one by name;
+:mod:`momq.pipelines.batch` runs one over a benchmark split (``momq predict``).
 """
 
 from __future__ import annotations
@@ -14,13 +17,15 @@ from __future__ import annotations
 from typing import Any
 
 from momq.errors import ConfigError
-from momq.pipelines.base import Answer, Attempt, check_question
+from momq.pipelines.base import Answer, Attempt, Verdict, check_question
 from momq.pipelines.context import Target
+from momq.pipelines.frame import Draft, Pipeline
+from momq.pipelines.session import Session
 
 PIPELINES = ("direct", "icl", "r3", "rse", "multiturn")
 
 
-def make_pipeline(name: str, model: Any, **options: Any) -> Any:
+def make_pipeline(name: str, model: Any, **options: Any) -> Pipeline:
     """A pipeline by name: ``direct``, ``icl`` (direct with few-shot examples; pass
     ``shots=FewShotSelector(...)``), ``r3``, ``rse`` or ``multiturn``."""
     if name in ("direct", "icl"):
@@ -47,4 +52,5 @@ def make_pipeline(name: str, model: Any, **options: Any) -> Any:
     raise ConfigError(f"unknown pipeline {name!r}; known: {', '.join(PIPELINES)}")
 
 
-__all__ = ["Answer", "Attempt", "PIPELINES", "Target", "check_question", "make_pipeline"]
+__all__ = ["Answer", "Attempt", "Draft", "PIPELINES", "Pipeline", "Session", "Target", "Verdict", "check_question",
+           "make_pipeline"]

@@ -2,8 +2,9 @@
 
 :class:`Target` bundles what every pipeline needs about the database so that pipelines
 stay independent of how it was opened. ``Target.open(dialect, database)`` connects to
-momq's engine for the database, introspects its schema and (lazily, on first use) loads
-or builds its value index; tests build a ``Target`` directly from a schema and a fake
+momq's engine for the database, takes its schema (introspected once per database and
+kept until the database is rebuilt: :mod:`momq.schema.cache`) and (lazily, on first use)
+loads or builds its value index; tests build a ``Target`` directly from a schema and a fake
 engine, or with no engine at all (then candidates are only validated, never run).
 """
 
@@ -36,12 +37,12 @@ class Target:
     @classmethod
     def open(cls, dialect: str, database: str, *, timeout_s: float = 30.0, max_rows: int = 1000) -> "Target":
         from momq.engines import open_engine
-        from momq.schema.introspect import introspect
+        from momq.schema.cache import cached_schema
 
         name = get_dialect(dialect).name
         engine = open_engine(name, database)
         try:
-            schema = introspect(engine)
+            schema = cached_schema(engine)
         except BaseException:
             engine.close()
             raise

@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from momq.llm.base import GenerationConfig, LanguageModel
-from momq.pipelines.base import EMPTY, FAILED, OK, REFUSED, Answer, check_question, refused
 from momq.pipelines.context import Target
-from momq.pipelines.repair import Execution, generate_and_repair
+from momq.pipelines.frame import Draft, Pipeline
 from momq.schema.render import render
 
 MAX_SCHEMA_CHARS = 24_000
@@ -111,24 +110,11 @@ def grounded_prompt(question: str, dialect: str, schema: Any, values: Sequence[A
                              history=history)
 
 
-def finish(answer: Answer, outcome: Any) -> Answer:
-    """Fill an Answer from a repair outcome."""
-    best = outcome.best
-    answer.attempts += outcome.attempts
-    if best.outcome == "write_refused":
-        answer.query, answer.status = "", REFUSED
-    elif best.outcome == "no_query":  # the extracted text is prose, not a candidate
-        answer.query, answer.status = "", FAILED
-    else:
-        answer.query = best.query
-        answer.status = {"ok": OK, "empty_result": EMPTY}.get(best.outcome, FAILED)
-    answer.result = outcome.result
-    answer.reason = outcome.reason
-    return answer
-
-
 @dataclass
-class DirectPipeline:
+class DirectPipeline(Pipeline):
+    """Grounded prompt (schema, aligned values, optional few-shot examples and dialogue
+    history) -> query; the frame (:class:`~momq.pipelines.frame.Pipeline`) does the rest."""
+
     model: LanguageModel
     #: ddl, text or code; None = text (with samples) for graphs, DDL for SQL
     schema_format: str | None = None
@@ -173,17 +159,7 @@ class DirectPipeline:
             steps["schema_pruned"] = notes[0]
         return prompt, steps
 
-    def run(self, question: str, target: Target, *, example_id: str | None = None, history: str = "") -> Answer:
-        """Answer ``question``; ``history`` is the dialogue so far (earlier questions,
-        queries and results), shown to the model as MTGQL's baselines see it."""
-        verdict = check_question(question)
-        base = dict(pipeline=self.name, model=self.model.name, dialect=target.dialect, database=target.database)
-        if verdict.refusal:
-            return refused(verdict.text, verdict.refusal, notes=verdict.notes, **base)
-        prompt, steps = self.prompt(verdict.text, target, example_id, history)
-        execution = Execution(target.dialect_obj, target.engine, target.timeout_s, target.max_rows)
-        outcome = generate_and_repair(self.model, prompt, execution, max_repairs=self.max_repairs,
-                                      config=self.config, language=self.language)
-        answer = Answer(question=verdict.text, query="", status=FAILED, notes=verdict.notes + target.notes,
-                        steps=steps, **base)
-        return finish(answer, outcome)
+    def draft(self, question: str, target: Target, *, session: Any = None, history: str = "",
+              example_id: str | None = None) -> Draft:
+        prompt, steps = self.prompt(question, target, example_id, history)
+        return Draft(prompt, steps)

@@ -23,11 +23,10 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from momq.llm.base import GenerationConfig, LanguageModel
-from momq.pipelines.base import FAILED, Answer, check_question, refused
 from momq.pipelines.context import Target
-from momq.pipelines.direct import finish, schema_text
+from momq.pipelines.direct import schema_text
+from momq.pipelines.frame import Draft, Pipeline
 from momq.pipelines.ranker import Ranker, Ranking, lexical_ranking, parse_ranking
-from momq.pipelines.repair import Execution, generate_and_repair
 
 __all__ = ["R3Pipeline", "Ranker", "Ranking", "Rewriter", "lexical_ranking", "parse_ranking", "usable_rewrite"]
 
@@ -98,7 +97,10 @@ class Rewriter:
 
 
 @dataclass
-class R3Pipeline:
+class R3Pipeline(Pipeline):
+    """Ranker, rewriter and refiner build the prompt; the frame
+    (:class:`~momq.pipelines.frame.Pipeline`) does the rest."""
+
     model: LanguageModel
     ranker: Ranker = field(default_factory=Ranker)
     rewriter: Rewriter | None = field(default_factory=Rewriter)
@@ -116,35 +118,27 @@ class R3Pipeline:
         return cls(model, ranker=options.pop("ranker", Ranker()), rewriter=None, use_skeleton=False,
                    schema_format=options.pop("schema_format", None), name="rse", **options)
 
-    def run(self, question: str, target: Target, *, example_id: str | None = None, history: str = "") -> Answer:
-        """Answer ``question``; ``history`` is the dialogue so far (MTGQL's baselines
-        see it when answering a dialogue turn)."""
+    def draft(self, question: str, target: Target, *, session: Any = None, history: str = "",
+              example_id: str | None = None) -> Draft:
+        """Rank, align and rewrite, then the refiner's prompt; ``history`` is the dialogue
+        so far (MTGQL's baselines see it when answering a dialogue turn)."""
         from momq.prompts.builder import generation_prompt, render_skeleton
 
-        verdict = check_question(question)
-        base = dict(pipeline=self.name, model=self.model.name, dialect=target.dialect, database=target.database)
-        if verdict.refusal:
-            return refused(verdict.text, verdict.refusal, notes=verdict.notes, **base)
-        text = verdict.text
-        ranking = self.ranker.rank(text, target)
+        ranking = self.ranker.rank(question, target)
         sub = target.schema.subschema(ranking.elements, keep_neighbours=True)
         if not sub.element_names():
             sub = target.schema
         sub_text = schema_text(sub, self.schema_format)
         values: list[Any] = []
-        rewritten = text
+        rewritten = question
         if self.rewriter is not None:
-            values = self.rewriter.align(text, ranking, target)
-            rewritten = self.rewriter.rewrite(text, values, sub_text, self.model)
+            values = self.rewriter.align(question, ranking, target)
+            rewritten = self.rewriter.rewrite(question, values, sub_text, self.model)
         skeleton = render_skeleton(target.dialect, ranking.keywords) if self.use_skeleton else ""
-        prompt = generation_prompt(text, target.dialect, sub_text, language=self.language, values=values,
+        prompt = generation_prompt(question, target.dialect, sub_text, language=self.language, values=values,
                                    skeleton=skeleton, rewritten=rewritten, history=history,
                                    syntax=target.dialect_obj.schema_examples(sub))
         steps = {"ranking": ranking.to_dict(), "sub_schema": sub.element_names(),
                  "values": [v.to_dict() for v in values], "rewritten": rewritten}
-        execution = Execution(target.dialect_obj, target.engine, target.timeout_s, target.max_rows)
-        outcome = generate_and_repair(self.model, prompt, execution, max_repairs=self.max_repairs,
-                                      config=self.config, language=self.language, stage="refine")
-        notes = verdict.notes + target.notes + (self.rewriter.notes if self.rewriter is not None else [])
-        answer = Answer(question=text, query="", status=FAILED, notes=notes, steps=steps, **base)
-        return finish(answer, outcome)
+        notes = list(self.rewriter.notes) if self.rewriter is not None else []
+        return Draft(prompt, steps, notes=notes, stage="refine")

@@ -3,7 +3,8 @@
 Opening an engine costs a connection (and, for the embedded engines, maybe a server
 start), introspecting a schema costs several queries: the :class:`DatabasePool` keeps
 idle engines per ``(dialect, database)`` and leases each to one request at a time (an
-engine connection is not shared between threads), and it introspects each schema once.
+engine connection is not shared between threads), and takes each schema from
+:mod:`momq.schema.cache` (introspected once, kept until the database is rebuilt).
 Every query still goes through ``Engine.execute``: the read-only sandbox is the
 engine's, never the server's.
 """
@@ -24,7 +25,6 @@ class DatabasePool:
     def __init__(self, opener: Callable[[str, str], Any] | None = None):
         self._opener = opener
         self._idle: dict[tuple[str, str], list[Any]] = {}
-        self._schemas: dict[tuple[str, str], Any] = {}
         self._values: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
         self._schema_locks: dict[tuple[str, str], threading.Lock] = {}
@@ -73,20 +73,18 @@ class DatabasePool:
             engine.close()
 
     def schema(self, dialect: str, database: str, engine: Any = None) -> Any:
-        """The database's schema, introspected once."""
+        """The database's schema (:func:`momq.schema.cache.cached_schema`; one request
+        introspects it, the others wait for it)."""
+        from momq.schema.cache import cached_schema
+
         key = (dialect, database)
         with self._lock:
             lock = self._schema_locks.setdefault(key, threading.Lock())
         with lock:
-            if key not in self._schemas:
-                from momq.schema.introspect import introspect
-
-                if engine is not None:
-                    self._schemas[key] = introspect(engine)
-                else:
-                    with self.engine(dialect, database) as leased:
-                        self._schemas[key] = introspect(leased)
-            return self._schemas[key]
+            if engine is not None:
+                return cached_schema(engine)
+            with self.engine(dialect, database) as leased:
+                return cached_schema(leased)
 
     @contextmanager
     def target(self, dialect: str, database: str, *, timeout_s: float, max_rows: int,

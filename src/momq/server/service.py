@@ -79,17 +79,11 @@ class Service:
         spec = self.models.resolve(request.model)
 
         def job() -> dict[str, Any]:
-            from momq.pipelines.multiturn import Session
-
             watch, pipeline = self._prepare(spec, chosen, request.pipeline, request.language, request.max_repairs,
                                             emit, deadline)
             rows = min(request.max_rows or self.config.max_rows, self.config.max_rows)
             with self._target(chosen, request.database, request.pipeline, rows, watch) as target:
-                if request.pipeline == "multiturn":
-                    answer = pipeline.ask(Session(chosen, request.database, language=request.language),
-                                          request.question, target)
-                else:
-                    answer = pipeline.run(request.question, target)
+                answer = pipeline.run(request.question, target)
             return answer_out(answer, rows)
 
         return self.model_queue.submit(job, deadline=deadline)
@@ -108,7 +102,7 @@ class Service:
                                                 deadline)
                 rows = self.config.max_rows
                 with self._target(current.dialect, current.database, "multiturn", rows, watch) as target:
-                    answer = pipeline.ask(current, question, target)
+                    answer = pipeline.run(question, target, session=current)
                 self.sessions.save(current)
             return {**answer_out(answer, rows), "session": current.id}
 

@@ -1,6 +1,6 @@
 """Multi-turn sessions kept on disk, so a conversation survives a restart of the server.
 
-A session is a :class:`momq.pipelines.multiturn.Session` saved as JSON under
+A session is a :class:`momq.pipelines.session.Session` saved as JSON under
 ``momq.settings.home()/sessions/<id>.json``: the same files ``momq chat`` writes, so a
 conversation started in the browser can go on in the terminal
 (``momq chat --db DB --session FILE``) and back. Turns of one session are serialised by
@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 
 from momq.errors import ConfigError
-from momq.pipelines.multiturn import Session
+from momq.pipelines.session import Session
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
