@@ -31,7 +31,7 @@ def main() -> None:
     parser.add_argument("--bf16", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    from momq.llm.models import load_model
+    from momq.backbones.models import load_model
     from momq.train.data import read_jsonl
     from momq.train.prompts import example_prompt
     from momq.tuners import get_method

@@ -57,7 +57,7 @@ def method_config(method: str, recipes: str | None) -> dict:
 def make(method: str, model_name: str | None = None, recipes: str | None = None):
     import torch
 
-    from momq.llm.models import load_model
+    from momq.backbones.models import load_model
     from momq.train.trainer import make_optimizer
     from momq.tuners import get_method
 

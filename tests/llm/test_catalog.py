@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from momq.errors import ConfigError
-from momq.llm import catalog
-from momq.llm.catalog import CatalogModel
+from momq.backbones import catalog
+from momq.backbones.catalog import CatalogModel
 
 
 def _fake_packages(root: Path, prefix: str, chunks: list[bytes]) -> None:

@@ -153,7 +153,8 @@ def test_ask_end_to_end_with_a_real_model(request, dialect, db, question, fixtur
     """Completion and safety with a real model on llama.cpp: a query or a clear reason,
     every candidate either refused as a write or read-only, nothing written."""
     from momq.dialects import get_dialect
-    from momq.llm import catalog, llamacpp
+    from momq.backbones import catalog
+    from momq.llm import llamacpp
 
     if not llamacpp.available():
         pytest.skip("llama-cpp-python is not installed (scripts/setup.sh builds it)")

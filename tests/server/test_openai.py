@@ -47,7 +47,7 @@ def test_a_momq_adapter_is_served(make_client, tmp_path):
     openai = pytest.importorskip("openai")
     pytest.importorskip("torch")
     from momq.llm import GenerationConfig, load_model_spec
-    from momq.llm.models import load_model
+    from momq.backbones.models import load_model
     from momq.tuners import get_method
     from tests.train.conftest import build_tiny_model_dir
 

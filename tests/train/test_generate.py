@@ -24,7 +24,7 @@ def _perturb(tuned):
 
 @pytest.fixture()
 def setup(tiny_model_dir):
-    from momq.llm.models import load_model
+    from momq.backbones.models import load_model
 
     model, tokenizer = load_model(tiny_model_dir)
     return model, tokenizer

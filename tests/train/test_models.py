@@ -7,8 +7,8 @@ import importlib.util
 import pytest
 
 from momq.errors import ConfigError
-from momq.llm import models
-from momq.llm.models import ModelRef, load_model, resolve
+from momq.backbones import models
+from momq.backbones.models import ModelRef, load_model, resolve
 
 
 def test_missing_smollm2_says_how_to_install(monkeypatch):

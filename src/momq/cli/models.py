@@ -21,7 +21,8 @@ def models(
     install the missing ones; with names, assemble those models now (checksum verified)."""
     from momq.cli.common import progress_bar
     from momq.errors import ConfigError
-    from momq.llm import catalog, llamacpp
+    from momq.backbones import catalog
+    from momq.llm import llamacpp
 
     if prepare:
         for name in prepare:

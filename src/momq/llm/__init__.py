@@ -2,7 +2,7 @@
 registry: ``load_model_spec(spec)`` turns a model spec string into a ready model.
 
 ==============================  ==========================================================
-``qwen2.5-coder-1.5b`` (default) a catalogued model (:mod:`momq.llm.catalog`; also
+``qwen2.5-coder-1.5b`` (default) a catalogued model (:mod:`momq.backbones.catalog`; also
                                 ``qwen2.5-coder-0.5b``, ``smollm2``), on llama.cpp
 ``PATH.gguf``                   a GGUF file, on llama.cpp
 ``llamacpp:NAME_OR_PATH``       llama.cpp explicitly
@@ -73,7 +73,8 @@ def load_model_spec(spec: str | None = None, **options: Any) -> LanguageModel:
 
 def _runs_on_llamacpp(spec: str) -> bool:
     """A catalogued name or a ``.gguf`` file without an adapter, with llama.cpp installed."""
-    from momq.llm import catalog, llamacpp
+    from momq.backbones import catalog
+    from momq.llm import llamacpp
 
     if "+" in spec:
         return False

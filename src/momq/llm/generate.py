@@ -146,7 +146,7 @@ def load_for_inference(path: str | Path | None = None, *, merge: bool = True, dt
     """``(model, tokenizer)`` from a saved tuned model directory (adapter) or a base model
     reference (``None``/``smollm2``, a HF directory, a GGUF file). Adapters are merged
     where possible (vanilla LoRA into the weights, MoMQ's shared experts too)."""
-    from momq.llm.models import load_model, load_tokenizer
+    from momq.backbones.models import load_model, load_tokenizer
     from momq.tuners.base import TUNER_FILE, read_base
 
     if path is not None and (Path(path) / TUNER_FILE).is_file():

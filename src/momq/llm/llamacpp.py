@@ -121,8 +121,8 @@ class LlamaCppModel(LanguageModel):
     def __init__(self, model: str | Path, *, n_ctx: int | None = None, threads: int | None = None,
                  prefix_cache_mb: int = 0, dialect: str | None = None):
         super().__init__()
-        from momq.llm import catalog
-        from momq.llm.models import resolve
+        from momq.backbones import catalog
+        from momq.backbones.models import resolve
 
         entry = catalog.lookup(str(model))
         self.ref = entry.name if entry else str(model)

@@ -68,7 +68,7 @@ class TransformersModel(LanguageModel):
 
     @property
     def name(self) -> str:
-        from momq.llm.models import describe
+        from momq.backbones.models import describe
 
         base = describe(self.ref)
         return f"{base}+{Path(self.adapter).name}" if self.adapter else base

@@ -84,7 +84,7 @@ class Recipe:
     def model_ref(self) -> str:
         """The backbone: a catalogued name (``smollm2``, ``qwen2.5-coder-0.5b`` ...) as is,
         else a path relative to the recipe."""
-        from momq.llm import catalog
+        from momq.backbones import catalog
 
         if self.model in ("", None):
             return "smollm2"

@@ -198,7 +198,7 @@ class Trainer:
 
     # -- setup --------------------------------------------------------------------------
     def _load(self, dist: Distributed):
-        from momq.llm.models import ModelRef, load_model
+        from momq.backbones.models import ModelRef, load_model
         from momq.tuners import get_method
 
         ref = ModelRef(self.recipe.model_ref())

@@ -28,7 +28,7 @@ import torch
 from torch import nn
 
 from momq.errors import ConfigError
-from momq.llm.models import ModelRef
+from momq.backbones.models import ModelRef
 
 TUNER_FILE = "tuner.json"
 BASE_FILE = "base_model.json"
@@ -161,7 +161,7 @@ def base_for_adapter(directory: Path, model: Any = None, *, dtype: Any = None) -
     ``model`` when given, else the backbone the pointer names."""
     base_ref = read_base(directory)
     if model is None:
-        from momq.llm.models import load_model
+        from momq.backbones.models import load_model
 
         model, _ = load_model(base_ref, dtype=dtype, with_tokenizer=False)
     return base_ref, model

@@ -13,7 +13,7 @@ from typing import Any
 
 from torch import nn
 
-from momq.llm.models import ModelRef
+from momq.backbones.models import ModelRef
 from momq.tuners.base import TunedModel, read_base
 from momq.tuners.config import TunerConfig
 

@@ -13,7 +13,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from momq.llm.models import ModelRef
+from momq.backbones.models import ModelRef
 from momq.tuners.base import TunedModel, base_for_adapter
 from momq.tuners.injection import unfreeze_norms
 from momq.tuners.lora.config import LoRAConfig

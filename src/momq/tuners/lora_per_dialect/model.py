@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from momq.errors import ConfigError
-from momq.llm.models import ModelRef
+from momq.backbones.models import ModelRef
 from momq.tuners.base import TunedModel, TunerOutput, lm_loss, base_for_adapter
 from momq.tuners.injection import freeze, replace_linears, unfreeze_norms
 from momq.tuners.lora_per_dialect.config import LoRAPerDialectConfig

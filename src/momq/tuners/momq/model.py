@@ -15,7 +15,7 @@ balance`` (eq. 12), the LM loss on the query tokens only (prompt tokens carry la
 
 Saved layout (a directory): ``tuner.json`` (method), ``momq_config.json``,
 ``adapter_model.safetensors`` (every trainable tensor: LoRA pairs, experts, routers,
-norms), ``base_model.json`` (the backbone's :class:`~momq.llm.models.ModelRef`).
+norms), ``base_model.json`` (the backbone's :class:`~momq.backbones.models.ModelRef`).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import torch
 from torch import nn
 
 from momq.errors import ConfigError
-from momq.llm.models import ModelRef
+from momq.backbones.models import ModelRef
 from momq.tuners.base import TunedModel, TunerOutput, lm_loss, base_for_adapter
 from momq.tuners.injection import freeze, layer_index, replace_linears, unfreeze_norms
 from momq.tuners.momq.config import MoMQConfig

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from momq.errors import ConfigError
-from momq.llm import catalog
+from momq.backbones import catalog
 from momq.settings import home
 
 DEFAULT_MODEL = "smollm2"
@@ -62,7 +62,7 @@ def smollm2_gguf() -> Path:
 def resolve(ref: ModelRef | str | Path | None) -> Path:
     """The local file or directory a reference points to (a clear error if missing):
     a catalogued name (``smollm2``, ``qwen2.5-coder-0.5b`` ...: see
-    :mod:`momq.llm.catalog`), a ``.gguf`` file or a Hugging Face model directory."""
+    :mod:`momq.backbones.catalog`), a ``.gguf`` file or a Hugging Face model directory."""
     if isinstance(ref, ModelRef):
         ref = ref.path
     if ref is None:
