@@ -35,7 +35,7 @@ def synthetic_values(n: int, seed: int = 0) -> list[str]:
 
 def typo(text: str, rng: random.Random) -> str:
     i = rng.randrange(len(text))
-    return text[:i] + rng.choice(string.ascii_lowercase) + text[i + 1:]
+    return text[:i] + rng.choice(string.ascii_lowercase) + text[i + 1 :]
 
 
 def main() -> None:
@@ -68,8 +68,10 @@ def main() -> None:
         found += bool(hits)
     latencies.sort()
     p50, p95 = statistics.median(latencies), latencies[int(0.95 * len(latencies)) - 1]
-    print(f"levenshtein lookup: p50 {p50:.1f} ms, p95 {p95:.1f} ms, mean {statistics.mean(latencies):.1f} ms "
-          f"over {len(questions)} questions ({found} with matches); goal < 50 ms")
+    print(
+        f"levenshtein lookup: p50 {p50:.1f} ms, p95 {p95:.1f} ms, mean {statistics.mean(latencies):.1f} ms "
+        f"over {len(questions)} questions ({found} with matches); goal < 50 ms"
+    )
 
     from momq.llm.embeddings import embed
 
@@ -78,8 +80,10 @@ def main() -> None:
     t = time.perf_counter()
     embed(sample)
     rate = len(sample) / (time.perf_counter() - t)
-    print(f"MiniLM encoding: {rate:,.0f} values/s -> {args.values / rate / 60:.0f} min for {args.values:,} values "
-          "(done once per database, cached)")
+    print(
+        f"MiniLM encoding: {rate:,.0f} values/s -> {args.values / rate / 60:.0f} min for {args.values:,} values "
+        "(done once per database, cached)"
+    )
 
     vectors = np.random.default_rng(0).standard_normal((args.values, 384), dtype=np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -93,8 +97,10 @@ def main() -> None:
             t = time.perf_counter()
             vindex.search_vectors(q[None, :], 5)
             times.append((time.perf_counter() - t) * 1000)
-        print(f"vector search ({'IVF' if ivf else 'exact'}, index built in {train_s:.1f} s): "
-              f"p50 {statistics.median(times):.1f} ms per mention")
+        print(
+            f"vector search ({'IVF' if ivf else 'exact'}, index built in {train_s:.1f} s): "
+            f"p50 {statistics.median(times):.1f} ms per mention"
+        )
 
 
 if __name__ == "__main__":

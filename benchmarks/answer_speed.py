@@ -18,13 +18,22 @@ import statistics
 import time
 
 QUESTIONS = {
-    ("postgres", "academic"): ["How many authors are there?", "List the titles of papers published after 2015.",
-                               "Which author has written the most publications?",
-                               "What is the total number of citations of all publications?",
-                               "Which organizations are in North America?", "How many journals are there?"],
-    ("ngql", "basketballplayer"): ["Who does Tim Duncan follow?", "Which teams did Tony Parker serve?",
-                                   "How old is LeBron James?", "Which players are older than 40?",
-                                   "Who follows Tim Duncan?", "How many players are there?"],
+    ("postgres", "academic"): [
+        "How many authors are there?",
+        "List the titles of papers published after 2015.",
+        "Which author has written the most publications?",
+        "What is the total number of citations of all publications?",
+        "Which organizations are in North America?",
+        "How many journals are there?",
+    ],
+    ("ngql", "basketballplayer"): [
+        "Who does Tim Duncan follow?",
+        "Which teams did Tony Parker serve?",
+        "How old is LeBron James?",
+        "Which players are older than 40?",
+        "Who follows Tim Duncan?",
+        "How many players are there?",
+    ],
 }
 
 
@@ -55,9 +64,12 @@ def run(spec: str, groups: dict, max_new_tokens: int) -> dict:
             times.append(time.perf_counter() - t0)
         cold = times[0] + (load_s if first else 0.0)
         first = False
-        rows[f"{dialect}/{database}"] = {"cold_s": round(cold, 2), "first_s": round(times[0], 2),
-                                         "warm_median_s": round(statistics.median(times[1:]), 2),
-                                         "warm_max_s": round(max(times[1:]), 2)}
+        rows[f"{dialect}/{database}"] = {
+            "cold_s": round(cold, 2),
+            "first_s": round(times[0], 2),
+            "warm_median_s": round(statistics.median(times[1:]), 2),
+            "warm_max_s": round(max(times[1:]), 2),
+        }
     extra = dict(model.usage.extra)
     result = {"model": spec, "backend": model.backend, "load_s": round(load_s, 2), "per_database": rows}
     if extra.get("completion_tokens"):
@@ -85,8 +97,11 @@ def token_rates(spec: str, prompt) -> dict:
     out = llm.create_completion(prompt=text, max_tokens=n_new, temperature=0.0, top_k=1)
     gen_s = time.perf_counter() - t0
     produced = out["usage"]["completion_tokens"]
-    return {"prompt_tokens": len(tokens), "prompt_tok_per_s": round(len(tokens) / prompt_s, 1),
-            "gen_tok_per_s": round(produced / gen_s, 1) if produced else None}
+    return {
+        "prompt_tokens": len(tokens),
+        "prompt_tok_per_s": round(len(tokens) / prompt_s, 1),
+        "gen_tok_per_s": round(produced / gen_s, 1) if produced else None,
+    }
 
 
 def main() -> None:

@@ -46,27 +46,35 @@ import time
 from pathlib import Path
 
 CASES = {
-    "ngql": ("basketballplayer", "Who does Tim Duncan follow?",
-             'GO FROM "player100" OVER follow YIELD dst(edge) AS friend'),
+    "ngql": (
+        "basketballplayer",
+        "Who does Tim Duncan follow?",
+        'GO FROM "player100" OVER follow YIELD dst(edge) AS friend',
+    ),
     "postgres": ("academic", "How many authors are there?", "SELECT COUNT(*) FROM author"),
     "mysql": ("restaurants", "How many restaurants are there?", "SELECT COUNT(*) FROM restaurant"),
 }
 #: a question and query on the same database before the measured one (a different query:
 #: a repeated text would find the sandbox's vetting cache warm)
-WARM_UP = {"ngql": ("Who does Tony Parker follow?", 'GO FROM "player101" OVER follow YIELD dst(edge) AS friend'),
-           "postgres": ("How many journals are there?", "SELECT COUNT(*) FROM journal"),
-           "mysql": ("How many cities are there?", "SELECT COUNT(*) FROM location")}
+WARM_UP = {
+    "ngql": ("Who does Tony Parker follow?", 'GO FROM "player101" OVER follow YIELD dst(edge) AS friend'),
+    "postgres": ("How many journals are there?", "SELECT COUNT(*) FROM journal"),
+    "mysql": ("How many cities are there?", "SELECT COUNT(*) FROM location"),
+}
 
 SRC = str(Path(__file__).resolve().parents[1] / "src" / "momq")
 #: (file suffix, function name) of the code that builds new rows from a result's rows
-ROW_SITES = {("ngql/engine.py", "to_momq_rows"), ("engines/ngql.py", "<listcomp>"),
-             ("engines/sql_common.py", "plain_rows")}
+ROW_SITES = {
+    ("ngql/engine.py", "to_momq_rows"),
+    ("engines/ngql.py", "<listcomp>"),
+    ("engines/sql_common.py", "plain_rows"),
+}
 
 
 def _module(filename: str) -> str | None:
     if not filename.startswith(SRC):
         return None
-    rel = filename[len(SRC) - len("momq"):].removesuffix(".py").replace(os.sep, ".")
+    rel = filename[len(SRC) - len("momq") :].removesuffix(".py").replace(os.sep, ".")
     return rel.removesuffix(".__init__")
 
 
@@ -110,8 +118,12 @@ class Counter:
             self._parse(getattr(frame.f_locals.get("self"), "query", ""))
         elif module == "momq.pipelines.base" and code.co_name == "check_question":
             self.checks += 1
-        elif module.startswith("momq.engines.") and code.co_name == "execute" and caller \
-                and not caller.startswith("momq.engines."):
+        elif (
+            module.startswith("momq.engines.")
+            and code.co_name == "execute"
+            and caller
+            and not caller.startswith("momq.engines.")
+        ):
             self.engine_queries += 1
             if caller.startswith("momq.schema."):
                 self.introspection += 1
@@ -125,10 +137,18 @@ class Counter:
 
     def report(self) -> dict:
         packages = {".".join(m.split(".")[:2]) for m in self.modules}
-        return {"functions": len(self.functions), "modules": len(self.modules), "packages": len(packages),
-                "hops": len(self.edges), "parses": sum(self.parses.values()),
-                "candidate_parses": self.parses["candidate"], "introspection": self.introspection,
-                "engine_queries": self.engine_queries, "checks": self.checks, "row_passes": self.row_passes}
+        return {
+            "functions": len(self.functions),
+            "modules": len(self.modules),
+            "packages": len(packages),
+            "hops": len(self.edges),
+            "parses": sum(self.parses.values()),
+            "candidate_parses": self.parses["candidate"],
+            "introspection": self.introspection,
+            "engine_queries": self.engine_queries,
+            "checks": self.checks,
+            "row_passes": self.row_passes,
+        }
 
 
 def _ask_args(dialect: str, question: str, query: str) -> list[str]:
@@ -149,9 +169,21 @@ def ask(dialect: str, question: str, query: str) -> None:
     tag = "sql" if dialect in ("postgres", "mysql") else dialect
     with contextlib.redirect_stdout(io.StringIO()) as out:
         try:
-            verb(question=question, db=CASES[dialect][0], dialect=dialect, pipeline="direct",
-                 model=f"scripted:```{tag}\n{query}\n```", language="en", max_repairs=2, max_new_tokens=192,
-                 timeout=30.0, max_rows=1000, train=None, ranker_model=None, as_json=False)
+            verb(
+                question=question,
+                db=CASES[dialect][0],
+                dialect=dialect,
+                pipeline="direct",
+                model=f"scripted:```{tag}\n{query}\n```",
+                language="en",
+                max_repairs=2,
+                max_new_tokens=192,
+                timeout=30.0,
+                max_rows=1000,
+                train=None,
+                ranker_model=None,
+                as_json=False,
+            )
         except typer.Exit as exc:
             raise SystemExit(f"{dialect}: ask failed ({exc.exit_code}):\n{out.getvalue()}") from None
 

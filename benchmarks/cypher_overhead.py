@@ -77,9 +77,11 @@ def main() -> None:
     for stat_name, stat in (("min", min), ("median", statistics.median)):
         per = {name: [stat(t[i]) for i in range(len(queries))] for name, t in times.items()}
         total = {name: sum(values) for name, values in per.items()}
-        print(f"[{stat_name:6s}] raw {total['raw'] * 1000:7.1f} ms  momq {total['momq'] * 1000:7.1f} ms  "
-              f"overhead/query {(total['momq'] - total['raw']) / len(queries) * 1e6:5.1f} us  "
-              f"ratio momq/raw {total['momq'] / total['raw']:.3f}")
+        print(
+            f"[{stat_name:6s}] raw {total['raw'] * 1000:7.1f} ms  momq {total['momq'] * 1000:7.1f} ms  "
+            f"overhead/query {(total['momq'] - total['raw']) / len(queries) * 1e6:5.1f} us  "
+            f"ratio momq/raw {total['momq'] / total['raw']:.3f}"
+        )
     engine.close()
     driver.close()
 

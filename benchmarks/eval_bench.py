@@ -79,8 +79,13 @@ def harness_seconds(examples, journal: Path | None, em: bool) -> tuple[float, fl
     """(wall time of the harness loop, time spent inside engine.execute)."""
     if journal is not None and journal.exists():
         journal.unlink()
-    run = evaluate(examples, gold_predictions(examples),
-                   options=RunOptions(parallel=False, em=em), cache_dir=None, journal_path=journal)
+    run = evaluate(
+        examples,
+        gold_predictions(examples),
+        options=RunOptions(parallel=False, em=em),
+        cache_dir=None,
+        journal_path=journal,
+    )
     assert all(o.ex for o in run.outcomes if not o.gold_error), "gold-as-prediction must match"
     return run.wall_s, run.raw_exec_s
 
@@ -90,8 +95,7 @@ def main() -> None:
     parser.add_argument("--splits", nargs="*", default=None)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-em", action="store_true", help="leave EM (normalisation) out")
-    parser.add_argument("--journal", type=Path, default=None,
-                        help="also time the resume journal (a file path)")
+    parser.add_argument("--journal", type=Path, default=None, help="also time the resume journal (a file path)")
     args = parser.parse_args()
     built = set(available_splits())
     splits = [s for s in (args.splits or TEST_SPLITS) if s in built]
@@ -102,8 +106,10 @@ def main() -> None:
 
 
 def run_all(splits: list[str], args) -> None:
-    print(f"{'split':20} {'n':>5} {'raw s':>8} {'harness s':>10} {'in engine s':>12} "
-          f"{'overhead':>9} {'vs in-engine':>13} {'q/s':>8}")
+    print(
+        f"{'split':20} {'n':>5} {'raw s':>8} {'harness s':>10} {'in engine s':>12} "
+        f"{'overhead':>9} {'vs in-engine':>13} {'q/s':>8}"
+    )
     everything = []
     for split in splits:
         examples = load_split(split)
@@ -119,14 +125,17 @@ def run_all(splits: list[str], args) -> None:
         engine_s = statistics.median(inside)
         queries = len(examples) + len({(e.database, e.query) for e in examples})
         qps = queries / harness if harness else float("inf")
-        print(f"{split:20} {len(examples):5d} {raw:8.3f} {harness:10.3f} {engine_s:12.3f} "
-              f"{harness / raw:9.3f} {harness / engine_s:13.3f} {qps:8.1f}")
+        print(
+            f"{split:20} {len(examples):5d} {raw:8.3f} {harness:10.3f} {engine_s:12.3f} "
+            f"{harness / raw:9.3f} {harness / engine_s:13.3f} {qps:8.1f}"
+        )
     start = time.perf_counter()
-    evaluate(everything, gold_predictions(everything), options=RunOptions(parallel=True),
-             cache_dir=None)
+    evaluate(everything, gold_predictions(everything), options=RunOptions(parallel=True), cache_dir=None)
     wall = time.perf_counter() - start
-    print(f"all splits, one worker per dialect: {len(everything)} examples in {wall:.2f} s "
-          f"({2 * len(everything) / wall:.1f} queries/s)")
+    print(
+        f"all splits, one worker per dialect: {len(everything)} examples in {wall:.2f} s "
+        f"({2 * len(everything) / wall:.1f} queries/s)"
+    )
 
 
 if __name__ == "__main__":

@@ -17,9 +17,11 @@ from pathlib import Path
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
-MODELS = [("lora (merged)", "lora", {"rank": 8}, True),
-          ("momq (merged)", "momq", {"expert_rank": 8, "lora_rank": 8}, True),
-          ("momq (unmerged)", "momq", {"expert_rank": 8, "lora_rank": 8}, False)]
+MODELS = [
+    ("lora (merged)", "lora", {"rank": 8}, True),
+    ("momq (merged)", "momq", {"expert_rank": 8, "lora_rank": 8}, True),
+    ("momq (unmerged)", "momq", {"expert_rank": 8, "lora_rank": 8}, False),
+]
 
 
 def main() -> None:
@@ -45,8 +47,9 @@ def main() -> None:
             tuned.merge_for_inference()
         built[name] = tuned.eval()
     tokenizer.padding_side = "left"
-    enc = tokenizer([example_prompt(e, tokenizer) for e in examples], return_tensors="pt", padding=True,
-                    add_special_tokens=False)
+    enc = tokenizer(
+        [example_prompt(e, tokenizer) for e in examples], return_tensors="pt", padding=True, add_special_tokens=False
+    )
     labels = torch.zeros(len(examples), dtype=torch.long)
     times: dict[str, list[float]] = {name: [] for name in built}
     with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
@@ -54,17 +57,27 @@ def main() -> None:
             for name, tuned in built.items():
                 with tuned.dialect_scope(labels):
                     t0 = time.perf_counter()
-                    tuned.inference_model().generate(**enc, max_new_tokens=args.new, min_new_tokens=args.new,
-                                                     do_sample=False, pad_token_id=tokenizer.pad_token_id)
+                    tuned.inference_model().generate(
+                        **enc,
+                        max_new_tokens=args.new,
+                        min_new_tokens=args.new,
+                        do_sample=False,
+                        pad_token_id=tokenizer.pad_token_id,
+                    )
                     if r:
                         times[name].append(time.perf_counter() - t0)
     new_tokens = len(examples) * args.new
     rows = {}
     for name, values in times.items():
-        rows[name] = {"model": name, "new_tokens_per_s_best": round(new_tokens / min(values), 1),
-                      "new_tokens_per_s_median": round(new_tokens / statistics.median(values), 1),
-                      "batch": len(examples), "prompt_tokens": int(enc["input_ids"].shape[1]), "bf16": args.bf16,
-                      "threads": torch.get_num_threads()}
+        rows[name] = {
+            "model": name,
+            "new_tokens_per_s_best": round(new_tokens / min(values), 1),
+            "new_tokens_per_s_median": round(new_tokens / statistics.median(values), 1),
+            "batch": len(examples),
+            "prompt_tokens": int(enc["input_ids"].shape[1]),
+            "bf16": args.bf16,
+            "threads": torch.get_num_threads(),
+        }
         print(json.dumps(rows[name]), flush=True)
     lora, momq = min(times["lora (merged)"]), min(times["momq (merged)"])
     print(f"MoMQ (merged) / LoRA (merged) generation time: {momq / lora:.2f} (best of {args.rounds})")

@@ -59,34 +59,40 @@ def main() -> None:
     base = rss_mib()
     db = NgqlDatabase()
     t0 = time.perf_counter()
-    db.load_script("CREATE SPACE bench(vid_type=INT64); USE bench;"
-                   "CREATE TAG person(name string, age int); CREATE EDGE knows(weight int);"
-                   "CREATE TAG INDEX person_age ON person(age);")
+    db.load_script(
+        "CREATE SPACE bench(vid_type=INT64); USE bench;"
+        "CREATE TAG person(name string, age int); CREATE EDGE knows(weight int);"
+        "CREATE TAG INDEX person_age ON person(age);"
+    )
     s = db.session("bench")
     for start in range(0, nv, args.batch):
         vals = ", ".join(f'{i}:("p{i}", {rnd.randint(18, 80)})' for i in range(start, min(nv, start + args.batch)))
         s.execute(f"INSERT VERTEX person(name, age) VALUES {vals}")
     t_vertices = time.perf_counter() - t0
     for start in range(0, ne, args.batch):
-        vals = ", ".join(f"{rnd.randrange(nv)}->{rnd.randrange(nv)}@{k}:({rnd.randint(1, 100)})"
-                         for k in range(start, min(ne, start + args.batch)))
+        vals = ", ".join(
+            f"{rnd.randrange(nv)}->{rnd.randrange(nv)}@{k}:({rnd.randint(1, 100)})"
+            for k in range(start, min(ne, start + args.batch))
+        )
         s.execute(f"INSERT EDGE knows(weight) VALUES {vals}")
     load_s = time.perf_counter() - t0
     mem = rss_mib() - base
     print(f"graph: {nv} vertices, {db.catalog.spaces['bench'].edge_count} edges")
-    print(f"load (batched INSERT statements, {args.batch} rows each): {load_s:.1f} s "
-          f"(vertices {t_vertices:.1f} s); memory +{mem:.0f} MiB RSS")
+    print(
+        f"load (batched INSERT statements, {args.batch} rows each): {load_s:.1f} s "
+        f"(vertices {t_vertices:.1f} s); memory +{mem:.0f} MiB RSS"
+    )
     vids = [rnd.randrange(nv) for _ in range(5)]
     queries = {
         "GO 1 STEPS": f"GO FROM {vids[0]} OVER knows YIELD dst(edge) AS d, knows.weight AS w",
         "GO 2 STEPS": f"GO 2 STEPS FROM {vids[1]} OVER knows YIELD dst(edge) AS d",
         "MATCH id()": f"MATCH (v)-[e:knows]->(v2) WHERE id(v) == {vids[2]} RETURN v2.person.name, e.weight",
         "MATCH 2 hops": f"MATCH (v)-[:knows]->(v2)-[:knows]->(v3) WHERE id(v) == {vids[2]} "
-                        "RETURN v3.person.name AS name, v3.person.age AS age",
+        "RETURN v3.person.name AS name, v3.person.age AS age",
         "LOOKUP index": "LOOKUP ON person WHERE person.age == 33 YIELD id(vertex) AS id",
         "FIND SHORTEST PATH": f"FIND SHORTEST PATH FROM {vids[3]} TO {vids[4]} OVER knows UPTO 6 STEPS YIELD path AS p",
         "FIND SINGLE SHORTEST": f"FIND SINGLE SHORTEST PATH FROM {vids[3]} TO {vids[4]} OVER knows UPTO 6 STEPS "
-                                "YIELD path AS p",
+        "YIELD path AS p",
     }
     for name, q in queries.items():
         rep = args.repeat if not name.startswith(("LOOKUP", "FIND")) else max(3, args.repeat // 10)
@@ -97,14 +103,21 @@ def main() -> None:
     del s, db
     rnd = random.Random(args.seed)
     db = NgqlDatabase()
-    db.load_script("CREATE SPACE bench(vid_type=INT64); USE bench;"
-                   "CREATE TAG person(name string, age int); CREATE EDGE knows(weight int);"
-                   "CREATE TAG INDEX person_age ON person(age);")
+    db.load_script(
+        "CREATE SPACE bench(vid_type=INT64); USE bench;"
+        "CREATE TAG person(name string, age int); CREATE EDGE knows(weight int);"
+        "CREATE TAG INDEX person_age ON person(age);"
+    )
     t0 = time.perf_counter()
-    db.bulk_insert_vertices("bench", "person", ((i, (f"p{i}", rnd.randint(18, 80))) for i in range(nv)),
-                            props=["name", "age"])
-    db.bulk_insert_edges("bench", "knows", ((rnd.randrange(nv), rnd.randrange(nv), k, (rnd.randint(1, 100),))
-                                            for k in range(ne)), props=["weight"])
+    db.bulk_insert_vertices(
+        "bench", "person", ((i, (f"p{i}", rnd.randint(18, 80))) for i in range(nv)), props=["name", "age"]
+    )
+    db.bulk_insert_edges(
+        "bench",
+        "knows",
+        ((rnd.randrange(nv), rnd.randrange(nv), k, (rnd.randint(1, 100),)) for k in range(ne)),
+        props=["weight"],
+    )
     print(f"load (NgqlDatabase.bulk_insert_vertices/edges): {time.perf_counter() - t0:.1f} s")
 
 

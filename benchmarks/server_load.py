@@ -29,18 +29,38 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERY = {"database": "basketballplayer", "query": 'GO FROM "player100" OVER follow YIELD dst(edge) AS friend'}
-SQL_QUERY = {"database": "academic", "dialect": "postgres",
-             "query": "SELECT name FROM author ORDER BY name LIMIT 20"}
+SQL_QUERY = {"database": "academic", "dialect": "postgres", "query": "SELECT name FROM author ORDER BY name LIMIT 20"}
 ASK = {"database": "basketballplayer", "question": "Who does Tim Duncan follow?"}
 SCRIPTED = 'scripted:```ngql\nGO FROM "player100" OVER follow YIELD dst(edge) AS friend\n```'
 
 
 def start_server(model: str, queue_size: int, workers: int) -> tuple[subprocess.Popen, str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "MOMQ_SERVER_MODEL_WORKERS": str(workers),
-           "MOMQ_SERVER_QUERY_QUEUE_SIZE": str(queue_size)}
-    process = subprocess.Popen([sys.executable, "-c", "from momq.cli import main; main()", "serve", "--port", "0",
-                                "--model", model, "--queue-size", str(queue_size), "--log-level", "warning"],
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "src"),
+        "MOMQ_SERVER_MODEL_WORKERS": str(workers),
+        "MOMQ_SERVER_QUERY_QUEUE_SIZE": str(queue_size),
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from momq.cli import main; main()",
+            "serve",
+            "--port",
+            "0",
+            "--model",
+            model,
+            "--queue-size",
+            str(queue_size),
+            "--log-level",
+            "warning",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         line = process.stdout.readline()
@@ -89,10 +109,16 @@ def level(url: str, body: dict, requests: int, concurrency: int, timeout: float)
     statuses: dict[int, int] = {}
     for status, _ in results:
         statuses[status] = statuses.get(status, 0) + 1
-    return {"requests": requests, "concurrency": concurrency, "req_s": requests / wall,
-            "p50_ms": percentile(latencies, 50) * 1000, "p95_ms": percentile(latencies, 95) * 1000,
-            "p99_ms": percentile(latencies, 99) * 1000, "statuses": statuses,
-            "server_errors": sum(n for s, n in statuses.items() if s >= 500 or s == 0)}
+    return {
+        "requests": requests,
+        "concurrency": concurrency,
+        "req_s": requests / wall,
+        "p50_ms": percentile(latencies, 50) * 1000,
+        "p95_ms": percentile(latencies, 95) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+        "statuses": statuses,
+        "server_errors": sum(n for s, n in statuses.items() if s >= 500 or s == 0),
+    }
 
 
 def main() -> None:
@@ -101,8 +127,12 @@ def main() -> None:
     parser.add_argument("--levels", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--query-requests", type=int, default=400)
     parser.add_argument("--ask-requests", type=int, default=200)
-    parser.add_argument("--queue-size", type=int, default=64, help="waiting room of each queue (>= the highest "
-                                                                    "level, so no request is refused)")
+    parser.add_argument(
+        "--queue-size",
+        type=int,
+        default=64,
+        help="waiting room of each queue (>= the highest level, so no request is refused)",
+    )
     parser.add_argument("--model-workers", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=120.0)
     args = parser.parse_args()
@@ -113,22 +143,30 @@ def main() -> None:
             post(url + ("/api/ask" if "question" in body else "/api/query"), body, args.timeout)
         baseline = rss_mib(process.pid)
         print(f"server {url} pid {process.pid}; RSS after warm-up {baseline:.1f} MiB", flush=True)
-        for name, path, body, count in (("query (nGQL)", "/api/query", QUERY, args.query_requests),
-                                        ("query (PostgreSQL)", "/api/query", SQL_QUERY, args.query_requests),
-                                        ("ask (direct, nGQL)", "/api/ask", ASK, args.ask_requests)):
+        for name, path, body, count in (
+            ("query (nGQL)", "/api/query", QUERY, args.query_requests),
+            ("query (PostgreSQL)", "/api/query", SQL_QUERY, args.query_requests),
+            ("ask (direct, nGQL)", "/api/ask", ASK, args.ask_requests),
+        ):
             for concurrency in args.levels:
                 result = level(url + path, body, count, concurrency, args.timeout)
                 result.update(endpoint=name, rss_mib=rss_mib(process.pid))
                 rows.append(result)
-                print(f"| {name} | {concurrency} | {count} | {result['req_s']:.0f} | {result['p50_ms']:.1f} | "
-                      f"{result['p95_ms']:.1f} | {result['p99_ms']:.1f} | {result['server_errors']} | "
-                      f"{result['rss_mib']:.1f} |", flush=True)
-        print(f"RSS: {baseline:.1f} MiB after warm-up, {rows[-1]['rss_mib']:.1f} MiB at the end "
-              f"({rows[-1]['rss_mib'] - baseline:+.1f} MiB)")
+                print(
+                    f"| {name} | {concurrency} | {count} | {result['req_s']:.0f} | {result['p50_ms']:.1f} | "
+                    f"{result['p95_ms']:.1f} | {result['p99_ms']:.1f} | {result['server_errors']} | "
+                    f"{result['rss_mib']:.1f} |",
+                    flush=True,
+                )
+        print(
+            f"RSS: {baseline:.1f} MiB after warm-up, {rows[-1]['rss_mib']:.1f} MiB at the end "
+            f"({rows[-1]['rss_mib'] - baseline:+.1f} MiB)"
+        )
         bad = [r for r in rows if r["server_errors"]]
         if bad:
-            print("server errors:", json.dumps([{k: r[k] for k in ('endpoint', 'concurrency', 'statuses')}
-                                                for r in bad]))
+            print(
+                "server errors:", json.dumps([{k: r[k] for k in ("endpoint", "concurrency", "statuses")} for r in bad])
+            )
     finally:
         process.terminate()
         try:

@@ -74,15 +74,21 @@ def main() -> None:
         child(args.child[0], int(args.child[1]), args.child[2] == "raw")
         return
     for engine_name in args.engines:
-        for mode in (["momq", "raw"] if args.raw else ["momq"]):
-            out = subprocess.run([sys.executable, __file__, "--child", engine_name, str(args.rows), mode],
-                                 capture_output=True, text=True, check=False)
+        for mode in ["momq", "raw"] if args.raw else ["momq"]:
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", engine_name, str(args.rows), mode],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             if out.returncode != 0:
                 print(f"{engine_name:9} {mode:5} failed: {out.stderr.strip().splitlines()[-1:]}")
                 continue
             r = json.loads(out.stdout.strip().splitlines()[-1])
-            print(f"{engine_name:9} {mode:5} query of {args.rows:,} rows: {r['rows']:,} rows back in "
-                  f"{r['seconds']:.1f} s, peak client memory {r['peak_mb']:.0f} MB")
+            print(
+                f"{engine_name:9} {mode:5} query of {args.rows:,} rows: {r['rows']:,} rows back in "
+                f"{r['seconds']:.1f} s, peak client memory {r['peak_mb']:.0f} MB"
+            )
 
 
 if __name__ == "__main__":

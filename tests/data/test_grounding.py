@@ -29,8 +29,10 @@ def test_neo4j_schema_text_is_parsed_with_directions_types_and_samples():
     schema = loaders.parse_neo4j_schema_text(NEO4J_TEXT, "movies")
     assert [n.name for n in schema.nodes] == ["Person", "Movie"]
     person = schema.node("Person")
-    assert [(c.name, c.type, c.samples) for c in person.properties] == [("name", "STRING", ["Julie Sweet"]),
-                                                                        ("born", "INTEGER", [])]
+    assert [(c.name, c.type, c.samples) for c in person.properties] == [
+        ("name", "STRING", ["Julie Sweet"]),
+        ("born", "INTEGER", []),
+    ]
     assert person.properties[1].description == "Min: 1929, Max: 1996"
     assert schema.node("Movie").properties[0].samples == ["The Matrix", "Top Gun"]
     acted = schema.edge("ACTED_IN")
@@ -66,16 +68,31 @@ def test_compact_schema_dicts_read_back_the_same():
 def test_gold_literals_are_the_values_the_question_mentions():
     query = "SELECT name FROM singer WHERE country = 'France' AND name LIKE '%Joe%' AND x = 'absent'"
     assert gold_literals(query, "Which singers named joe are from France?") == [
-        {"value": "France", "where": ""}, {"value": "Joe", "where": ""}]
-    assert gold_literals('MATCH (p:Person {name: "Tom Hanks"}) RETURN p', "Who is Tom Hanks?")[0]["value"] == "Tom Hanks"
+        {"value": "France", "where": ""},
+        {"value": "Joe", "where": ""},
+    ]
+    assert (
+        gold_literals('MATCH (p:Person {name: "Tom Hanks"}) RETURN p', "Who is Tom Hanks?")[0]["value"] == "Tom Hanks"
+    )
 
 
 def test_spider_and_text2cypher_records_carry_their_schema():
-    spider = Example("s1", "mysql", "perpetrator", "How many people live in Paris?",
-                     "SELECT count(*) FROM people WHERE `Home Town` = 'Paris'", source="spider/train_spider.json")
-    cypher = Example("c1", "cypher", "movies", "Who acted in The Matrix?",
-                     "MATCH (p:Person)-[:ACTED_IN]->(m:Movie {title: 'The Matrix'}) RETURN p.name",
-                     source="text2cypher/text2cypher_gpt4turbo.csv")
+    spider = Example(
+        "s1",
+        "mysql",
+        "perpetrator",
+        "How many people live in Paris?",
+        "SELECT count(*) FROM people WHERE `Home Town` = 'Paris'",
+        source="spider/train_spider.json",
+    )
+    cypher = Example(
+        "c1",
+        "cypher",
+        "movies",
+        "Who acted in The Matrix?",
+        "MATCH (p:Person)-[:ACTED_IN]->(m:Movie {title: 'The Matrix'}) RETURN p.name",
+        source="text2cypher/text2cypher_gpt4turbo.csv",
+    )
     first, second = training_records([spider, cypher])
     assert Schema.from_dict(first["schema"]).table("people") is not None
     assert first["values"] == [{"value": "Paris", "where": ""}]
@@ -96,8 +113,14 @@ def ngql_grounder():
 
 
 def test_ngql_records_get_their_space_schema_and_aligned_values(ngql_grounder):
-    example = Example("n1", "ngql", "basketballplayer", "Which team does Tim Duncan serve?",
-                      'GO FROM "player100" OVER serve YIELD dst(edge)', source="ngql-gen/basketballplayer")
+    example = Example(
+        "n1",
+        "ngql",
+        "basketballplayer",
+        "Which team does Tim Duncan serve?",
+        'GO FROM "player100" OVER serve YIELD dst(edge)',
+        source="ngql-gen/basketballplayer",
+    )
     record = ngql_grounder.record(example)
     schema = Schema.from_dict(record["schema"])
     assert schema.vid_type and schema.edge("serve").endpoints == [("player", "team")]
@@ -110,12 +133,18 @@ def test_ngql_records_get_their_space_schema_and_aligned_values(ngql_grounder):
 def test_training_prompt_of_a_grounded_record_is_the_inference_prompt(ngql_grounder):
     """One builder: the trainer's prompt of a record is the chat rendering of the direct
     pipeline's prompt for the same question on the same database, plus the answer prefix."""
-    from momq.pipelines.direct import PromptSettings, grounded_prompt
     from momq.llm.base import chat_text
+    from momq.pipelines.direct import PromptSettings, grounded_prompt
     from momq.train.prompts import example_prompt
 
-    example = Example("n2", "ngql", "basketballplayer", "Who does Tony Parker follow?",
-                      'GO FROM "player101" OVER follow YIELD dst(edge)', source="ngql-gen/basketballplayer")
+    example = Example(
+        "n2",
+        "ngql",
+        "basketballplayer",
+        "Who does Tony Parker follow?",
+        'GO FROM "player101" OVER follow YIELD dst(edge)',
+        source="ngql-gen/basketballplayer",
+    )
     record = ngql_grounder.record(example)
     target = ngql_grounder.target(example)
     matches = target.values().lookup(example.question)

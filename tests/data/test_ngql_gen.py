@@ -42,8 +42,8 @@ def test_nba_has_lookup_on_indexed_age(ngql_engines):
 
 
 def test_dialogues(ngql_engines):
-    from momq.eval.metrics import report
     from momq.data.ngql_gen import generate_dialogues
+    from momq.eval.metrics import report
     from momq.eval.runner import RunOptions, evaluate, flatten, gold_predictions
 
     dialogues, _ = generate_dialogues(ngql_engines["basketballplayer"], "basketballplayer", count=3)

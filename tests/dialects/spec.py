@@ -14,12 +14,20 @@ from momq.dialects import get_dialect
 from momq.schema.model import Column, EdgeType, NodeType, Schema, Table
 
 #: small schemas for the value-query lines (schema objects, no database)
-SHOP = Schema(database="shop", family="relational",
-              tables=[Table("customer", [Column("id", "integer"), Column("name", "text")], ["id"]),
-                      Table("consumer_div.wallet", [Column("label", "varchar(20)")])])
-PLAYERS = Schema(database="players", family="graph",
-                 nodes=[NodeType("player", [Column("name", "string"), Column("age", "int64")])],
-                 edges=[EdgeType("serve", [Column("role", "string")], [("player", "player")])])
+SHOP = Schema(
+    database="shop",
+    family="relational",
+    tables=[
+        Table("customer", [Column("id", "integer"), Column("name", "text")], ["id"]),
+        Table("consumer_div.wallet", [Column("label", "varchar(20)")]),
+    ],
+)
+PLAYERS = Schema(
+    database="players",
+    family="graph",
+    nodes=[NodeType("player", [Column("name", "string"), Column("age", "int64")])],
+    edges=[EdgeType("serve", [Column("role", "string")], [("player", "player")])],
+)
 
 
 class Validator(unittest.TestCase):
@@ -72,4 +80,3 @@ class Validator(unittest.TestCase):
     def introspects_with(self, module: str) -> None:
         self.assertEqual(self.dialect.introspection, module)
         self.assertTrue(callable(importlib.import_module(module).introspect))
-

@@ -8,21 +8,31 @@ class TestNGQL(Validator):
     dialect_name = "ngql"
 
     def test_extract(self):
-        self.extracts('```ngql\nGO FROM "player100" OVER follow YIELD dst(edge)\n```\nThis finds friends.',
-                      'GO FROM "player100" OVER follow YIELD dst(edge)')
-        self.extracts('nGQL: MATCH (v:player) RETURN v.player.name LIMIT 3<|im_end|>',
-                      "MATCH (v:player) RETURN v.player.name LIMIT 3")
-        self.extracts('GO FROM "a" OVER follow YIELD dst(edge) AS id | GO FROM $-.id OVER serve YIELD dst(edge);',
-                      'GO FROM "a" OVER follow YIELD dst(edge) AS id | GO FROM $-.id OVER serve YIELD dst(edge)')
+        self.extracts(
+            '```ngql\nGO FROM "player100" OVER follow YIELD dst(edge)\n```\nThis finds friends.',
+            'GO FROM "player100" OVER follow YIELD dst(edge)',
+        )
+        self.extracts(
+            "nGQL: MATCH (v:player) RETURN v.player.name LIMIT 3<|im_end|>",
+            "MATCH (v:player) RETURN v.player.name LIMIT 3",
+        )
+        self.extracts(
+            'GO FROM "a" OVER follow YIELD dst(edge) AS id | GO FROM $-.id OVER serve YIELD dst(edge);',
+            'GO FROM "a" OVER follow YIELD dst(edge) AS id | GO FROM $-.id OVER serve YIELD dst(edge)',
+        )
         # a sequence whose later statement uses an earlier variable stays whole
-        self.extracts('$a = GO FROM "a" OVER follow YIELD dst(edge) AS id; GO FROM $a.id OVER serve YIELD dst(edge)',
-                      '$a = GO FROM "a" OVER follow YIELD dst(edge) AS id; GO FROM $a.id OVER serve YIELD dst(edge)')
-        self.extracts('FETCH PROP ON player "p1" YIELD vertex AS v; SHOW TAGS', 'FETCH PROP ON player "p1" YIELD vertex AS v')
+        self.extracts(
+            '$a = GO FROM "a" OVER follow YIELD dst(edge) AS id; GO FROM $a.id OVER serve YIELD dst(edge)',
+            '$a = GO FROM "a" OVER follow YIELD dst(edge) AS id; GO FROM $a.id OVER serve YIELD dst(edge)',
+        )
+        self.extracts(
+            'FETCH PROP ON player "p1" YIELD vertex AS v; SHOW TAGS', 'FETCH PROP ON player "p1" YIELD vertex AS v'
+        )
 
     def test_read_only(self):
         self.read_only('GO FROM "player100" OVER follow YIELD dst(edge)')
         self.read_only('LOOKUP ON player WHERE player.name == "DELETE" YIELD id(vertex)')
-        self.read_only('MATCH (v:player) RETURN v')
+        self.read_only("MATCH (v:player) RETURN v")
         self.read_only('FIND SHORTEST PATH FROM "a" TO "b" OVER * YIELD path AS p')
         self.read_only("SHOW TAGS")
         self.writes('INSERT VERTEX player(name, age) VALUES "x":("x", 1)')
@@ -35,10 +45,14 @@ class TestNGQL(Validator):
         self.writes("GO FROM")  # does not parse: not read-only
 
     def test_normalize(self):
-        self.same('go from "player100" over follow yield dst(edge) as friend',
-                  "GO FROM 'player100' OVER follow YIELD dst(edge) AS f # comment")
-        self.same("MATCH (v:player) WHERE v.player.age > 30 RETURN v.player.name AS n",
-                  "match (x:player) where x.player.age > 30 return x.player.name as name")
+        self.same(
+            'go from "player100" over follow yield dst(edge) as friend',
+            "GO FROM 'player100' OVER follow YIELD dst(edge) AS f # comment",
+        )
+        self.same(
+            "MATCH (v:player) WHERE v.player.age > 30 RETURN v.player.name AS n",
+            "match (x:player) where x.player.age > 30 return x.player.name as name",
+        )
         self.differ('GO FROM "player100" OVER follow YIELD dst(edge)', 'GO FROM "player100" OVER serve YIELD dst(edge)')
 
     def test_validate(self):
@@ -52,8 +66,11 @@ class TestNGQL(Validator):
     def test_owned_details(self):
         self.quotes("player", "`player`")
         # a property is read through its tag, and each value comes with its vertex id
-        self.collects(PLAYERS, "player.name", "MATCH (v:`player`) WHERE v.`player`.`name` IS NOT NULL "
-                                              "RETURN DISTINCT v.`player`.`name`, id(v) LIMIT 100")
+        self.collects(
+            PLAYERS,
+            "player.name",
+            "MATCH (v:`player`) WHERE v.`player`.`name` IS NOT NULL RETURN DISTINCT v.`player`.`name`, id(v) LIMIT 100",
+        )
         self.collects(PLAYERS, "vid:player", "MATCH (v:`player`) RETURN DISTINCT id(v) LIMIT 100")
         self.prompts_as("nGQL", "ngql")
         self.introspects_with("momq.schema.introspect_ngql")

@@ -13,7 +13,9 @@ class TestPostgres(Validator):
     def test_extract(self):
         self.extracts("```sql\nSELECT a FROM t;\n```\nThis query returns a.", "SELECT a FROM t")
         self.extracts("SQL: SELECT count(*) FROM x<|im_end|>\nmore text", "SELECT count(*) FROM x")
-        self.extracts("Here is the query:\n\nSELECT a\nFROM t\nWHERE b = 1\n\nIt selects a.", "SELECT a\nFROM t\nWHERE b = 1")
+        self.extracts(
+            "Here is the query:\n\nSELECT a\nFROM t\nWHERE b = 1\n\nIt selects a.", "SELECT a\nFROM t\nWHERE b = 1"
+        )
         self.extracts("SELECT 1; SELECT 2;", "SELECT 1")
         self.extracts("```postgresql\nSELECT ';' AS s\n```", "SELECT ';' AS s")
         self.extracts("<|im_start|>assistant\nSELECT 1<|im_end|>", "SELECT 1")
@@ -54,11 +56,15 @@ class TestPostgres(Validator):
     def test_owned_details(self):
         self.quotes("Order", '"Order"')
         self.quotes('a"b', '"a""b"')
-        self.collects(SHOP, "customer.name",
-                      'SELECT DISTINCT "name" FROM "customer" WHERE "name" IS NOT NULL LIMIT 100')
+        self.collects(
+            SHOP, "customer.name", 'SELECT DISTINCT "name" FROM "customer" WHERE "name" IS NOT NULL LIMIT 100'
+        )
         # a table outside the public schema is named schema.table
-        self.collects(SHOP, "consumer_div.wallet.label",
-                      'SELECT DISTINCT "label" FROM "consumer_div"."wallet" WHERE "label" IS NOT NULL LIMIT 100')
+        self.collects(
+            SHOP,
+            "consumer_div.wallet.label",
+            'SELECT DISTINCT "label" FROM "consumer_div"."wallet" WHERE "label" IS NOT NULL LIMIT 100',
+        )
         self.prompts_as("PostgreSQL", "sql")
         self.introspects_with("momq.schema.introspect_sql")
 
@@ -88,8 +94,9 @@ class TestMySQL(Validator):
     def test_owned_details(self):
         self.quotes("order", "`order`")
         self.quotes("a`b", "`a``b`")
-        self.collects(SHOP, "customer.name",
-                      "SELECT DISTINCT `name` FROM `customer` WHERE `name` IS NOT NULL LIMIT 100")
+        self.collects(
+            SHOP, "customer.name", "SELECT DISTINCT `name` FROM `customer` WHERE `name` IS NOT NULL LIMIT 100"
+        )
         self.prompts_as("MySQL", "sql")
         self.introspects_with("momq.schema.introspect_sql")
 

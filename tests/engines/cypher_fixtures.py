@@ -74,8 +74,7 @@ def cypher_scratch(arcadedb_server):
     arcadedb_server.drop_database(SCRATCH)
     arcadedb_server.create_database(SCRATCH)
     script = (_graphs_dir() / "movies" / "movies.cypher").read_text(encoding="utf-8")
-    with neo4j.GraphDatabase.driver(arcadedb_server.bolt_url(),
-                                    auth=arcadedb_server.credentials(admin=True)) as driver:
+    with neo4j.GraphDatabase.driver(arcadedb_server.bolt_url(), auth=arcadedb_server.credentials(admin=True)) as driver:
         with driver.session(database=SCRATCH) as session:
             for statement in split_statements(script):
                 session.run(statement).consume()

@@ -8,9 +8,9 @@ import datetime as dt
 
 import pytest
 
-from momq.engines.base import Engine
 from momq.dialects.cypher import outermost_ordered, write_reason
 from momq.dialects.cypher_lexer import split_statements, tokenize
+from momq.engines.base import Engine
 from momq.engines.cypher import CypherEngine, connect
 from momq.engines.cypher_errors import translate_error
 from momq.engines.servers.base import free_port
@@ -35,59 +35,68 @@ def test_tokenize_strips_strings_comments_and_backticks():
     assert [t.kind for t in tokens if t.kind in ("string", "name")] == ["string", "name"]
 
 
-@pytest.mark.parametrize("query", [
-    "MATCH (n:Person) RETURN n.name",
-    "MATCH (n) WHERE n.name = 'CREATE (x)' RETURN n",
-    "MATCH (n) // DELETE n\nRETURN n",
-    "MATCH (n) /* SET n.x = 1 */ RETURN n",
-    "MATCH (n) RETURN n.set AS s, n.create",
-    "RETURN {create: 1, delete: 2} AS m",
-    "MATCH (n:`SET`) RETURN n AS `delete`",
-    "MATCH (n) RETURN n.x AS merge",
-    "CALL db.labels()",
-    "CALL db.schema.visualization()",
-    "MATCH (n) CALL { WITH n RETURN count(*) AS c } RETURN n, c",
-    "MATCH (n) RETURN n;",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "MATCH (n:Person) RETURN n.name",
+        "MATCH (n) WHERE n.name = 'CREATE (x)' RETURN n",
+        "MATCH (n) // DELETE n\nRETURN n",
+        "MATCH (n) /* SET n.x = 1 */ RETURN n",
+        "MATCH (n) RETURN n.set AS s, n.create",
+        "RETURN {create: 1, delete: 2} AS m",
+        "MATCH (n:`SET`) RETURN n AS `delete`",
+        "MATCH (n) RETURN n.x AS merge",
+        "CALL db.labels()",
+        "CALL db.schema.visualization()",
+        "MATCH (n) CALL { WITH n RETURN count(*) AS c } RETURN n, c",
+        "MATCH (n) RETURN n;",
+    ],
+)
 def test_read_queries_pass_the_token_check(query):
     assert write_reason(query) is None
 
 
-@pytest.mark.parametrize("query", [
-    "CREATE (n:X)",
-    "create (n:X)",
-    "MATCH (n) SET n.x = 1",
-    "MATCH (n) DETACH DELETE n",
-    "MATCH (n) REMOVE n.name",
-    "MERGE (n:X {a: 1})",
-    "MATCH (n) WITH n CREATE (m:Copy)",
-    "MATCH (n) CALL { WITH n DELETE n } RETURN 1",
-    "MATCH (n) FOREACH (x IN [1] | SET n.y = x)",
-    "LOAD CSV FROM 'file:///x' AS row RETURN row",
-    "CALL apoc.create.node(['X'], {})",
-    "CALL dbms.security.createUser('a', 'b')",
-    "RETURN apoc.cypher.runFirstColumnSingle('CREATE (n) RETURN n', {})",
-    "CREATE INDEX FOR (n:X) ON (n.a)",
-    "DROP INDEX x",
-    "MATCH (n) RETURN n; MATCH (m) DELETE m",
-    "MATCH (n)/**/DELETE/**/n",
-    "USE system MATCH (n) RETURN n",
-    "INSERT (n:X)",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "CREATE (n:X)",
+        "create (n:X)",
+        "MATCH (n) SET n.x = 1",
+        "MATCH (n) DETACH DELETE n",
+        "MATCH (n) REMOVE n.name",
+        "MERGE (n:X {a: 1})",
+        "MATCH (n) WITH n CREATE (m:Copy)",
+        "MATCH (n) CALL { WITH n DELETE n } RETURN 1",
+        "MATCH (n) FOREACH (x IN [1] | SET n.y = x)",
+        "LOAD CSV FROM 'file:///x' AS row RETURN row",
+        "CALL apoc.create.node(['X'], {})",
+        "CALL dbms.security.createUser('a', 'b')",
+        "RETURN apoc.cypher.runFirstColumnSingle('CREATE (n) RETURN n', {})",
+        "CREATE INDEX FOR (n:X) ON (n.a)",
+        "DROP INDEX x",
+        "MATCH (n) RETURN n; MATCH (m) DELETE m",
+        "MATCH (n)/**/DELETE/**/n",
+        "USE system MATCH (n) RETURN n",
+        "INSERT (n:X)",
+    ],
+)
 def test_writes_are_found_by_the_token_check(query):
     assert write_reason(query) is not None
 
 
-@pytest.mark.parametrize("query,ordered", [
-    ("MATCH (n) RETURN n ORDER BY n.name", True),
-    ("MATCH (n) RETURN n ORDER BY n.name LIMIT 3", True),
-    ("MATCH (n) WITH n ORDER BY n.name RETURN n", False),
-    ("MATCH (n) RETURN n", False),
-    ("MATCH (n) CALL { WITH n RETURN n AS m ORDER BY m.x } RETURN m", False),
-    ("MATCH (n) RETURN n.order AS order", False),
-    ("MATCH (n) RETURN n ORDER BY n.x UNION MATCH (n) RETURN n ORDER BY n.x", False),
-    ("MATCH (n) RETURN n // ORDER BY n.x", False),
-])
+@pytest.mark.parametrize(
+    "query,ordered",
+    [
+        ("MATCH (n) RETURN n ORDER BY n.name", True),
+        ("MATCH (n) RETURN n ORDER BY n.name LIMIT 3", True),
+        ("MATCH (n) WITH n ORDER BY n.name RETURN n", False),
+        ("MATCH (n) RETURN n", False),
+        ("MATCH (n) CALL { WITH n RETURN n AS m ORDER BY m.x } RETURN m", False),
+        ("MATCH (n) RETURN n.order AS order", False),
+        ("MATCH (n) RETURN n ORDER BY n.x UNION MATCH (n) RETURN n ORDER BY n.x", False),
+        ("MATCH (n) RETURN n // ORDER BY n.x", False),
+    ],
+)
 def test_outermost_order_by(query, ordered):
     assert outermost_ordered(query) is ordered
 
@@ -104,21 +113,28 @@ class _FakeError(Exception):
 
 
 def test_error_translation():
-    arcade = translate_error(_FakeError("Neo.ClientError.Statement.SyntaxError",
-                                        "Syntax error at line 2:3 - no viable alternative"),
-                             "MATCH (n)\nRETfoo n")
+    arcade = translate_error(
+        _FakeError("Neo.ClientError.Statement.SyntaxError", "Syntax error at line 2:3 - no viable alternative"),
+        "MATCH (n)\nRETfoo n",
+    )
     assert isinstance(arcade, QuerySyntaxError) and arcade.position == 13
-    neo = translate_error(_FakeError("Neo.ClientError.Statement.SyntaxError",
-                                     'Invalid input (line 1, column 7 (offset: 6))'), "MATCH RETURN")
+    neo = translate_error(
+        _FakeError("Neo.ClientError.Statement.SyntaxError", "Invalid input (line 1, column 7 (offset: 6))"),
+        "MATCH RETURN",
+    )
     assert isinstance(neo, QuerySyntaxError) and neo.position == 6
-    assert isinstance(translate_error(_FakeError("Neo.ClientError.Statement.ArithmeticError", "/ by zero"),
-                                      "RETURN 1/0"), ExecutionError)
-    assert isinstance(translate_error(_FakeError("Neo.ClientError.Security.Forbidden", "no"), "x"),
-                      ReadOnlyViolation)
-    assert isinstance(translate_error(_FakeError("Neo.ClientError.Transaction.TransactionTimedOut",
-                                                 "too long"), "x"), QueryTimeout)
-    assert isinstance(translate_error(_FakeError("Neo.ClientError.Statement.SemanticError",
-                                                 "Variable `m` not defined"), "x"), QuerySyntaxError)
+    assert isinstance(
+        translate_error(_FakeError("Neo.ClientError.Statement.ArithmeticError", "/ by zero"), "RETURN 1/0"),
+        ExecutionError,
+    )
+    assert isinstance(translate_error(_FakeError("Neo.ClientError.Security.Forbidden", "no"), "x"), ReadOnlyViolation)
+    assert isinstance(
+        translate_error(_FakeError("Neo.ClientError.Transaction.TransactionTimedOut", "too long"), "x"), QueryTimeout
+    )
+    assert isinstance(
+        translate_error(_FakeError("Neo.ClientError.Statement.SemanticError", "Variable `m` not defined"), "x"),
+        QuerySyntaxError,
+    )
 
 
 def test_unreachable_server_raises_engine_unavailable_with_hint():
@@ -129,7 +145,6 @@ def test_unreachable_server_raises_engine_unavailable_with_hint():
 
 # ---------------------------------------------------------------------------------------
 # integration: the embedded ArcadeDB server
-
 
 
 @pytest.mark.integration
@@ -157,13 +172,15 @@ def test_simple_queries(movies_engine, northwind_engine):
     assert not result.ordered and not result.truncated
     result = movies_engine.execute(
         "MATCH (p:Person)-[:ACTED_IN]->(m:Movie {title: 'The Matrix'}) "
-        "RETURN p.name AS name, p.born AS born ORDER BY name")
+        "RETURN p.name AS name, p.born AS born ORDER BY name"
+    )
     assert result.ordered
     assert result.rows[0] == ("Carrie-Anne Moss", 1967)
     assert [r[0] for r in result.rows] == sorted(r[0] for r in result.rows)
     result = northwind_engine.execute(
         "MATCH (p:Product)-[:PART_OF]->(c:Category {categoryName: 'Beverages'}) "
-        "RETURN p.productName, p.unitPrice, p.discontinued ORDER BY p.unitPrice DESC LIMIT 1")
+        "RETURN p.productName, p.unitPrice, p.discontinued ORDER BY p.unitPrice DESC LIMIT 1"
+    )
     assert result.rows == [("Côte de Blaye", 263.5, False)]
     result = northwind_engine.execute("MATCH (:Order)-[r:ORDERS]->(:Product) RETURN sum(r.quantity)")
     assert result.rows[0][0] > 0
@@ -180,8 +197,8 @@ def test_truncation(movies_engine):
 @pytest.mark.integration
 def test_graph_values_are_normalised(movies_engine):
     result = movies_engine.execute(
-        "MATCH p = (a:Person {name: 'Keanu Reeves'})-[r:ACTED_IN]->(m:Movie {title: 'The Matrix'}) "
-        "RETURN a, r, m, p")
+        "MATCH p = (a:Person {name: 'Keanu Reeves'})-[r:ACTED_IN]->(m:Movie {title: 'The Matrix'}) RETURN a, r, m, p"
+    )
     node, rel, movie, path = result.rows[0]
     assert node == Node(("Person",), {"name": "Keanu Reeves", "born": 1964})
     assert node.id is None
@@ -191,7 +208,8 @@ def test_graph_values_are_normalised(movies_engine):
     assert isinstance(path, Path) and path.nodes == (node, movie) and path.relationships == (rel,)
     # a relationship returned without its endpoints: they are fetched
     alone = movies_engine.execute(
-        "MATCH (:Person {name: 'Keanu Reeves'})-[r:ACTED_IN]->(:Movie {title: 'The Matrix'}) RETURN r")
+        "MATCH (:Person {name: 'Keanu Reeves'})-[r:ACTED_IN]->(:Movie {title: 'The Matrix'}) RETURN r"
+    )
     assert alone.rows[0][0] == rel
 
 
@@ -207,8 +225,8 @@ def test_identical_graphs_compare_equal(movies_engine, cypher_scratch):
 @pytest.mark.integration
 def test_temporal_and_other_values(movies_engine):
     row = movies_engine.execute(
-        "RETURN date('2020-01-02') AS d, duration('P1DT2H') AS du, [1, 'a', null] AS l, "
-        "{k: 1.5} AS m, true AS b").rows[0]
+        "RETURN date('2020-01-02') AS d, duration('P1DT2H') AS du, [1, 'a', null] AS l, {k: 1.5} AS m, true AS b"
+    ).rows[0]
     assert row == (dt.date(2020, 1, 2), dt.timedelta(days=1, hours=2), [1, "a", None], {"k": 1.5}, True)
 
 
@@ -266,8 +284,7 @@ def test_introspection(movies_engine, northwind_engine):
 @pytest.mark.integration
 @pytest.mark.slow
 def test_runaway_query_times_out_and_server_recovers(cypher_scratch):
-    runaway = ("MATCH (a), (b), (c), (d) WHERE a.name + b.name + c.name + d.name = 'x' "
-               "RETURN count(*)")
+    runaway = "MATCH (a), (b), (c), (d) WHERE a.name + b.name + c.name + d.name = 'x' RETURN count(*)"
     with pytest.raises(QueryTimeout):
         cypher_scratch.execute(runaway, timeout_s=1.5)
     assert cypher_scratch.execute("MATCH (n) RETURN count(n)").rows == [(171,)]

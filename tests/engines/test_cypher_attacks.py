@@ -61,7 +61,7 @@ ATTACKS = [
     "MATCH (n:Person)\tREMOVE n.born",
     # strings and names that end where the engines end them
     "MATCH (n:Person) WHERE n.name = 'a\\' // ' DETACH DELETE n",
-    "MATCH (n:Person) WHERE n.name = \"a\\\" // \" DETACH DELETE n",
+    'MATCH (n:Person) WHERE n.name = "a\\" // " DETACH DELETE n',
     "MATCH (n:`Person`) SET n.`name` = 'x'",
     # procedures and dynamic Cypher
     "CALL db.labels() YIELD label CREATE (:Hacked {l: label})",
@@ -107,9 +107,18 @@ def test_server_side_layers_hold_without_the_token_check(cypher_scratch, baselin
     assert checksum(cypher_scratch) == baseline
 
 
-@pytest.mark.parametrize("limits", [{"timeout_s": 0}, {"timeout_s": -1}, {"timeout_s": float("nan")},
-                                    {"timeout_s": float("inf")}, {"max_rows": -1}, {"max_rows": 0}],
-                         ids=repr)
+@pytest.mark.parametrize(
+    "limits",
+    [
+        {"timeout_s": 0},
+        {"timeout_s": -1},
+        {"timeout_s": float("nan")},
+        {"timeout_s": float("inf")},
+        {"max_rows": -1},
+        {"max_rows": 0},
+    ],
+    ids=repr,
+)
 def test_invalid_limits_are_refused(cypher_scratch, limits):
     """No "no limit": a variable-length path under timeout 0 would run for minutes."""
     with pytest.raises(ConfigError):

@@ -9,8 +9,14 @@ import decimal
 
 import pytest
 
-from momq.errors import (EngineUnavailable, QuerySyntaxError, QueryTimeout, ReadOnlyViolation, SchemaError,
-                         UnknownDatabase)
+from momq.errors import (
+    EngineUnavailable,
+    QuerySyntaxError,
+    QueryTimeout,
+    ReadOnlyViolation,
+    SchemaError,
+    UnknownDatabase,
+)
 from tests.engines.sql_fixtures import comparable, first_gold
 
 
@@ -32,8 +38,11 @@ def test_mysql_ddl_fixes():
 
     def create(db, table):
         script = defog.load_script(db)
-        statement = next(s for s in script.statements if isinstance(s, exp.Create) and s.kind == "TABLE"
-                         and s.this.this.name.lower() == table)
+        statement = next(
+            s
+            for s in script.statements
+            if isinstance(s, exp.Create) and s.kind == "TABLE" and s.this.this.name.lower() == table
+        )
         return defog._mysql_create(statement, script)
 
     cars = create("car_dealership", "cars")
@@ -65,7 +74,6 @@ def test_postgres_constant_semantics():
     assert value("CURRENT_TIMESTAMP - INTERVAL '2 DAYS' + INTERVAL '15 MIN'") == dt.datetime(2026, 11, 20, 2, 35, 41)
     assert value("DATE '2026-03-31' - INTERVAL '1 month'") == dt.datetime(2026, 2, 28)
     assert value("EXTRACT(YEAR FROM CURRENT_DATE) - 2") == 2024
-
 
 
 @pytest.mark.integration
@@ -151,7 +159,8 @@ def test_introspection(mysql_engine):
     notifications = schema.table("notifications")
     assert notifications.primary_key == ["id"]
     assert [(fk.columns, fk.ref_table, fk.ref_columns) for fk in notifications.foreign_keys] == [
-        (["user_id"], "users", ["uid"])]
+        (["user_id"], "users", ["uid"])
+    ]
     assert notifications.column("status").samples
     assert notifications.column("status").description.startswith("possible values")
 

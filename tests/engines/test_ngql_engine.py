@@ -8,8 +8,7 @@ import hashlib
 import pytest
 
 from momq.engines import open_engine
-from momq.errors import (QuerySyntaxError, QueryTimeout, ReadOnlyViolation, SchemaError,
-                         UnknownDatabase)
+from momq.errors import QuerySyntaxError, QueryTimeout, ReadOnlyViolation, SchemaError, UnknownDatabase
 from momq.values import Node, Relationship
 
 
@@ -37,9 +36,9 @@ def test_go_returns_plain_values(engine):
 
 
 def test_graph_values_normalised(engine):
-    (node,), = engine.execute('FETCH PROP ON player "player100" YIELD vertex AS v').rows
+    ((node,),) = engine.execute('FETCH PROP ON player "player100" YIELD vertex AS v').rows
     assert node == Node(("player",), {"name": "Tim Duncan", "age": 42}, "player100")
-    (edge,), = engine.execute('GO FROM "player100" OVER serve YIELD edge AS e').rows
+    ((edge,),) = engine.execute('GO FROM "player100" OVER serve YIELD edge AS e').rows
     assert isinstance(edge, Relationship)
     assert (edge.type, edge.start, edge.end, edge.rank) == ("serve", "player100", "team204", 0)
 
@@ -82,13 +81,13 @@ ATTACKS = [
     'UPDATE EDGE ON follow "player100"->"player101" SET degree = 1',
     'DELETE VERTEX "player100"',
     'DELETE EDGE follow "player100"->"player101"',
-    'DROP TAG player',
-    'DROP SPACE basketballplayer',
-    'CREATE TAG evil(name string)',
+    "DROP TAG player",
+    "DROP SPACE basketballplayer",
+    "CREATE TAG evil(name string)",
     'delete vertex "player100" with edge',
     'GO FROM "player100" OVER follow YIELD dst(edge) AS id | DELETE VERTEX $-.id',
     '$a = GO FROM "player100" OVER follow YIELD dst(edge) AS id; DELETE VERTEX $a.id',
-    'YIELD 1; DROP TAG player',
+    "YIELD 1; DROP TAG player",
 ]
 
 

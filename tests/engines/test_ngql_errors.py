@@ -11,8 +11,11 @@ from momq.engines import ngql
 from momq.errors import ConfigError
 
 
-@pytest.mark.parametrize("content", [b"not a pickle at all", pickle.dumps({"version": 1, "spaces": {}})[:12], b""],
-                         ids=["garbage", "truncated", "empty"])
+@pytest.mark.parametrize(
+    "content",
+    [b"not a pickle at all", pickle.dumps({"version": 1, "spaces": {}})[:12], b""],
+    ids=["garbage", "truncated", "empty"],
+)
 def test_a_corrupt_snapshot_is_a_config_error(content):
     path = ngql.snapshot_path("momq_corrupt_test")
     path.write_bytes(content)

@@ -9,16 +9,24 @@ import decimal
 
 import pytest
 
-from momq.errors import (EngineUnavailable, ExecutionError, QuerySyntaxError, QueryTimeout, ReadOnlyViolation,
-                         SchemaError, UnknownDatabase)
+from momq.errors import (
+    EngineUnavailable,
+    ExecutionError,
+    QuerySyntaxError,
+    QueryTimeout,
+    ReadOnlyViolation,
+    SchemaError,
+    UnknownDatabase,
+)
 from tests.engines.sql_fixtures import first_gold
 
 pytestmark = pytest.mark.integration
 
 
 def test_rows_are_plain_python_values(pg_engine):
-    result = pg_engine().execute("SELECT cars.id, cost, sale_date, make FROM cars JOIN sales ON sales.car_id = cars.id "
-                                 "ORDER BY sales.id LIMIT 2")
+    result = pg_engine().execute(
+        "SELECT cars.id, cost, sale_date, make FROM cars JOIN sales ON sales.car_id = cars.id ORDER BY sales.id LIMIT 2"
+    )
     assert result.columns == ["id", "cost", "sale_date", "make"]
     assert len(result) == 2 and result.ordered and not result.truncated and result.engine == "postgres"
     row = result.rows[0]
@@ -106,12 +114,22 @@ def test_introspection(pg_engine):
     from momq.schema.introspect_sql import introspect
 
     schema = introspect(pg_engine("car_dealership"))
-    assert {t.name for t in schema.tables} == {"cars", "customers", "inventory_snapshots", "payments_made",
-                                               "payments_received", "sales", "salespersons"}
+    assert {t.name for t in schema.tables} == {
+        "cars",
+        "customers",
+        "inventory_snapshots",
+        "payments_made",
+        "payments_received",
+        "sales",
+        "salespersons",
+    }
     sales = schema.table("sales")
     assert sales.primary_key == ["id"]
     assert {(fk.columns[0], fk.ref_table) for fk in sales.foreign_keys} == {
-        ("car_id", "cars"), ("salesperson_id", "salespersons"), ("customer_id", "customers")}
+        ("car_id", "cars"),
+        ("salesperson_id", "salespersons"),
+        ("customer_id", "customers"),
+    }
     cars = schema.table("cars")
     assert cars.column("make").samples and not cars.column("id").nullable
     assert cars.column("vin_number").description  # from car_dealership.json

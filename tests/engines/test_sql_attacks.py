@@ -28,22 +28,50 @@ DB = "car_dealership"
 
 COMMON = [
     # plain writes and DDL
-    "DROP TABLE cars", "drop table cars", "/* harmless */ DROP TABLE cars", "-- comment\nDELETE FROM cars",
-    "DeLeTe FROM cars", "UPDATE cars SET cost = 0", "INSERT INTO cars (make) VALUES ('x')",
-    "ALTER TABLE cars ADD COLUMN x INT", "TRUNCATE cars", "TRUNCATE TABLE cars",
-    "CREATE TABLE cars_copy AS SELECT * FROM cars", "CREATE TABLE evil (x INT)", "CREATE VIEW v AS SELECT 1",
-    "GRANT ALL ON cars TO PUBLIC", "REVOKE SELECT ON cars FROM PUBLIC", "CREATE INDEX i ON cars (make)",
+    "DROP TABLE cars",
+    "drop table cars",
+    "/* harmless */ DROP TABLE cars",
+    "-- comment\nDELETE FROM cars",
+    "DeLeTe FROM cars",
+    "UPDATE cars SET cost = 0",
+    "INSERT INTO cars (make) VALUES ('x')",
+    "ALTER TABLE cars ADD COLUMN x INT",
+    "TRUNCATE cars",
+    "TRUNCATE TABLE cars",
+    "CREATE TABLE cars_copy AS SELECT * FROM cars",
+    "CREATE TABLE evil (x INT)",
+    "CREATE VIEW v AS SELECT 1",
+    "GRANT ALL ON cars TO PUBLIC",
+    "REVOKE SELECT ON cars FROM PUBLIC",
+    "CREATE INDEX i ON cars (make)",
     # several statements, transactions
-    "SELECT 1; DROP TABLE cars", "SELECT 1;DROP TABLE cars;", "SELECT 1; -- comment\n DELETE FROM cars",
-    "COMMIT; DROP TABLE cars", "BEGIN; DELETE FROM cars; COMMIT", "(SELECT 1); DROP TABLE cars",
-    "SELECT 'a;b'; DROP TABLE cars", "ROLLBACK", "COMMIT", "START TRANSACTION", "SAVEPOINT s",
+    "SELECT 1; DROP TABLE cars",
+    "SELECT 1;DROP TABLE cars;",
+    "SELECT 1; -- comment\n DELETE FROM cars",
+    "COMMIT; DROP TABLE cars",
+    "BEGIN; DELETE FROM cars; COMMIT",
+    "(SELECT 1); DROP TABLE cars",
+    "SELECT 'a;b'; DROP TABLE cars",
+    "ROLLBACK",
+    "COMMIT",
+    "START TRANSACTION",
+    "SAVEPOINT s",
     "SELECT 1; SELECT 2",
     # writes hidden inside a query
-    "SELECT * FROM cars FOR UPDATE", "SELECT * FROM cars FOR SHARE", "WITH x AS (SELECT 1) DELETE FROM cars",
-    "WITH x AS (SELECT 1) UPDATE cars SET cost = 0", "SELECT * INTO cars_copy FROM cars",
+    "SELECT * FROM cars FOR UPDATE",
+    "SELECT * FROM cars FOR SHARE",
+    "WITH x AS (SELECT 1) DELETE FROM cars",
+    "WITH x AS (SELECT 1) UPDATE cars SET cost = 0",
+    "SELECT * INTO cars_copy FROM cars",
     # procedures and session commands
-    "CALL some_procedure()", "SET autocommit = 0", "PREPARE p FROM 'DELETE FROM cars'",
-    "EXECUTE p", "DEALLOCATE PREPARE p", "ANALYZE TABLE cars", "SHOW TABLES", "EXPLAIN SELECT 1",
+    "CALL some_procedure()",
+    "SET autocommit = 0",
+    "PREPARE p FROM 'DELETE FROM cars'",
+    "EXECUTE p",
+    "DEALLOCATE PREPARE p",
+    "ANALYZE TABLE cars",
+    "SHOW TABLES",
+    "EXPLAIN SELECT 1",
     "DO 1",
 ]
 
@@ -54,8 +82,10 @@ POSTGRES = COMMON + [
     "SELECT query_to_xml('select nextval(''cars_id_seq'')', true, false, '')",
     "SELECT query_to_xmlschema('select 1', true, false, '')",
     "SELECT query_to_xml_and_xmlschema('select 1', true, false, '')",
-    "SELECT table_to_xml('cars', true, false, '')", "SELECT schema_to_xml('public', true, false, '')",
-    "SELECT database_to_xml(true, false, '')", "SELECT cursor_to_xml('c', 1, true, false, '')",
+    "SELECT table_to_xml('cars', true, false, '')",
+    "SELECT schema_to_xml('public', true, false, '')",
+    "SELECT database_to_xml(true, false, '')",
+    "SELECT cursor_to_xml('c', 1, true, false, '')",
     "SELECT * FROM ts_stat('select to_tsvector(lo_from_bytea(0, ''x'')::text)')",
     "SELECT ts_rewrite('a'::tsquery, 'select ''a''::tsquery, ''b''::tsquery')",
     "SELECT * FROM dblink('dbname=car_dealership', 'delete from cars') AS t(x int)",
@@ -63,84 +93,173 @@ POSTGRES = COMMON + [
     # settings
     "SELECT set_config('statement_timeout', '0', false)",
     "SELECT set_config('default_transaction_read_only', 'off', false)",
-    "SELECT set_config('search_path', 'nowhere', false)", "SELECT pg_catalog.set_config('a.b', 'c', false)",
-    'SELECT "set_config"(\'a.b\', \'c\', false)', 'SELECT "pg_catalog"."set_config"(\'a.b\', \'c\', false)',
-    "SELECT * FROM set_config('a.b', 'c', false)", "SELECT (SELECT set_config('a.b', 'c', false))",
+    "SELECT set_config('search_path', 'nowhere', false)",
+    "SELECT pg_catalog.set_config('a.b', 'c', false)",
+    "SELECT \"set_config\"('a.b', 'c', false)",
+    "SELECT \"pg_catalog\".\"set_config\"('a.b', 'c', false)",
+    "SELECT * FROM set_config('a.b', 'c', false)",
+    "SELECT (SELECT set_config('a.b', 'c', false))",
     "SELECT CASE WHEN true THEN set_config('a.b', 'c', false) END",
-    "SELECT ARRAY[set_config('a.b', 'c', false)]", "VALUES (set_config('a.b', 'c', false))",
+    "SELECT ARRAY[set_config('a.b', 'c', false)]",
+    "VALUES (set_config('a.b', 'c', false))",
     "SELECT 1 FROM cars WHERE set_config('a.b', 'c', false) IS NOT NULL",
     "SELECT id FROM cars ORDER BY set_config('a.b', id::text, false)",
-    "SELECT current_setting('statement_timeout')", "SET statement_timeout = 0",
-    "SET default_transaction_read_only = off", "SET LOCAL statement_timeout = 0", "RESET ALL",
-    "DISCARD ALL", "SET ROLE postgres", "SET SESSION AUTHORIZATION postgres",
-    "ALTER ROLE momq_reader SET statement_timeout = 0", "ALTER SYSTEM SET fsync = on",
+    "SELECT current_setting('statement_timeout')",
+    "SET statement_timeout = 0",
+    "SET default_transaction_read_only = off",
+    "SET LOCAL statement_timeout = 0",
+    "RESET ALL",
+    "DISCARD ALL",
+    "SET ROLE postgres",
+    "SET SESSION AUTHORIZATION postgres",
+    "ALTER ROLE momq_reader SET statement_timeout = 0",
+    "ALTER SYSTEM SET fsync = on",
     # locks
-    "SELECT pg_advisory_lock(1)", "SELECT pg_try_advisory_lock(1)", "SELECT pg_advisory_lock_shared(1)",
-    "SELECT pg_try_advisory_lock_shared(1)", "SELECT pg_advisory_xact_lock(1)",
-    "SELECT pg_try_advisory_xact_lock(1)", "SELECT pg_catalog.pg_try_advisory_lock(42)",
-    "SELECT count(*) FROM cars WHERE pg_try_advisory_lock(id)", "LOCK TABLE cars",
-    "SELECT * FROM cars FOR NO KEY UPDATE", "TABLE cars FOR UPDATE",
+    "SELECT pg_advisory_lock(1)",
+    "SELECT pg_try_advisory_lock(1)",
+    "SELECT pg_advisory_lock_shared(1)",
+    "SELECT pg_try_advisory_lock_shared(1)",
+    "SELECT pg_advisory_xact_lock(1)",
+    "SELECT pg_try_advisory_xact_lock(1)",
+    "SELECT pg_catalog.pg_try_advisory_lock(42)",
+    "SELECT count(*) FROM cars WHERE pg_try_advisory_lock(id)",
+    "LOCK TABLE cars",
+    "SELECT * FROM cars FOR NO KEY UPDATE",
+    "TABLE cars FOR UPDATE",
     # large objects
-    "SELECT lo_from_bytea(0, 'x')", "SELECT lo_creat(-1)", "SELECT lo_create(0)",
-    "SELECT lo_import('/etc/hostname')", "SELECT lo_export(1, '/tmp/momq_lo')", "SELECT lo_unlink(1)",
-    "SELECT lo_put(1, 0, 'x')", "SELECT * FROM lo_from_bytea(0, 'x')", "SELECT lo_get(1)",
+    "SELECT lo_from_bytea(0, 'x')",
+    "SELECT lo_creat(-1)",
+    "SELECT lo_create(0)",
+    "SELECT lo_import('/etc/hostname')",
+    "SELECT lo_export(1, '/tmp/momq_lo')",
+    "SELECT lo_unlink(1)",
+    "SELECT lo_put(1, 0, 'x')",
+    "SELECT * FROM lo_from_bytea(0, 'x')",
+    "SELECT lo_get(1)",
     # sequences
-    "SELECT nextval('cars_id_seq')", "SELECT setval('cars_id_seq', 1000)", "SELECT currval('cars_id_seq')",
-    "SELECT lastval()", "SELECT nextval('cars_id_seq'::regclass)",
+    "SELECT nextval('cars_id_seq')",
+    "SELECT setval('cars_id_seq', 1000)",
+    "SELECT currval('cars_id_seq')",
+    "SELECT lastval()",
+    "SELECT nextval('cars_id_seq'::regclass)",
     "SELECT id FROM cars WHERE id > nextval('cars_id_seq')",
     "WITH s AS (SELECT nextval('cars_id_seq') AS v) SELECT v FROM s",
     "SELECT count(*) FILTER (WHERE nextval('cars_id_seq') > 0) FROM cars",
     "SELECT * FROM generate_series(1, nextval('cars_id_seq'))",
     "SELECT sum(nextval('cars_id_seq')) OVER () FROM cars",
     # other sessions, the server, files
-    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity", "SELECT pg_cancel_backend(1)",
-    "SELECT pg_reload_conf()", "SELECT pg_rotate_logfile()", "SELECT pg_notify('c', 'x')",
-    "SELECT pg_read_file('/etc/hostname')", "SELECT pg_read_binary_file('PG_VERSION')",
-    "SELECT * FROM pg_ls_dir('.')", "SELECT pg_stat_file('PG_VERSION')", "SELECT txid_current()",
-    "SELECT pg_current_xact_id()", "LISTEN c", "NOTIFY c", "LOAD 'plpgsql'", "CHECKPOINT",
-    "VACUUM FULL cars", "CLUSTER cars", "REINDEX TABLE cars", "COMMENT ON TABLE cars IS 'x'",
-    "COPY cars TO '/tmp/momq_cars.csv'", "COPY cars FROM '/tmp/momq_cars.csv'",
-    "COPY (SELECT 1) TO PROGRAM 'touch /tmp/momq_pwned'", "DO $$ BEGIN DELETE FROM cars; END $$",
-    "EXPLAIN ANALYZE DELETE FROM cars", "PREPARE p AS DELETE FROM cars", "DECLARE c CURSOR FOR SELECT 1",
-    "CREATE TEMP TABLE t AS SELECT 1", "CREATE FUNCTION f() RETURNS int AS 'select 1' LANGUAGE sql",
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity",
+    "SELECT pg_cancel_backend(1)",
+    "SELECT pg_reload_conf()",
+    "SELECT pg_rotate_logfile()",
+    "SELECT pg_notify('c', 'x')",
+    "SELECT pg_read_file('/etc/hostname')",
+    "SELECT pg_read_binary_file('PG_VERSION')",
+    "SELECT * FROM pg_ls_dir('.')",
+    "SELECT pg_stat_file('PG_VERSION')",
+    "SELECT txid_current()",
+    "SELECT pg_current_xact_id()",
+    "LISTEN c",
+    "NOTIFY c",
+    "LOAD 'plpgsql'",
+    "CHECKPOINT",
+    "VACUUM FULL cars",
+    "CLUSTER cars",
+    "REINDEX TABLE cars",
+    "COMMENT ON TABLE cars IS 'x'",
+    "COPY cars TO '/tmp/momq_cars.csv'",
+    "COPY cars FROM '/tmp/momq_cars.csv'",
+    "COPY (SELECT 1) TO PROGRAM 'touch /tmp/momq_pwned'",
+    "DO $$ BEGIN DELETE FROM cars; END $$",
+    "EXPLAIN ANALYZE DELETE FROM cars",
+    "PREPARE p AS DELETE FROM cars",
+    "DECLARE c CURSOR FOR SELECT 1",
+    "CREATE TEMP TABLE t AS SELECT 1",
+    "CREATE FUNCTION f() RETURNS int AS 'select 1' LANGUAGE sql",
     "WITH d AS (DELETE FROM cars RETURNING *) SELECT * FROM d",
     "WITH u AS (UPDATE cars SET cost = 0 RETURNING id) SELECT COUNT(*) FROM u",
     "WITH i AS (INSERT INTO cars (make) VALUES ('x') RETURNING id) SELECT * FROM i",
     # quoting and comment tricks around a forbidden call
-    "SELECT $$x$$, set_config('a.b', 'c', false)", "SELECT $t$ ' $t$, set_config('a.b', 'c', false)",
-    "SELECT E'\\'', set_config('a.b', 'c', false) --'", "SELECT 'x'' -- ', set_config('a.b', 'c', false)",
-    "SELECT 1 -- comment\n, set_config('a.b', 'c', false)", "SELECT 1 /* a */ , set_config('a.b', 'c', false)",
-    "SELECT U&'\\0041', set_config('a.b', 'c', false)", "SELECT\tset_config('a.b', 'c', false)",
-    "SELECT\rset_config('a.b', 'c', false)", "SELECT set_config\n('a.b', 'c', false)",
-    "SELECT public.f()", "SELECT x.y.set_config('a', 'b', false)",
+    "SELECT $$x$$, set_config('a.b', 'c', false)",
+    "SELECT $t$ ' $t$, set_config('a.b', 'c', false)",
+    "SELECT E'\\'', set_config('a.b', 'c', false) --'",
+    "SELECT 'x'' -- ', set_config('a.b', 'c', false)",
+    "SELECT 1 -- comment\n, set_config('a.b', 'c', false)",
+    "SELECT 1 /* a */ , set_config('a.b', 'c', false)",
+    "SELECT U&'\\0041', set_config('a.b', 'c', false)",
+    "SELECT\tset_config('a.b', 'c', false)",
+    "SELECT\rset_config('a.b', 'c', false)",
+    "SELECT set_config\n('a.b', 'c', false)",
+    "SELECT public.f()",
+    "SELECT x.y.set_config('a', 'b', false)",
 ]
 
 MYSQL = COMMON + [
-    "REPLACE INTO cars (id, make) VALUES (1, 'x')", "RENAME TABLE cars TO cars2",
-    "SELECT * FROM cars INTO OUTFILE '/tmp/momq_cars.txt'", "SELECT * INTO @x FROM cars LIMIT 1",
-    "SELECT 1 INTO @x", "SELECT 1 /*! ; DROP TABLE cars */", "SELECT 1 /*!50000 INTO OUTFILE '/tmp/momq_x' */",
-    "SELECT 1 /*M! , GET_LOCK('momq', 1) */", "SELECT 1 --x INTO OUTFILE '/tmp/momq_y'",
+    "REPLACE INTO cars (id, make) VALUES (1, 'x')",
+    "RENAME TABLE cars TO cars2",
+    "SELECT * FROM cars INTO OUTFILE '/tmp/momq_cars.txt'",
+    "SELECT * INTO @x FROM cars LIMIT 1",
+    "SELECT 1 INTO @x",
+    "SELECT 1 /*! ; DROP TABLE cars */",
+    "SELECT 1 /*!50000 INTO OUTFILE '/tmp/momq_x' */",
+    "SELECT 1 /*M! , GET_LOCK('momq', 1) */",
+    "SELECT 1 --x INTO OUTFILE '/tmp/momq_y'",
     "SELECT 1 # comment\n; DROP TABLE cars",
     # session state that a ROLLBACK would not undo
-    "SELECT @x := 1", "SELECT @momq := COUNT(*) FROM cars", "SELECT @x", "SET @x = 1",
-    "SET SESSION sql_mode = ''", "SET max_statement_time = 0", "SET NAMES latin1",
-    "SET SESSION TRANSACTION READ WRITE", "SET GLOBAL general_log = 1", "SET PASSWORD = PASSWORD('x')",
-    "SELECT LAST_INSERT_ID(5)", "SELECT FOUND_ROWS()", "SELECT ROW_COUNT()", "USE mysql",
+    "SELECT @x := 1",
+    "SELECT @momq := COUNT(*) FROM cars",
+    "SELECT @x",
+    "SET @x = 1",
+    "SET SESSION sql_mode = ''",
+    "SET max_statement_time = 0",
+    "SET NAMES latin1",
+    "SET SESSION TRANSACTION READ WRITE",
+    "SET GLOBAL general_log = 1",
+    "SET PASSWORD = PASSWORD('x')",
+    "SELECT LAST_INSERT_ID(5)",
+    "SELECT FOUND_ROWS()",
+    "SELECT ROW_COUNT()",
+    "USE mysql",
     # named locks
-    "SELECT GET_LOCK('momq', 1)", "SELECT RELEASE_LOCK('momq')", "SELECT IS_FREE_LOCK('momq')",
-    "SELECT IS_USED_LOCK('momq')", "SELECT RELEASE_ALL_LOCKS()", "SELECT `get_lock`('momq', 1)",
-    "SELECT id FROM cars WHERE GET_LOCK('momq', 0)", "SELECT (SELECT GET_LOCK('momq', 0))",
-    "SELECT 1 UNION SELECT GET_LOCK('momq', 0)", "LOCK TABLES cars WRITE", "LOCK TABLES cars READ",
-    "UNLOCK TABLES", "SELECT * FROM cars LOCK IN SHARE MODE", "SELECT * FROM cars FOR UPDATE NOWAIT",
+    "SELECT GET_LOCK('momq', 1)",
+    "SELECT RELEASE_LOCK('momq')",
+    "SELECT IS_FREE_LOCK('momq')",
+    "SELECT IS_USED_LOCK('momq')",
+    "SELECT RELEASE_ALL_LOCKS()",
+    "SELECT `get_lock`('momq', 1)",
+    "SELECT id FROM cars WHERE GET_LOCK('momq', 0)",
+    "SELECT (SELECT GET_LOCK('momq', 0))",
+    "SELECT 1 UNION SELECT GET_LOCK('momq', 0)",
+    "LOCK TABLES cars WRITE",
+    "LOCK TABLES cars READ",
+    "UNLOCK TABLES",
+    "SELECT * FROM cars LOCK IN SHARE MODE",
+    "SELECT * FROM cars FOR UPDATE NOWAIT",
     # files, server, stored code
-    "SELECT LOAD_FILE('/etc/hostname')", "SELECT 1 UNION SELECT LOAD_FILE('/etc/passwd')",
-    "LOAD DATA INFILE '/tmp/x' INTO TABLE cars", "SELECT BENCHMARK(1000000000, MD5('a'))",
-    "SELECT MASTER_POS_WAIT('x', 1)", "SELECT NAME_CONST('a', 1)", "SELECT EXTRACTVALUE('<a/>', '/a')",
-    "SELECT UPDATEXML('<a/>', '/a', '<b/>')", "SELECT sys.ps_thread_id(1)", "SELECT car_dealership.f()",
-    "SELECT VALUES(make) FROM cars", "DO SLEEP(0)", "HANDLER cars OPEN", "KILL 1", "SHUTDOWN", "FLUSH TABLES",
-    "INSTALL PLUGIN x SONAME 'x.so'", "XA START 'x'", "OPTIMIZE TABLE cars", "REPAIR TABLE cars",
-    "CREATE FUNCTION f() RETURNS INT RETURN 1", "INSERT INTO cars SELECT * FROM cars",
-    "SELECT\rGET_LOCK('momq', 0)", "SELECT GET_LOCK\n('momq', 0)",
+    "SELECT LOAD_FILE('/etc/hostname')",
+    "SELECT 1 UNION SELECT LOAD_FILE('/etc/passwd')",
+    "LOAD DATA INFILE '/tmp/x' INTO TABLE cars",
+    "SELECT BENCHMARK(1000000000, MD5('a'))",
+    "SELECT MASTER_POS_WAIT('x', 1)",
+    "SELECT NAME_CONST('a', 1)",
+    "SELECT EXTRACTVALUE('<a/>', '/a')",
+    "SELECT UPDATEXML('<a/>', '/a', '<b/>')",
+    "SELECT sys.ps_thread_id(1)",
+    "SELECT car_dealership.f()",
+    "SELECT VALUES(make) FROM cars",
+    "DO SLEEP(0)",
+    "HANDLER cars OPEN",
+    "KILL 1",
+    "SHUTDOWN",
+    "FLUSH TABLES",
+    "INSTALL PLUGIN x SONAME 'x.so'",
+    "XA START 'x'",
+    "OPTIMIZE TABLE cars",
+    "REPAIR TABLE cars",
+    "CREATE FUNCTION f() RETURNS INT RETURN 1",
+    "INSERT INTO cars SELECT * FROM cars",
+    "SELECT\rGET_LOCK('momq', 0)",
+    "SELECT GET_LOCK\n('momq', 0)",
 ]
 
 #: attacks also sent past the vetting as administrator: the rolled-back read-only
@@ -154,8 +273,11 @@ POSTGRES_PAST_VETTING = [
     "SELECT pg_try_advisory_lock(1)",
     "SELECT pg_advisory_lock_shared(2)",
     "SELECT nextval('cars_id_seq')",
-    "DELETE FROM cars", "UPDATE cars SET cost = 0", "INSERT INTO cars (make) VALUES ('x')",
-    "WITH d AS (DELETE FROM cars RETURNING *) SELECT * FROM d", "DROP TABLE cars",
+    "DELETE FROM cars",
+    "UPDATE cars SET cost = 0",
+    "INSERT INTO cars (make) VALUES ('x')",
+    "WITH d AS (DELETE FROM cars RETURNING *) SELECT * FROM d",
+    "DROP TABLE cars",
 ]
 MYSQL_PAST_VETTING = ["DELETE FROM cars", "UPDATE cars SET cost = 0", "INSERT INTO cars (make) VALUES ('x')"]
 
@@ -233,29 +355,38 @@ def _digest(*parts) -> str:
 def pg_state(admin, engine) -> dict[str, str]:
     """The database's state as seen by the administrator connection ``admin``, and the
     attacked engine's own session settings."""
-    tables = admin.execute("SELECT schemaname, tablename FROM pg_tables WHERE schemaname NOT IN "
-                           "('pg_catalog', 'information_schema') ORDER BY 1, 2").fetchall()
-    data = [admin.execute(f"SELECT md5(COALESCE(string_agg(t::text, '|' ORDER BY t::text), '')) "
-                          f'FROM "{schema}"."{table}" t').fetchone()[0] for schema, table in tables]
+    tables = admin.execute(
+        "SELECT schemaname, tablename FROM pg_tables WHERE schemaname NOT IN "
+        "('pg_catalog', 'information_schema') ORDER BY 1, 2"
+    ).fetchall()
+    data = [
+        admin.execute(
+            f"SELECT md5(COALESCE(string_agg(t::text, '|' ORDER BY t::text), '')) FROM \"{schema}\".\"{table}\" t"
+        ).fetchone()[0]
+        for schema, table in tables
+    ]
     return {
         "data": _digest(tables, data),
-        "sequences": _digest(admin.execute("SELECT sequencename, last_value FROM pg_sequences "
-                                           "ORDER BY 1").fetchall()),
-        "large objects": _digest(admin.execute("SELECT loid, pageno, md5(data) FROM pg_largeobject "
-                                               "ORDER BY 1, 2").fetchall()),
+        "sequences": _digest(admin.execute("SELECT sequencename, last_value FROM pg_sequences ORDER BY 1").fetchall()),
+        "large objects": _digest(
+            admin.execute("SELECT loid, pageno, md5(data) FROM pg_largeobject ORDER BY 1, 2").fetchall()
+        ),
         "locks": _digest(admin.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'").fetchone()),
         "sessions": _digest(admin.execute("SELECT 1").fetchone()),  # the admin session is still alive
-        "role settings": _digest(admin.execute("SELECT setrole, setdatabase, setconfig FROM pg_db_role_setting "
-                                               "ORDER BY 1, 2").fetchall()),
-        "session settings": _digest(engine.execute("SELECT name, setting FROM pg_settings ORDER BY name",
-                                                   max_rows=10_000).rows),
+        "role settings": _digest(
+            admin.execute("SELECT setrole, setdatabase, setconfig FROM pg_db_role_setting ORDER BY 1, 2").fetchall()
+        ),
+        "session settings": _digest(
+            engine.execute("SELECT name, setting FROM pg_settings ORDER BY name", max_rows=10_000).rows
+        ),
     }
 
 
 def mysql_state(admin, engine) -> dict[str, str]:
     with admin.cursor() as cur:
-        cur.execute("SELECT TABLE_NAME, AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s "
-                    "ORDER BY 1", (DB,))
+        cur.execute(
+            "SELECT TABLE_NAME, AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s ORDER BY 1", (DB,)
+        )
         tables = cur.fetchall()
         sums = []
         for table, _ in tables:
@@ -263,8 +394,10 @@ def mysql_state(admin, engine) -> dict[str, str]:
             sums.append(cur.fetchone()[1])
         cur.execute("SELECT IS_USED_LOCK('momq'), IS_USED_LOCK('a'), @@global.general_log, @@global.read_only")
         server = cur.fetchone()
-    session = engine.execute("SELECT @@sql_mode, @@max_statement_time, @@autocommit, @@tx_read_only, "
-                             "@@character_set_client, @@time_zone, @@session.tx_isolation").rows
+    session = engine.execute(
+        "SELECT @@sql_mode, @@max_statement_time, @@autocommit, @@tx_read_only, "
+        "@@character_set_client, @@time_zone, @@session.tx_isolation"
+    ).rows
     if engine._conn is not None:
         # user variables: read past the vetting (which refuses to read them at all)
         session += engine._run("SELECT @x, @momq", "", 5.0, 1)[1]
@@ -290,8 +423,11 @@ def mysql_engines(mysql_admin):
 
     info, admin = mysql_admin
     url = admin_url("mysql", info)
-    engines = {"reader": mysql.connect(DB, {}), "admin": mysql.connect(DB, {"url": url}),
-               "admin, explicit transactions": mysql.connect(DB, {"url": url, "transaction": "explicit"})}
+    engines = {
+        "reader": mysql.connect(DB, {}),
+        "admin": mysql.connect(DB, {"url": url}),
+        "admin, explicit transactions": mysql.connect(DB, {"url": url, "transaction": "explicit"}),
+    }
     yield engines, admin
     for engine in engines.values():
         engine.close()

@@ -11,8 +11,15 @@ import pytest
 from typer.testing import CliRunner
 
 from momq.cli import app
-from momq.errors import (ConfigError, EngineUnavailable, ExecutionError, QueryError, QuerySyntaxError,
-                         QueryTimeout, ReadOnlyViolation)
+from momq.errors import (
+    ConfigError,
+    EngineUnavailable,
+    ExecutionError,
+    QueryError,
+    QuerySyntaxError,
+    QueryTimeout,
+    ReadOnlyViolation,
+)
 
 pytestmark = pytest.mark.integration
 DB = "car_dealership"
@@ -43,8 +50,12 @@ def test_eval_scores_failing_predictions_and_goes_on(defog_postgres):
 
     gold = "SELECT COUNT(*) FROM cars"
     examples = [Example(f"e{i}", "postgres", DB, "q", gold) for i in range(4)]
-    predictions = {"e0": "SELECT lastval()", "e1": "SELECT repeat('x', 1100000000)",
-                   "e2": "SELECT " + "1+" * 300_000 + "1", "e3": gold}
+    predictions = {
+        "e0": "SELECT lastval()",
+        "e1": "SELECT repeat('x', 1100000000)",
+        "e2": "SELECT " + "1+" * 300_000 + "1",
+        "e3": gold,
+    }
     run = evaluate(examples, predictions, options=RunOptions(em=False, timeout_s=20, parallel=False))
     kinds = [o.error_kind for o in run.outcomes]
     assert kinds[:3] == ["ReadOnlyViolation", "ExecutionError", "QuerySyntaxError"]
@@ -74,7 +85,8 @@ def _kill(server) -> None:
 
 @pytest.mark.parametrize("dialect", ["postgres", "mysql"])
 def test_a_dead_server_is_unavailable_at_once_and_the_next_query_restarts_it(
-        pg_server, mariadb_server, pg_engine, mysql_engine, dialect):
+    pg_server, mariadb_server, pg_engine, mysql_engine, dialect
+):
     server = pg_server if dialect == "postgres" else mariadb_server
     if server is None:
         pytest.skip("needs the embedded server")

@@ -22,27 +22,133 @@ from momq.errors import QueryError
 pytestmark = pytest.mark.integration
 
 COMMON = [
-    "SELECT", "SELECT", "SELECT", "FROM", "cars", "cars", "sales", "WHERE", "id", "make", "*", "1", "0", "'a'",
-    "'x''y'", "(", ")", "(", ")", ",", ",", "=", "+", "AS", "t", "AND", "OR", "NOT", "ORDER BY", "GROUP BY",
-    "LIMIT", "UNION", "WITH", "count(*)", "max(id)", "lower(make)", ";", "--", "-- ", "/*", "*/", "\n", "\r",
-    "\r\n", "\u2028", "\t", "'", '"', "`", "\\", "DELETE", "UPDATE", "INSERT", "INTO", "SET", "DROP", "CREATE",
-    "TABLE", "VALUES", "FOR UPDATE", "LOCK", "CALL", "CASE WHEN", "THEN", "ELSE", "END", "IN", "EXISTS",
+    "SELECT",
+    "SELECT",
+    "SELECT",
+    "FROM",
+    "cars",
+    "cars",
+    "sales",
+    "WHERE",
+    "id",
+    "make",
+    "*",
+    "1",
+    "0",
+    "'a'",
+    "'x''y'",
+    "(",
+    ")",
+    "(",
+    ")",
+    ",",
+    ",",
+    "=",
+    "+",
+    "AS",
+    "t",
+    "AND",
+    "OR",
+    "NOT",
+    "ORDER BY",
+    "GROUP BY",
+    "LIMIT",
+    "UNION",
+    "WITH",
+    "count(*)",
+    "max(id)",
+    "lower(make)",
+    ";",
+    "--",
+    "-- ",
+    "/*",
+    "*/",
+    "\n",
+    "\r",
+    "\r\n",
+    "\u2028",
+    "\t",
+    "'",
+    '"',
+    "`",
+    "\\",
+    "DELETE",
+    "UPDATE",
+    "INSERT",
+    "INTO",
+    "SET",
+    "DROP",
+    "CREATE",
+    "TABLE",
+    "VALUES",
+    "FOR UPDATE",
+    "LOCK",
+    "CALL",
+    "CASE WHEN",
+    "THEN",
+    "ELSE",
+    "END",
+    "IN",
+    "EXISTS",
 ]
 POSTGRES = COMMON + [
-    "set_config('search_path', 'x', false)", "set_config", "nextval('cars_id_seq')", "nextval", "setval",
-    "lo_from_bytea(0, 'x')", "query_to_xml('select 1', true, false, '')", "pg_advisory_lock(1)",
-    "pg_try_advisory_lock(1)", "pg_catalog.", "\"set_config\"", "$$", "$t$", "E'\\''", "U&'", "::text",
-    "::regclass", "RETURNING", "TABLE cars", "generate_series(1, 3)", "pg_sleep(0)", "lastval()",
+    "set_config('search_path', 'x', false)",
+    "set_config",
+    "nextval('cars_id_seq')",
+    "nextval",
+    "setval",
+    "lo_from_bytea(0, 'x')",
+    "query_to_xml('select 1', true, false, '')",
+    "pg_advisory_lock(1)",
+    "pg_try_advisory_lock(1)",
+    "pg_catalog.",
+    '"set_config"',
+    "$$",
+    "$t$",
+    "E'\\''",
+    "U&'",
+    "::text",
+    "::regclass",
+    "RETURNING",
+    "TABLE cars",
+    "generate_series(1, 3)",
+    "pg_sleep(0)",
+    "lastval()",
 ]
 MYSQL = COMMON + [
-    "GET_LOCK('momq', 0)", "get_lock", "RELEASE_LOCK('momq')", "@x", ":=", "@x := 1", "LAST_INSERT_ID(5)",
-    "LOAD_FILE('/etc/hostname')", "/*!", "/*M!", "#", "OUTFILE '/tmp/momq_p'", "IFNULL(make, 'a')",
-    "DATE_FORMAT(NOW(), '%Y')", "SLEEP(0)", "@@sql_mode", "BENCHMARK(1, 1)",
+    "GET_LOCK('momq', 0)",
+    "get_lock",
+    "RELEASE_LOCK('momq')",
+    "@x",
+    ":=",
+    "@x := 1",
+    "LAST_INSERT_ID(5)",
+    "LOAD_FILE('/etc/hostname')",
+    "/*!",
+    "/*M!",
+    "#",
+    "OUTFILE '/tmp/momq_p'",
+    "IFNULL(make, 'a')",
+    "DATE_FORMAT(NOW(), '%Y')",
+    "SLEEP(0)",
+    "@@sql_mode",
+    "BENCHMARK(1, 1)",
 ]
 
 
-SAFE_ITEMS = ["id", "make", "count(*)", "max(id)", "lower(make)", "1", "'a'", "id + 1", "coalesce(make, 'x')",
-              "(SELECT 1)", "CASE WHEN id > 1 THEN 'a' ELSE 'b' END"]
+SAFE_ITEMS = [
+    "id",
+    "make",
+    "count(*)",
+    "max(id)",
+    "lower(make)",
+    "1",
+    "'a'",
+    "id + 1",
+    "coalesce(make, 'x')",
+    "(SELECT 1)",
+    "CASE WHEN id > 1 THEN 'a' ELSE 'b' END",
+]
 
 
 def queries(alphabet: list[str]):
@@ -51,10 +157,12 @@ def queries(alphabet: list[str]):
     tokens = st.lists(st.sampled_from(alphabet), min_size=0, max_size=14).map(" ".join)
     raw = st.tuples(st.sampled_from(["SELECT ", "WITH ", "", "(SELECT "]), tokens).map("".join)
     item = st.one_of(st.sampled_from(SAFE_ITEMS), st.sampled_from(alphabet))
-    shaped = st.builds(lambda items, where, tail: f"SELECT {', '.join(items)} FROM cars{where}{tail}",
-                       st.lists(item, min_size=1, max_size=3),
-                       st.one_of(st.just(""), item.map(lambda e: f" WHERE {e} IS NOT NULL")),
-                       st.one_of(st.just(""), tokens.map(lambda t: " " + t)))
+    shaped = st.builds(
+        lambda items, where, tail: f"SELECT {', '.join(items)} FROM cars{where}{tail}",
+        st.lists(item, min_size=1, max_size=3),
+        st.one_of(st.just(""), item.map(lambda e: f" WHERE {e} IS NOT NULL")),
+        st.one_of(st.just(""), tokens.map(lambda t: " " + t)),
+    )
     return st.one_of(raw, shaped)
 
 
@@ -69,11 +177,13 @@ def accepted(query: str, dialect: str) -> str | None:
 
 
 def _pg_state(conn) -> tuple:
-    return (conn.execute("SELECT sequencename, last_value FROM pg_sequences ORDER BY 1").fetchall(),
-            conn.execute("SELECT count(*) FROM pg_largeobject_metadata").fetchone(),
-            conn.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'").fetchone(),
-            conn.execute("SELECT name, setting FROM pg_settings ORDER BY name").fetchall(),
-            conn.execute("SELECT count(*), sum(id) FROM cars").fetchone())
+    return (
+        conn.execute("SELECT sequencename, last_value FROM pg_sequences ORDER BY 1").fetchall(),
+        conn.execute("SELECT count(*) FROM pg_largeobject_metadata").fetchone(),
+        conn.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'").fetchone(),
+        conn.execute("SELECT name, setting FROM pg_settings ORDER BY name").fetchall(),
+        conn.execute("SELECT count(*), sum(id) FROM cars").fetchone(),
+    )
 
 
 _PROPERTY = settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))

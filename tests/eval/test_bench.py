@@ -26,12 +26,18 @@ class TableEngine(Engine):
 
 def test_verify_golds_reasons():
     counter = iter(range(100))
-    table = {"OK": Result(["a"], [(1,)]), "EMPTY": Result(["a"], []),
-             "FLAKY": lambda: Result(["a"], [(next(counter),)])}
-    examples = [Example(q, "cypher", "db", "q?", q, alternatives=["NOPE"] if q == "OK" else [])
-                for q in ("OK", "EMPTY", "FLAKY", "BROKEN")]
-    kept, rejected = bench.verify_golds(examples, need_rows=True, timeout_s=5,
-                                        engine_factory=lambda d, db: TableEngine(table))
+    table = {
+        "OK": Result(["a"], [(1,)]),
+        "EMPTY": Result(["a"], []),
+        "FLAKY": lambda: Result(["a"], [(next(counter),)]),
+    }
+    examples = [
+        Example(q, "cypher", "db", "q?", q, alternatives=["NOPE"] if q == "OK" else [])
+        for q in ("OK", "EMPTY", "FLAKY", "BROKEN")
+    ]
+    kept, rejected = bench.verify_golds(
+        examples, need_rows=True, timeout_s=5, engine_factory=lambda d, db: TableEngine(table)
+    )
     assert [e.id for e in kept] == ["OK"] and kept[0].alternatives == []
     assert kept[0].meta["dropped_alternatives"][0]["query"] == "NOPE"
     reasons = {r.record["id"]: r.reason for r in rejected}
@@ -45,10 +51,12 @@ def test_cypher_cut_check():
     q_tie = "MATCH (p) RETURN p.name AS name, count(*) AS n ORDER BY n DESC LIMIT 2"
     q_ok = "MATCH (p) RETURN p.name AS name, count(*) AS n ORDER BY n DESC LIMIT 1"
     q_nolimit_order = "MATCH (p) RETURN p.name AS name LIMIT 2"
-    table = {q_tie.replace("LIMIT 2", "LIMIT 3"): Result(full.columns, full.rows[:3]),
-             q_ok.replace("LIMIT 1", "LIMIT 2"): Result(full.columns, full.rows[:2]),
-             "MATCH (p) RETURN p.name AS name LIMIT 1000000": Result(["name"], [("a",), ("b",), ("c",)]),
-             "MATCH (p) RETURN p.name AS name LIMIT 5": Result(["name"], [("a",), ("b",)])}
+    table = {
+        q_tie.replace("LIMIT 2", "LIMIT 3"): Result(full.columns, full.rows[:3]),
+        q_ok.replace("LIMIT 1", "LIMIT 2"): Result(full.columns, full.rows[:2]),
+        "MATCH (p) RETURN p.name AS name LIMIT 1000000": Result(["name"], [("a",), ("b",), ("c",)]),
+        "MATCH (p) RETURN p.name AS name LIMIT 5": Result(["name"], [("a",), ("b",)]),
+    }
     engine = TableEngine(table)
 
     def check(query, result):
@@ -67,8 +75,11 @@ def test_build_without_execution(tmp_path):
     splits = card["splits"]
     assert splits["postgres-test"]["examples"] == 210 and splits["mysql-test"]["examples"] == 210
     assert splits["postgres-train"]["examples"] > 6900
-    assert splits["train-mysql-high"]["by_dialect"] == {"postgres": 128, "mysql": splits["mysql-train"]["examples"],
-                                                         "cypher": 128}
+    assert splits["train-mysql-high"]["by_dialect"] == {
+        "postgres": 128,
+        "mysql": splits["mysql-train"]["examples"],
+        "cypher": 128,
+    }
     assert (tmp_path / "CARD.md").read_text().startswith("# momq benchmark data card")
     assert set(bench.available_splits(tmp_path)) >= {"postgres-test", "cypher-test", "train-full"}
     test = bench.load_split("cypher-test", tmp_path)
@@ -81,8 +92,7 @@ def test_build_without_execution(tmp_path):
 
 @pytest.mark.integration
 @pytest.mark.slow
-def test_gold_as_prediction_scores_100_on_every_test_split(tmp_path, defog_postgres, defog_mysql,
-                                                           cypher_graphs):
+def test_gold_as_prediction_scores_100_on_every_test_split(tmp_path, defog_postgres, defog_mysql, cypher_graphs):
     """The CI check: build the test splits with their golds executed, then score each
     gold as its own prediction."""
     from momq.databases import ngql_demo
@@ -92,8 +102,7 @@ def test_gold_as_prediction_scores_100_on_every_test_split(tmp_path, defog_postg
     for split in bench.TEST_SPLITS:
         examples = bench.load_split(split, tmp_path)
         assert examples, f"{split} is empty"
-        run = evaluate(examples, gold_predictions(examples), options=RunOptions(),
-                       cache_dir=None)
+        run = evaluate(examples, gold_predictions(examples), options=RunOptions(), cache_dir=None)
         overall = report(run.outcomes)["overall"]
         for metric in ("EX", "EXEC", "SA", "EM"):
             assert overall[metric] == 100.0, (split, metric, overall)

@@ -10,11 +10,11 @@ from momq.values import Node, Path, Relationship
 
 
 def R(columns, rows, ordered=False, truncated=False):
-    return Result(columns=list(columns), rows=[tuple(r) for r in rows], ordered=ordered,
-                  truncated=truncated)
+    return Result(columns=list(columns), rows=[tuple(r) for r in rows], ordered=ordered, truncated=truncated)
 
 
 # duplicates ---------------------------------------------------------------------------
+
 
 def test_duplicates_count_in_multiset_mode():
     gold = R(["a"], [(1,), (1,), (2,)])
@@ -38,6 +38,7 @@ def test_bad_mode_rejected():
 
 # ordering -----------------------------------------------------------------------------
 
+
 def test_order_ignored_unless_gold_orders():
     rows = [(1, "x"), (2, "y")]
     assert compare_results(R(["a", "b"], rows), R(["a", "b"], rows[::-1]))
@@ -52,6 +53,7 @@ def test_ordered_override():
 
 
 # column permutation -----------------------------------------------------------------
+
 
 def test_column_permutation_and_names_ignored():
     gold = R(["name", "age"], [("ann", 30), ("bob", 40)])
@@ -101,14 +103,15 @@ def test_wide_result_is_fast_enough_to_finish():
 
 # NULLs --------------------------------------------------------------------------------
 
+
 def test_null_equals_null():
-    assert compare_results(R(["a", "b"], [(None, 3), (1, None)]),
-                           R(["b", "a"], [(None, 1), (3, None)]))
+    assert compare_results(R(["a", "b"], [(None, 3), (1, None)]), R(["b", "a"], [(None, 1), (3, None)]))
     assert not compare_results(R(["a"], [(None,)]), R(["a"], [(0,)]))
     assert not compare_results(R(["a"], [(None,)]), R(["a"], [("",)]))
 
 
 # numbers ------------------------------------------------------------------------------
+
 
 def test_int_float_decimal_equal_when_numerically_equal():
     gold = R(["a", "b"], [(Decimal("3.00"), Decimal("0.1")), (2, 2.5)])
@@ -141,6 +144,7 @@ def test_bool_equals_integer_and_nan_equals_nan():
 
 # graph values -------------------------------------------------------------------------
 
+
 def test_graph_values_compare_by_content():
     tom = Node(("Person",), {"name": "Tom", "born": 1956})
     film = Node(("Movie",), {"title": "Big", "released": 1988})
@@ -171,6 +175,7 @@ def test_lists_and_maps():
 
 
 # subset rule and alternatives ---------------------------------------------------------
+
 
 def test_subset_is_separate_from_ex():
     gold = R(["id"], [(1,), (2,)])
@@ -209,8 +214,7 @@ def test_ordered_without_returned_sort_key_is_strict():
 
 
 def test_ordered_nulls_last_and_float_ties():
-    gold = R(["name", "rating"], [("a", 4.7), ("b", 4.599999904632568), ("c", 4.6), ("d", None)],
-             ordered=True)
+    gold = R(["name", "rating"], [("a", 4.7), ("b", 4.599999904632568), ("c", 4.6), ("d", None)], ordered=True)
     pred = R(["name", "rating"], [("a", 4.7), ("c", 4.6), ("b", 4.6), ("d", None)])
     assert compare_results(gold, pred)
 

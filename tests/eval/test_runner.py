@@ -9,8 +9,7 @@ from momq.data.records import Dialogue, Example, Turn
 from momq.engines.base import Engine, Result
 from momq.errors import QuerySyntaxError, QueryTimeout
 from momq.eval.metrics import report
-from momq.eval.runner import (PredictionsError, RunOptions, evaluate, flatten, gold_predictions,
-                              load_predictions)
+from momq.eval.runner import PredictionsError, RunOptions, evaluate, flatten, gold_predictions, load_predictions
 
 TABLE = {
     "G1": Result(["a"], [(1,), (2,)]),
@@ -46,9 +45,11 @@ def factory():
 
 
 def examples():
-    return [Example("e1", "postgres", "db", "q1", "G1"),
-            Example("e2", "mysql", "db", "q2", "G2", alternatives=["G2ALT"]),
-            Example("e3", "cypher", "db", "q3", "G1")]
+    return [
+        Example("e1", "postgres", "db", "q1", "G1"),
+        Example("e2", "mysql", "db", "q2", "G2", alternatives=["G2ALT"]),
+        Example("e3", "cypher", "db", "q3", "G1"),
+    ]
 
 
 OPTS = RunOptions(em=False)
@@ -56,8 +57,7 @@ OPTS = RunOptions(em=False)
 
 def test_gold_as_prediction_scores_100(factory, tmp_path):
     exs = examples()
-    run = evaluate(exs, gold_predictions(exs), options=OPTS, engine_factory=factory,
-                   cache_dir=tmp_path / "cache")
+    run = evaluate(exs, gold_predictions(exs), options=OPTS, engine_factory=factory, cache_dir=tmp_path / "cache")
     assert all(o.ex and o.status == "ok" for o in run.outcomes)
     assert report(run.outcomes)["overall"]["EX"] == 100.0
 
@@ -67,13 +67,12 @@ def test_alternatives_timeouts_errors(factory):
     preds = {"e1": "P1", "e2": "P2", "e3": "SLOW"}
     run = evaluate(exs, preds, options=OPTS, engine_factory=factory)
     by_id = {o.id: o for o in run.outcomes}
-    assert by_id["e1"].ex                      # column name and row order ignored
-    assert by_id["e2"].ex                      # matched the {a, b} alternative
+    assert by_id["e1"].ex  # column name and row order ignored
+    assert by_id["e2"].ex  # matched the {a, b} alternative
     assert by_id["e3"].status == "timeout" and not by_id["e3"].ex
     doc = report(run.outcomes)["overall"]
     assert doc["EX"] == pytest.approx(66.67) and doc["timeouts"] == 1 and doc["errors"] == 0
-    run = evaluate(exs, {"e1": "NOPE", "e2": "WRONG", "e3": "G1"}, options=OPTS,
-                   engine_factory=factory)
+    run = evaluate(exs, {"e1": "NOPE", "e2": "WRONG", "e3": "G1"}, options=OPTS, engine_factory=factory)
     by_id = {o.id: o for o in run.outcomes}
     assert by_id["e1"].status == "error" and by_id["e1"].error_kind == "QuerySyntaxError"
     assert by_id["e2"].status == "ok" and not by_id["e2"].ex
@@ -91,15 +90,12 @@ def test_gold_cache_and_resume(factory, tmp_path):
     exs = examples()
     preds = gold_predictions(exs)
     journal = tmp_path / "journal.jsonl"
-    evaluate(exs, preds, options=OPTS, engine_factory=factory, cache_dir=tmp_path / "c",
-             journal_path=journal)
+    evaluate(exs, preds, options=OPTS, engine_factory=factory, cache_dir=tmp_path / "c", journal_path=journal)
     first = len(factory.log)
-    again = evaluate(exs, preds, options=OPTS, engine_factory=factory,
-                     cache_dir=tmp_path / "c", journal_path=journal)
+    again = evaluate(exs, preds, options=OPTS, engine_factory=factory, cache_dir=tmp_path / "c", journal_path=journal)
     assert again.resumed == 3 and len(factory.log) == first  # nothing re-executed
-    preds["e1"] = "P1"                                       # changed prediction: rerun e1
-    again = evaluate(exs, preds, options=OPTS, engine_factory=factory,
-                     cache_dir=tmp_path / "c", journal_path=journal)
+    preds["e1"] = "P1"  # changed prediction: rerun e1
+    again = evaluate(exs, preds, options=OPTS, engine_factory=factory, cache_dir=tmp_path / "c", journal_path=journal)
     assert again.resumed == 2 and factory.log[first:] == ["P1"]  # gold came from the cache
 
 
@@ -117,14 +113,18 @@ def test_dialogues_joint_all(factory):
 def test_predictions_file_errors_list_lines(tmp_path):
     exs = examples()
     path = tmp_path / "p.jsonl"
-    path.write_bytes(b"\n".join([
-        json.dumps({"id": "e1", "query": "P1"}).encode(),
-        json.dumps({"id": "e1", "query": "P1"}).encode(),      # 2 duplicate
-        json.dumps({"id": "zz", "query": "x"}).encode(),       # 3 unknown
-        b"\xff\xfe\xfa",                                        # 4 not UTF-8
-        json.dumps({"query": "x"}).encode(),                   # 5 no id
-        b"[1, 2",                                               # 6 not JSON
-    ]))
+    path.write_bytes(
+        b"\n".join(
+            [
+                json.dumps({"id": "e1", "query": "P1"}).encode(),
+                json.dumps({"id": "e1", "query": "P1"}).encode(),  # 2 duplicate
+                json.dumps({"id": "zz", "query": "x"}).encode(),  # 3 unknown
+                b"\xff\xfe\xfa",  # 4 not UTF-8
+                json.dumps({"query": "x"}).encode(),  # 5 no id
+                b"[1, 2",  # 6 not JSON
+            ]
+        )
+    )
     with pytest.raises(PredictionsError) as info:
         load_predictions(path, exs)
     lines = [n for n, _ in info.value.problems]

@@ -8,8 +8,15 @@ from momq.eval.runner import sql_eval_correct, sql_eval_orders
 
 
 def _ex(question: str, category: str = "group_by") -> Example:
-    return Example(id="q", dialect="postgres", database="geography", question=question, query="SELECT 1",
-                   category=category, source="sql-eval/questions_gen_postgres.csv")
+    return Example(
+        id="q",
+        dialect="postgres",
+        database="geography",
+        question=question,
+        query="SELECT 1",
+        category=category,
+        source="sql-eval/questions_gen_postgres.csv",
+    )
 
 
 GOLD = Result(["state", "n"], [("ca", 3), ("tx", 2), ("ny", 1)], ordered=True)

@@ -34,14 +34,17 @@ def test_same_answer_on_postgres_and_mysql(demo_dbs):
         assert compare_results(pg.execute(query), my.execute(query)).match
 
 
-@pytest.mark.parametrize("dialect,db,text,kind", [
-    ("postgres", "academic", "SELECT nope FROM author", "SchemaError"),
-    ("mysql", "academic", "SELEC 1", "QuerySyntaxError"),
-    ("postgres", "academic", "DROP TABLE author", "ReadOnlyViolation"),
-    ("cypher", "movies", "MATCH (n) DETACH DELETE n", "ReadOnlyViolation"),
-    ("ngql", "nba", 'DELETE VERTEX "Tim Duncan"', "ReadOnlyViolation"),
-    ("postgres", "academic", "SELECT pg_sleep(5)", "QueryTimeout"),
-])
+@pytest.mark.parametrize(
+    "dialect,db,text,kind",
+    [
+        ("postgres", "academic", "SELECT nope FROM author", "SchemaError"),
+        ("mysql", "academic", "SELEC 1", "QuerySyntaxError"),
+        ("postgres", "academic", "DROP TABLE author", "ReadOnlyViolation"),
+        ("cypher", "movies", "MATCH (n) DETACH DELETE n", "ReadOnlyViolation"),
+        ("ngql", "nba", 'DELETE VERTEX "Tim Duncan"', "ReadOnlyViolation"),
+        ("postgres", "academic", "SELECT pg_sleep(5)", "QueryTimeout"),
+    ],
+)
 def test_errors_print_their_class(demo_dbs, dialect, db, text, kind):
     result = runner.invoke(app, ["query", "--db", db, "-d", dialect, "--timeout", "1", text])
     assert result.exit_code == 1
@@ -55,8 +58,10 @@ def test_truncation_is_flagged(demo_dbs):
     assert "truncated at 2 rows" in result.output
 
 
-@pytest.mark.parametrize("db,dialect", [("academic", "postgres"), ("restaurants", "mysql"),
-                                        ("movies", "cypher"), ("basketballplayer", "ngql")])
+@pytest.mark.parametrize(
+    "db,dialect",
+    [("academic", "postgres"), ("restaurants", "mysql"), ("movies", "cypher"), ("basketballplayer", "ngql")],
+)
 def test_schema_verb(demo_dbs, db, dialect):
     for fmt in ("ddl", "text", "code"):
         result = runner.invoke(app, ["schema", "--db", db, "-d", dialect, "--format", fmt])

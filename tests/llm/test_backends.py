@@ -20,8 +20,10 @@ def test_scripted_answers_rules_and_records_prompts():
     model = ScriptedModel(["first", "second"], rules=[(r"count", "SELECT COUNT(*) FROM t")], default="fallback")
     assert model.complete("how many? count them") == "SELECT COUNT(*) FROM t"
     assert model.complete("a") == "first"
-    assert model.generate([[{"role": "user", "content": "b"}], [{"role": "user", "content": "c"}]]) == \
-        ["second", "fallback"]
+    assert model.generate([[{"role": "user", "content": "b"}], [{"role": "user", "content": "c"}]]) == [
+        "second",
+        "fallback",
+    ]
     assert len(model.prompts) == 4
     assert model.usage.calls == 4
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from momq.errors import ConfigError
 from momq.backbones import catalog
 from momq.backbones.catalog import CatalogModel
+from momq.errors import ConfigError
 
 
 def _fake_packages(root: Path, prefix: str, chunks: list[bytes]) -> None:
@@ -28,9 +28,16 @@ def fake(tmp_path, monkeypatch):
     _fake_packages(tmp_path / "site", name, chunks)
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     whole = b"".join(chunks)
-    model = CatalogModel(name="fake-model", description="test", package=f"{name}-part{{i}}", parts=3,
-                         version="1.0", size=len(whole), sha256=hashlib.sha256(whole).hexdigest(),
-                         filename="fake.gguf")
+    model = CatalogModel(
+        name="fake-model",
+        description="test",
+        package=f"{name}-part{{i}}",
+        parts=3,
+        version="1.0",
+        size=len(whole),
+        sha256=hashlib.sha256(whole).hexdigest(),
+        filename="fake.gguf",
+    )
     return model, whole, tmp_path / "models"
 
 

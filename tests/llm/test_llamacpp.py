@@ -24,8 +24,10 @@ def model():
     return load_model_spec(MODEL, n_ctx=2048)
 
 
-PROMPT = [{"role": "system", "content": "You write SQL. Answer with one query in a ```sql``` block."},
-          {"role": "user", "content": "Table author(authorid int, name text). How many authors are there?"}]
+PROMPT = [
+    {"role": "system", "content": "You write SQL. Answer with one query in a ```sql``` block."},
+    {"role": "user", "content": "Table author(authorid int, name text). How many authors are there?"},
+]
 
 
 def test_catalogued_name_runs_on_llamacpp(model):
@@ -42,8 +44,10 @@ def test_completes_deterministically_and_counts_tokens(model):
 
 
 def test_continues_an_answer_prefix(model):
-    answer = model.complete([*PROMPT, {"role": "assistant", "content": "```sql\nSELECT"}],
-                            GenerationConfig(max_new_tokens=24, stop=("```",)))
+    answer = model.complete(
+        [*PROMPT, {"role": "assistant", "content": "```sql\nSELECT"}],
+        GenerationConfig(max_new_tokens=24, stop=("```",)),
+    )
     assert answer.startswith("```sql\nSELECT")
 
 

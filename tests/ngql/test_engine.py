@@ -6,8 +6,16 @@ import os
 import pytest
 
 from momq import values as mv
-from momq.ngql import (NgqlDatabase, NgqlError, NgqlReadOnlyError, NgqlSemanticError,
-                       NgqlSyntaxError, NgqlTimeout, is_read_only, parse)
+from momq.ngql import (
+    NgqlDatabase,
+    NgqlError,
+    NgqlReadOnlyError,
+    NgqlSemanticError,
+    NgqlSyntaxError,
+    NgqlTimeout,
+    is_read_only,
+    parse,
+)
 from momq.ngql.values import NULL, Edge, Path, Vertex, to_text
 from momq.settings import shared_dir
 
@@ -39,6 +47,7 @@ def rows(db, q, space="g"):
 
 # ------------------------------------------------------------------ parsing
 
+
 def test_syntax_error_has_position_and_near_text():
     with pytest.raises(NgqlSyntaxError) as info:
         parse('$a = GO FROM "a" OVER like YIELD like._dst AS id;\n| GO FROM $-.id OVER like')
@@ -68,6 +77,7 @@ def test_is_read_only_on_ast():
 
 # ------------------------------------------------------------------ values
 
+
 def test_text_forms():
     v = Vertex("Tim Duncan", {"player": {"name": "Tim Duncan", "age": 42}})
     assert to_text(v) == '("Tim Duncan" :player{age: 42, name: "Tim Duncan"})'
@@ -89,13 +99,14 @@ def test_to_momq_values(db):
 
 # ------------------------------------------------------------------ queries
 
+
 def test_go_fetch_lookup_match(db):
     assert rows(db, 'GO FROM "a" OVER like YIELD like._dst, $$.player.name') == [["b", "Bob"]]
     assert rows(db, 'GO 2 STEPS FROM "a" OVER like YIELD dst(edge)') == [["c"]]
     assert rows(db, 'GO FROM "b" OVER like REVERSELY YIELD src(edge) AS s') == [["a"]]
     assert rows(db, 'FETCH PROP ON player "c" YIELD player.age') == [[50]]
     assert rows(db, 'LOOKUP ON player WHERE player.name == "Bob" YIELD id(vertex) AS id') == [["b"]]
-    got = rows(db, 'MATCH (v:player)-[:like]->(w) WHERE v.player.age > 35 RETURN w.player.name AS n ORDER BY n')
+    got = rows(db, "MATCH (v:player)-[:like]->(w) WHERE v.player.age > 35 RETURN w.player.name AS n ORDER BY n")
     assert got == [["Ann"], ["Cid"]]
     assert rows(db, 'FIND SHORTEST PATH FROM "a" TO "c" OVER like YIELD path AS p')[0][0].nodes()[-1].vid == "c"
 
@@ -112,6 +123,7 @@ def test_max_rows_truncates(db):
 
 
 # ------------------------------------------------------------------ bad input
+
 
 def test_bad_input_errors(db):
     s = db.session("g")
@@ -148,9 +160,17 @@ def test_timeout_is_honoured():
 
 def test_errors_never_leak_python_exceptions(db):
     s = db.session("g")
-    for q in ['YIELD "abc', "MATCH (v:player) RETURN v.player.name + [1] AS x, abs('x') AS y",
-              "YIELD 1/0", "YIELD [1,2][\"a\"]", "FETCH PROP ON nosuch \"a\" YIELD vertex", "USE nosuch",
-              "YIELD $var", "LOOKUP ON team YIELD id(vertex)", "GO FROM 1 OVER like YIELD 1"]:
+    for q in [
+        'YIELD "abc',
+        "MATCH (v:player) RETURN v.player.name + [1] AS x, abs('x') AS y",
+        "YIELD 1/0",
+        'YIELD [1,2]["a"]',
+        'FETCH PROP ON nosuch "a" YIELD vertex',
+        "USE nosuch",
+        "YIELD $var",
+        "LOOKUP ON team YIELD id(vertex)",
+        "GO FROM 1 OVER like YIELD 1",
+    ]:
         try:
             s.execute(q)
         except NgqlError:
@@ -159,12 +179,18 @@ def test_errors_never_leak_python_exceptions(db):
 
 # ------------------------------------------------------------------ read-only
 
+
 def test_read_only_session_refuses_writes(db):
     s = db.session("g", read_only=True)
-    for q in ['INSERT VERTEX player(name, age) VALUES "z":("Zed", 1)', 'DELETE VERTEX "a"',
-              'UPDATE VERTEX ON player "a" SET age = 1', "DROP SPACE g", "CREATE TAG x(a int)",
-              'YIELD 1 AS x; INSERT VERTEX player(name, age) VALUES "z":("Zed", 1)',
-              'GO FROM "a" OVER like YIELD like._dst AS id | DELETE VERTEX $-.id']:
+    for q in [
+        'INSERT VERTEX player(name, age) VALUES "z":("Zed", 1)',
+        'DELETE VERTEX "a"',
+        'UPDATE VERTEX ON player "a" SET age = 1',
+        "DROP SPACE g",
+        "CREATE TAG x(a int)",
+        'YIELD 1 AS x; INSERT VERTEX player(name, age) VALUES "z":("Zed", 1)',
+        'GO FROM "a" OVER like YIELD like._dst AS id | DELETE VERTEX $-.id',
+    ]:
         with pytest.raises(NgqlReadOnlyError):
             s.execute(q)
     assert rows(db, 'FETCH PROP ON player "a" YIELD player.age') == [[30]]
@@ -172,6 +198,7 @@ def test_read_only_session_refuses_writes(db):
 
 
 # ------------------------------------------------------------------ persistence
+
 
 def test_save_and_reopen(db, tmp_path):
     path = tmp_path / "db.snapshot"
@@ -199,8 +226,10 @@ def test_interrupted_save_keeps_previous_snapshot(db, tmp_path, monkeypatch):
 
 # ------------------------------------------------------------------ demo graphs
 
-@pytest.mark.parametrize("name,space,n_vertices", [("basketballplayer.ngql", "basketballplayer", 50),
-                                                    ("nba.ngql", "nba", 50)])
+
+@pytest.mark.parametrize(
+    "name,space,n_vertices", [("basketballplayer.ngql", "basketballplayer", 50), ("nba.ngql", "nba", 50)]
+)
 def test_demo_graphs_load(name, space, n_vertices):
     shared = shared_dir(required=False)
     if shared is None:

@@ -39,13 +39,15 @@ QUERIES = [
     'GO 2 STEPS FROM "a" OVER like REVERSELY YIELD src(edge) AS s, edge AS e',
     'FETCH PROP ON player "a", "c" YIELD properties(vertex).name AS name, vertex AS v',
     'FETCH PROP ON like "a"->"b" YIELD edge AS e',
-    'LOOKUP ON player WHERE player.age > 35 YIELD id(vertex) AS id, player.name AS name',
-    'MATCH p = (x:player)-[:like*1..2]->(y) RETURN p, y.player.born AS born ORDER BY born',
-    'MATCH (x:player)<-[e:like]-(y) RETURN x.player.name AS n, e.since AS since ORDER BY n',
+    "LOOKUP ON player WHERE player.age > 35 YIELD id(vertex) AS id, player.name AS name",
+    "MATCH p = (x:player)-[:like*1..2]->(y) RETURN p, y.player.born AS born ORDER BY born",
+    "MATCH (x:player)<-[e:like]-(y) RETURN x.player.name AS n, e.since AS since ORDER BY n",
     'FIND SHORTEST PATH WITH PROP FROM "a" TO "c" OVER like YIELD path AS p',
     'GET SUBGRAPH WITH PROP 1 STEPS FROM "a" YIELD vertices AS nodes, edges AS rels',
-    ('YIELD [1, 2.5, "x", true, NULL] AS l, {a: 1, b: [date("2020-02-29")]} AS m, {1, 2} AS s, '
-     'time("10:11:12.000013") AS t, datetime("2021-03-04T05:06:07") AS dt'),
+    (
+        'YIELD [1, 2.5, "x", true, NULL] AS l, {a: 1, b: [date("2020-02-29")]} AS m, {1, 2} AS s, '
+        'time("10:11:12.000013") AS t, datetime("2021-03-04T05:06:07") AS dt'
+    ),
     'YIELD date("2020-01-31") + duration({months: 1}) AS d, date("2020-03-01") - date("2020-02-01") AS n',
     'GO FROM "a" OVER like YIELD dst(edge) AS d | GO FROM $-.d OVER like YIELD $-.d AS x, dst(edge) AS y',
 ]
@@ -91,8 +93,9 @@ def test_backend_through_server_equals_embedded(database, backend, query):
 
 
 def test_official_client_reads_values(session):
-    rs = session.execute('USE g; GO FROM "a" OVER like YIELD dst(edge) AS d, edge AS e, $$ AS v, '
-                         'properties(edge).since AS since')
+    rs = session.execute(
+        'USE g; GO FROM "a" OVER like YIELD dst(edge) AS d, edge AS e, $$ AS v, properties(edge).since AS since'
+    )
     assert rs.is_succeeded(), rs.error_msg()
     assert rs.space_name() == "g"
     assert rs.keys() == ["d", "e", "v", "since"]
@@ -124,13 +127,16 @@ def test_errors_keep_nebula_codes_and_families(session):
     assert semantic.error_code() == -1009 and semantic.error_msg().startswith("SemanticError:")
 
 
-@pytest.mark.parametrize("query", [
-    "GO FROM",
-    'GO FROM "a" OVER nosuch YIELD dst(edge)',
-    'FETCH PROP ON player "a" YIELD nosuch.name',
-    "YIELD 1 IN 2",
-    "LOOKUP ON nosuch YIELD id(vertex)",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "GO FROM",
+        'GO FROM "a" OVER nosuch YIELD dst(edge)',
+        'FETCH PROP ON player "a" YIELD nosuch.name',
+        "YIELD 1 IN 2",
+        "LOOKUP ON nosuch YIELD id(vertex)",
+    ],
+)
 def test_backend_errors_equal_embedded(database, backend, query):
     from momq.errors import ExecutionError
 
@@ -208,9 +214,23 @@ def test_cli_serve_end_to_end(tmp_path):
 
     script = tmp_path / "g.ngql"
     script.write_text(SCRIPT)
-    proc = subprocess.Popen([sys.executable, "-c", "from momq.cli import main; main()", "ngql", "serve",
-                             "--load", str(script), "--port", "0", "--read-only"],
-                            stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from momq.cli import main; main()",
+            "ngql",
+            "serve",
+            "--load",
+            str(script),
+            "--port",
+            "0",
+            "--read-only",
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+    )
     try:
         line = proc.stderr.readline()
         match = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)

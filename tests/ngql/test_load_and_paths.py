@@ -41,14 +41,14 @@ FAST = [
 ]
 
 SLOW_SHAPES = [
-    'INSERT VERTEX person(name, age) VALUES "a":("A", 1 + 1)',           # an expression
-    'INSERT VERTEX person(name, age) VALUES "a":("A", 010)',             # octal literal
-    'INSERT VERTEX person(name, age) VALUES "a":("A", 0x10)',            # hex literal
-    'INSERT VERTEX person(name, age) VALUES hash("a"):("A", 1)',         # a function as vid
-    'INSERT VERTEX person(name, age) VALUES "a":("A", 1); YIELD 1',      # two statements
-    'INSERT VERTEX person(name, age) VALUES "a":("A", 1) # comment',     # a comment
+    'INSERT VERTEX person(name, age) VALUES "a":("A", 1 + 1)',  # an expression
+    'INSERT VERTEX person(name, age) VALUES "a":("A", 010)',  # octal literal
+    'INSERT VERTEX person(name, age) VALUES "a":("A", 0x10)',  # hex literal
+    'INSERT VERTEX person(name, age) VALUES hash("a"):("A", 1)',  # a function as vid
+    'INSERT VERTEX person(name, age) VALUES "a":("A", 1); YIELD 1',  # two statements
+    'INSERT VERTEX person(name, age) VALUES "a":("A", 1) # comment',  # a comment
     'INSERT VERTEX person(name, age) VALUES "a":("A", 99999999999999999999)',  # out of range
-    'INSERT VERTEX person(name, age) VALUES "a":("A", 1),',              # a syntax error
+    'INSERT VERTEX person(name, age) VALUES "a":("A", 1),',  # a syntax error
 ]
 
 
@@ -65,9 +65,12 @@ def test_fast_path_builds_the_same_statement_as_the_parser(query):
         assert [(v, vals) for v, vals in fast.rows] == [(v.value, [x.value for x in vals]) for v, vals in slow.rows]
     else:
         assert fast.edge == slow.edge and fast.props == slow.props
-        assert [r[:3] for r in fast.rows] == [(s.value, d.value, r.value if r is not None else 0)
-                                              if not isinstance(r, A.Unary) else (s.value, d.value, -r.operand.value)
-                                              for s, d, r, _ in slow.rows]
+        assert [r[:3] for r in fast.rows] == [
+            (s.value, d.value, r.value if r is not None else 0)
+            if not isinstance(r, A.Unary)
+            else (s.value, d.value, -r.operand.value)
+            for s, d, r, _ in slow.rows
+        ]
 
 
 @pytest.mark.parametrize("query", SLOW_SHAPES)
@@ -124,12 +127,12 @@ def test_read_only_session_still_refuses_fast_path_inserts():
 
 # ------------------------------------------------------------------ bulk API
 
+
 def test_bulk_api_matches_insert_text():
     a, b = fresh(), fresh()
     a.session("s").execute('INSERT VERTEX person(name, age) VALUES "a":("Ann", 30), "b":("Bob", NULL)')
     a.session("s").execute('INSERT EDGE knows(weight) VALUES "a"->"b"@2:(7)')
-    assert b.bulk_insert_vertices("s", "person", [("a", ("Ann", 30)), ("b", ("Bob", None))],
-                                  props=["name", "age"]) == 2
+    assert b.bulk_insert_vertices("s", "person", [("a", ("Ann", 30)), ("b", ("Bob", None))], props=["name", "age"]) == 2
     assert b.bulk_insert_edges("s", "knows", [("a", "b", 2, (7,))]) == 1
     assert dump(a) == dump(b)
     assert b.catalog.spaces["s"].vertices["b"]["person"]["age"] is NULL
@@ -147,6 +150,7 @@ def test_bulk_api_checks_rows_before_writing():
 
 
 # ------------------------------------------------------------------ shortest paths
+
 
 def _random_graph(n=60, m=150, seed=3):
     rnd = random.Random(seed)
@@ -166,10 +170,10 @@ def _all_shortest(db, s, d, direction, upto):
         nxt = []
         for vid, chain in level[-1]:
             if direction in ("out", "both"):
-                for et, other, rank, _ in sp.out_edges(vid, None):
+                for et, other, _rank, _ in sp.out_edges(vid, None):
                     nxt.append((other, chain + ((vid, et, other, False),)))
             if direction in ("in", "both"):
-                for et, other, rank, _ in sp.in_edges(vid, None):
+                for et, other, _rank, _ in sp.in_edges(vid, None):
                     if direction == "both" and other == vid:
                         continue
                     nxt.append((other, chain + ((other, et, vid, True),)))
@@ -202,8 +206,10 @@ def test_bidirectional_shortest_path_finds_every_shortest_path(direction):
 
 def test_shortest_path_to_itself_is_the_shortest_cycle():
     db = NgqlDatabase()
-    db.load_script("CREATE SPACE g(vid_type=FIXED_STRING(8)); USE g; CREATE EDGE e();"
-                   'INSERT EDGE e() VALUES "a"->"b":(), "b"->"a":(), "a"->"c":(), "c"->"d":(), "d"->"a":();')
+    db.load_script(
+        "CREATE SPACE g(vid_type=FIXED_STRING(8)); USE g; CREATE EDGE e();"
+        'INSERT EDGE e() VALUES "a"->"b":(), "b"->"a":(), "a"->"c":(), "c"->"d":(), "d"->"a":();'
+    )
     rs = db.session("g").execute('FIND SHORTEST PATH FROM "a" TO "a" OVER e YIELD path AS p')
     assert [[v.vid for v in p.nodes()] for (p,) in rs.rows] == [["a", "b", "a"]]
     # an edge is not walked twice: a-b-a over one edge both ways is no cycle
@@ -213,6 +219,7 @@ def test_shortest_path_to_itself_is_the_shortest_cycle():
 
 
 # ------------------------------------------------------------------ conformance fixes
+
 
 def test_offset_limit_pipe_and_input_star():
     db = fresh()
@@ -226,8 +233,10 @@ def test_offset_limit_pipe_and_input_star():
 
 def test_go_steps_walk_each_start_separately():
     db = NgqlDatabase()
-    db.load_script("CREATE SPACE g(vid_type=FIXED_STRING(8)); USE g; CREATE EDGE e();"
-                   'INSERT EDGE e() VALUES "a"->"b":(), "a"->"c":(), "b"->"d":(), "c"->"d":(), "d"->"x":();')
+    db.load_script(
+        "CREATE SPACE g(vid_type=FIXED_STRING(8)); USE g; CREATE EDGE e();"
+        'INSERT EDGE e() VALUES "a"->"b":(), "a"->"c":(), "b"->"d":(), "c"->"d":(), "d"->"x":();'
+    )
     s = db.session("g")
     # d is reached twice from a at step 2 but walked once
     assert s.execute('GO 3 STEPS FROM "a" OVER e YIELD dst(edge) AS d').rows == [["x"]]
@@ -249,8 +258,9 @@ def test_lexer_level_errors_and_operator_precedence():
 
 def test_unknown_edge_message_names_the_space(tmp_path):
     db = NgqlDatabase()
-    db.load_script("CREATE SPACE basketballplayer(vid_type=FIXED_STRING(16)); USE basketballplayer;"
-                   "CREATE EDGE follow(degree int);")
+    db.load_script(
+        "CREATE SPACE basketballplayer(vid_type=FIXED_STRING(16)); USE basketballplayer;CREATE EDGE follow(degree int);"
+    )
     s = db.session("basketballplayer", read_only=True)
     with pytest.raises(NgqlSemanticError) as info:
         s.execute('GO FROM "player100" OVER nothing YIELD dst(edge)')

@@ -24,9 +24,9 @@ def test_tck_pass_count_at_least_baseline():
     report = run_features([_features()], timeout_s=10)
     total = report.passed + report.failed
     assert total > 1500, "the kit should hold about 1,600 query steps"
-    assert report.passed >= BASELINE, (
-        f"{report.passed} passed < baseline {BASELINE}; first failures: "
-        + "; ".join(f"{f.feature}:{f.line}" for f in report.failures[:5]))
+    assert report.passed >= BASELINE, f"{report.passed} passed < baseline {BASELINE}; first failures: " + "; ".join(
+        f"{f.feature}:{f.line}" for f in report.failures[:5]
+    )
 
 
 def test_tck_single_feature_runs():

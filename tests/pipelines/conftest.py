@@ -12,8 +12,12 @@ import pytest
 from momq.engines.base import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_S, Result
 
 #: what the value index of the nGQL target holds (the database's own spellings)
-VALUES = [("Tim Duncan", "player.name"), ("Tony Parker", "player.name"), ("player100", "vid:player"),
-          ("Spurs", "team.name")]
+VALUES = [
+    ("Tim Duncan", "player.name"),
+    ("Tony Parker", "player.name"),
+    ("player100", "vid:player"),
+    ("Spurs", "team.name"),
+]
 
 
 class Recorder:
@@ -55,8 +59,9 @@ def ngql_target(basketballplayer):
     engine, schema = basketballplayer
 
     def make(values: list[tuple[str, str]] | None = None) -> Target:
-        return Target("ngql", "basketballplayer", schema, Recorder(engine),
-                      value_index=ValueIndex.build(values or VALUES))
+        return Target(
+            "ngql", "basketballplayer", schema, Recorder(engine), value_index=ValueIndex.build(values or VALUES)
+        )
 
     return make
 

@@ -81,7 +81,10 @@ def test_a_session_gives_the_history_and_keeps_every_turn(target):
     assert not first.steps["history"] and second.steps["history"] and refused.status == "refused"
     assert "Q1: Who does Tim Duncan follow?" in model.prompts[1][0]["content"]
     assert [(t.question, t.status) for t in session.turns] == [
-        ("Who does Tim Duncan follow?", "ok"), ("And their ages?", "ok"), ("Drop all tables", "refused")]
+        ("Who does Tim Duncan follow?", "ok"),
+        ("And their ages?", "ok"),
+        ("Drop all tables", "refused"),
+    ]
     assert set(session.turns[0].entities) == {"player100", "player101", "player125"}
 
 
@@ -96,10 +99,13 @@ def test_batch_groups_dialogues_resumes_and_writes_whole_groups(target, tmp_path
     from momq.data.records import Dialogue, Example, Turn
     from momq.pipelines.batch import plan_batch, predict
 
-    singles = [Example("q0", "ngql", "basketballplayer", "Who does Tim Duncan follow?", GO),
-               Example("q1", "ngql", "basketballplayer", "Drop all tables", GO)]
-    dialogue = Dialogue("d1", "ngql", "basketballplayer", [Turn("Who does Tim Duncan follow?", GO),
-                                                            Turn("And their ages?", GO)]).turn_examples()
+    singles = [
+        Example("q0", "ngql", "basketballplayer", "Who does Tim Duncan follow?", GO),
+        Example("q1", "ngql", "basketballplayer", "Drop all tables", GO),
+    ]
+    dialogue = Dialogue(
+        "d1", "ngql", "basketballplayer", [Turn("Who does Tim Duncan follow?", GO), Turn("And their ages?", GO)]
+    ).turn_examples()
     path = tmp_path / "pred.jsonl"
     path.write_text(json.dumps({"id": "q0", "query": GO}) + "\n")
     plan = plan_batch(list(reversed(dialogue)) + singles, path)
@@ -107,8 +113,12 @@ def test_batch_groups_dialogues_resumes_and_writes_whole_groups(target, tmp_path
     assert plan.questions == 4 and plan.done_groups == 1
     model = ScriptedModel(default=f"```ngql\n{GO}\n```")
     seen = []
-    counts = predict(plan, lambda dialect: make_pipeline("direct", model), name="direct",
-                     progress=lambda label, done, total: seen.append((label, done, total)))
+    counts = predict(
+        plan,
+        lambda dialect: make_pipeline("direct", model),
+        name="direct",
+        progress=lambda label, done, total: seen.append((label, done, total)),
+    )
     records = [json.loads(line) for line in path.read_text().splitlines()]
     assert [r["id"] for r in records] == ["q0", "d1#1", "d1#2", "q1"] and counts == {"ok": 2, "refused": 1}
     assert records[1].keys() == {"id", "query", "status", "repairs", "pipeline", "seconds"}

@@ -54,8 +54,10 @@ def test_prompt_injection_in_values_stays_data(pg_target):
 
     class Index:  # an index whose best match is a hostile stored value
         def lookup(self, question, k=5, **kw):
-            return [Match(evil, "customers.first_name", 0.9, "levenshtein", "Robert"),
-                    Match("Chicago", "customers.city", 1.0, "exact", "Chicago")]
+            return [
+                Match(evil, "customers.first_name", 0.9, "levenshtein", "Robert"),
+                Match("Chicago", "customers.city", 1.0, "exact", "Chicago"),
+            ]
 
     good = "SELECT COUNT(*) FROM customers WHERE city = 'Chicago'"
     model = ScriptedModel(default=f"```sql\n{good}\n```")
@@ -97,9 +99,17 @@ def test_direct_with_few_shot_examples(ngql_target):
     from momq.data.records import Example
     from momq.prompts.fewshot import FewShotSelector
 
-    train = [Example("t1", "ngql", "basketballplayer", "Who does Tony Parker follow?", GO),
-             Example("t2", "ngql", "basketballplayer", "How old is Tim Duncan?", "FETCH PROP ON player \"player100\" YIELD player.age"),
-             Example("t3", "cypher", "movies", "Who follows Keanu?", "MATCH (n) RETURN n")]
+    train = [
+        Example("t1", "ngql", "basketballplayer", "Who does Tony Parker follow?", GO),
+        Example(
+            "t2",
+            "ngql",
+            "basketballplayer",
+            "How old is Tim Duncan?",
+            'FETCH PROP ON player "player100" YIELD player.age',
+        ),
+        Example("t3", "cypher", "movies", "Who follows Keanu?", "MATCH (n) RETURN n"),
+    ]
     selector = FewShotSelector(train, method="lexical")
     model = ScriptedModel(default=f"```ngql\n{GO}\n```")
     answer = make_pipeline("icl", model, shots=selector, k=1).run("Who does Tim Duncan follow?", ngql_target())
@@ -109,8 +119,10 @@ def test_direct_with_few_shot_examples(ngql_target):
 
 # ----------------------------------------------------------------------- R3
 def test_parse_ranking_is_lenient_in_form_strict_in_names():
-    text = ("Sure! Here you go:\n**KEYWORDS**: GO, where, YIELD, SELECT\n- ELEMENTS: Player, follow, coach\n"
-            "VALUES: Tim Duncan, none\nextra prose")
+    text = (
+        "Sure! Here you go:\n**KEYWORDS**: GO, where, YIELD, SELECT\n- ELEMENTS: Player, follow, coach\n"
+        "VALUES: Tim Duncan, none\nextra prose"
+    )
     ranking = parse_ranking(text, skeleton_keywords("ngql"), graph_schema().element_names())
     assert ranking.keywords == ["GO", "WHERE", "YIELD"]
     assert ranking.elements == ["player", "follow"]
@@ -135,7 +147,7 @@ def test_ranker_falls_back_when_model_answer_is_unusable(ngql_target):
 def test_r3_pipeline_plumbing(ngql_target):
     query = 'MATCH (v:player)-[:serve]->(t:team) WHERE v.player.name == "Tim Duncan" RETURN t.team.name'
     ranker_model = ScriptedModel(default="KEYWORDS: MATCH, WHERE, RETURN\nELEMENTS: player, serve\nVALUES: Tim Dunkan")
-    rewriter_model = ScriptedModel(default="Which team did the player \"Tim Duncan\" serve?")
+    rewriter_model = ScriptedModel(default='Which team did the player "Tim Duncan" serve?')
     model = ScriptedModel(default=f"```ngql\n{query}\n```")
     pipeline = make_pipeline("r3", model, ranker_model=ranker_model, rewriter_model=rewriter_model)
     answer = pipeline.run("Which team did Tim Dunkan play for?", ngql_target())
@@ -146,7 +158,7 @@ def test_r3_pipeline_plumbing(ngql_target):
     assert answer.steps["rewritten"].startswith("Which team did the player")
     final = model.prompts[0][1]["content"]
     assert "class player" in final and "follow" not in final.split("### Question")[0].split("keywords")[0]
-    assert '"Tim Duncan"' in final and "    def MATCH(self):" in final   # the skeleton as code
+    assert '"Tim Duncan"' in final and "    def MATCH(self):" in final  # the skeleton as code
 
 
 def test_rse_uses_the_sub_schema_without_skeleton_or_rewriting(ngql_target):
@@ -159,12 +171,14 @@ def test_rse_uses_the_sub_schema_without_skeleton_or_rewriting(ngql_target):
 # ----------------------------------------------------------------------- multi-turn
 def test_multiturn_reformulates_keeps_context_and_resumes(tmp_path, ngql_target):
     q2 = 'GO FROM "player100" OVER serve YIELD properties($$).name AS team'
-    model = ScriptedModel(rules=[
-        (r"Does the result answer", "YES"),
-        (r"standalone question", "Which teams did Tim Duncan serve?"),
-        (r"Which teams did Tim Duncan serve", f"```ngql\n{q2}\n```"),
-        (r"Who does Tim Duncan follow", f"```ngql\n{GO}\n```"),
-    ])
+    model = ScriptedModel(
+        rules=[
+            (r"Does the result answer", "YES"),
+            (r"standalone question", "Which teams did Tim Duncan serve?"),
+            (r"Which teams did Tim Duncan serve", f"```ngql\n{q2}\n```"),
+            (r"Who does Tim Duncan follow", f"```ngql\n{GO}\n```"),
+        ]
+    )
     target = ngql_target()
     pipeline = MultiTurnPipeline(model)
     session = Session("ngql", "basketballplayer")
@@ -193,22 +207,25 @@ def test_multiturn_refines_a_misaligned_result(ngql_target):
     count = 'GO FROM "player100" OVER follow YIELD dst(edge) AS id | YIELD count(*) AS n'
     model = ScriptedModel([f"```ngql\n{GO}\n```", f"```ngql\n{count}\n```"])
     target = ngql_target()
-    answer = MultiTurnPipeline(model).ask(Session("ngql", "basketballplayer"), "How many players does Tim Duncan follow?",
-                                          target)
+    answer = MultiTurnPipeline(model).ask(
+        Session("ngql", "basketballplayer"), "How many players does Tim Duncan follow?", target
+    )
     assert answer.steps["misaligned"].startswith("the question asks for a number")
     assert answer.steps.get("refined") and answer.query == count and answer.result.rows == [(2,)]
     refine = model.prompts[1][-1]["content"]
-    assert "does not answer the question" in refine and "player101 ; player125" in refine   # the result shown
-    assert answer.steps["check"] == "heuristic" and len(model.prompts) == 2   # the cheap filter spared a model call
+    assert "does not answer the question" in refine and "player101 ; player125" in refine  # the result shown
+    assert answer.steps["check"] == "heuristic" and len(model.prompts) == 2  # the cheap filter spared a model call
 
 
 def test_multiturn_model_check_catches_what_the_heuristic_passes(ngql_target):
     other = 'GO FROM "player100" OVER serve YIELD properties($$).name AS team'
-    model = ScriptedModel([f"```ngql\n{GO}\n```", "NO, these are players, the question asks for teams",
-                           f"```ngql\n{other}\n```"])
+    model = ScriptedModel(
+        [f"```ngql\n{GO}\n```", "NO, these are players, the question asks for teams", f"```ngql\n{other}\n```"]
+    )
     target = ngql_target()
-    answer = MultiTurnPipeline(model).ask(Session("ngql", "basketballplayer"), "Which teams did Tim Duncan play for?",
-                                          target)
+    answer = MultiTurnPipeline(model).ask(
+        Session("ngql", "basketballplayer"), "Which teams did Tim Duncan play for?", target
+    )
     assert answer.steps["check"] == "model" and answer.steps["misaligned"].startswith("NO, these are players")
     assert answer.steps.get("refined") and answer.query == other and answer.result.rows == [("Spurs",)]
     assert "player101" in model.prompts[2][-1]["content"]
@@ -228,7 +245,7 @@ def test_baselines_see_the_dialogue_history(ngql_target):
         assert "### Conversation so far" in prompt and "Q1: Who does Tim Duncan follow?" in prompt
         assert GO in prompt and "player101" in prompt
         session.turns.clear()
-    assert make_pipeline("icl", model).k == 4           # MTGQL's ICL-AS: four examples
+    assert make_pipeline("icl", model).k == 4  # MTGQL's ICL-AS: four examples
 
 
 def test_session_rejects_unknown_versions():

@@ -36,17 +36,23 @@ def _schema():
 def test_heuristic_ranker_on_nba(nba):
     r = lexical_ranking("Who likes Tim Duncan?", nba.schema, "ngql")
     assert "like" in r.elements and r.keywords[:2] == ["GO", "YIELD"] and "REVERSELY" in r.keywords
-    assert "WHERE" not in r.keywords and "RETURN" not in r.keywords      # GO from a named vertex
+    assert "WHERE" not in r.keywords and "RETURN" not in r.keywords  # GO from a named vertex
     r = lexical_ranking("Which teams has Tim Duncan served?", nba.schema, "ngql")
     assert {"team", "serve"} <= set(r.elements)
     # "per" never matches inside "performance"
     assert "GROUP BY" not in lexical_ranking("What is the performance of Yao Ming?", nba.schema, "ngql").keywords
     assert "GROUP BY" in lexical_ranking("How many players per team?", nba.schema, "ngql").keywords
     # every statement is reachable
-    mains = {q: lexical_ranking(q, nba.schema, "ngql").keywords[0] for q in (
-        "What are the properties of player Tim Duncan?", "Find the shortest path from Tim Duncan to Tony Parker",
-        "Get the subgraph around Tim Duncan", "How many players are older than 40?",
-        "Which players does Tony Parker like?")}
+    mains = {
+        q: lexical_ranking(q, nba.schema, "ngql").keywords[0]
+        for q in (
+            "What are the properties of player Tim Duncan?",
+            "Find the shortest path from Tim Duncan to Tony Parker",
+            "Get the subgraph around Tim Duncan",
+            "How many players are older than 40?",
+            "Which players does Tony Parker like?",
+        )
+    }
     assert list(mains.values()) == ["FETCH", "FIND PATH", "GET SUBGRAPH", "LOOKUP", "GO"]
     older = lexical_ranking("How many players are older than 40?", nba.schema, "ngql")
     assert {"WHERE", "count", "YIELD"} <= set(older.keywords)
@@ -59,7 +65,7 @@ def test_ranker_model_sees_code_forms_on_nba(nba):
     ranking = Ranker(model).rank("Who likes Tim Duncan?", nba)
     assert ranking.method == "model" and ranking.elements == ["like", "player"]
     prompt = model.prompts[0][0]["content"]
-    assert "class player(Tag):" in prompt and "class like(Edge):" in prompt      # code-form schema
+    assert "class player(Tag):" in prompt and "class like(Edge):" in prompt  # code-form schema
     assert "class CRUD():" in prompt and "    def GET_SUBGRAPH(self):" in prompt  # code-form skeleton
 
 
@@ -68,7 +74,7 @@ def test_rewriter_aligns_and_rewrites_on_nba(nba):
     ranking = lexical_ranking("Which teams did Tim Dunkan serve?", nba.schema, "ngql")
     values = rewriter.align("Which teams did Tim Dunkan serve?", ranking, nba)
     duncan = next(v for v in values if v.value == "Tim Duncan")
-    assert duncan.method == "levenshtein" and duncan.r3 == pytest.approx(10 / 1)   # min length 10 over 1 edit
+    assert duncan.method == "levenshtein" and duncan.r3 == pytest.approx(10 / 1)  # min length 10 over 1 edit
     model = ScriptedModel(default='Which teams (team.name) did the player "Tim Duncan" serve?')
     rewritten = rewriter.rewrite("Which teams did Tim Dunkan serve?", values, "class team(Tag): ...", model)
     assert rewritten == 'Which teams (team.name) did the player "Tim Duncan" serve?'
@@ -82,9 +88,10 @@ def test_rewriter_aligns_and_rewrites_on_nba(nba):
 
 def test_r3_rewrites_by_default_with_the_generation_model(nba):
     query = 'GO FROM "Tim Duncan" OVER serve YIELD $$.team.name AS name'
-    model = ScriptedModel(rules=[(r"### Examples", 'Which teams did the player "Tim Duncan" serve?'),
-                                 (r".", f"```ngql\n{query}\n```")])
+    model = ScriptedModel(
+        rules=[(r"### Examples", 'Which teams did the player "Tim Duncan" serve?'), (r".", f"```ngql\n{query}\n```")]
+    )
     answer = make_pipeline("r3", model).run("Which teams did Tim Dunkan serve?", nba)
     assert answer.status == "ok" and answer.steps["rewritten"] == 'Which teams did the player "Tim Duncan" serve?'
     assert any(v["value"] == "Tim Duncan" for v in answer.steps["values"])
-    assert len(model.prompts) == 2      # the rewrite, then the query
+    assert len(model.prompts) == 2  # the rewrite, then the query

@@ -6,8 +6,14 @@ from __future__ import annotations
 import pytest
 
 from momq.dialects import get_dialect
-from momq.errors import (EngineUnavailable, ExecutionError, QuerySyntaxError, QueryTimeout, ReadOnlyViolation,
-                         SchemaError)
+from momq.errors import (
+    EngineUnavailable,
+    ExecutionError,
+    QuerySyntaxError,
+    QueryTimeout,
+    ReadOnlyViolation,
+    SchemaError,
+)
 from momq.llm.scripted import ScriptedModel
 from momq.pipelines.repair import Execution, classify, generate_and_repair, prompt_key
 from tests.pipelines.conftest import Recorder
@@ -22,6 +28,7 @@ GOOD = "SELECT COUNT(*) FROM customers"
 def run(pg_engine):
     """``run(answers, **kw)``: the loop with a model scripted to give ``answers`` in turn,
     on car_dealership in PostgreSQL; returns ``(model, engine, outcome)``."""
+
     def run(answers, execution_kw=None, **kw):
         model = ScriptedModel([f"```sql\n{a}\n```" for a in answers], default=None)
         engine = Recorder(pg_engine("car_dealership"))
@@ -70,8 +77,7 @@ def test_engine_error_message_reaches_the_repair_prompt(run):
 
 
 def test_unknown_schema_then_empty_then_give_up_after_two_repairs(run):
-    q1, q2, q3 = ("SELECT COUNT(*) FROM clients", "SELECT id FROM customers WHERE 1 = 0",
-                  "SELECT 1 / 0 FROM customers")
+    q1, q2, q3 = ("SELECT COUNT(*) FROM clients", "SELECT id FROM customers WHERE 1 = 0", "SELECT 1 / 0 FROM customers")
     model, engine, out = run([q1, q2, q3, GOOD])
     assert [a.outcome for a in out.attempts] == ["unknown_schema", "empty_result", "runtime_error"]
     assert 'relation "clients" does not exist' in model.prompts[1][3]["content"]

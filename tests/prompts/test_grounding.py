@@ -74,8 +74,7 @@ def test_ngql_syntax_examples_parse_and_run():
     with Target.open("ngql", "basketballplayer") as target:
         lines = get_dialect("ngql").schema_examples(target.schema)
         for line in (x for x in lines if not x.startswith("#")):
-            query = (line.replace("<vertex id>", "player100").replace("<value>", "Spurs")
-                     .replace("<number>", "80"))
+            query = line.replace("<vertex id>", "player100").replace("<value>", "Spurs").replace("<number>", "80")
             parse(query)
             target.engine.execute(query)
 
@@ -84,8 +83,9 @@ def test_large_schema_is_pruned_to_the_budget_keeping_what_the_question_needs(de
     with Target.open("postgres", "atis") as target:
         whole = schema_text(target.schema)
         notes: list[str] = []
-        pruned = schema_text(target.schema, question="Which airlines fly from Boston to Denver?",
-                             budget_tokens=800, notes=notes)
+        pruned = schema_text(
+            target.schema, question="Which airlines fly from Boston to Denver?", budget_tokens=800, notes=notes
+        )
     assert estimate_tokens(whole) > 800 >= estimate_tokens(pruned)
     assert "CREATE TABLE airline" in pruned and "CREATE TABLE flight" in pruned
     assert notes and "left out" in notes[0]
@@ -95,19 +95,26 @@ def _toy() -> Schema:
     def table(name, *cols, fks=()):
         return Table(name, [Column(c, "text") for c in cols], [cols[0]], list(fks))
 
-    return Schema("toy", "relational", tables=[
-        table("singer", "singer_id", "name", "country"),
-        table("concert", "concert_id", "venue", "singer_id", fks=[ForeignKey(["singer_id"], "singer", ["singer_id"])]),
-        table("stadium", "stadium_id", "capacity"),
-        table("weather", "day", "rain"),
-    ])
+    return Schema(
+        "toy",
+        "relational",
+        tables=[
+            table("singer", "singer_id", "name", "country"),
+            table(
+                "concert", "concert_id", "venue", "singer_id", fks=[ForeignKey(["singer_id"], "singer", ["singer_id"])]
+            ),
+            table("stadium", "stadium_id", "capacity"),
+            table("weather", "day", "rain"),
+        ],
+    )
 
 
 def test_prune_keeps_foreign_key_neighbours_and_original_order():
     schema = _toy()
     sizes = {name: 1 for name in schema.element_names()}
-    kept, dropped = prune(schema, "Which venues held concerts?", embed=False,
-                          fits=lambda s: sum(sizes[n] for n in s.element_names()) <= 2)
+    kept, dropped = prune(
+        schema, "Which venues held concerts?", embed=False, fits=lambda s: sum(sizes[n] for n in s.element_names()) <= 2
+    )
     assert kept.element_names() == ["singer", "concert"]
     assert set(dropped) == {"stadium", "weather"}
 

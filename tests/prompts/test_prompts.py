@@ -5,16 +5,38 @@ from __future__ import annotations
 import pytest
 
 from momq.errors import ConfigError
-from momq.prompts import (Shot, generation_prompt, quote_value, ranker_prompt, reformulate_prompt, render_skeleton,
-                          repair_prompt, sanitize, skeleton_keywords)
+from momq.prompts import (
+    Shot,
+    generation_prompt,
+    quote_value,
+    ranker_prompt,
+    reformulate_prompt,
+    render_skeleton,
+    repair_prompt,
+    sanitize,
+    skeleton_keywords,
+)
 from momq.prompts.fewshot import FewShotSelector
 
 
-@pytest.mark.parametrize("dialect,label,fence", [("postgres", "PostgreSQL", "sql"), ("mysql", "MySQL", "sql"),
-                                                 ("cypher", "Cypher", "cypher"), ("ngql", "nGQL", "ngql")])
+@pytest.mark.parametrize(
+    "dialect,label,fence",
+    [
+        ("postgres", "PostgreSQL", "sql"),
+        ("mysql", "MySQL", "sql"),
+        ("cypher", "Cypher", "cypher"),
+        ("ngql", "nGQL", "ngql"),
+    ],
+)
 def test_generation_prompt_per_dialect(dialect, label, fence):
-    prompt = generation_prompt("How many?", dialect, "SCHEMA", shots=[Shot("q1", "Q1")], values=[("v", "t.c")],
-                               skeleton=render_skeleton(dialect))
+    prompt = generation_prompt(
+        "How many?",
+        dialect,
+        "SCHEMA",
+        shots=[Shot("q1", "Q1")],
+        values=[("v", "t.c")],
+        skeleton=render_skeleton(dialect),
+    )
     system, user = prompt[0]["content"], prompt[1]["content"]
     assert label in system and f"```{fence}" in system and "never an instruction" in system
     for part in ("SCHEMA", "q1", "Q1", '"v" (t.c)', "How many?"):
@@ -42,7 +64,7 @@ def test_skeleton_is_code_as_in_r3():
     assert "    def GET_SUBGRAPH(self):" in code and "class SUBFUNCTION():" in code
     assert "    def PIPE(self):" in code and "class FUNCTION():\n    def count(self):" in code
     assert "        # Example: FETCH PROP ON player" in code and "INSERT" not in render_skeleton("ngql")
-    compile(code, "skeleton", "exec")   # it is code
+    compile(code, "skeleton", "exec")  # it is code
     for name in ("SKIP", "SAMPLE", "WITH", "UNWIND", "OPTIONAL MATCH"):
         assert name in skeleton_keywords("ngql")
 
@@ -71,9 +93,17 @@ def test_ranker_and_reformulate_prompts():
 def test_fewshot_lexical_selection_is_deterministic():
     from momq.data.records import Example
 
-    train = [Example(str(i), "postgres", db, q, f"SELECT {i}") for i, (db, q) in
-             enumerate([("a", "How many authors are there?"), ("b", "How many authors wrote papers?"),
-                        ("a", "List the journals"), ("a", "How many authors are there?")])]
+    train = [
+        Example(str(i), "postgres", db, q, f"SELECT {i}")
+        for i, (db, q) in enumerate(
+            [
+                ("a", "How many authors are there?"),
+                ("b", "How many authors wrote papers?"),
+                ("a", "List the journals"),
+                ("a", "How many authors are there?"),
+            ]
+        )
+    ]
     selector = FewShotSelector(train, method="lexical")
     shots = selector.select("How many authors are there?", 2, database="b")
     assert [s.query for s in shots] == ["SELECT 1", "SELECT 2"]  # the identical question is never shown

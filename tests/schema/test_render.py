@@ -9,23 +9,44 @@ from momq.schema.render import python_type, render
 
 @pytest.fixture
 def shop() -> Schema:
-    return Schema("shop", "relational", tables=[
-        Table("customer", [Column("id", "INTEGER", False), Column("name", "TEXT", description="full name",
-                                                                  samples=["Ann", "Bob"])], ["id"]),
-        Table("orders", [Column("id", "INTEGER", False), Column("customer_id", "INTEGER"),
-                         Column("total", "NUMERIC(10,2)")], ["id"],
-              [ForeignKey(["customer_id"], "customer", ["id"])]),
-        Table("audit", [Column("at", "TIMESTAMP")]),
-    ])
+    return Schema(
+        "shop",
+        "relational",
+        tables=[
+            Table(
+                "customer",
+                [
+                    Column("id", "INTEGER", False),
+                    Column("name", "TEXT", description="full name", samples=["Ann", "Bob"]),
+                ],
+                ["id"],
+            ),
+            Table(
+                "orders",
+                [Column("id", "INTEGER", False), Column("customer_id", "INTEGER"), Column("total", "NUMERIC(10,2)")],
+                ["id"],
+                [ForeignKey(["customer_id"], "customer", ["id"])],
+            ),
+            Table("audit", [Column("at", "TIMESTAMP")]),
+        ],
+    )
 
 
 @pytest.fixture
 def nba() -> Schema:
-    return Schema("nba", "graph", vid_type="FIXED_STRING(32)",
-                  nodes=[NodeType("player", [Column("name", "string"), Column("age", "int")]),
-                         NodeType("team", [Column("name", "string")])],
-                  edges=[EdgeType("serve", [Column("start_year", "int")], [("player", "team")]),
-                         EdgeType("follow", [Column("degree", "int")], [("player", "player")])])
+    return Schema(
+        "nba",
+        "graph",
+        vid_type="FIXED_STRING(32)",
+        nodes=[
+            NodeType("player", [Column("name", "string"), Column("age", "int")]),
+            NodeType("team", [Column("name", "string")]),
+        ],
+        edges=[
+            EdgeType("serve", [Column("start_year", "int")], [("player", "team")]),
+            EdgeType("follow", [Column("degree", "int")], [("player", "player")]),
+        ],
+    )
 
 
 def test_ddl(shop):
@@ -44,8 +65,15 @@ def test_text(shop, nba):
 def test_code_is_python_with_typed_init(shop, nba):
     for schema in (shop, nba):
         code = render(schema, "code")
-        namespace = {"Table": object, "Tag": object, "Node": object, "Edge": object,
-                     "datetime": object, "date": object, "time": object}
+        namespace = {
+            "Table": object,
+            "Tag": object,
+            "Node": object,
+            "Edge": object,
+            "datetime": object,
+            "date": object,
+            "time": object,
+        }
         exec(code, namespace)  # the code-structured schema is valid Python
     code = render(nba, "code")
     assert "class player(Tag):" in code
@@ -56,8 +84,12 @@ def test_code_is_python_with_typed_init(shop, nba):
 
 def test_ngql_ddl_and_cypher_patterns(nba):
     assert "CREATE TAG player(\n  name string,\n  age int\n);" in render(nba, "ddl")
-    cypher = Schema("movies", "graph", nodes=[NodeType("Person", [Column("name", "STRING")])],
-                    edges=[EdgeType("ACTED_IN", [], [("Person", "Movie")])])
+    cypher = Schema(
+        "movies",
+        "graph",
+        nodes=[NodeType("Person", [Column("name", "STRING")])],
+        edges=[EdgeType("ACTED_IN", [], [("Person", "Movie")])],
+    )
     assert "(:Person)-[:ACTED_IN]->(:Movie)" in render(cypher, "ddl")
 
 
@@ -80,8 +112,17 @@ def test_json_round_trip(shop, nba):
         assert Schema.from_dict(schema.to_dict()) == schema
 
 
-@pytest.mark.parametrize("db_type,py", [("INTEGER", "int"), ("double precision", "float"), ("varchar(20)", "str"),
-                                        ("timestamp without time zone", "datetime"), ("date", "date"),
-                                        ("boolean", "bool"), ("FIXED_STRING(32)", "str")])
+@pytest.mark.parametrize(
+    "db_type,py",
+    [
+        ("INTEGER", "int"),
+        ("double precision", "float"),
+        ("varchar(20)", "str"),
+        ("timestamp without time zone", "datetime"),
+        ("date", "date"),
+        ("boolean", "bool"),
+        ("FIXED_STRING(32)", "str"),
+    ],
+)
 def test_python_types(db_type, py):
     assert python_type(db_type) == py

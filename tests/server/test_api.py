@@ -28,8 +28,16 @@ def test_health_readiness_and_published_openapi(client):
     ready = client.get("/readyz").json()
     assert ready["ready"] and ready["queue"]["model_pending"] == 0
     paths = client.get("/openapi.json").json()["paths"]
-    for path in ("/api/ask", "/api/ask/stream", "/api/query", "/api/sessions", "/api/sessions/{session_id}/turns",
-                 "/api/databases/{database}/schema", "/v1/models", "/v1/chat/completions"):
+    for path in (
+        "/api/ask",
+        "/api/ask/stream",
+        "/api/query",
+        "/api/sessions",
+        "/api/sessions/{session_id}/turns",
+        "/api/databases/{database}/schema",
+        "/v1/models",
+        "/v1/chat/completions",
+    ):
         assert path in paths
 
 
@@ -38,8 +46,12 @@ def test_databases_dialects_and_schema_in_every_format(client):
     assert databases["academic"]["dialects"] == ["postgres", "mysql"]
     assert databases["basketballplayer"]["default_dialect"] == "ngql"
     assert {d["name"] for d in client.get("/api/dialects").json()} >= {"mysql", "postgres", "cypher", "ngql"}
-    for database, dialect in [("academic", "postgres"), ("academic", "mysql"), ("movies", "cypher"),
-                              ("basketballplayer", "ngql")]:
+    for database, dialect in [
+        ("academic", "postgres"),
+        ("academic", "mysql"),
+        ("movies", "cypher"),
+        ("basketballplayer", "ngql"),
+    ]:
         for fmt in ("ddl", "text", "code"):
             reply = client.get(f"/api/databases/{database}/schema", params={"dialect": dialect, "format": fmt})
             assert reply.status_code == 200, reply.text
@@ -50,35 +62,48 @@ def test_databases_dialects_and_schema_in_every_format(client):
     assert client.get("/api/databases/movies/schema?dialect=mysql").status_code == 400
 
 
-@pytest.mark.parametrize("database,dialect,query", [
-    ("academic", "postgres", SQL_COUNT), ("academic", "mysql", SQL_COUNT), ("movies", "cypher", CYPHER),
-    ("basketballplayer", "ngql", GO)])
+@pytest.mark.parametrize(
+    "database,dialect,query",
+    [
+        ("academic", "postgres", SQL_COUNT),
+        ("academic", "mysql", SQL_COUNT),
+        ("movies", "cypher", CYPHER),
+        ("basketballplayer", "ngql", GO),
+    ],
+)
 def test_query_runs_in_the_sandbox(client, database, dialect, query):
     body = client.post("/api/query", json={"database": database, "dialect": dialect, "query": query}).json()
     assert body["status"] == "ok" and body["dialect"] == dialect and body["result"]["row_count"] >= 1
 
 
 def test_query_refuses_writes_and_reports_errors_by_class(client):
-    for database, dialect, write in [("academic", "postgres", "DELETE FROM author"),
-                                     ("academic", "mysql", "DROP TABLE author"),
-                                     ("movies", "cypher", "MATCH (n) DETACH DELETE n"),
-                                     ("basketballplayer", "ngql", 'DELETE VERTEX "player100"')]:
+    for database, dialect, write in [
+        ("academic", "postgres", "DELETE FROM author"),
+        ("academic", "mysql", "DROP TABLE author"),
+        ("movies", "cypher", "MATCH (n) DETACH DELETE n"),
+        ("basketballplayer", "ngql", 'DELETE VERTEX "player100"'),
+    ]:
         body = client.post("/api/query", json={"database": database, "dialect": dialect, "query": write}).json()
         assert body["status"] == "refused" and body["error"] == "ReadOnlyViolation", body
     bad = client.post("/api/query", json={"database": "academic", "query": "SELEC 1"}).json()
     assert bad["status"] == "failed" and bad["error"] == "QuerySyntaxError"
-    capped = client.post("/api/query", json={"database": "academic", "query": "SELECT * FROM author",
-                                              "max_rows": 3}).json()
+    capped = client.post(
+        "/api/query", json={"database": "academic", "query": "SELECT * FROM author", "max_rows": 3}
+    ).json()
     assert capped["result"]["row_count"] == 3 and capped["result"]["truncated"]
     counted = client.post("/api/query", json={"database": "academic", "query": SQL_COUNT}).json()
     assert counted["result"]["rows"][0][0] > 0
 
 
-@pytest.mark.parametrize("database,dialect,question,column", [
-    ("academic", "postgres", "How many authors are there?", "authors"),
-    ("academic", "mysql", "How many authors are there?", "authors"),
-    ("movies", "cypher", "Which movies did Tom Hanks act in?", "p"),
-    ("basketballplayer", "ngql", "Who does Tim Duncan follow?", "friend")])
+@pytest.mark.parametrize(
+    "database,dialect,question,column",
+    [
+        ("academic", "postgres", "How many authors are there?", "authors"),
+        ("academic", "mysql", "How many authors are there?", "authors"),
+        ("movies", "cypher", "Which movies did Tom Hanks act in?", "p"),
+        ("basketballplayer", "ngql", "Who does Tim Duncan follow?", "friend"),
+    ],
+)
 def test_ask_in_every_dialect(client, database, dialect, question, column):
     reply = client.post("/api/ask", json={"database": database, "dialect": dialect, "question": question})
     assert reply.status_code == 200, reply.text
@@ -88,8 +113,9 @@ def test_ask_in_every_dialect(client, database, dialect, question, column):
 
 
 def test_graph_values_are_json_objects(client):
-    answer = client.post("/api/ask", json={"database": "basketballplayer", "question": "Draw a graph of Tim Duncan"}
-                         ).json()
+    answer = client.post(
+        "/api/ask", json={"database": "basketballplayer", "question": "Draw a graph of Tim Duncan"}
+    ).json()
     assert answer["query"] == MATCH_NGQL
     path = answer["result"]["rows"][0][0]
     assert path["kind"] == "path" and path["nodes"][0]["properties"]["name"] == "Tim Duncan"
@@ -108,8 +134,10 @@ def test_ask_reports_the_repair_and_its_attempts(client):
 
 @pytest.mark.parametrize("pipeline", ["r3", "rse", "multiturn", "icl"])
 def test_ask_with_other_pipelines(client, pipeline):
-    answer = client.post("/api/ask", json={"database": "basketballplayer", "question": "Who does Tim Duncan follow?",
-                                           "pipeline": pipeline}).json()
+    answer = client.post(
+        "/api/ask",
+        json={"database": "basketballplayer", "question": "Who does Tim Duncan follow?", "pipeline": pipeline},
+    ).json()
     assert answer["pipeline"] == pipeline and answer["status"] == "ok", answer
 
 
@@ -138,13 +166,16 @@ def test_sessions_are_multi_turn_and_survive_a_restart(make_client, demo_databas
     sid = created.json()["id"]
     turn = first.post(f"/api/sessions/{sid}/turns", json={"question": "Who does Tim Duncan follow?"}).json()
     assert turn["status"] == "ok" and turn["session"] == sid and turn["pipeline"] == "multiturn"
-    streamed = events(first.post(f"/api/sessions/{sid}/turns/stream", json={"question": "And a graph of Tim Duncan "
-                                                                                        "follow?"}).text)
+    streamed = events(
+        first.post(f"/api/sessions/{sid}/turns/stream", json={"question": "And a graph of Tim Duncan follow?"}).text
+    )
     assert streamed[-1][0] == "answer"
     again = make_client()  # a new service on the same folder: a restarted server
     stored = again.get(f"/api/sessions/{sid}").json()
-    assert [t["question"] for t in stored["turns"]] == ["Who does Tim Duncan follow?",
-                                                        "And a graph of Tim Duncan follow?"]
+    assert [t["question"] for t in stored["turns"]] == [
+        "Who does Tim Duncan follow?",
+        "And a graph of Tim Duncan follow?",
+    ]
     assert stored["turns"][0]["preview"] and stored["turns"][0]["columns"] == ["friend", "e"]
     resumed = again.post(f"/api/sessions/{sid}/turns", json={"question": "Who does Tim Duncan follow?"}).json()
     assert resumed["status"] == "ok"
@@ -156,8 +187,9 @@ def test_sessions_are_multi_turn_and_survive_a_restart(make_client, demo_databas
 
 
 def test_models_are_an_allow_list(client):
-    reply = client.post("/api/ask", json={"database": "academic", "question": "How many authors?",
-                                          "model": "scripted:SELECT 1"})
+    reply = client.post(
+        "/api/ask", json={"database": "academic", "question": "How many authors?", "model": "scripted:SELECT 1"}
+    )
     assert reply.status_code == 400 and reply.json()["error"] == "ConfigError"
     reply = client.post("/api/ask", json={"database": "academic", "question": "How many?", "model": "/etc/passwd"})
     assert reply.status_code == 400
@@ -167,12 +199,15 @@ def test_bad_requests_are_4xx_without_internals(client):
     reply = client.post("/api/ask", json={"database": "academic"})
     assert reply.status_code == 422 and reply.json()["error"] == "InvalidRequest"
     assert client.post("/api/ask", json={"database": "academic", "question": "x", "surprise": 1}).status_code == 422
-    assert client.post("/api/query", content=b"{not json", headers={"content-type": "application/json"}
-                       ).status_code == 422
+    assert (
+        client.post("/api/query", content=b"{not json", headers={"content-type": "application/json"}).status_code == 422
+    )
     big = client.post("/api/query", content=b"x" * 70_000, headers={"content-type": "application/json"})
     assert big.status_code == 413
     assert client.get("/api/databases/nowhere/schema").json() == {
-        "error": "UnknownDatabase", "message": client.get("/api/databases/nowhere/schema").json()["message"]}
+        "error": "UnknownDatabase",
+        "message": client.get("/api/databases/nowhere/schema").json()["message"],
+    }
 
 
 def test_unexpected_errors_are_500_without_a_stack_trace(make_client, demo_databases):
@@ -202,7 +237,8 @@ def test_cors_is_off_unless_configured(make_client, demo_databases):
     closed = make_client().get("/api/databases", headers={"Origin": "https://elsewhere.example"})
     assert "access-control-allow-origin" not in closed.headers
     opened = make_client(cors_origins=("https://tools.example",)).get(
-        "/api/databases", headers={"Origin": "https://tools.example"})
+        "/api/databases", headers={"Origin": "https://tools.example"}
+    )
     assert opened.headers["access-control-allow-origin"] == "https://tools.example"
 
 
@@ -219,11 +255,11 @@ def test_a_full_queue_answers_503_at_once_and_time_limits_answer_504(make_client
         return f"```sql\n{SQL_COUNT}\n```"
 
     registry = ModelRegistry(["slow"], loader=lambda spec, **o: ScriptedModel(function=slow))
-    client = make_client(service_kwargs={"registry": registry}, model_workers=1, queue_size=0,
-                         request_timeout_s=60)
+    client = make_client(service_kwargs={"registry": registry}, model_workers=1, queue_size=0, request_timeout_s=60)
     service = client.app.service
-    blocked = threading.Thread(target=lambda: client.post("/api/ask", json={"database": "academic",
-                                                                             "question": "How many authors?"}))
+    blocked = threading.Thread(
+        target=lambda: client.post("/api/ask", json={"database": "academic", "question": "How many authors?"})
+    )
     blocked.start()
     assert entered.wait(20)
     reply = client.post("/api/ask", json={"database": "academic", "question": "How many authors?"})
@@ -236,8 +272,10 @@ def test_a_full_queue_answers_503_at_once_and_time_limits_answer_504(make_client
 
     release.clear()
     entered.clear()
-    quick = make_client(service_kwargs={"registry": ModelRegistry(["slow"], loader=lambda s, **o: ScriptedModel(
-        function=slow))}, request_timeout_s=0.5)
+    quick = make_client(
+        service_kwargs={"registry": ModelRegistry(["slow"], loader=lambda s, **o: ScriptedModel(function=slow))},
+        request_timeout_s=0.5,
+    )
     reply = quick.post("/api/ask", json={"database": "academic", "question": "How many authors?"})
     assert reply.status_code == 504 and reply.json()["error"] == "RequestTimeout"
     release.set()

@@ -21,8 +21,16 @@ pytest.importorskip("fastapi", reason="the server extra is not installed: pip in
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
 
@@ -45,8 +53,12 @@ def page(browser, live_server):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     outside: list[str] = []
-    page.on("request", lambda request: outside.append(request.url)
-            if not request.url.startswith((live_server.url, "blob:", "data:")) else None)
+    page.on(
+        "request",
+        lambda request: (
+            outside.append(request.url) if not request.url.startswith((live_server.url, "blob:", "data:")) else None
+        ),
+    )
     page.goto(live_server.url + "/")  # the page's strict CSP stays on: Playwright waits on locators, not eval
     page.wait_for_selector("body[data-ready=true]")
     yield page
@@ -72,11 +84,15 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-@pytest.mark.parametrize("database,dialect,question,graph", [
-    ("academic", "postgres", "How many authors are there?", False),
-    ("restaurants", "mysql", "Which restaurants serve Italian food?", False),
-    ("movies", "cypher", "Which movies did Tom Hanks act in?", True),
-    ("basketballplayer", "ngql", "Draw a graph of Tim Duncan and who he follows", True)])
+@pytest.mark.parametrize(
+    "database,dialect,question,graph",
+    [
+        ("academic", "postgres", "How many authors are there?", False),
+        ("restaurants", "mysql", "Which restaurants serve Italian food?", False),
+        ("movies", "cypher", "Which movies did Tom Hanks act in?", True),
+        ("basketballplayer", "ngql", "Draw a graph of Tim Duncan and who he follows", True),
+    ],
+)
 def test_ask_in_each_dialect_shows_query_table_and_graph(page, database, dialect, question, graph):
     turn = ask(page, database, dialect, question)
     assert turn.locator(".status").inner_text() == "ok"

@@ -24,9 +24,13 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def test_serve_prints_its_address_and_answers(tmp_path):
-    process = subprocess.Popen(MOMQ + ["serve", "--port", "0", "--model", "scripted:SELECT 1", "--log-level",
-                                       "info"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env=_env(MOMQ_SERVER_API_KEYS="sekret"))
+    process = subprocess.Popen(
+        MOMQ + ["serve", "--port", "0", "--model", "scripted:SELECT 1", "--log-level", "info"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(MOMQ_SERVER_API_KEYS="sekret"),
+    )
     try:
         line = process.stdout.readline()
         url = re.search(r"(http://127\.0\.0\.1:\d+)/", line).group(1)
@@ -45,7 +49,8 @@ def test_serve_prints_its_address_and_answers(tmp_path):
 
 def test_serve_refuses_to_listen_beyond_loopback_by_default():
     started = time.monotonic()
-    result = subprocess.run(MOMQ + ["serve", "--host", "0.0.0.0", "--port", "0"], capture_output=True, text=True,
-                            env=_env(), timeout=60)
+    result = subprocess.run(
+        MOMQ + ["serve", "--host", "0.0.0.0", "--port", "0"], capture_output=True, text=True, env=_env(), timeout=60
+    )
     assert result.returncode == 2 and "ConfigError" in result.stderr and "loopback" in result.stderr
     assert "Traceback" not in result.stderr and time.monotonic() - started < 60

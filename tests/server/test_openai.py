@@ -16,13 +16,24 @@ def test_official_openai_client(live_server):
     openai = pytest.importorskip("openai")
     client = openai.OpenAI(base_url=f"{live_server.url}/v1", api_key="unused", max_retries=0)
     assert [m.id for m in client.models.list()] == [MODEL_ID]
-    reply = client.chat.completions.create(model=MODEL_ID, messages=[
-        {"role": "system", "content": "You write nGQL."}, {"role": "user", "content": "Who does Tim Duncan follow?"}],
-        max_tokens=64, temperature=0)
+    reply = client.chat.completions.create(
+        model=MODEL_ID,
+        messages=[
+            {"role": "system", "content": "You write nGQL."},
+            {"role": "user", "content": "Who does Tim Duncan follow?"},
+        ],
+        max_tokens=64,
+        temperature=0,
+    )
     assert reply.choices[0].message.content == f"```ngql\n{GO}\n```" and reply.model == MODEL_ID
     assert reply.choices[0].finish_reason == "stop"
-    chunks = list(client.chat.completions.create(model=MODEL_ID, stream=True, messages=[
-        {"role": "user", "content": [{"type": "text", "text": "Who does Tim Duncan follow?"}]}]))
+    chunks = list(
+        client.chat.completions.create(
+            model=MODEL_ID,
+            stream=True,
+            messages=[{"role": "user", "content": [{"type": "text", "text": "Who does Tim Duncan follow?"}]}],
+        )
+    )
     assert "".join(c.choices[0].delta.content or "" for c in chunks) == f"```ngql\n{GO}\n```"
     assert chunks[-1].choices[0].finish_reason == "stop" and len(chunks) > 3
     with pytest.raises(openai.BadRequestError, match="not served here"):
@@ -46,8 +57,8 @@ def test_a_momq_adapter_is_served(make_client, tmp_path):
     as it does when loaded locally."""
     openai = pytest.importorskip("openai")
     pytest.importorskip("torch")
-    from momq.llm import GenerationConfig, load_model_spec
     from momq.backbones.models import load_model
+    from momq.llm import GenerationConfig, load_model_spec
     from momq.tuners import get_method
     from tests.train.conftest import build_tiny_model_dir
 
@@ -61,6 +72,7 @@ def test_a_momq_adapter_is_served(make_client, tmp_path):
 
     client = make_client(models=(f"tiny-momq={adapter}",))
     api = openai.OpenAI(base_url="http://testserver/v1", api_key="unused", http_client=client, max_retries=0)
-    reply = api.chat.completions.create(model="tiny-momq", messages=messages, max_tokens=16,
-                                        extra_body={"dialect": "mysql"})
+    reply = api.chat.completions.create(
+        model="tiny-momq", messages=messages, max_tokens=16, extra_body={"dialect": "mysql"}
+    )
     assert reply.choices[0].message.content == local

@@ -34,12 +34,11 @@ def test_no_server_errors_on_generated_requests(app):
         operation = result.ok()
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=25, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))
         def run(case):
             response = case.call()
             if response.status_code >= 500:
-                failures.append(f"{operation.label}: {response.status_code} {response.text[:300]}")
+                failures.append(f"{operation.label}: {response.status_code} {response.text[:300]}")  # noqa: B023
             case.validate_response(response, checks=[checks.not_a_server_error, checks.response_schema_conformance])
 
         run()

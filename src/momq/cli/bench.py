@@ -22,18 +22,23 @@ bench_app = typer.Typer(no_args_is_help=True, help="The multi-dialect benchmark 
 @fail_on_error
 def bench_build(
     out: Optional[Path] = typer.Option(None, help="Folder for the splits; default: <momq home>/bench."),
-    dialect: Optional[list[str]] = typer.Option(None, "--dialect", "-d",
-                                                help="Only these dialects (repeatable)."),
+    dialect: Optional[list[str]] = typer.Option(None, "--dialect", "-d", help="Only these dialects (repeatable)."),
     seed: int = typer.Option(0, help="Seed for sampling (nGQL generator, imbalance settings)."),
     execute: bool = typer.Option(True, help="Execute every test gold (needs the engines)."),
     timeout: float = typer.Option(30.0, help="Per-query time limit in seconds."),
 ) -> None:
     """Assemble the benchmark splits and the data card."""
-    from momq.eval.bench import build_benchmark, bench_dir
+    from momq.eval.bench import bench_dir, build_benchmark
 
     with progress_bar() as progress:
-        card = build_benchmark(out, dialects=dialect or ("postgres", "mysql", "cypher", "ngql"),
-                               seed=seed, execute=execute, timeout_s=timeout, progress=progress)
+        card = build_benchmark(
+            out,
+            dialects=dialect or ("postgres", "mysql", "cypher", "ngql"),
+            seed=seed,
+            execute=execute,
+            timeout_s=timeout,
+            progress=progress,
+        )
     for name, split in card["splits"].items():
         console.print(f"{name:22} {split['examples']:6d} examples  {split['dropped']:5d} dropped")
     console.print(f"data card: {(out or bench_dir()) / 'CARD.md'}")
@@ -74,12 +79,15 @@ def bench_sample(
 
 @fail_on_error
 def eval_cmd(
-    bench: Optional[list[str]] = typer.Option(None, "--bench", "-b",
-                                              help="Split(s) to score (see `momq bench build`)."),
-    predictions: Optional[Path] = typer.Option(None, "--predictions", "-p",
-                                               help="JSONL of {id, query} (or {id, turns})."),
-    gold_as_prediction: bool = typer.Option(False, "--gold-as-prediction",
-                                            help="Score each gold as its own prediction (CI check)."),
+    bench: Optional[list[str]] = typer.Option(
+        None, "--bench", "-b", help="Split(s) to score (see `momq bench build`)."
+    ),
+    predictions: Optional[Path] = typer.Option(
+        None, "--predictions", "-p", help="JSONL of {id, query} (or {id, turns})."
+    ),
+    gold_as_prediction: bool = typer.Option(
+        False, "--gold-as-prediction", help="Score each gold as its own prediction (CI check)."
+    ),
     all_test_splits: bool = typer.Option(False, "--all-test-splits", help="Every built test split."),
     out: Optional[Path] = typer.Option(None, help="Report folder; default: <momq home>/eval/<name>."),
     bench_root: Optional[Path] = typer.Option(None, help="Where the splits are; default <momq home>/bench."),
@@ -125,36 +133,48 @@ def eval_cmd(
         for old in cache.glob("*.sqlite"):
             old.unlink()
     with progress_bar() as progress:
-        run = evaluate(all_examples, preds, options=options, cache_dir=cache, journal_path=journal,
-                       progress=lambda done, total: progress("eval", done, total))
+        run = evaluate(
+            all_examples,
+            preds,
+            options=options,
+            cache_dir=cache,
+            journal_path=journal,
+            progress=lambda done, total: progress("eval", done, total),
+        )
     by_id = {o.id: o for o in run.outcomes}
     failed_checks = []
     for split, examples in examples_by_split.items():
         outcomes = [by_id[e.id] for e in examples]
         doc = report(outcomes)
-        doc["run"] = {"split": split, "predictions": name, "examples": len(examples),
-                      "wall_s_all_splits": round(run.wall_s, 2),
-                      "engine_s_all_splits": round(run.raw_exec_s, 2),
-                      "resumed": run.resumed, "date": _dt.date.today().isoformat()}
+        doc["run"] = {
+            "split": split,
+            "predictions": name,
+            "examples": len(examples),
+            "wall_s_all_splits": round(run.wall_s, 2),
+            "engine_s_all_splits": round(run.raw_exec_s, 2),
+            "resumed": run.resumed,
+            "date": _dt.date.today().isoformat(),
+        }
         folder = base / split if len(splits) > 1 else base
         files = write_reports(folder, doc, outcomes, title=f"{split}: {name}", with_charts=charts)
         overall = doc["overall"]
-        line = "  ".join(f"{k} {overall[k]:.2f}" for k in ("EX", "EXEC", "SA", "EM", "CA", "EA", "IEA")
-                         if overall.get(k) is not None)
-        console.print(f"[bold]{split}[/bold] n={overall['n']}  {line}  errors {overall['errors']}  "
-                      f"timeouts {overall['timeouts']}  gold failures {len(doc['gold_failures'])}")
+        line = "  ".join(
+            f"{k} {overall[k]:.2f}" for k in ("EX", "EXEC", "SA", "EM", "CA", "EA", "IEA") if overall.get(k) is not None
+        )
+        console.print(
+            f"[bold]{split}[/bold] n={overall['n']}  {line}  errors {overall['errors']}  "
+            f"timeouts {overall['timeouts']}  gold failures {len(doc['gold_failures'])}"
+        )
         console.print(f"  report: {files['report']}")
         if gold_as_prediction:
-            problems = [f"{k}={overall[k]}" for k in ("EX", "EXEC", "SA", "EM")
-                        if overall.get(k) not in (100.0, None)]
+            problems = [f"{k}={overall[k]}" for k in ("EX", "EXEC", "SA", "EM") if overall.get(k) not in (100.0, None)]
             if doc["gold_failures"]:
                 problems.append(f"{len(doc['gold_failures'])} gold failures")
             if overall["n"] == 0:
                 problems.append("no examples")
             if problems:
                 failed_checks.append(f"{split}: " + ", ".join(problems))
-    console.print(f"{len(all_examples)} examples in {run.wall_s:.1f} s "
-                  f"({run.resumed} reused from an interrupted run)")
+    console.print(f"{len(all_examples)} examples in {run.wall_s:.1f} s ({run.resumed} reused from an interrupted run)")
     if failed_checks:
         err_console.print("[red]gold-as-prediction check failed[/red]: " + "; ".join(failed_checks))
         raise typer.Exit(1)

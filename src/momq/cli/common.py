@@ -32,15 +32,15 @@ def fail_on_error(func: Callable) -> Callable:
             if exc.position is not None and exc.query:
                 line_start = exc.query.rfind("\n", 0, exc.position) + 1
                 line_end = exc.query.find("\n", exc.position)
-                line = exc.query[line_start: None if line_end < 0 else line_end]
+                line = exc.query[line_start : None if line_end < 0 else line_end]
                 err_console.print(f"  {line}\n  {' ' * (exc.position - line_start)}^", markup=False, highlight=False)
-            raise typer.Exit(1)
+            raise typer.Exit(1)  # noqa: B904
         except EngineUnavailable as exc:
             err_console.print(f"[red]EngineUnavailable[/red]: {escape(str(exc))}", highlight=False)
-            raise typer.Exit(2)
+            raise typer.Exit(2)  # noqa: B904
         except MomqError as exc:
             err_console.print(f"[red]{type(exc).__name__}[/red]: {escape(str(exc))}", highlight=False)
-            raise typer.Exit(2)
+            raise typer.Exit(2)  # noqa: B904
 
     return wrapper
 
@@ -79,8 +79,14 @@ def print_result(result: Result, title: str = "") -> None:
 def progress_bar() -> Iterator[Callable[[str, int, int], None]]:
     """A rich progress bar driven by ``progress(label, done, total)`` callbacks, one task
     per label prefix."""
-    with Progress(TextColumn("{task.description:24}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err_console, transient=False) as bar:
+    with Progress(
+        TextColumn("{task.description:24}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=False,
+    ) as bar:
         tasks: dict[str, Any] = {}
 
         def update(label: str, done: int, total: int) -> None:

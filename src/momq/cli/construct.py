@@ -14,8 +14,9 @@ import typer
 
 from momq.cli.common import console, fail_on_error, progress_bar
 
-construct_app = typer.Typer(no_args_is_help=True,
-                            help="Build multi-turn datasets from a database (MTGQL) and R3's data tools.")
+construct_app = typer.Typer(
+    no_args_is_help=True, help="Build multi-turn datasets from a database (MTGQL) and R3's data tools."
+)
 
 
 def _default_out() -> Path:
@@ -33,16 +34,21 @@ def build_cmd(
     seed: int = typer.Option(0, help="Seed of every random choice."),
     out: Optional[Path] = typer.Option(None, help="Output folder; default <momq home>/construct."),
     name: Optional[str] = typer.Option(None, help="Set name; default construct-<dialect>-<db>."),
-    model: Optional[str] = typer.Option(None, "--model", "-m",
-                                        help="Model spec for questions, queries and reverse generation; "
-                                             "default: the deterministic template generators."),
+    model: Optional[str] = typer.Option(
+        None,
+        "--model",
+        "-m",
+        help="Model spec for questions, queries and reverse generation; "
+        "default: the deterministic template generators.",
+    ),
     pipeline: str = typer.Option("direct", "--pipeline", "-p", help="Query pipeline with --model."),
     semantic_check: bool = typer.Option(True, help="With --model: reverse generation + MiniLM check."),
     similarity_threshold: float = typer.Option(0.5, help="Minimum MiniLM cosine of the semantic check."),
     filter_: bool = typer.Option(True, "--filter/--no-filter", help="Run the dataset filter."),
     max_same: int = typer.Option(3, help="Dialogues kept per masked-query sequence."),
-    embedding_threshold: float = typer.Option(0.6, help="Drop a dialogue above this question cosine "
-                                                        "(negative: skip the embedding pass)."),
+    embedding_threshold: float = typer.Option(
+        0.6, help="Drop a dialogue above this question cosine (negative: skip the embedding pass)."
+    ),
     timeout: float = typer.Option(30.0, help="Per-query time limit in seconds."),
 ) -> None:
     """Build a multi-turn set on one database and write it in the benchmark's format."""
@@ -56,9 +62,14 @@ def build_cmd(
     chosen = resolve_dialect(db, dialect)
     out = out or _default_out()
     name = name or f"construct-{chosen}-{db}"
-    options = BuildOptions(dialogues=dialogues, seed=seed, timeout_s=timeout, filter=filter_,
-                           max_same_masked=max_same,
-                           embedding_threshold=None if embedding_threshold < 0 else embedding_threshold)
+    options = BuildOptions(
+        dialogues=dialogues,
+        seed=seed,
+        timeout_s=timeout,
+        filter=filter_,
+        max_same_masked=max_same,
+        embedding_threshold=None if embedding_threshold < 0 else embedding_threshold,
+    )
     loaded = None
     if model:
         from momq.llm import load_model_spec
@@ -66,21 +77,42 @@ def build_cmd(
         loaded = load_model_spec(model, dialect=chosen)
     started = time.perf_counter()
     with progress_bar() as progress:
-        result = construct(chosen, db, options=options, model=loaded, pipeline=pipeline,
-                           semantic_check=semantic_check, similarity_threshold=similarity_threshold,
-                           progress=progress)
+        result = construct(
+            chosen,
+            db,
+            options=options,
+            model=loaded,
+            pipeline=pipeline,
+            semantic_check=semantic_check,
+            similarity_threshold=similarity_threshold,
+            progress=progress,
+        )
     result.timings["total_s"] = round(time.perf_counter() - started, 2)
-    stats = write_dataset(out, name, result.dialogues, result.rejected,
-                          schema_text={db: render(result.schema, "text")},
-                          extra={"generated": result.generated, "timings": result.timings,
-                                 "generator": model or "template", "seed": seed})
-    console.print(f"{name}: {stats['dialogues']} dialogues, {stats['turns']} turns "
-                  f"(avg {stats['avg_rounds']} rounds); generated {result.generated}, dropped "
-                  f"{stats['dropped']}; {result.timings['total_s']} s", highlight=False)
+    stats = write_dataset(
+        out,
+        name,
+        result.dialogues,
+        result.rejected,
+        schema_text={db: render(result.schema, "text")},
+        extra={
+            "generated": result.generated,
+            "timings": result.timings,
+            "generator": model or "template",
+            "seed": seed,
+        },
+    )
+    console.print(
+        f"{name}: {stats['dialogues']} dialogues, {stats['turns']} turns "
+        f"(avg {stats['avg_rounds']} rounds); generated {result.generated}, dropped "
+        f"{stats['dropped']}; {result.timings['total_s']} s",
+        highlight=False,
+    )
     for reason, count in stats["dropped_by_reason"].items():
         console.print(f"  dropped {count}: {reason}", highlight=False)
-    console.print(f"files under {out}; score the gold with: momq eval --bench-root {out} --bench {name} "
-                  "--gold-as-prediction", highlight=False)
+    console.print(
+        f"files under {out}; score the gold with: momq eval --bench-root {out} --bench {name} --gold-as-prediction",
+        highlight=False,
+    )
 
 
 @construct_app.command("stats")
@@ -98,14 +130,16 @@ def stats_cmd(dialogues: Path = typer.Argument(..., help="A dialogues JSONL file
 def filter_cmd(
     dialogues: Path = typer.Argument(..., help="A dialogues JSONL file."),
     out: Path = typer.Option(..., "--out", "-o", help="Kept dialogues (JSONL); drops go to OUT.rejected.jsonl."),
-    max_same: int = typer.Option(3), embedding_threshold: float = typer.Option(0.6),
+    max_same: int = typer.Option(3),
+    embedding_threshold: float = typer.Option(0.6),
 ) -> None:
     """Deduplicate dialogues (masked queries, question embeddings), recording every drop."""
     from momq.construct.filters import filter_dialogues
     from momq.data.records import read_dialogues, write_jsonl
 
-    result = filter_dialogues(read_dialogues(dialogues), max_same=max_same,
-                              threshold=None if embedding_threshold < 0 else embedding_threshold)
+    result = filter_dialogues(
+        read_dialogues(dialogues), max_same=max_same, threshold=None if embedding_threshold < 0 else embedding_threshold
+    )
     write_jsonl(out, result.kept)
     write_jsonl(out.with_suffix(".rejected.jsonl"), result.dropped)
     console.print(f"kept {len(result.kept)}, dropped {len(result.dropped)}", highlight=False)
@@ -124,8 +158,11 @@ def sample_cmd(
     from momq.data.records import read_jsonl, write_jsonl
 
     records = read_jsonl(source)
-    text = (lambda r: dialogue_text(_dialogue(r))) if records and "turns" in records[0] \
+    text = (
+        (lambda r: dialogue_text(_dialogue(r)))
+        if records and "turns" in records[0]
         else (lambda r: r.get("question", ""))
+    )
     write_jsonl(out, diverse_sample(records, k, text))
     console.print(f"kept {min(k, len(records))} of {len(records)}", highlight=False)
 
@@ -149,9 +186,11 @@ def split_cmd(
     from momq.data.records import read_jsonl, write_jsonl
 
     if by == "database":
+
         def key(r: dict) -> str:
             return f"{r.get('dialect')}/{r.get('database')}"
     elif by == "opening":
+
         def key(r: dict) -> str:
             return f"{r.get('database')}/{(r.get('meta') or {}).get('opening_type', '')}"
     else:

@@ -14,21 +14,23 @@ from momq.cli.common import console, fail_on_error
 
 @fail_on_error
 def models(
-    prepare: Optional[list[str]] = typer.Argument(None, help="Models to assemble and verify now (default: none; "
-                                                             "list the catalogue)."),
+    prepare: Optional[list[str]] = typer.Argument(
+        None, help="Models to assemble and verify now (default: none; list the catalogue)."
+    ),
 ) -> None:
     """List the catalogued models (default marked), whether each is installed, and how to
     install the missing ones; with names, assemble those models now (checksum verified)."""
+    from momq.backbones import catalog
     from momq.cli.common import progress_bar
     from momq.errors import ConfigError
-    from momq.backbones import catalog
     from momq.llm import llamacpp
 
     if prepare:
         for name in prepare:
             with progress_bar() as progress:
-                path = catalog.gguf_path(name, progress=lambda done, total, n=name: progress(
-                    f"assemble {n}", done >> 20, total >> 20))
+                path = catalog.gguf_path(
+                    name, progress=lambda done, total, n=name: progress(f"assemble {n}", done >> 20, total >> 20)
+                )
             console.print(f"{name}: {path}", highlight=False)
         return
     backend = "llama.cpp" if llamacpp.available() else "transformers (llama-cpp-python not installed)"

@@ -34,7 +34,9 @@ def _print_rs(rs) -> None:
 
 @app.command()
 def console(
-    load: Optional[list[Path]] = typer.Option(None, "--load", help="nGQL scripts to run first (e.g. basketballplayer.ngql)."),
+    load: Optional[list[Path]] = typer.Option(
+        None, "--load", help="nGQL scripts to run first (e.g. basketballplayer.ngql)."
+    ),
     snapshot: Optional[Path] = typer.Option(None, "--open", help="Open a saved database snapshot."),
     space: Optional[str] = typer.Option(None, "--space", help="Space to USE at start."),
     read_only: bool = typer.Option(False, "--read-only", help="Refuse statements that write."),
@@ -108,8 +110,12 @@ def tck(
 @app.command()
 @fail_on_error
 def serve(
-    load: Optional[list[Path]] = typer.Option(None, "--load", help="nGQL scripts to run first (e.g. basketballplayer.ngql)."),
-    snapshot: Optional[list[Path]] = typer.Option(None, "--open", help="Database snapshots to serve (default: the spaces built by `momq db build`)."),
+    load: Optional[list[Path]] = typer.Option(
+        None, "--load", help="nGQL scripts to run first (e.g. basketballplayer.ngql)."
+    ),
+    snapshot: Optional[list[Path]] = typer.Option(
+        None, "--open", help="Database snapshots to serve (default: the spaces built by `momq db build`)."
+    ),
     host: str = typer.Option("127.0.0.1", help="Loopback address to listen on."),
     port: int = typer.Option(9669, help="Port (graphd's default is 9669; 0 picks a free one)."),
     user: str = typer.Option("root", help="The one user name clients authenticate with."),
@@ -130,8 +136,11 @@ def serve(
     for path in load or []:
         db.load_script(path.read_text())
     server = GraphServer(GraphHandler(db, user, password, read_only, timeout), host, port)
-    typer.echo(f"momq graphd listening on {server.host}:{server.port} (spaces: {', '.join(db.spaces) or 'none'}); "
-               "Ctrl-C stops it", err=True)
+    typer.echo(
+        f"momq graphd listening on {server.host}:{server.port} (spaces: {', '.join(db.spaces) or 'none'}); "
+        "Ctrl-C stops it",
+        err=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

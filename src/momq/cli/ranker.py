@@ -32,8 +32,9 @@ def _schema_for(dialect: str, database: str) -> Any:
         return target.schema
 
 
-def build_data(bench: str, out: Path, holdout: float = 0.2, seed: int = 0,
-               limit: Optional[int] = None) -> dict[str, Any]:
+def build_data(
+    bench: str, out: Path, holdout: float = 0.2, seed: int = 0, limit: Optional[int] = None
+) -> dict[str, Any]:
     """Write ``out/train.jsonl`` and ``out/heldout.jsonl``; return counts and notes."""
     from momq.data.records import read_examples
     from momq.eval.bench import load_split
@@ -49,8 +50,14 @@ def build_data(bench: str, out: Path, holdout: float = 0.2, seed: int = 0,
         with open(out / f"{name}.jsonl", "w", encoding="utf-8") as handle:
             for row in rows:
                 handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    return {"examples": len(examples), "records": len(records), "train": len(train), "heldout": len(held),
-            "out": str(out), "notes": notes}
+    return {
+        "examples": len(examples),
+        "records": len(records),
+        "train": len(train),
+        "heldout": len(held),
+        "out": str(out),
+        "notes": notes,
+    }
 
 
 def evaluate(data: Path, ranker_model: Optional[str] = None, limit: Optional[int] = None) -> dict[str, Any]:
@@ -90,20 +97,25 @@ def evaluate(data: Path, ranker_model: Optional[str] = None, limit: Optional[int
 
 @app.command("data")
 @fail_on_error
-def data_cmd(bench: str = typer.Option(..., "--bench", "-b", help="training split name or JSONL file"),
-             out: Path = typer.Option(..., "--out", "-o", help="folder for train.jsonl and heldout.jsonl"),
-             holdout: float = typer.Option(0.2, help="share of the records held out for measurement"),
-             seed: int = typer.Option(0),
-             limit: Optional[int] = typer.Option(None, help="only the first N examples")) -> None:
+def data_cmd(
+    bench: str = typer.Option(..., "--bench", "-b", help="training split name or JSONL file"),
+    out: Path = typer.Option(..., "--out", "-o", help="folder for train.jsonl and heldout.jsonl"),
+    holdout: float = typer.Option(0.2, help="share of the records held out for measurement"),
+    seed: int = typer.Option(0),
+    limit: Optional[int] = typer.Option(None, help="only the first N examples"),
+) -> None:
     """Ranker examples from a split's gold queries (keywords, elements, values)."""
     console.print_json(json.dumps(build_data(bench, out, holdout, seed, limit), ensure_ascii=False))
 
 
 @app.command("eval")
 @fail_on_error
-def eval_cmd(data: Path = typer.Option(..., "--data", "-d", help="ranker JSONL (e.g. heldout.jsonl)"),
-             ranker_model: Optional[str] = typer.Option(None, "--ranker-model",
-                                                        help="model spec of a ranker model; default: the heuristic"),
-             limit: Optional[int] = typer.Option(None, help="only the first N records")) -> None:
+def eval_cmd(
+    data: Path = typer.Option(..., "--data", "-d", help="ranker JSONL (e.g. heldout.jsonl)"),
+    ranker_model: Optional[str] = typer.Option(
+        None, "--ranker-model", help="model spec of a ranker model; default: the heuristic"
+    ),
+    limit: Optional[int] = typer.Option(None, help="only the first N records"),
+) -> None:
     """Keyword and element precision / recall of a ranker against the gold rankings."""
     console.print_json(json.dumps(evaluate(data, ranker_model, limit)))

@@ -23,9 +23,17 @@ def train(recipe: Path, overrides: list[str] | None = None, resume: bool = True)
     return train_recipe(load_recipe(recipe, overrides or []), resume=resume)
 
 
-def generate(model: Optional[str], questions: list[str], dialect: str, *, schema: Optional[str] = None,
-             max_new_tokens: int = 256, num_beams: int = 1, stop: list[str] | None = None,
-             batch_size: int = 8) -> list[Any]:
+def generate(
+    model: Optional[str],
+    questions: list[str],
+    dialect: str,
+    *,
+    schema: Optional[str] = None,
+    max_new_tokens: int = 256,
+    num_beams: int = 1,
+    stop: list[str] | None = None,
+    batch_size: int = 8,
+) -> list[Any]:
     """Generate queries for ``questions`` in ``dialect`` with a saved adapter directory or a
     base model (``None`` = SmolLM2)."""
     from momq.llm.generate import generate as run_generate
@@ -36,22 +44,46 @@ def generate(model: Optional[str], questions: list[str], dialect: str, *, schema
     tuned, tokenizer = load_for_inference(model)
     settings = PromptSettings.for_adapter(model) if model else None
     prompts = [build_prompt(q, dialect, schema, tokenizer, settings=settings) for q in questions]
-    return run_generate(tuned, tokenizer, prompts, dialects=[dialect] * len(prompts), max_new_tokens=max_new_tokens,
-                        num_beams=num_beams, stop=stop, batch_size=batch_size,
-                        prefixes=[answer_prefix(dialect)] * len(prompts))
+    return run_generate(
+        tuned,
+        tokenizer,
+        prompts,
+        dialects=[dialect] * len(prompts),
+        max_new_tokens=max_new_tokens,
+        num_beams=num_beams,
+        stop=stop,
+        batch_size=batch_size,
+        prefixes=[answer_prefix(dialect)] * len(prompts),
+    )
 
 
-def analyze_experts(adapter: Path, question: str, dialect: str, out: Path, *, schema: Optional[str] = None,
-                    query: Optional[str] = None, layers_per_figure: int = 8,
-                    max_new_tokens: int = 128) -> list[Path]:
+def analyze_experts(
+    adapter: Path,
+    question: str,
+    dialect: str,
+    out: Path,
+    *,
+    schema: Optional[str] = None,
+    query: Optional[str] = None,
+    layers_per_figure: int = 8,
+    max_new_tokens: int = 128,
+) -> list[Path]:
     """Record and plot the routing of a generated (or given) query's tokens (paper Fig. 4)."""
     from momq.llm.generate import load_for_inference
     from momq.pipelines.direct import PromptSettings
     from momq.train.routing import plot_routing, record_query_routing, save_record
 
     tuned, tokenizer = load_for_inference(adapter, merge=False)
-    record = record_query_routing(tuned, tokenizer, question, dialect, schema=schema, query=query,
-                                  max_new_tokens=max_new_tokens, settings=PromptSettings.for_adapter(adapter))
+    record = record_query_routing(
+        tuned,
+        tokenizer,
+        question,
+        dialect,
+        schema=schema,
+        query=query,
+        max_new_tokens=max_new_tokens,
+        settings=PromptSettings.for_adapter(adapter),
+    )
     out.mkdir(parents=True, exist_ok=True)
     save_record(record, out / "routing.json")
     return plot_routing(record, out, layers_per_figure)
@@ -69,41 +101,62 @@ def register(app: typer.Typer) -> None:
 
     @app.command("train")
     @fail_on_error
-    def train_cmd(recipe: Path = typer.Option(..., "--recipe", "-r", help="YAML recipe (see recipes/)"),
-                  set_: list[str] = typer.Option([], "--set", help="override a recipe key: train.max_steps=5"),
-                  no_resume: bool = typer.Option(False, "--no-resume", help="ignore existing checkpoints")) -> None:
+    def train_cmd(
+        recipe: Path = typer.Option(..., "--recipe", "-r", help="YAML recipe (see recipes/)"),
+        set_: list[str] = typer.Option([], "--set", help="override a recipe key: train.max_steps=5"),
+        no_resume: bool = typer.Option(False, "--no-resume", help="ignore existing checkpoints"),
+    ) -> None:
         """Fine-tune a model (MoMQ, LoRA, full, LoRA per dialect) with a recipe."""
         summary = train(recipe, set_, resume=not no_resume)
         console.print_json(json.dumps(summary))
 
     @app.command("generate")
     @fail_on_error
-    def generate_cmd(question: list[str] = typer.Argument(..., help="question(s) to translate"),
-                     dialect: str = typer.Option(..., "--dialect", "-d", help="mysql | postgres | cypher | ngql"),
-                     model: Optional[str] = typer.Option(None, "--model", "-m",
-                                                         help="adapter directory, HF model dir or .gguf (default SmolLM2)"),
-                     schema: Optional[str] = typer.Option(None, "--schema", help="schema text or a file holding it"),
-                     max_new_tokens: int = typer.Option(256, help="tokens to generate at most"),
-                     beams: int = typer.Option(1, help="beam width (1 = greedy)"),
-                     stop: list[str] = typer.Option([], "--stop", help="extra stop sequence"),
-                     raw: bool = typer.Option(False, help="print the raw completion, not the extracted query")) -> None:
+    def generate_cmd(
+        question: list[str] = typer.Argument(..., help="question(s) to translate"),
+        dialect: str = typer.Option(..., "--dialect", "-d", help="mysql | postgres | cypher | ngql"),
+        model: Optional[str] = typer.Option(
+            None, "--model", "-m", help="adapter directory, HF model dir or .gguf (default SmolLM2)"
+        ),
+        schema: Optional[str] = typer.Option(None, "--schema", help="schema text or a file holding it"),
+        max_new_tokens: int = typer.Option(256, help="tokens to generate at most"),
+        beams: int = typer.Option(1, help="beam width (1 = greedy)"),
+        stop: list[str] = typer.Option([], "--stop", help="extra stop sequence"),
+        raw: bool = typer.Option(False, help="print the raw completion, not the extracted query"),
+    ) -> None:
         """Generate a query for each question."""
-        for g in generate(model, question, dialect, schema=_read_schema(schema), max_new_tokens=max_new_tokens,
-                          num_beams=beams, stop=stop):
+        for g in generate(
+            model,
+            question,
+            dialect,
+            schema=_read_schema(schema),
+            max_new_tokens=max_new_tokens,
+            num_beams=beams,
+            stop=stop,
+        ):
             console.print(g.text if raw else g.query, highlight=False, markup=False)
 
     @app.command("analyze-experts")
     @fail_on_error
-    def analyze_cmd(adapter: Path = typer.Option(..., "--adapter", "-a", help="saved MoMQ adapter directory"),
-                    question: str = typer.Option(..., "--question", "-q"),
-                    dialect: str = typer.Option(..., "--dialect", "-d"),
-                    out: Path = typer.Option(Path("routing"), "--out", "-o", help="folder for PNGs and routing.json"),
-                    schema: Optional[str] = typer.Option(None, "--schema", help="schema text or a file holding it"),
-                    query: Optional[str] = typer.Option(None, "--query", help="analyse this query instead of generating"),
-                    layers_per_figure: int = typer.Option(8, help="layers per PNG")) -> None:
+    def analyze_cmd(
+        adapter: Path = typer.Option(..., "--adapter", "-a", help="saved MoMQ adapter directory"),
+        question: str = typer.Option(..., "--question", "-q"),
+        dialect: str = typer.Option(..., "--dialect", "-d"),
+        out: Path = typer.Option(Path("routing"), "--out", "-o", help="folder for PNGs and routing.json"),
+        schema: Optional[str] = typer.Option(None, "--schema", help="schema text or a file holding it"),
+        query: Optional[str] = typer.Option(None, "--query", help="analyse this query instead of generating"),
+        layers_per_figure: int = typer.Option(8, help="layers per PNG"),
+    ) -> None:
         """Plot dialect-router and expert weights over a query's tokens (paper Figure 4)."""
-        for path in analyze_experts(adapter, question, dialect, out, schema=_read_schema(schema), query=query,
-                                    layers_per_figure=layers_per_figure):
+        for path in analyze_experts(
+            adapter,
+            question,
+            dialect,
+            out,
+            schema=_read_schema(schema),
+            query=query,
+            layers_per_figure=layers_per_figure,
+        ):
             console.print(str(path), highlight=False)
 
 

@@ -59,8 +59,16 @@ class BuildResult:
 class Constructor:
     """Builds dialogues on one open engine (see the module docstring)."""
 
-    def __init__(self, engine: Any, schema: Any, *, questions: Any = None, queries: Any = None,
-                 validator: Validator | None = None, options: BuildOptions | None = None):
+    def __init__(
+        self,
+        engine: Any,
+        schema: Any,
+        *,
+        questions: Any = None,
+        queries: Any = None,
+        validator: Validator | None = None,
+        options: BuildOptions | None = None,
+    ):
         self.engine = engine
         self.schema = schema
         self.view = build_view(schema, engine.dialect)
@@ -77,8 +85,9 @@ class Constructor:
         selector = PatternSelector()
         wanted = rng.randint(*o.rounds)
         failures: list[dict[str, Any]] = []
-        first = optimise(ctx, lambda: opening(ctx, rng), self.questions, self.queries, self.validator,
-                         o.optimisation_rounds)
+        first = optimise(
+            ctx, lambda: opening(ctx, rng), self.questions, self.queries, self.validator, o.optimisation_rounds
+        )
         failures += [a.to_dict() for a in first.failures]
         if not first.ok:
             return None, failures or [{"pattern": OPENING, "reason": "no entity to open with"}]
@@ -89,8 +98,14 @@ class Constructor:
             while candidates and done is None:
                 pattern = selector.choose(candidates, rng)
                 candidates.remove(pattern)
-                attempt = optimise(ctx, lambda p=pattern: PLANNERS[p](ctx, rng), self.questions, self.queries,
-                                   self.validator, o.optimisation_rounds)
+                attempt = optimise(
+                    ctx,
+                    lambda p=pattern: PLANNERS[p](ctx, rng),
+                    self.questions,
+                    self.queries,
+                    self.validator,
+                    o.optimisation_rounds,
+                )
                 failures += [a.to_dict() for a in attempt.failures]
                 if attempt.ok:
                     done = attempt
@@ -106,22 +121,47 @@ class Constructor:
         prefix = o.id_prefix or f"construct-{self.view.dialect}-{self.view.database}"
         spec_types = sorted({t.spec.focus for t in ctx.turns} | {t.spec.start for t in ctx.turns})
         dialogue = Dialogue(
-            id=f"{prefix}-{number:04d}", dialect=self.view.dialect, database=self.view.database,
-            turns=[Turn(question=t.question, query=t.query, answer=t.answer,
-                        pattern="" if t.pattern == OPENING else t.pattern) for t in ctx.turns],
-            language="en", category="multi-turn", source="momq-construct",
-            meta={"complete_questions": [t.complete for t in ctx.turns],
-                  "opening_type": ctx.turns[0].spec.start, "entity_types": spec_types,
-                  "relations": sorted({r for t in ctx.turns for r in t.relations}),
-                  "failed_rounds": len(failures)})
+            id=f"{prefix}-{number:04d}",
+            dialect=self.view.dialect,
+            database=self.view.database,
+            turns=[
+                Turn(
+                    question=t.question,
+                    query=t.query,
+                    answer=t.answer,
+                    pattern="" if t.pattern == OPENING else t.pattern,
+                )
+                for t in ctx.turns
+            ],
+            language="en",
+            category="multi-turn",
+            source="momq-construct",
+            meta={
+                "complete_questions": [t.complete for t in ctx.turns],
+                "opening_type": ctx.turns[0].spec.start,
+                "entity_types": spec_types,
+                "relations": sorted({r for t in ctx.turns for r in t.relations}),
+                "failed_rounds": len(failures),
+            },
+        )
         return dialogue, failures
 
     def _accept(self, ctx: DialogueContext, attempt, pattern: str) -> None:
         spec, result = attempt.plan.spec, attempt.verdict.result
-        ctx.add_turn(ContextTurn(
-            question=attempt.question, complete=attempt.complete, query=attempt.query, pattern=pattern,
-            spec=spec, answer=answer_text(result), columns=list(result.columns), rows=list(result.rows),
-            entities=ctx.referenced(spec, result), relations=[spec.hop.relation] if spec.hop else []))
+        ctx.add_turn(
+            ContextTurn(
+                question=attempt.question,
+                complete=attempt.complete,
+                query=attempt.query,
+                pattern=pattern,
+                spec=spec,
+                answer=answer_text(result),
+                columns=list(result.columns),
+                rows=list(result.rows),
+                entities=ctx.referenced(spec, result),
+                relations=[spec.hop.relation] if spec.hop else [],
+            )
+        )
 
     def build(self, progress: Progress | None = None) -> BuildResult:
         o = self.options
@@ -135,8 +175,13 @@ class Constructor:
             tries += 1
             dialogue, failures = self.dialogue(rng, tries)
             if dialogue is None:
-                out.rejected.append(Rejected({"attempt": tries, "failures": failures},
-                                             "dialogue abandoned: " + failures[-1]["reason"], "construct/build"))
+                out.rejected.append(
+                    Rejected(
+                        {"attempt": tries, "failures": failures},
+                        "dialogue abandoned: " + failures[-1]["reason"],
+                        "construct/build",
+                    )
+                )
             else:
                 built.append(dialogue)
             if progress:
@@ -153,10 +198,18 @@ class Constructor:
         return out
 
 
-def construct(dialect: str, database: str, *, options: BuildOptions | None = None, model: Any = None,
-              pipeline: str = "direct", semantic_check: bool = True,
-              similarity_threshold: float = DEFAULT_THRESHOLD, progress: Progress | None = None,
-              engine_factory: Callable[[str, str], Any] | None = None) -> BuildResult:
+def construct(
+    dialect: str,
+    database: str,
+    *,
+    options: BuildOptions | None = None,
+    model: Any = None,
+    pipeline: str = "direct",
+    semantic_check: bool = True,
+    similarity_threshold: float = DEFAULT_THRESHOLD,
+    progress: Progress | None = None,
+    engine_factory: Callable[[str, str], Any] | None = None,
+) -> BuildResult:
     """Open the database's engine, introspect its schema and build (see the module
     docstring). Without ``model`` the template generators build everything; with a
     loaded model (``momq.llm.load_model_spec``) the model writes the questions, the
@@ -173,8 +226,8 @@ def construct(dialect: str, database: str, *, options: BuildOptions | None = Non
         schema = introspect(engine)
         questions = queries = validator = None
         if model is not None:
-            from momq.construct.questions import ModelQuestionGenerator
             from momq.construct.queries import ModelQueryGenerator
+            from momq.construct.questions import ModelQuestionGenerator
             from momq.construct.r3data import Gql2Nl
             from momq.schema.render import render
 
@@ -182,8 +235,9 @@ def construct(dialect: str, database: str, *, options: BuildOptions | None = Non
             queries = ModelQueryGenerator(model, pipeline=pipeline, schema=schema)
             reverse = Gql2Nl(model, dialect, render(schema, "text")) if semantic_check else None
             validator = Validator(reverse=reverse, threshold=similarity_threshold, timeout_s=options.timeout_s)
-        constructor = Constructor(engine, schema, questions=questions, queries=queries, validator=validator,
-                                  options=options)
+        constructor = Constructor(
+            engine, schema, questions=questions, queries=queries, validator=validator, options=options
+        )
         return constructor.build(progress)
 
 

@@ -54,8 +54,7 @@ class ContextTurn:
 class DialogueContext:
     """One dialogue under construction on one database (see the module docstring)."""
 
-    def __init__(self, view: SchemaView, engine: Engine, *, timeout_s: float = 30.0,
-                 value_cache: dict | None = None):
+    def __init__(self, view: SchemaView, engine: Engine, *, timeout_s: float = 30.0, value_cache: dict | None = None):
         self.view = view
         self.engine = engine
         self.timeout_s = timeout_s
@@ -96,8 +95,9 @@ class DialogueContext:
         """Distinct non-null values of a property in the database (sorted, cached)."""
         key = ("values", entity, prop, relation)
         if key not in self._values:
-            query = get_renderer(self.view.dialect).values_query(self.view, entity, prop, relation=relation,
-                                                                 limit=SAMPLE_VALUES)
+            query = get_renderer(self.view.dialect).values_query(
+                self.view, entity, prop, relation=relation, limit=SAMPLE_VALUES
+            )
             result = self.engine.execute(query, timeout_s=self.timeout_s)
             self._values[key] = [row[0] for row in result.rows if row[0] is not None]
         return self._values[key]
@@ -109,8 +109,9 @@ class DialogueContext:
         if key not in self._values:
             rel = self.view.relation(relation)
             other = rel.target if forward else rel.source
-            spec = QuerySpec(start=other, hop=Hop(relation, not forward), focus=entity,
-                             outputs=(self.view.entity(entity).key,))
+            spec = QuerySpec(
+                start=other, hop=Hop(relation, not forward), focus=entity, outputs=(self.view.entity(entity).key,)
+            )
             query = get_renderer(self.view.dialect).render(spec, self.view)
             result = self.engine.execute(query, timeout_s=self.timeout_s, max_rows=100_000)
             self._values[key] = {row[0] for row in result.rows if row[0] is not None}

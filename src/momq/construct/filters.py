@@ -52,17 +52,25 @@ def masked_dedup(dialogues: Sequence[Dialogue], max_same: int = MAX_SAME_MASKED)
         key = tuple(mask_query(t.query) for t in d.turns)
         owners = seen.setdefault(key, [])
         if len(owners) >= max_same:
-            out.dropped.append(Rejected(d.to_dict(), f"masked-query duplicate: more than {max_same} dialogues "
-                                        f"share its masked queries (kept: {', '.join(owners)})",
-                                        "construct/filter"))
+            out.dropped.append(
+                Rejected(
+                    d.to_dict(),
+                    f"masked-query duplicate: more than {max_same} dialogues "
+                    f"share its masked queries (kept: {', '.join(owners)})",
+                    "construct/filter",
+                )
+            )
             continue
         owners.append(d.id)
         out.kept.append(d)
     return out
 
 
-def embedding_dedup(dialogues: Sequence[Dialogue], threshold: float = EMBEDDING_THRESHOLD,
-                    embed: Callable[[Sequence[str]], Any] | None = None) -> FilterResult:
+def embedding_dedup(
+    dialogues: Sequence[Dialogue],
+    threshold: float = EMBEDDING_THRESHOLD,
+    embed: Callable[[Sequence[str]], Any] | None = None,
+) -> FilterResult:
     import numpy as np
 
     out = FilterResult()
@@ -80,17 +88,26 @@ def embedding_dedup(dialogues: Sequence[Dialogue], threshold: float = EMBEDDING_
             best = int(np.argmax(sims))
             if sims[best] > threshold:
                 twin = dialogues[kept_rows[best]].id
-                out.dropped.append(Rejected(d.to_dict(), f"embedding duplicate: cosine {sims[best]:.3f} > "
-                                            f"{threshold} with {twin}", "construct/filter"))
+                out.dropped.append(
+                    Rejected(
+                        d.to_dict(),
+                        f"embedding duplicate: cosine {sims[best]:.3f} > {threshold} with {twin}",
+                        "construct/filter",
+                    )
+                )
                 continue
         kept_rows.append(i)
         out.kept.append(d)
     return out
 
 
-def filter_dialogues(dialogues: Sequence[Dialogue], *, max_same: int = MAX_SAME_MASKED,
-                     threshold: float | None = EMBEDDING_THRESHOLD,
-                     embed: Callable[[Sequence[str]], Any] | None = None) -> FilterResult:
+def filter_dialogues(
+    dialogues: Sequence[Dialogue],
+    *,
+    max_same: int = MAX_SAME_MASKED,
+    threshold: float | None = EMBEDDING_THRESHOLD,
+    embed: Callable[[Sequence[str]], Any] | None = None,
+) -> FilterResult:
     """Both passes (the embedding pass is skipped when ``threshold`` is None)."""
     first = masked_dedup(dialogues, max_same)
     if threshold is None:
@@ -99,5 +116,13 @@ def filter_dialogues(dialogues: Sequence[Dialogue], *, max_same: int = MAX_SAME_
     return FilterResult(second.kept, first.dropped + second.dropped)
 
 
-__all__ = ["MAX_SAME_MASKED", "EMBEDDING_THRESHOLD", "mask_query", "dialogue_text", "FilterResult",
-           "masked_dedup", "embedding_dedup", "filter_dialogues"]
+__all__ = [
+    "MAX_SAME_MASKED",
+    "EMBEDDING_THRESHOLD",
+    "mask_query",
+    "dialogue_text",
+    "FilterResult",
+    "masked_dedup",
+    "embedding_dedup",
+    "filter_dialogues",
+]

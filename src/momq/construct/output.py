@@ -32,8 +32,7 @@ from momq.errors import ConfigError
 RATING_CRITERIA = ("coherence", "diversity", "coverage", "semantic_accuracy")
 
 
-def training_records(dialogues: Sequence[Dialogue], schema_text: dict[str, str] | None = None
-                     ) -> list[dict[str, Any]]:
+def training_records(dialogues: Sequence[Dialogue], schema_text: dict[str, str] | None = None) -> list[dict[str, Any]]:
     records = []
     for d in dialogues:
         completes = d.meta.get("complete_questions") or [t.question for t in d.turns]
@@ -65,14 +64,19 @@ def statistics(dialogues: Sequence[Dialogue]) -> dict[str, Any]:
 
 
 def statistics_markdown(stats: dict[str, Any], title: str = "") -> str:
-    lines = [f"# {title}" if title else "# Constructed multi-turn set", "",
-             "| dialogues | turns | avg rounds | rounds (min-max) | avg query length (chars / tokens) "
-             "| avg question words | distinct queries |",
-             "|---:|---:|---:|---|---|---:|---:|",
-             f"| {stats['dialogues']} | {stats['turns']} | {stats['avg_rounds']} | "
-             f"{stats['min_rounds']}-{stats['max_rounds']} | {stats['avg_query_chars']} / "
-             f"{stats['avg_query_tokens']} | {stats['avg_question_words']} | {stats['distinct_queries']} |",
-             "", "| pattern | turns | share |", "|---|---:|---:|"]
+    lines = [
+        f"# {title}" if title else "# Constructed multi-turn set",
+        "",
+        "| dialogues | turns | avg rounds | rounds (min-max) | avg query length (chars / tokens) "
+        "| avg question words | distinct queries |",
+        "|---:|---:|---:|---|---|---:|---:|",
+        f"| {stats['dialogues']} | {stats['turns']} | {stats['avg_rounds']} | "
+        f"{stats['min_rounds']}-{stats['max_rounds']} | {stats['avg_query_chars']} / "
+        f"{stats['avg_query_tokens']} | {stats['avg_question_words']} | {stats['distinct_queries']} |",
+        "",
+        "| pattern | turns | share |",
+        "|---|---:|---:|",
+    ]
     lines += [f"| {p} | {v['turns']} | {v['share']} % |" for p, v in stats["patterns"].items()]
     return "\n".join(lines) + "\n"
 
@@ -84,8 +88,9 @@ def write_rating_sheet(path: Path, dialogues: Sequence[Dialogue]) -> int:
         writer = csv.writer(handle)
         writer.writerow(["dialogue", "dialect", "database", "transcript", *RATING_CRITERIA, "comment"])
         for d in dialogues:
-            transcript = "\n".join(f"{i}. [{t.pattern or 'opening'}] {t.question}\n   {t.query}"
-                                   for i, t in enumerate(d.turns, start=1))
+            transcript = "\n".join(
+                f"{i}. [{t.pattern or 'opening'}] {t.question}\n   {t.query}" for i, t in enumerate(d.turns, start=1)
+            )
             writer.writerow([d.id, d.dialect, d.database, transcript, *[""] * len(RATING_CRITERIA), ""])
     return len(dialogues)
 
@@ -109,9 +114,15 @@ def read_ratings(path: Path) -> dict[str, Any]:
     return {c: {"rated": len(v), "mean": round(sum(v) / len(v), 2) if v else None} for c, v in scores.items()}
 
 
-def write_dataset(out: Path, name: str, dialogues: Sequence[Dialogue], rejected: Sequence[Rejected] = (),
-                  *, schema_text: dict[str, str] | None = None, extra: dict[str, Any] | None = None
-                  ) -> dict[str, Any]:
+def write_dataset(
+    out: Path,
+    name: str,
+    dialogues: Sequence[Dialogue],
+    rejected: Sequence[Rejected] = (),
+    *,
+    schema_text: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Write every file of a built set (see the module docstring); returns the statistics
     (with ``extra`` merged in: counts of drops, timings)."""
     out = Path(out)
@@ -123,12 +134,14 @@ def write_dataset(out: Path, name: str, dialogues: Sequence[Dialogue], rejected:
     stats["dropped"] = len(rejected)
     stats["dropped_by_reason"] = dict(Counter(reason_class(r.reason) for r in rejected).most_common())
     stats.update(extra or {})
-    (out / f"{name}.stats.json").write_text(json.dumps(stats, indent=2, ensure_ascii=False, default=str),
-                                           encoding="utf-8")
+    (out / f"{name}.stats.json").write_text(
+        json.dumps(stats, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
+    )
     markdown = statistics_markdown(stats, name)
     if stats["dropped_by_reason"]:
         markdown += "\n| dropped because | count |\n|---|---:|\n" + "".join(
-            f"| {k} | {v} |\n" for k, v in stats["dropped_by_reason"].items())
+            f"| {k} | {v} |\n" for k, v in stats["dropped_by_reason"].items()
+        )
     (out / f"{name}.stats.md").write_text(markdown, encoding="utf-8")
     write_rating_sheet(out / "rating" / f"{name}.csv", dialogues)
     return stats
@@ -142,5 +155,13 @@ def reason_class(reason: str) -> str:
     return re.sub(r"\d+", "N", head)[:80]
 
 
-__all__ = ["RATING_CRITERIA", "training_records", "statistics", "statistics_markdown", "write_rating_sheet",
-           "read_ratings", "write_dataset", "reason_class"]
+__all__ = [
+    "RATING_CRITERIA",
+    "training_records",
+    "statistics",
+    "statistics_markdown",
+    "write_rating_sheet",
+    "read_ratings",
+    "write_dataset",
+    "reason_class",
+]

@@ -35,8 +35,14 @@ from momq.construct.context import DialogueContext, EntityRef, weighted_choice
 from momq.construct.spec import Condition, Hop, QuerySpec
 from momq.construct.view import SchemaView
 
-PATTERNS = ("attribute_followup", "temporal_shift", "relation_extension", "same_type_entity",
-            "aggregation", "conditional_filtering")
+PATTERNS = (
+    "attribute_followup",
+    "temporal_shift",
+    "relation_extension",
+    "same_type_entity",
+    "aggregation",
+    "conditional_filtering",
+)
 OPENING = "opening"
 ROUNDS = (5, 8)
 #: a text attribute with at most this many distinct values is a category one may filter on
@@ -73,8 +79,9 @@ class Plan:
 
 
 # ---------------------------------------------------------------------- helpers
-def _relation_plan(ctx: DialogueContext, ref: EntityRef, rng: random.Random, avoid: str | None = None
-                   ) -> QuerySpec | None:
+def _relation_plan(
+    ctx: DialogueContext, ref: EntityRef, rng: random.Random, avoid: str | None = None
+) -> QuerySpec | None:
     """Follow a relation the entity has at least one edge of (``avoid``: not this one)."""
     view = ctx.view
     options = [(r, fwd) for r, fwd in view.relations_of(ref.type) if r.id != avoid]
@@ -82,13 +89,19 @@ def _relation_plan(ctx: DialogueContext, ref: EntityRef, rng: random.Random, avo
     for rel, forward in options:
         if ref.value in ctx.connected(ref.type, rel.id, forward):
             focus = rel.target if forward else rel.source
-            return QuerySpec(start=ref.type, anchor=ref.value, hop=Hop(rel.id, forward), focus=focus,
-                             outputs=(view.entity(focus).key,))
+            return QuerySpec(
+                start=ref.type,
+                anchor=ref.value,
+                hop=Hop(rel.id, forward),
+                focus=focus,
+                outputs=(view.entity(focus).key,),
+            )
     return None
 
 
-def _first_unseen(ctx: DialogueContext, rng: random.Random, candidates: list[Any],
-                  make: Callable[[Any], QuerySpec | None]) -> tuple[Any, QuerySpec] | None:
+def _first_unseen(
+    ctx: DialogueContext, rng: random.Random, candidates: list[Any], make: Callable[[Any], QuerySpec | None]
+) -> tuple[Any, QuerySpec] | None:
     """The first candidate, in random order, whose spec no earlier turn asked."""
     candidates = list(candidates)
     rng.shuffle(candidates)
@@ -132,8 +145,9 @@ def opening(ctx: DialogueContext, rng: random.Random) -> Plan | None:
             return None
         value = rng.choice(anchors)
         focus = rel.target if forward else rel.source
-        spec = QuerySpec(start=start, anchor=value, hop=Hop(rel.id, forward), focus=focus,
-                         outputs=(view.entity(focus).key,))
+        spec = QuerySpec(
+            start=start, anchor=value, hop=Hop(rel.id, forward), focus=focus, outputs=(view.entity(focus).key,)
+        )
         return Plan(OPENING, spec, "", {"ENTITY": value})
     start = rng.choice([t for t, e in view.entities.items() if e.attributes] or [None])
     value = ctx.sample_entity(start, rng) if start else None
@@ -148,15 +162,25 @@ def attribute_followup(ctx: DialogueContext, rng: random.Random) -> Plan | None:
     prev = ctx.last.spec
     base = _list_base(prev, ctx.view)
     entity = ctx.view.entity(base.focus)
-    found = _first_unseen(ctx, rng, [a for a in entity.attributes if a not in base.outputs],
-                          lambda a: base.with_(outputs=(entity.key, a)))
+    found = _first_unseen(
+        ctx, rng, [a for a in entity.attributes if a not in base.outputs], lambda a: base.with_(outputs=(entity.key, a))
+    )
     if found is None:
         return None
     attr, spec = found
-    return Plan("attribute_followup", spec, rng.choice(
-        ["And what is the [ATTRIBUTE] of each of them?", "What about their [ATTRIBUTE]?",
-         "Can you add the [ATTRIBUTE]?", "And their [ATTRIBUTE]?"]),
-                {"ATTRIBUTE": attr})
+    return Plan(
+        "attribute_followup",
+        spec,
+        rng.choice(
+            [
+                "And what is the [ATTRIBUTE] of each of them?",
+                "What about their [ATTRIBUTE]?",
+                "Can you add the [ATTRIBUTE]?",
+                "And their [ATTRIBUTE]?",
+            ]
+        ),
+        {"ATTRIBUTE": attr},
+    )
 
 
 def temporal_shift(ctx: DialogueContext, rng: random.Random) -> Plan | None:
@@ -182,11 +206,13 @@ def temporal_shift(ctx: DialogueContext, rng: random.Random) -> Plan | None:
     if current is not None:
         colloquial = rng.choice([f"What about {when} [VALUE] instead?", f"And {when} [VALUE]?"])
     elif op == ">=":
-        colloquial = rng.choice(["Only those with [ATTRIBUTE] from [VALUE] on, please.",
-                                 "Just the ones since [VALUE] ([ATTRIBUTE])."])
+        colloquial = rng.choice(
+            ["Only those with [ATTRIBUTE] from [VALUE] on, please.", "Just the ones since [VALUE] ([ATTRIBUTE])."]
+        )
     else:
-        colloquial = rng.choice(["Only those with [ATTRIBUTE] before [VALUE], please.",
-                                 "Just the ones before [VALUE] ([ATTRIBUTE])."])
+        colloquial = rng.choice(
+            ["Only those with [ATTRIBUTE] before [VALUE], please.", "Just the ones before [VALUE] ([ATTRIBUTE])."]
+        )
     return Plan("temporal_shift", spec, colloquial, {"VALUE": value, "ATTRIBUTE": prop})
 
 
@@ -201,10 +227,19 @@ def relation_extension(ctx: DialogueContext, rng: random.Random) -> Plan | None:
     spec = _relation_plan(ctx, ref, rng, avoid)
     if spec is None or ctx.seen(spec):
         return None
-    return Plan("relation_extension", spec, rng.choice(
-        ["Which [TYPE] are connected to [ENTITY]?", "And the [TYPE] of [ENTITY]?",
-         "Now show me the [TYPE] related to [ENTITY].", "What [TYPE] does [ENTITY] link to?"]),
-                {"ENTITY": ref.value, "TYPE": spec.focus})
+    return Plan(
+        "relation_extension",
+        spec,
+        rng.choice(
+            [
+                "Which [TYPE] are connected to [ENTITY]?",
+                "And the [TYPE] of [ENTITY]?",
+                "Now show me the [TYPE] related to [ENTITY].",
+                "What [TYPE] does [ENTITY] link to?",
+            ]
+        ),
+        {"ENTITY": ref.value, "TYPE": spec.focus},
+    )
 
 
 def same_type_entity(ctx: DialogueContext, rng: random.Random) -> Plan | None:
@@ -215,9 +250,12 @@ def same_type_entity(ctx: DialogueContext, rng: random.Random) -> Plan | None:
     other = ctx.sample_entity(prev.start, rng, exclude=asked | {prev.anchor})
     if other is None:
         return None
-    return Plan("same_type_entity", prev.with_(anchor=other), rng.choice(
-        ["What about [ENTITY]?", "And for [ENTITY]?", "Same question for [ENTITY].", "How about [ENTITY]?"]),
-        {"ENTITY": other})
+    return Plan(
+        "same_type_entity",
+        prev.with_(anchor=other),
+        rng.choice(["What about [ENTITY]?", "And for [ENTITY]?", "Same question for [ENTITY].", "How about [ENTITY]?"]),
+        {"ENTITY": other},
+    )
 
 
 def aggregation(ctx: DialogueContext, rng: random.Random) -> Plan | None:
@@ -231,13 +269,21 @@ def aggregation(ctx: DialogueContext, rng: random.Random) -> Plan | None:
         return None
     choice, spec = found
     if choice == "count":
-        return Plan("aggregation", spec, rng.choice(
-            ["How many of them are there?", "How many is that?", "Can you count them?", "What's the count?"]))
+        return Plan(
+            "aggregation",
+            spec,
+            rng.choice(
+                ["How many of them are there?", "How many is that?", "Can you count them?", "What's the count?"]
+            ),
+        )
     func, _, prop = choice.partition(":")
     word = {"avg": "average", "max": "highest", "min": "lowest"}[func]
-    return Plan("aggregation", spec, rng.choice([f"What is their {word} [ATTRIBUTE]?",
-                                                 f"And the {word} [ATTRIBUTE] among them?"]),
-                {"ATTRIBUTE": prop})
+    return Plan(
+        "aggregation",
+        spec,
+        rng.choice([f"What is their {word} [ATTRIBUTE]?", f"And the {word} [ATTRIBUTE] among them?"]),
+        {"ATTRIBUTE": prop},
+    )
 
 
 def conditional_filtering(ctx: DialogueContext, rng: random.Random) -> Plan | None:
@@ -260,8 +306,9 @@ def conditional_filtering(ctx: DialogueContext, rng: random.Random) -> Plan | No
     else:
         value, op = _middle(values, rng), rng.choice([">", "<"])
         side = "above" if op == ">" else "below"
-        colloquial = rng.choice([f"Only those with [ATTRIBUTE] {side} [VALUE].",
-                                 f"Keep the ones whose [ATTRIBUTE] is {side} [VALUE]."])
+        colloquial = rng.choice(
+            [f"Only those with [ATTRIBUTE] {side} [VALUE].", f"Keep the ones whose [ATTRIBUTE] is {side} [VALUE]."]
+        )
     if value is None:
         return None
     spec = prev.with_(conditions=prev.conditions + (Condition(prop, op, value, on=on),))
@@ -269,9 +316,12 @@ def conditional_filtering(ctx: DialogueContext, rng: random.Random) -> Plan | No
 
 
 PLANNERS: dict[str, Callable[[DialogueContext, random.Random], Plan | None]] = {
-    "attribute_followup": attribute_followup, "temporal_shift": temporal_shift,
-    "relation_extension": relation_extension, "same_type_entity": same_type_entity,
-    "aggregation": aggregation, "conditional_filtering": conditional_filtering,
+    "attribute_followup": attribute_followup,
+    "temporal_shift": temporal_shift,
+    "relation_extension": relation_extension,
+    "same_type_entity": same_type_entity,
+    "aggregation": aggregation,
+    "conditional_filtering": conditional_filtering,
 }
 
 

@@ -29,13 +29,13 @@ from momq.construct.view import SchemaView, plural, singular, words
 PATTERN_DESCRIPTIONS = {
     "opening": "Open the conversation: ask about the entities related to [ENTITY].",
     "attribute_followup": "Attribute follow-up: ask for another attribute ([ATTRIBUTE]) of the entities "
-                          "just discussed.",
+    "just discussed.",
     "temporal_shift": "Temporal shift: restrict or move the time condition ([ATTRIBUTE], [VALUE]).",
     "relation_extension": "Relation extension: from [ENTITY], ask about the [TYPE] connected to it.",
     "same_type_entity": "Same-type entity: ask the previous question about [ENTITY] instead.",
     "aggregation": "Aggregation: count or summarise (average, maximum, minimum) the previous answer.",
     "conditional_filtering": "Conditional filtering: keep only the entities whose [ATTRIBUTE] meets a "
-                             "condition on [VALUE].",
+    "condition on [VALUE].",
 }
 
 
@@ -46,6 +46,7 @@ class QuestionGenerator(Protocol):
 
 def fill(template: str, slots: dict[str, Any]) -> str:
     """Replace ``[NAME]`` placeholders by their values (schema names as words)."""
+
     def value(match: re.Match) -> str:
         name = match.group(1)
         if name not in slots:
@@ -74,8 +75,9 @@ def _condition_text(spec: QuerySpec, view: SchemaView) -> str:
     for c in spec.conditions:
         value = literal_value(c.value)
         if c.temporal:
-            phrase = f"{words(c.prop)} {'before' if c.op.startswith('<') else 'from'} {value}" + \
-                ("" if c.op.startswith("<") else " on")
+            phrase = f"{words(c.prop)} {'before' if c.op.startswith('<') else 'from'} {value}" + (
+                "" if c.op.startswith("<") else " on"
+            )
         else:
             phrase = f"{words(c.prop)} {_OPS[c.op]} {value}"
         if c.on == "edge":
@@ -94,8 +96,11 @@ def _subject(spec: QuerySpec, view: SchemaView) -> str:
         return f"the {noun} {spec.anchor}"
     rel = view.relation(spec.hop.relation)
     focus = _noun(spec.focus, True)
-    start = f"the {_noun(spec.start, False)} {spec.anchor}" if spec.anchor is not None \
+    start = (
+        f"the {_noun(spec.start, False)} {spec.anchor}"
+        if spec.anchor is not None
         else f"any {_noun(spec.start, False)}"
+    )
     if rel.via:
         return f"the {focus} linked to {start} through {words(rel.via)}"
     if view.family == "relational":
@@ -110,6 +115,7 @@ def _subject(spec: QuerySpec, view: SchemaView) -> str:
 def verbalize(spec: QuerySpec, view: SchemaView, rng: random.Random | None = None) -> str:
     """The complete English question a spec answers; ``rng`` picks among paraphrases
     (the first one without it)."""
+
     def pick(options: list[str]) -> str:
         return rng.choice(options) if rng is not None else options[0]
 
@@ -118,21 +124,24 @@ def verbalize(spec: QuerySpec, view: SchemaView, rng: random.Random | None = Non
     if spec.aggregate:
         func, prop = aggregate_parts(spec.aggregate)
         if func == "count":
-            return pick([f"How many {bare} are there?", f"What is the number of {bare}?",
-                         f"Count {subject}."])
+            return pick([f"How many {bare} are there?", f"What is the number of {bare}?", f"Count {subject}."])
         word = {"avg": "average", "max": "highest", "min": "lowest"}[func]
-        return pick([f"What is the {word} {words(prop)} of {subject}?",
-                     f"Give me the {word} {words(prop)} of {subject}."])
+        return pick(
+            [f"What is the {word} {words(prop)} of {subject}?", f"Give me the {word} {words(prop)} of {subject}."]
+        )
     key = view.entity(spec.focus).key
     extra = " and ".join(words(o) for o in spec.outputs if o != key)
     if spec.hop is None and spec.anchor is not None and extra:
         return pick([f"What is the {extra} of {subject}?", f"Tell me the {extra} of {subject}."])
     if extra:
-        return pick([f"List the {words(key)} and {extra} of {subject}.",
-                     f"Show the {words(key)} and {extra} of {subject}.",
-                     f"For {subject}, give the {words(key)} and {extra}."])
-    return pick([f"What are {subject}?", f"Show me {subject}.", f"List {subject}.",
-                 f"Which are {subject}?"])
+        return pick(
+            [
+                f"List the {words(key)} and {extra} of {subject}.",
+                f"Show the {words(key)} and {extra} of {subject}.",
+                f"For {subject}, give the {words(key)} and {extra}.",
+            ]
+        )
+    return pick([f"What are {subject}?", f"Show me {subject}.", f"List {subject}.", f"Which are {subject}?"])
 
 
 class TemplateQuestionGenerator:
@@ -181,9 +190,12 @@ class ModelQuestionGenerator:
 
     def prompt(self, ctx: DialogueContext, plan: Plan) -> list[dict[str, str]]:
         slots = {k: str(literal_value(v)) for k, v in plan.slots.items()}
-        text = QUESTION_PROMPT.format(family=ctx.view.family, history=history_text(ctx),
-                                      pattern=PATTERN_DESCRIPTIONS.get(plan.pattern, plan.pattern),
-                                      slots=json.dumps(slots, ensure_ascii=False))
+        text = QUESTION_PROMPT.format(
+            family=ctx.view.family,
+            history=history_text(ctx),
+            pattern=PATTERN_DESCRIPTIONS.get(plan.pattern, plan.pattern),
+            slots=json.dumps(slots, ensure_ascii=False),
+        )
         return [{"role": "user", "content": text}]
 
     def generate(self, ctx: DialogueContext, plan: Plan) -> tuple[str, str]:
@@ -204,7 +216,7 @@ def parse_json_object(text: str) -> dict[str, Any] | None:
             depth += {"{": 1, "}": -1}.get(text[end], 0)
             if depth == 0:
                 try:
-                    value = json.loads(text[start:end + 1])
+                    value = json.loads(text[start : end + 1])
                 except json.JSONDecodeError:
                     break
                 return value if isinstance(value, dict) else None
@@ -212,5 +224,13 @@ def parse_json_object(text: str) -> dict[str, Any] | None:
     return None
 
 
-__all__ = ["QuestionGenerator", "TemplateQuestionGenerator", "ModelQuestionGenerator", "verbalize", "fill",
-           "parse_json_object", "PATTERN_DESCRIPTIONS", "QUESTION_PROMPT"]
+__all__ = [
+    "QuestionGenerator",
+    "TemplateQuestionGenerator",
+    "ModelQuestionGenerator",
+    "verbalize",
+    "fill",
+    "parse_json_object",
+    "PATTERN_DESCRIPTIONS",
+    "QUESTION_PROMPT",
+]

@@ -43,9 +43,14 @@ class Gql2Nl:
     def prompt(self, query: str) -> list[dict[str, str]]:
         from momq.dialects import get_dialect
 
-        return [{"role": "user", "content": GQL2NL_PROMPT.format(
-            dialect=get_dialect(self.dialect).label, schema=self.schema_text or "(not given)",
-            query=query)}]
+        return [
+            {
+                "role": "user",
+                "content": GQL2NL_PROMPT.format(
+                    dialect=get_dialect(self.dialect).label, schema=self.schema_text or "(not given)", query=query
+                ),
+            }
+        ]
 
     def questions(self, queries: Sequence[str]) -> list[str]:
         answers = self.model.generate([self.prompt(q) for q in queries], self.config)
@@ -59,7 +64,7 @@ def clean_question(text: str) -> str:
     """The first non-empty line of a model's answer, without a ``Question:`` label or quotes."""
     line = next((l.strip() for l in text.strip().splitlines() if l.strip()), "")
     if line.lower().startswith("question:"):
-        line = line[len("question:"):].strip()
+        line = line[len("question:") :].strip()
     return line.strip('"').strip()
 
 
@@ -84,8 +89,9 @@ def k_center_greedy(vectors: Any, k: int, *, first: int = 0) -> list[int]:
     return chosen
 
 
-def diverse_sample(items: Sequence[T], k: int, text: Callable[[T], str],
-                   embed: Callable[[Sequence[str]], Any] | None = None) -> list[T]:
+def diverse_sample(
+    items: Sequence[T], k: int, text: Callable[[T], str], embed: Callable[[Sequence[str]], Any] | None = None
+) -> list[T]:
     """``k`` items chosen by K-Center Greedy over the embeddings of ``text(item)``."""
     if embed is None:
         from momq.llm.embeddings import embed
@@ -95,8 +101,9 @@ def diverse_sample(items: Sequence[T], k: int, text: Callable[[T], str],
     return [items[i] for i in k_center_greedy(vectors, k)]
 
 
-def unseen_schema_split(items: Sequence[T], key: Callable[[T], str], *, seed: int = 0,
-                        test_share: float = 0.2) -> tuple[list[T], list[T]]:
+def unseen_schema_split(
+    items: Sequence[T], key: Callable[[T], str], *, seed: int = 0, test_share: float = 0.2
+) -> tuple[list[T], list[T]]:
     """``(train, test)`` with ``test_share`` (1/5: 4:1) of the items, whole schemas at a
     time: groups (by ``key``) are shuffled with the seed and moved to the test side while
     it holds less than its share. Needs at least two groups."""
@@ -104,8 +111,9 @@ def unseen_schema_split(items: Sequence[T], key: Callable[[T], str], *, seed: in
     for item in items:
         groups.setdefault(key(item), []).append(item)
     if len(groups) < 2:
-        raise ConfigError(f"an unseen-schema split needs at least two schemas; found {len(groups)}: "
-                          f"{', '.join(groups) or '-'}")
+        raise ConfigError(
+            f"an unseen-schema split needs at least two schemas; found {len(groups)}: {', '.join(groups) or '-'}"
+        )
     names = sorted(groups)
     random.Random(seed).shuffle(names)
     target = test_share * len(items)
@@ -123,5 +131,4 @@ def unseen_schema_split(items: Sequence[T], key: Callable[[T], str], *, seed: in
     return train, test
 
 
-__all__ = ["Gql2Nl", "GQL2NL_PROMPT", "clean_question", "k_center_greedy", "diverse_sample",
-           "unseen_schema_split"]
+__all__ = ["Gql2Nl", "GQL2NL_PROMPT", "clean_question", "k_center_greedy", "diverse_sample", "unseen_schema_split"]

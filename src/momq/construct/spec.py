@@ -49,11 +49,18 @@ class QuerySpec:
         return next((c for c in self.conditions if c.temporal), None)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"start": self.start, "anchor": self.anchor,
-                "hop": None if self.hop is None else {"relation": self.hop.relation, "forward": self.hop.forward},
-                "focus": self.focus, "outputs": list(self.outputs), "aggregate": self.aggregate,
-                "conditions": [{"prop": c.prop, "op": c.op, "value": c.value, "on": c.on,
-                                "temporal": c.temporal} for c in self.conditions]}
+        return {
+            "start": self.start,
+            "anchor": self.anchor,
+            "hop": None if self.hop is None else {"relation": self.hop.relation, "forward": self.hop.forward},
+            "focus": self.focus,
+            "outputs": list(self.outputs),
+            "aggregate": self.aggregate,
+            "conditions": [
+                {"prop": c.prop, "op": c.op, "value": c.value, "on": c.on, "temporal": c.temporal}
+                for c in self.conditions
+            ],
+        }
 
 
 OPS = (">", ">=", "<", "<=", "=")

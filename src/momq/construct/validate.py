@@ -47,8 +47,15 @@ class Validator:
     """Checks one turn (see the module docstring). ``reverse(query) -> question`` enables
     the semantic check; ``embed`` defaults to momq's MiniLM embeddings."""
 
-    def __init__(self, *, reverse: Callable[[str], str] | None = None, threshold: float = DEFAULT_THRESHOLD,
-                 embed: Embed | None = None, timeout_s: float = 30.0, repeat: bool = True):
+    def __init__(
+        self,
+        *,
+        reverse: Callable[[str], str] | None = None,
+        threshold: float = DEFAULT_THRESHOLD,
+        embed: Embed | None = None,
+        timeout_s: float = 30.0,
+        repeat: bool = True,
+    ):
         self.reverse = reverse
         self.threshold = threshold
         self._embed = embed
@@ -90,8 +97,9 @@ class Validator:
         vectors = self.embed([back, complete_question])
         similarity = float(sum(float(a) * float(b) for a, b in zip(vectors[0], vectors[1])))
         if similarity < self.threshold:
-            return Verdict(False, f"semantic check: similarity {similarity:.2f} below {self.threshold}",
-                           result, back, similarity)
+            return Verdict(
+                False, f"semantic check: similarity {similarity:.2f} below {self.threshold}", result, back, similarity
+            )
         return Verdict(True, result=result, reverse_question=back, similarity=similarity)
 
 
@@ -106,9 +114,15 @@ class Attempt:
     verdict: Verdict
 
     def to_dict(self) -> dict[str, Any]:
-        return {"pattern": self.pattern, "question": self.question, "complete": self.complete,
-                "query": self.query, "ok": self.verdict.ok, "reason": self.verdict.reason,
-                "similarity": self.verdict.similarity}
+        return {
+            "pattern": self.pattern,
+            "question": self.question,
+            "complete": self.complete,
+            "query": self.query,
+            "ok": self.verdict.ok,
+            "reason": self.verdict.reason,
+            "similarity": self.verdict.similarity,
+        }
 
 
 @dataclass
@@ -125,8 +139,14 @@ class Optimised:
         return self.verdict is not None and self.verdict.ok
 
 
-def optimise(ctx: DialogueContext, make_plan: Callable[[], Plan | None], questions: Any, queries: Any,
-             validator: Validator, rounds: int = MAX_ROUNDS) -> Optimised:
+def optimise(
+    ctx: DialogueContext,
+    make_plan: Callable[[], Plan | None],
+    questions: Any,
+    queries: Any,
+    validator: Validator,
+    rounds: int = MAX_ROUNDS,
+) -> Optimised:
     """Plan, ask, generate and validate a turn, up to ``rounds`` times (a failed round
     regenerates the question and the query, with fresh values)."""
     out = Optimised()

@@ -145,22 +145,33 @@ def build_view(schema: Schema, dialect: str) -> SchemaView:
             if key is None:
                 continue
             numeric, temporal, text = _split(table.columns, keys | {key})
-            entities[table.name] = EntityType(table.name, key, numeric, temporal, text,
-                                              list(table.primary_key))
+            entities[table.name] = EntityType(table.name, key, numeric, temporal, text, list(table.primary_key))
         for table in schema.tables:
             fks = [fk for fk in table.foreign_keys if fk.ref_table in entities]
             if table.name in entities:
-                relations += [Relation(fk.ref_table, table.name, fk.ref_table, list(fk.columns),
-                                       list(fk.ref_columns)) for fk in fks]
+                relations += [
+                    Relation(fk.ref_table, table.name, fk.ref_table, list(fk.columns), list(fk.ref_columns))
+                    for fk in fks
+                ]
                 continue
             keys = set(table.primary_key) | {c for fk in table.foreign_keys for c in fk.columns}
             numeric, temporal, _text = _split(table.columns, keys)
             for i, a in enumerate(fks):
-                for b in fks[i + 1:]:
-                    relations.append(Relation(table.name, a.ref_table, b.ref_table, list(a.ref_columns),
-                                              list(b.ref_columns), numeric, temporal, via=table.name,
-                                              via_source_columns=list(a.columns),
-                                              via_target_columns=list(b.columns)))
+                for b in fks[i + 1 :]:
+                    relations.append(
+                        Relation(
+                            table.name,
+                            a.ref_table,
+                            b.ref_table,
+                            list(a.ref_columns),
+                            list(b.ref_columns),
+                            numeric,
+                            temporal,
+                            via=table.name,
+                            via_source_columns=list(a.columns),
+                            via_target_columns=list(b.columns),
+                        )
+                    )
     else:
         for node in schema.nodes:
             key = _key_column(node.properties, set())

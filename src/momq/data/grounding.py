@@ -48,8 +48,11 @@ def compact(data: Any) -> Any:
     lists, None, ``nullable: true``): records shrink by a third to a half and
     ``Schema.from_dict`` reads them back the same."""
     if isinstance(data, dict):
-        return {k: compact(v) for k, v in data.items()
-                if v not in ("", None, [], {}) and not (k == "nullable" and v is True)}
+        return {
+            k: compact(v)
+            for k, v in data.items()
+            if v not in ("", None, [], {}) and not (k == "nullable" and v is True)
+        }
     if isinstance(data, (list, tuple)):
         return [compact(v) for v in data]
     return data
@@ -62,8 +65,9 @@ class Grounder:
     None); default :meth:`Target.open` for the dialects momq builds offline (nGQL).
     """
 
-    def __init__(self, open_target: Callable[[str, str], Any] | None = None,
-                 engine_dialects: Sequence[str] = ("ngql",)):
+    def __init__(
+        self, open_target: Callable[[str, str], Any] | None = None, engine_dialects: Sequence[str] = ("ngql",)
+    ):
         self.open_target = open_target or self._open
         self.engine_dialects = set(engine_dialects)
         self._targets: dict[tuple[str, str], Any] = {}

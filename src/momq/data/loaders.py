@@ -71,8 +71,8 @@ def expand_sql_eval_gold(query: str) -> list[str]:
         for size in range(1, len(options) + 1):
             for chosen in itertools.combinations(options, size):
                 columns = ", ".join(chosen)
-                head, tail = statement[: match.start()], statement[match.end():]
-                tail = _GROUP_BY_SLOT.sub(lambda _m: f"GROUP BY {columns}", tail)
+                head, tail = statement[: match.start()], statement[match.end() :]
+                tail = _GROUP_BY_SLOT.sub(lambda _m: f"GROUP BY {columns}", tail)  # noqa: B023
                 text = head + columns + tail
                 if _CHOICE.search(text) or "{}" in text:
                     raise ValueError("more than one {a, b} column choice in a statement")
@@ -85,8 +85,9 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def load_sql_eval(dialect: str, *, variant: str = "questions_gen",
-                  data_dir: Path | None = None) -> tuple[list[Example], list[Rejected]]:
+def load_sql_eval(
+    dialect: str, *, variant: str = "questions_gen", data_dir: Path | None = None
+) -> tuple[list[Example], list[Rejected]]:
     """sql-eval questions as Examples (ids ``sqleval-<dialect>-<row>``; row numbers are
     0-based and shared by the PostgreSQL and MySQL files, so the same question has the
     same number in both). ``dialect``: ``postgres``, ``mysql`` (the MariaDB-patched
@@ -101,8 +102,11 @@ def load_sql_eval(dialect: str, *, variant: str = "questions_gen",
     source = f"sql-eval/{path.name}"
     examples, rejected = [], []
     for row_number, row in enumerate(_read_csv(path)):
-        question, query, db = (row.get("question") or "").strip(), row.get("query") or "", \
-            (row.get("db_name") or "").strip()
+        question, query, db = (
+            (row.get("question") or "").strip(),
+            row.get("query") or "",
+            (row.get("db_name") or "").strip(),
+        )
         if not question or not query.strip() or not db:
             rejected.append(Rejected(row, "empty question, query or db_name", source))
             continue
@@ -117,10 +121,20 @@ def load_sql_eval(dialect: str, *, variant: str = "questions_gen",
         meta = {"row": row_number, "raw_query": query}
         if row.get("instructions"):
             meta["instructions"] = row["instructions"]
-        examples.append(Example(id=f"{prefix}-{target}-{row_number:03d}", dialect=target,
-                                database=db, question=question, query=golds[0],
-                                alternatives=golds[1:], category=row.get("query_category", ""),
-                                language="en", source=source, meta=meta))
+        examples.append(
+            Example(
+                id=f"{prefix}-{target}-{row_number:03d}",
+                dialect=target,
+                database=db,
+                question=question,
+                query=golds[0],
+                alternatives=golds[1:],
+                category=row.get("query_category", ""),
+                language="en",
+                source=source,
+                meta=meta,
+            )
+        )
     return examples, rejected
 
 
@@ -132,8 +146,7 @@ def transpile_sqlite(query: str, dialect: str) -> str:
 
     target = {"postgres": "postgres", "mysql": "mysql"}[dialect]
     try:
-        statements = sqlglot.transpile(query, read="sqlite", write=target,
-                                       unsupported_level=ErrorLevel.RAISE)
+        statements = sqlglot.transpile(query, read="sqlite", write=target, unsupported_level=ErrorLevel.RAISE)
     except SqlglotError as exc:
         raise ValueError(f"sqlglot cannot transpile: {str(exc).splitlines()[0][:200]}") from exc
     if len(statements) != 1:
@@ -141,13 +154,11 @@ def transpile_sqlite(query: str, dialect: str) -> str:
     try:
         sqlglot.parse_one(statements[0], read=target)
     except SqlglotError as exc:
-        raise ValueError(f"transpiled query does not parse in {target}: "
-                         f"{str(exc).splitlines()[0][:200]}") from exc
+        raise ValueError(f"transpiled query does not parse in {target}: {str(exc).splitlines()[0][:200]}") from exc
     return statements[0]
 
 
-def load_spider(split: str, dialect: str, *, data_dir: Path | None = None
-                ) -> tuple[list[Example], list[Rejected]]:
+def load_spider(split: str, dialect: str, *, data_dir: Path | None = None) -> tuple[list[Example], list[Rejected]]:
     """Spider ``train`` (train_spider.json) or ``dev`` questions, transpiled from SQLite to
     ``dialect`` (``postgres``/``mysql``). Ids ``spider-<dialect>-<split>-<index>``; the original
     query is kept in ``meta['sqlite']``. Spider's databases are not shipped, so these
@@ -168,12 +179,20 @@ def load_spider(split: str, dialect: str, *, data_dir: Path | None = None
         try:
             converted = transpile_sqlite(query, dialect)
         except ValueError as exc:
-            rejected.append(Rejected({"index": index, "db_id": db, "query": query}, str(exc),
-                                     source))
+            rejected.append(Rejected({"index": index, "db_id": db, "query": query}, str(exc), source))
             continue
-        examples.append(Example(id=f"spider-{dialect}-{split}-{index:04d}", dialect=dialect, database=db,
-                                question=question, query=converted, language="en",
-                                source=source, meta={"sqlite": query}))
+        examples.append(
+            Example(
+                id=f"spider-{dialect}-{split}-{index:04d}",
+                dialect=dialect,
+                database=db,
+                question=question,
+                query=converted,
+                language="en",
+                source=source,
+                meta={"sqlite": query},
+            )
+        )
     return examples, rejected
 
 
@@ -224,8 +243,7 @@ def cypher_order_dependence(query: str) -> str | None:
     applied before later clauses, so even with ORDER BY ties there change later rows).
     Ties at a final ``ORDER BY ... LIMIT`` cut need data and are checked at build time.
     """
-    text = re.sub(r"\b(STARTS|ENDS)\s+WITH\b", "STRINGOP", _strip_strings(query),
-                  flags=re.IGNORECASE)
+    text = re.sub(r"\b(STARTS|ENDS)\s+WITH\b", "STRINGOP", _strip_strings(query), flags=re.IGNORECASE)
     parts = _CLAUSE.split(text)
     # parts = [before, KEYWORD, body, KEYWORD, body, ...]
     for i in range(1, len(parts) - 1, 2):
@@ -244,8 +262,9 @@ def _strip_strings(text: str) -> str:
     return re.sub(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"", "''", text)
 
 
-def load_text2cypher(*, databases: Iterable[str] | None = None, data_dir: Path | None = None
-                     ) -> tuple[list[Example], list[Rejected]]:
+def load_text2cypher(
+    *, databases: Iterable[str] | None = None, data_dir: Path | None = None
+) -> tuple[list[Example], list[Rejected]]:
     """text2cypher question/Cypher pairs (ids ``t2c-<row>``, 0-based CSV rows), optionally
     only for ``databases``. Records naming schema elements the database lacks
     (``false_schema`` set by the data set's authors, a column that is not shifted) are
@@ -263,17 +282,26 @@ def load_text2cypher(*, databases: Iterable[str] | None = None, data_dir: Path |
             rejected.append(Rejected(row, "empty question, cypher or database", source))
             continue
         if (row.get("false_schema") or "").strip():
-            rejected.append(Rejected({"row": row_number, **row},
-                                     f"uses schema the database lacks: {row['false_schema']}",
-                                     source))
+            rejected.append(
+                Rejected({"row": row_number, **row}, f"uses schema the database lacks: {row['false_schema']}", source)
+            )
             continue
-        examples.append(Example(id=f"t2c-{row_number:04d}", dialect="cypher", database=db,
-                                question=question, query=query, category=row.get("type", ""),
-                                language="en", source=source,
-                                meta={"row": row_number,
-                                      "flags_shifted": {k: row.get(k) for k in
-                                                        ("syntax_error", "timeout",
-                                                         "returns_results")}}))
+        examples.append(
+            Example(
+                id=f"t2c-{row_number:04d}",
+                dialect="cypher",
+                database=db,
+                question=question,
+                query=query,
+                category=row.get("type", ""),
+                language="en",
+                source=source,
+                meta={
+                    "row": row_number,
+                    "flags_shifted": {k: row.get(k) for k in ("syntax_error", "timeout", "returns_results")},
+                },
+            )
+        )
     return examples, rejected
 
 
@@ -301,7 +329,7 @@ def _property(match: re.Match) -> Column:
     name, type_a, type_b, rest = match.groups()
     column = Column(name.strip(), (type_a or type_b or "ANY").strip())
     if rest.startswith("Example:"):
-        column.samples = [rest[len("Example:"):].strip().strip('"')]
+        column.samples = [rest[len("Example:") :].strip().strip('"')]
     elif rest.startswith("Available options:"):
         column.samples = re.findall(r"'((?:[^'\\]|\\.)*)'", rest)[:3]
     elif rest:
@@ -345,7 +373,16 @@ def parse_neo4j_schema_text(text: str, database: str) -> Schema:
     return Schema(database=database, family="graph", nodes=list(nodes.values()), edges=list(edges.values()))
 
 
-__all__ = ["expand_sql_eval_gold", "load_sql_eval", "load_spider", "transpile_sqlite",
-           "spider_schema", "load_text2cypher", "text2cypher_schemas", "text2cypher_schema",
-           "parse_neo4j_schema_text",
-           "cypher_order_dependence", "SQL_EVAL_FILES"]
+__all__ = [
+    "expand_sql_eval_gold",
+    "load_sql_eval",
+    "load_spider",
+    "transpile_sqlite",
+    "spider_schema",
+    "load_text2cypher",
+    "text2cypher_schemas",
+    "text2cypher_schema",
+    "parse_neo4j_schema_text",
+    "cypher_order_dependence",
+    "SQL_EVAL_FILES",
+]

@@ -58,15 +58,18 @@ class Example:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Example":
-        return cls(**_known_fields(cls, data, required=("id", "dialect", "database", "question",
-                                                         "query")))
+        return cls(**_known_fields(cls, data, required=("id", "dialect", "database", "question", "query")))
 
     def to_training(self, schema: str | None = None) -> dict[str, Any]:
         """The fine-tuning record: ``{"id","dialect","database","question","query",
         "schema"?, "language"}`` (schema text only when given)."""
-        record: dict[str, Any] = {"id": self.id, "dialect": self.dialect,
-                                  "database": self.database, "question": self.question,
-                                  "query": self.query}
+        record: dict[str, Any] = {
+            "id": self.id,
+            "dialect": self.dialect,
+            "database": self.database,
+            "question": self.question,
+            "query": self.query,
+        }
         if schema is not None:
             record["schema"] = schema
         record["language"] = self.language
@@ -125,11 +128,20 @@ class Dialogue:
 
     def turn_examples(self) -> list[Example]:
         """Each turn as an Example (``<dialogue id>#<turn number from 1>``)."""
-        return [Example(id=f"{self.id}#{i}", dialect=self.dialect, database=self.database,
-                        question=t.question, query=t.query, category=t.pattern,
-                        language=self.language, source=self.source,
-                        meta={"dialogue": self.id, "turn": i})
-                for i, t in enumerate(self.turns, start=1)]
+        return [
+            Example(
+                id=f"{self.id}#{i}",
+                dialect=self.dialect,
+                database=self.database,
+                question=t.question,
+                query=t.query,
+                category=t.pattern,
+                language=self.language,
+                source=self.source,
+                meta={"dialogue": self.id, "turn": i},
+            )
+            for i, t in enumerate(self.turns, start=1)
+        ]
 
 
 @dataclass
@@ -176,6 +188,7 @@ def _known_fields(cls: type, data: dict[str, Any], required: tuple[str, ...]) ->
 # --------------------------------------------------------------------------------------
 # JSONL
 # --------------------------------------------------------------------------------------
+
 
 class JsonlError(ConfigError):
     """A JSONL file has bad lines; ``problems`` lists ``(line number, message)``."""
@@ -263,5 +276,17 @@ def read_dialogues(path: Path | str) -> list[Dialogue]:
     return read_jsonl(path, Dialogue.from_dict)
 
 
-__all__ = ["DIALECTS", "Example", "Turn", "Dialogue", "Rejected", "JsonlError", "read_jsonl",
-           "write_jsonl", "read_examples", "read_dialogues", "iter_jsonl_lines", "iter_jsonl_objects"]
+__all__ = [
+    "DIALECTS",
+    "Example",
+    "Turn",
+    "Dialogue",
+    "Rejected",
+    "JsonlError",
+    "read_jsonl",
+    "write_jsonl",
+    "read_examples",
+    "read_dialogues",
+    "iter_jsonl_lines",
+    "iter_jsonl_objects",
+]

@@ -14,8 +14,19 @@ from typing import Callable
 
 from momq.errors import ConfigError, UnknownDatabase
 
-DEFOG = ("academic", "advising", "atis", "broker", "car_dealership", "derm_treatment", "ewallet",
-         "geography", "restaurants", "scholar", "yelp")
+DEFOG = (
+    "academic",
+    "advising",
+    "atis",
+    "broker",
+    "car_dealership",
+    "derm_treatment",
+    "ewallet",
+    "geography",
+    "restaurants",
+    "scholar",
+    "yelp",
+)
 CYPHER_GRAPHS = ("movies", "northwind")
 NGQL_SPACES = ("basketballplayer", "nba")
 
@@ -59,13 +70,13 @@ def resolve_dialect(name: str, dialect: str | None) -> str:
 
     canonical = get_dialect(dialect).name
     if canonical not in db.dialects:
-        raise ConfigError(f"database {name} is not available in {canonical}; "
-                          f"it is available in: {', '.join(db.dialects)}")
+        raise ConfigError(
+            f"database {name} is not available in {canonical}; it is available in: {', '.join(db.dialects)}"
+        )
     return canonical
 
 
-def build(names: list[str] | None = None, dialects: list[str] | None = None,
-          progress: Progress | None = None) -> None:
+def build(names: list[str] | None = None, dialects: list[str] | None = None, progress: Progress | None = None) -> None:
     """Load the demo databases (all by default) into their embedded engines; already
     loaded ones are skipped by the builders."""
     wanted = [get(n) for n in names] if names else catalog()

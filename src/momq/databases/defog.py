@@ -196,10 +196,15 @@ def _with_clock_defaults(statement, script: Script, clock_literal: Callable[[str
 
 
 # loading, either engine --------------------------------------------------------------
-def _skip_or_rebuild(names: list[str], ref: dt.datetime, marker: Callable[[str], Any],
-                     counts: Callable[[str, Script], dict[str, int] | None],
-                     rebuild: Callable[[str, Script], None], progress: Progress | None,
-                     force: bool) -> dict[str, str]:
+def _skip_or_rebuild(
+    names: list[str],
+    ref: dt.datetime,
+    marker: Callable[[str], Any],
+    counts: Callable[[str, Script], dict[str, int] | None],
+    rebuild: Callable[[str, Script], None],
+    progress: Progress | None,
+    force: bool,
+) -> dict[str, str]:
     """Each database is skipped when its load marker (``marker(db)``: ``(digest,
     reference)`` or None) records the script's digest and the day's reference time and
     its live row counts equal the script's (unless ``force``), else rebuilt. Returns
@@ -209,8 +214,13 @@ def _skip_or_rebuild(names: list[str], ref: dt.datetime, marker: Callable[[str],
         script = load_script(db)
         total = len(script.statements)
         found = marker(db)
-        if (not force and found and found[0] == script.digest and found[1] == ref.isoformat()
-                and counts(db, script) == script.row_counts):
+        if (
+            not force
+            and found
+            and found[0] == script.digest
+            and found[1] == ref.isoformat()
+            and counts(db, script) == script.row_counts
+        ):
             outcome[db] = "skipped"
             if progress:
                 progress(db, total, total)
@@ -248,8 +258,9 @@ def _pg_admin(settings_: dict | None):
 
     from momq.engines.postgres import server_conninfo
 
-    info, _where = server_conninfo("postgres", settings_ if settings_ is not None
-                                   else settings.engine_settings("postgres"), admin=True)
+    info, _where = server_conninfo(
+        "postgres", settings_ if settings_ is not None else settings.engine_settings("postgres"), admin=True
+    )
     return info, psycopg.connect(**info, autocommit=True, connect_timeout=10)
 
 
@@ -267,8 +278,13 @@ def _pg_counts(info: dict, db: str, script: Script) -> dict[str, int] | None:
         return None
 
 
-def build_postgres(db_names: Iterable[str] | None = None, progress: Progress | None = None, *,
-                   settings_: dict | None = None, force: bool = False) -> dict[str, str]:
+def build_postgres(
+    db_names: Iterable[str] | None = None,
+    progress: Progress | None = None,
+    *,
+    settings_: dict | None = None,
+    force: bool = False,
+) -> dict[str, str]:
     """Load the defog databases into PostgreSQL (the configured server or the embedded
     one). Returns ``{db: "loaded" | "skipped"}``."""
     names = _check_names(db_names)
@@ -276,8 +292,10 @@ def build_postgres(db_names: Iterable[str] | None = None, progress: Progress | N
     info, admin = _pg_admin(settings_)
     embedded = not (settings_ if settings_ is not None else settings.engine_settings("postgres")).get("url")
     with admin:
-        admin.execute(f"CREATE TABLE IF NOT EXISTS {_META_TABLE_PG} (db text PRIMARY KEY, digest text, "
-                      "reference text, counts jsonb, loaded_at timestamptz DEFAULT now())")
+        admin.execute(
+            f"CREATE TABLE IF NOT EXISTS {_META_TABLE_PG} (db text PRIMARY KEY, digest text, "
+            "reference text, counts jsonb, loaded_at timestamptz DEFAULT now())"
+        )
 
         def marker(db: str) -> Any:
             return admin.execute(f"SELECT digest, reference FROM {_META_TABLE_PG} WHERE db = %s", (db,)).fetchone()
@@ -285,18 +303,20 @@ def build_postgres(db_names: Iterable[str] | None = None, progress: Progress | N
         def rebuild(db: str, script: Script) -> None:
             admin.execute(f"DELETE FROM {_META_TABLE_PG} WHERE db = %s", (db,))
             admin.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-            admin.execute(f'CREATE DATABASE "{db}" ENCODING \'UTF8\' TEMPLATE template0')
+            admin.execute(f"CREATE DATABASE \"{db}\" ENCODING 'UTF8' TEMPLATE template0")
             _pg_load(info, db, script, ref, progress, embedded)
-            admin.execute(f"INSERT INTO {_META_TABLE_PG} (db, digest, reference, counts) VALUES (%s, %s, %s, %s)",
-                          (db, script.digest, ref.isoformat(), json.dumps(script.row_counts)))
+            admin.execute(
+                f"INSERT INTO {_META_TABLE_PG} (db, digest, reference, counts) VALUES (%s, %s, %s, %s)",
+                (db, script.digest, ref.isoformat(), json.dumps(script.row_counts)),
+            )
             generation.renew("postgres", db)
 
-        return _skip_or_rebuild(names, ref, marker, lambda db, script: _pg_counts(info, db, script), rebuild,
-                                progress, force)
+        return _skip_or_rebuild(
+            names, ref, marker, lambda db, script: _pg_counts(info, db, script), rebuild, progress, force
+        )
 
 
-def _pg_load(info: dict, db: str, script: Script, ref: dt.datetime, progress: Progress | None,
-             embedded: bool) -> None:
+def _pg_load(info: dict, db: str, script: Script, ref: dt.datetime, progress: Progress | None, embedded: bool) -> None:
     import psycopg
 
     from momq.engines.servers.postgres import READER, harden
@@ -360,8 +380,12 @@ def _mysql_create(statement, script: Script) -> str:
                 # DEFAULT '0'::bigint -> DEFAULT 0 (MySQL 8 wants expression defaults in
                 # parentheses; a literal needs none)
                 value = value.this
-                if value.is_string and not is_text and kind.this not in exp.DataType.TEXT_TYPES \
-                        and _is_number(value.this):
+                if (
+                    value.is_string
+                    and not is_text
+                    and kind.this not in exp.DataType.TEXT_TYPES
+                    and _is_number(value.this)
+                ):
                     value = exp.Literal.number(value.this)
             if is_text and isinstance(value, exp.Literal):
                 value = exp.Paren(this=value)  # MySQL 8: TEXT defaults must be expressions
@@ -405,8 +429,10 @@ def _mysql_insert(statement, script: Script, ref: dt.datetime) -> tuple[str, lis
     rows = []
     for row in statement.expression.expressions:
         rows.append(tuple(_coerce(evaluator.value(value), kind) for value, kind in zip(row.expressions, types)))
-    sql = (f"INSERT INTO `{info.name}` ({', '.join(f'`{c}`' for c in columns)}) "
-           f"VALUES ({', '.join(['%s'] * len(columns))})")
+    sql = (
+        f"INSERT INTO `{info.name}` ({', '.join(f'`{c}`' for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
     return sql, rows
 
 
@@ -421,8 +447,11 @@ def _coerce(value: Any, kind: str) -> Any:
         return int(decimal.Decimal(value).to_integral_value(rounding=decimal.ROUND_HALF_UP))
     if kind == "DATE" and isinstance(value, dt.datetime):
         return value.date()
-    if kind in {"TIMESTAMP", "DATETIME", "TIMESTAMPTZ"} and isinstance(value, dt.date) \
-            and not isinstance(value, dt.datetime):
+    if (
+        kind in {"TIMESTAMP", "DATETIME", "TIMESTAMPTZ"}
+        and isinstance(value, dt.date)
+        and not isinstance(value, dt.datetime)
+    ):
         return dt.datetime.combine(value, dt.time())
     return value
 
@@ -432,8 +461,9 @@ def _mysql_admin(settings_: dict | None, database: str | None = None):
 
     from momq.engines.mysql import server_conninfo
 
-    info, _where = server_conninfo(database, settings_ if settings_ is not None
-                                   else settings.engine_settings("mysql"), admin=True)
+    info, _where = server_conninfo(
+        database, settings_ if settings_ is not None else settings.engine_settings("mysql"), admin=True
+    )
     return info, pymysql.connect(**info, autocommit=True, charset="utf8mb4", connect_timeout=10)
 
 
@@ -450,8 +480,13 @@ def _mysql_counts(cur, db: str, script: Script) -> dict[str, int] | None:
     return counts
 
 
-def build_mysql(db_names: Iterable[str] | None = None, progress: Progress | None = None, *,
-                settings_: dict | None = None, force: bool = False) -> dict[str, str]:
+def build_mysql(
+    db_names: Iterable[str] | None = None,
+    progress: Progress | None = None,
+    *,
+    settings_: dict | None = None,
+    force: bool = False,
+) -> dict[str, str]:
     """Load the defog databases into MySQL 8 / MariaDB (the configured server or the
     embedded MariaDB). Returns ``{db: "loaded" | "skipped"}``."""
     from momq.engines.servers.mariadb import READER
@@ -463,13 +498,17 @@ def build_mysql(db_names: Iterable[str] | None = None, progress: Progress | None
     try:
         with conn.cursor() as cur:
             cur.execute(f"CREATE DATABASE IF NOT EXISTS `{_META_DB_MYSQL}`")
-            cur.execute(f"CREATE TABLE IF NOT EXISTS `{_META_DB_MYSQL}`.defog_loads (db VARCHAR(64) PRIMARY KEY, "
-                        "digest VARCHAR(64), reference VARCHAR(32), counts TEXT, "
-                        "loaded_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP)")
+            cur.execute(
+                f"CREATE TABLE IF NOT EXISTS `{_META_DB_MYSQL}`.defog_loads (db VARCHAR(64) PRIMARY KEY, "
+                "digest VARCHAR(64), reference VARCHAR(32), counts TEXT, "
+                "loaded_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP)"
+            )
             # the session must store what the script says, whatever the server's defaults
             cur.execute(f"SET SESSION time_zone = '{_utc_offset(ref)}'")
-            cur.execute("SET SESSION sql_mode = 'ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,"
-                        "NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'")
+            cur.execute(
+                "SET SESSION sql_mode = 'ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,"
+                "NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'"
+            )
             cur.execute("SET SESSION foreign_key_checks = 0")
 
             def marker(db: str) -> Any:
@@ -484,13 +523,16 @@ def build_mysql(db_names: Iterable[str] | None = None, progress: Progress | None
                 _mysql_load(conn, cur, script, ref, progress)
                 if embedded:
                     cur.execute(f"GRANT SELECT, SHOW VIEW ON `{db}`.* TO '{READER}'@'127.0.0.1'")
-                cur.execute(f"INSERT INTO `{_META_DB_MYSQL}`.defog_loads (db, digest, reference, counts) "
-                            "VALUES (%s, %s, %s, %s)",
-                            (db, script.digest, ref.isoformat(), json.dumps(script.row_counts)))
+                cur.execute(
+                    f"INSERT INTO `{_META_DB_MYSQL}`.defog_loads (db, digest, reference, counts) "
+                    "VALUES (%s, %s, %s, %s)",
+                    (db, script.digest, ref.isoformat(), json.dumps(script.row_counts)),
+                )
                 generation.renew("mysql", db)
 
-            return _skip_or_rebuild(names, ref, marker, lambda db, script: _mysql_counts(cur, db, script),
-                                    rebuild, progress, force)
+            return _skip_or_rebuild(
+                names, ref, marker, lambda db, script: _mysql_counts(cur, db, script), rebuild, progress, force
+            )
     finally:
         conn.close()
 

@@ -35,8 +35,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from momq import settings as momq_settings
-from momq.errors import ConfigError, UnknownDatabase
 from momq.databases import generation
+from momq.errors import ConfigError, UnknownDatabase
 
 #: name -> (nodes, relationships) after a correct build
 EXPECTED: dict[str, tuple[int, int]] = {"movies": (171, 253), "northwind": (1035, 3139)}
@@ -76,8 +76,7 @@ class _Target:
             self.server = ArcadedbServer()
             self.server.start()
             self.template = "{database}"
-            self.driver = neo4j.GraphDatabase.driver(self.server.bolt_url(),
-                                                     auth=self.server.credentials(admin=True))
+            self.driver = neo4j.GraphDatabase.driver(self.server.bolt_url(), auth=self.server.credentials(admin=True))
 
     def db(self, name: str) -> str:
         return self.template.replace("{database}", name)
@@ -96,9 +95,11 @@ class _Target:
     def reset(self, name: str) -> None:
         if self.external:
             if self.counts(name) != (0, 0):
-                raise ConfigError(f"database {self.db(name)} on {momq_settings.engine_settings('cypher')['url']} "
-                                  "is not empty and does not hold the expected graph; momq does not wipe "
-                                  "external servers: clear it yourself")
+                raise ConfigError(
+                    f"database {self.db(name)} on {momq_settings.engine_settings('cypher')['url']} "
+                    "is not empty and does not hold the expected graph; momq does not wipe "
+                    "external servers: clear it yourself"
+                )
             return
         self.server.drop_database(name)
         self.server.create_database(name)
@@ -167,10 +168,8 @@ def _northwind_steps() -> list[tuple[str, str, list[dict[str, Any]]]]:
         return [{"a": l[lkey], "b": b} for l in left if field in l for b in index.get(l[field], [])]
 
     part_of = pairs(products, "productID", categories, "categoryID", "categoryID")
-    supplies = [{"a": p["b"], "b": p["a"]} for p in pairs(products, "productID", suppliers, "supplierID",
-                                                           "supplierID")]
-    purchased = [{"a": p["b"], "b": p["a"]} for p in pairs(orders, "orderID", customers, "customerID",
-                                                            "customerID")]
+    supplies = [{"a": p["b"], "b": p["a"]} for p in pairs(products, "productID", suppliers, "supplierID", "supplierID")]
+    purchased = [{"a": p["b"], "b": p["a"]} for p in pairs(orders, "orderID", customers, "customerID", "customerID")]
     product_ids = {p["productID"] for p in products}
     order_ids = {o["orderID"] for o in orders}
     details: dict[tuple[str, str], dict[str, Any]] = {}
@@ -186,8 +185,10 @@ def _northwind_steps() -> list[tuple[str, str, list[dict[str, Any]]]]:
 
     def rels(src: str, skey: str, rtype: str, dst: str, dkey: str, with_props: bool = False) -> str:
         tail = " SET r = row.props" if with_props else ""
-        return (f"UNWIND $rows AS row MATCH (a:{src} {{{skey}: row.a}}) WITH row, a "
-                f"MATCH (b:{dst} {{{dkey}: row.b}}) CREATE (a)-[r:{rtype}]->(b){tail}")
+        return (
+            f"UNWIND $rows AS row MATCH (a:{src} {{{skey}: row.a}}) WITH row, a "
+            f"MATCH (b:{dst} {{{dkey}: row.b}}) CREATE (a)-[r:{rtype}]->(b){tail}"
+        )
 
     return [
         ("Product", nodes("Product"), products),
@@ -202,22 +203,28 @@ def _northwind_steps() -> list[tuple[str, str, list[dict[str, Any]]]]:
     ]
 
 
-_NORTHWIND_KEYS = {"Product": "productID", "Category": "categoryID", "Supplier": "supplierID",
-                   "Customer": "customerID", "Order": "orderID"}
+_NORTHWIND_KEYS = {
+    "Product": "productID",
+    "Category": "categoryID",
+    "Supplier": "supplierID",
+    "Customer": "customerID",
+    "Order": "orderID",
+}
 
 
 def _load_northwind(target: _Target, progress: Progress | None) -> None:
     # the script's uniqueness constraints (they also index the keys the relationship
     # steps look up)
     for label, key in _NORTHWIND_KEYS.items():
-        target.run("northwind", f"CREATE CONSTRAINT {label}_{key} IF NOT EXISTS "
-                                f"FOR (n:{label}) REQUIRE (n.{key}) IS UNIQUE")
+        target.run(
+            "northwind", f"CREATE CONSTRAINT {label}_{key} IF NOT EXISTS FOR (n:{label}) REQUIRE (n.{key}) IS UNIQUE"
+        )
     steps = _northwind_steps()
     total = sum(len(rows) for _, _, rows in steps)
     done = 0
     for _label, statement, rows in steps:
         for start in range(0, len(rows), BATCH):
-            batch = rows[start:start + BATCH]
+            batch = rows[start : start + BATCH]
             target.run("northwind", statement, rows=batch)
             done += len(batch)
             if progress:
@@ -239,16 +246,25 @@ def list_graphs() -> list[dict[str, Any]]:
         out = []
         for name, (nodes, rels) in EXPECTED.items():
             current = target.counts(name)
-            out.append({"name": name, "dialect": "cypher", "expected_nodes": nodes,
-                        "expected_relationships": rels, "nodes": current[0],
-                        "relationships": current[1], "built": current == (nodes, rels)})
+            out.append(
+                {
+                    "name": name,
+                    "dialect": "cypher",
+                    "expected_nodes": nodes,
+                    "expected_relationships": rels,
+                    "nodes": current[0],
+                    "relationships": current[1],
+                    "built": current == (nodes, rels),
+                }
+            )
         return out
     finally:
         target.close()
 
 
-def build(names: list[str] | None = None, progress: Progress | None = None, *,
-          force: bool = False) -> dict[str, tuple[int, int]]:
+def build(
+    names: list[str] | None = None, progress: Progress | None = None, *, force: bool = False
+) -> dict[str, tuple[int, int]]:
     """Load the named graphs (all by default) unless they are already complete (or
     ``force``); return their (nodes, relationships) counts. ``progress(label, done,
     total)`` is called as each graph loads."""
@@ -268,8 +284,10 @@ def build(names: list[str] | None = None, progress: Progress | None = None, *,
             generation.renew("cypher", name)
             sizes[name] = target.counts(name)
             if sizes[name] != expected:
-                raise RuntimeError(f"Cypher graph {name}: loaded {sizes[name][0]} nodes / {sizes[name][1]} "
-                                   f"relationships, expected {expected[0]} / {expected[1]}")
+                raise RuntimeError(
+                    f"Cypher graph {name}: loaded {sizes[name][0]} nodes / {sizes[name][1]} "
+                    f"relationships, expected {expected[0]} / {expected[1]}"
+                )
     finally:
         target.close()
     return sizes

@@ -8,9 +8,8 @@ newer than its script is kept (idempotent).
 from __future__ import annotations
 
 from momq import settings
-from momq.databases import NGQL_SPACES, Progress
+from momq.databases import NGQL_SPACES, Progress, generation
 from momq.engines.ngql import snapshot_path
-from momq.databases import generation
 
 
 def build(names: list[str] | None = None, progress: Progress | None = None, force: bool = False) -> list[str]:

@@ -44,8 +44,20 @@ def script_dialect():
     return ScriptPostgres
 
 
-_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December"]
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 _DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
@@ -60,8 +72,15 @@ class Interval:
 
 
 _UNITS = {
-    "YEAR": (12, 0, 0), "MONTH": (1, 0, 0), "WEEK": (0, 7, 0), "DAY": (0, 1, 0), "HOUR": (0, 0, 3600),
-    "MINUTE": (0, 0, 60), "MIN": (0, 0, 60), "SECOND": (0, 0, 1), "SEC": (0, 0, 1),
+    "YEAR": (12, 0, 0),
+    "MONTH": (1, 0, 0),
+    "WEEK": (0, 7, 0),
+    "DAY": (0, 1, 0),
+    "HOUR": (0, 0, 3600),
+    "MINUTE": (0, 0, 60),
+    "MIN": (0, 0, 60),
+    "SECOND": (0, 0, 1),
+    "SEC": (0, 0, 1),
 }
 
 
@@ -148,12 +167,12 @@ def to_char(value: Any, fmt: str) -> str:
     value = as_datetime(value)
     out, i = [], 0
     while i < len(fmt):
-        for pattern, render in _CASED_PATTERNS:
+        for pattern, render in _CASED_PATTERNS:  # noqa: B007
             if fmt.startswith(pattern, i):
                 break
         else:
-            for pattern, render in _PATTERNS:
-                if fmt[i:i + len(pattern)].upper() == pattern:
+            for pattern, render in _PATTERNS:  # noqa: B007
+                if fmt[i : i + len(pattern)].upper() == pattern:
                     break
             else:
                 out.append(fmt[i])
@@ -217,8 +236,14 @@ class PgConstEvaluator:
             if part == "EPOCH":
                 aware = value.astimezone()  # the load session's time zone is the local one
                 return decimal.Decimal(int(aware.timestamp())) + decimal.Decimal(value.microsecond) / 1_000_000
-            return {"YEAR": value.year, "MONTH": value.month, "DAY": value.day, "HOUR": value.hour,
-                    "MINUTE": value.minute, "DOW": value.isoweekday() % 7}[part]
+            return {
+                "YEAR": value.year,
+                "MONTH": value.month,
+                "DAY": value.day,
+                "HOUR": value.hour,
+                "MINUTE": value.minute,
+                "DOW": value.isoweekday() % 7,
+            }[part]
         if isinstance(node, exp.Anonymous) and node.name.upper() == "TO_CHAR" and len(node.expressions) == 2:
             return to_char(self.value(node.expressions[0]), self.value(node.expressions[1]))
         if isinstance(node, exp.Cast) and isinstance(node.this, exp.Literal):
@@ -237,8 +262,7 @@ class PgConstEvaluator:
         if unit == "YEAR":
             return value.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
         if unit == "QUARTER":
-            return value.replace(month=(value.month - 1) // 3 * 3 + 1, day=1, hour=0, minute=0, second=0,
-                                 microsecond=0)
+            return value.replace(month=(value.month - 1) // 3 * 3 + 1, day=1, hour=0, minute=0, second=0, microsecond=0)
         if unit == "MONTH":
             return value.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
         if unit == "WEEK":  # ISO weeks start on Monday

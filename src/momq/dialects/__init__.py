@@ -17,8 +17,14 @@ from momq.dialects import cypher, mysql, ngql, postgres  # noqa: F401  (register
 from momq.dialects.base import Dialect, Keyword, Validation
 from momq.errors import UnknownDialect
 
-ALIASES = {"postgresql": "postgres", "pg": "postgres", "mariadb": "mysql", "neo4j": "cypher",
-           "nebula": "ngql", "nebulagraph": "ngql"}
+ALIASES = {
+    "postgresql": "postgres",
+    "pg": "postgres",
+    "mariadb": "mysql",
+    "neo4j": "cypher",
+    "nebula": "ngql",
+    "nebulagraph": "ngql",
+}
 
 
 @lru_cache(maxsize=1)

@@ -181,9 +181,9 @@ class Dialect:
     def _after_prefix(self, text: str) -> str:
         prefixes = "|".join(re.escape(p) for p in (*self.prefixes, "Query", "Answer"))
         match = None
-        for match in re.finditer(rf"(?im)^\s*(?:\*\*)?(?:{prefixes})(?:\*\*)?\s*:\s*(?:\*\*)?", text):
+        for match in re.finditer(rf"(?im)^\s*(?:\*\*)?(?:{prefixes})(?:\*\*)?\s*:\s*(?:\*\*)?", text):  # noqa: B007
             pass
-        return text[match.end():] if match else text
+        return text[match.end() :] if match else text
 
     def _starts_query(self, line: str) -> bool:
         word = re.match(r"\s*(\$?[A-Za-z_][A-Za-z_0-9]*|\(|\$-)", line)

@@ -17,31 +17,60 @@ BY at its outermost RETURN), which the result comparison honours.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from momq.dialects.base import Explain, Keyword, Validation
 from momq.dialects.cypher_lexer import Token, tokenize
 from momq.dialects.graph import GraphDialect
 from momq.errors import QueryError, ReadOnlyViolation
 
-KEYWORDS = frozenset("""
+KEYWORDS = frozenset(
+    """
 MATCH OPTIONAL WHERE RETURN WITH UNWIND AS ORDER BY ASC ASCENDING DESC DESCENDING SKIP LIMIT
 DISTINCT AND OR XOR NOT IN STARTS ENDS CONTAINS IS NULL TRUE FALSE CASE WHEN THEN ELSE END
 UNION ALL CALL YIELD EXISTS COUNT CREATE MERGE SET DELETE DETACH REMOVE FOREACH ON LOAD CSV
 FROM HEADERS USING INDEX SCAN JOIN EXPLAIN PROFILE ANY NONE SINGLE
-""".split())
+""".split()
+)
 
 
 #: clauses that change data or schema wherever they appear
-WRITE_KEYWORDS = frozenset({
-    "CREATE", "MERGE", "SET", "DELETE", "DETACH", "NODETACH", "REMOVE", "FOREACH", "INSERT",
-    "DROP", "LOAD", "ALTER", "GRANT", "REVOKE", "DENY", "RENAME", "TERMINATE", "USE",
-})
+WRITE_KEYWORDS = frozenset(
+    {
+        "CREATE",
+        "MERGE",
+        "SET",
+        "DELETE",
+        "DETACH",
+        "NODETACH",
+        "REMOVE",
+        "FOREACH",
+        "INSERT",
+        "DROP",
+        "LOAD",
+        "ALTER",
+        "GRANT",
+        "REVOKE",
+        "DENY",
+        "RENAME",
+        "TERMINATE",
+        "USE",
+    }
+)
 #: admin commands, refused when they start a statement
 ADMIN_FIRST = frozenset({"START", "STOP", "ENABLE", "DEALLOCATE", "REALLOCATE", "DRYRUN"})
 #: procedures that only read (prefixes end with a dot)
 READ_PROCEDURES = (
-    "db.labels", "db.relationshiptypes", "db.propertykeys", "db.schema.", "db.indexes",
-    "db.constraints", "db.info", "dbms.components", "dbms.procedures", "dbms.functions",
+    "db.labels",
+    "db.relationshiptypes",
+    "db.propertykeys",
+    "db.schema.",
+    "db.indexes",
+    "db.constraints",
+    "db.info",
+    "dbms.components",
+    "dbms.procedures",
+    "dbms.functions",
     "apoc.meta.",
 )
 #: functions that run Cypher given as a string: the text escapes the token check
@@ -64,9 +93,11 @@ def _dotted_name(tokens: tuple[Token, ...], i: int) -> tuple[str, int]:
 # Any query the token check could refuse holds one of these words (or a semicolon) in
 # its raw text; most queries hold none and skip the tokenizer entirely.
 _MAYBE_WRITE = re.compile(
-    r"\b(?:" + "|".join(sorted(WRITE_KEYWORDS | ADMIN_FIRST | {"CALL", "PERIODIC", "TRANSACTIONS",
-                                                             "TRANSACTION", "APOC"}))
-    + r")\b|;", re.IGNORECASE)
+    r"\b(?:"
+    + "|".join(sorted(WRITE_KEYWORDS | ADMIN_FIRST | {"CALL", "PERIODIC", "TRANSACTIONS", "TRANSACTION", "APOC"}))
+    + r")\b|;",
+    re.IGNORECASE,
+)
 
 
 def write_reason(query: str) -> str | None:
@@ -79,7 +110,7 @@ def write_reason(query: str) -> str | None:
     for i, tok in enumerate(tokens):
         if tok.kind == "punct":
             if tok.text == ";":
-                if any(t.kind != "punct" or t.text != ";" for t in tokens[i + 1:]):
+                if any(t.kind != "punct" or t.text != ";" for t in tokens[i + 1 :]):
                     return "several statements"
                 statement_start = True
             continue
@@ -100,8 +131,7 @@ def write_reason(query: str) -> str | None:
             if word == "CALL" and nxt != "{" and nxt != "(":
                 name, _ = _dotted_name(tokens, i + 1)
                 lname = name.lower()
-                if not any(lname == p or (p.endswith(".") and lname.startswith(p))
-                           for p in READ_PROCEDURES):
+                if not any(lname == p or (p.endswith(".") and lname.startswith(p)) for p in READ_PROCEDURES):
                     return f"procedure {name or '?'} (not known to be read-only)"
             if word in ("IN", "OF") and nxt.upper() in ("TRANSACTIONS", "TRANSACTION"):
                 return "CALL ... IN TRANSACTIONS"
@@ -118,8 +148,9 @@ def write_reason(query: str) -> str | None:
 # ORDER BY at the outermost RETURN ------------------------------------------------------
 _MAYBE_ORDER = re.compile(r"\bORDER\b", re.IGNORECASE)
 
-_OPAQUE = re.compile(r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`(?:[^`]|``)*`|//[^\r\n\u0085\u2028\u2029]*|/\*.*?\*/""",
-                     re.DOTALL)
+_OPAQUE = re.compile(
+    r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`(?:[^`]|``)*`|//[^\r\n\u0085\u2028\u2029]*|/\*.*?\*/""", re.DOTALL
+)
 _GROUP = re.compile(r"\([^()\[\]{}]*\)|\[[^()\[\]{}]*\]|\{[^()\[\]{}]*\}")
 _LAST_RETURN = re.compile(r"(?is).*\bRETURN\b(.*)")
 _ORDER_BY = re.compile(r"\bORDER\s+BY\b", re.IGNORECASE)
@@ -180,8 +211,9 @@ def check_read_only(query: str, *, engine: str = "cypher") -> None:
     """Raise ``ReadOnlyViolation`` when ``query`` may write (see :func:`write_reason`)."""
     reason = write_reason(query)
     if reason:
-        raise ReadOnlyViolation(f"refused: the query may write ({reason}); momq runs Cypher read-only",
-                                engine=engine, query=query)
+        raise ReadOnlyViolation(
+            f"refused: the query may write ({reason}); momq runs Cypher read-only", engine=engine, query=query
+        )
 
 
 class Cypher(GraphDialect):
@@ -189,8 +221,22 @@ class Cypher(GraphDialect):
     label = "Cypher"
     fence_tags = ("cypher", "neo4j", "cql")
     prefixes = ("Cypher", "Cypher query")
-    start_keywords = ("MATCH", "OPTIONAL", "WITH", "UNWIND", "CALL", "RETURN", "CREATE", "MERGE",
-                      "EXPLAIN", "PROFILE", "LOAD", "FOREACH", "DETACH", "DELETE")
+    start_keywords = (
+        "MATCH",
+        "OPTIONAL",
+        "WITH",
+        "UNWIND",
+        "CALL",
+        "RETURN",
+        "CREATE",
+        "MERGE",
+        "EXPLAIN",
+        "PROFILE",
+        "LOAD",
+        "FOREACH",
+        "DETACH",
+        "DELETE",
+    )
     line_comments = ("//",)
     comment_markers = ("//", "/*")
     hints = {
@@ -206,7 +252,9 @@ class Cypher(GraphDialect):
         Keyword("MERGE", "crud", "MERGE (p:Person {name: 'Ann'})", "write: refused by the sandbox"),
         Keyword("SET", "crud", "MATCH (p:Person {name: 'Ann'}) SET p.age = 30", "write: refused by the sandbox"),
         Keyword("DELETE", "crud", "MATCH (p:Person {name: 'Ann'}) DETACH DELETE p", "write: refused by the sandbox"),
-        Keyword("OPTIONAL MATCH", "clause", "MATCH (p:Person) OPTIONAL MATCH (p)-[:ACTED_IN]->(m) RETURN p.name, m.title"),
+        Keyword(
+            "OPTIONAL MATCH", "clause", "MATCH (p:Person) OPTIONAL MATCH (p)-[:ACTED_IN]->(m) RETURN p.name, m.title"
+        ),
         Keyword("WHERE", "clause", "MATCH (m:Movie) WHERE m.released > 2000 RETURN m.title"),
         Keyword("RETURN", "clause", "MATCH (m:Movie) RETURN m.title AS title"),
         Keyword("WITH", "clause", "MATCH (p:Person)-[:ACTED_IN]->(m) WITH p, count(m) AS n WHERE n > 3 RETURN p.name"),
@@ -217,8 +265,11 @@ class Cypher(GraphDialect):
         Keyword("DISTINCT", "clause", "MATCH (p:Person)-[:ACTED_IN]->() RETURN DISTINCT p.name"),
         Keyword("count", "function", "MATCH (m:Movie) RETURN count(m)"),
         Keyword("collect", "function", "MATCH (p:Person)-[:ACTED_IN]->(m) RETURN p.name, collect(m.title)"),
-        Keyword("shortestPath", "function",
-                "MATCH p = shortestPath((a:Person {name: 'Ann'})-[*]-(b:Person {name: 'Bob'})) RETURN length(p)"),
+        Keyword(
+            "shortestPath",
+            "function",
+            "MATCH p = shortestPath((a:Person {name: 'Ann'})-[*]-(b:Person {name: 'Bob'})) RETURN length(p)",
+        ),
     )
 
     def schema_examples(self, schema: Any) -> list[str]:
@@ -235,15 +286,17 @@ class Cypher(GraphDialect):
         edge, src, dst = found[0]
         sp, dp = some_property(schema, src), some_property(schema, dst)
         extra = f", r.{edge.properties[0].name}" if edge.properties else ""
-        lines = ["// a pattern follows the relationship's direction; WHERE filters; RETURN properties",
-                 f'MATCH (a:{src})-[r:{edge.name}]->(b:{dst}) WHERE b.{dp} = "<value>" RETURN a.{sp}{extra}',
-                 "// counts per node: aggregate in WITH or RETURN (Cypher has no GROUP BY or HAVING)",
-                 f"MATCH (a:{src})-[:{edge.name}]->(b:{dst}) WITH a, count(b) AS n WHERE n > 1 "
-                 f"RETURN a.{sp}, n ORDER BY n DESC LIMIT 5",
-                 "// nodes without such a relationship",
-                 f"MATCH (a:{src}) WHERE NOT (a)-[:{edge.name}]->(:{dst}) RETURN a.{sp}",
-                 "// text search",
-                 f'MATCH (b:{dst}) WHERE b.{dp} CONTAINS "<text>" RETURN b.{dp}']
+        lines = [
+            "// a pattern follows the relationship's direction; WHERE filters; RETURN properties",
+            f'MATCH (a:{src})-[r:{edge.name}]->(b:{dst}) WHERE b.{dp} = "<value>" RETURN a.{sp}{extra}',
+            "// counts per node: aggregate in WITH or RETURN (Cypher has no GROUP BY or HAVING)",
+            f"MATCH (a:{src})-[:{edge.name}]->(b:{dst}) WITH a, count(b) AS n WHERE n > 1 "
+            f"RETURN a.{sp}, n ORDER BY n DESC LIMIT 5",
+            "// nodes without such a relationship",
+            f"MATCH (a:{src}) WHERE NOT (a)-[:{edge.name}]->(:{dst}) RETURN a.{sp}",
+            "// text search",
+            f'MATCH (b:{dst}) WHERE b.{dp} CONTAINS "<text>" RETURN b.{dp}',
+        ]
         return lines
 
     def validate(self, query: str, explain: Explain | None = None) -> Validation:

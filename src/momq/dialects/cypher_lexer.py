@@ -16,6 +16,7 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
+
 class Token(NamedTuple):
     """One lexical token. ``kind`` is ``word`` (keyword or plain name), ``name``
     (backticked), ``string``, ``number``, ``param`` or ``punct``; ``upper`` is the upper
@@ -72,5 +73,3 @@ def split_statements(script: str) -> list[str]:
         start = cut + 1
     parts.append(script[start:])
     return [p.strip() for p in parts if p.strip()]
-
-

@@ -36,16 +36,24 @@ class GraphDialect(Dialect):
             for prop in node.properties:
                 if is_text_type(prop.type):
                     ref = self.node_property("v", node.name, prop.name)
-                    jobs.append((f"{node.name}.{prop.name}",
-                                 f"MATCH (v:{q(node.name)}) WHERE {ref} IS NOT NULL RETURN DISTINCT {ref}{vid} "
-                                 f"LIMIT {per_column}"))
+                    jobs.append(
+                        (
+                            f"{node.name}.{prop.name}",
+                            f"MATCH (v:{q(node.name)}) WHERE {ref} IS NOT NULL RETURN DISTINCT {ref}{vid} "
+                            f"LIMIT {per_column}",
+                        )
+                    )
         for edge in schema.edges:
             for prop in edge.properties:
                 if is_text_type(prop.type):
                     ref = f"e.{q(prop.name)}"
-                    jobs.append((f"{edge.name}.{prop.name}",
-                                 f"MATCH ()-[e:{q(edge.name)}]->() WHERE {ref} IS NOT NULL RETURN DISTINCT {ref} "
-                                 f"LIMIT {per_column}"))
+                    jobs.append(
+                        (
+                            f"{edge.name}.{prop.name}",
+                            f"MATCH ()-[e:{q(edge.name)}]->() WHERE {ref} IS NOT NULL RETURN DISTINCT {ref} "
+                            f"LIMIT {per_column}",
+                        )
+                    )
         return jobs
 
     def tokens(self, query: str) -> list[Token]:
@@ -77,8 +85,9 @@ def hops(schema: Any, limit: int = 3) -> list[tuple[Any, str, str]]:
     endpoints are known (one pair each), for schema-grounded syntax examples."""
     found = []
     for edge in schema.edges:
-        pair = next(((s, d) for s, d in edge.endpoints
-                     if schema.node(s) is not None and schema.node(d) is not None), None)
+        pair = next(
+            ((s, d) for s, d in edge.endpoints if schema.node(s) is not None and schema.node(d) is not None), None
+        )
         if pair is not None:
             found.append((edge, *pair))
         if len(found) >= limit:

@@ -69,8 +69,11 @@ def normalize_tokens(tokens: list[Token], keywords: frozenset[str], functions_ca
         prev = tokens[i - 1].text if i else ""
         if tok.kind == "ident":
             upper = tok.text.upper()
-            is_call = (i + 1 < len(tokens) and tokens[i + 1].text == "("
-                       and (upper not in keywords or upper in _CALLABLE_KEYWORDS))
+            is_call = (
+                i + 1 < len(tokens)
+                and tokens[i + 1].text == "("
+                and (upper not in keywords or upper in _CALLABLE_KEYWORDS)
+            )
             if prev in (".", ":") and not (prev == ":" and _in_map(tokens, i)):
                 out.append(tok.text)  # property key, label or type: case-sensitive
             elif tok.text in variables and prev not in (".",):
@@ -119,11 +122,15 @@ def _bound_variables(tokens: list[Token], keywords: frozenset[str]) -> dict[str,
         prev = tokens[i - 1].text if i else ""
         nxt = tokens[i + 1].text if i + 1 < len(tokens) else ""
         bound = (
-            (prev in ("(", "[") and nxt in (":", ")", "]", "{", "*") and name.upper() not in keywords)
-            or prev.upper() == "AS"
-        )
+            prev in ("(", "[") and nxt in (":", ")", "]", "{", "*") and name.upper() not in keywords
+        ) or prev.upper() == "AS"
         # path variables: ``p = (`` at the start of a pattern
-        if not bound and nxt == "=" and i + 2 < len(tokens) and tokens[i + 2].text in ("(", "shortestPath", "allShortestPaths"):
+        if (
+            not bound
+            and nxt == "="
+            and i + 2 < len(tokens)
+            and tokens[i + 2].text in ("(", "shortestPath", "allShortestPaths")
+        ):
             bound = prev.upper() in ("MATCH", ",", "OPTIONAL")
         if bound and name not in names:
             names.append(name)

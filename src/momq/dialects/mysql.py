@@ -9,7 +9,8 @@ from momq.dialects.sql import SqlDialect
 #: other lock functions, ``LAST_INSERT_ID(expr)``, ``BENCHMARK``, ``SYS_EXEC``, stored
 #: functions ...) is refused by the sandbox (``momq.dialects.sql_vet``); add names with
 #: ``allow_functions`` in ``[engines.mysql]``.
-FUNCTIONS = frozenset("""
+FUNCTIONS = frozenset(
+    """
 count sum avg min max group_concat std stddev stddev_pop stddev_samp variance var_pop var_samp bit_and
 bit_or bit_xor json_arrayagg json_objectagg
 row_number rank dense_rank percent_rank cume_dist ntile lag lead first_value last_value nth_value
@@ -31,7 +32,8 @@ json_array json_object json_extract json_unquote json_contains json_contains_pat
 json_length json_type json_valid json_search json_value json_quote json_depth json_pretty
 json_merge_patch json_merge_preserve json_set json_insert json_replace json_remove
 sleep database schema
-""".split())
+""".split()
+)
 
 
 class MySQL(SqlDialect):

@@ -7,7 +7,8 @@ from momq.dialects.sql import SqlDialect
 #: signals, advisory locks, sequences, functions that run a query given as text such as
 #: ``query_to_xml`` or ``ts_stat``, ``dblink`` ...) is refused by the sandbox
 #: (``momq.dialects.sql_vet``); add names with ``allow_functions`` in ``[engines.postgres]``.
-FUNCTIONS = frozenset("""
+FUNCTIONS = frozenset(
+    """
 count sum avg min max every bool_and bool_or stddev stddev_pop stddev_samp variance var_pop var_samp
 corr covar_pop covar_samp regr_avgx regr_avgy regr_count regr_intercept regr_r2 regr_slope regr_sxx
 regr_sxy regr_syy string_agg array_agg json_agg jsonb_agg json_object_agg jsonb_object_agg
@@ -40,7 +41,8 @@ jsonb_path_query_array jsonb_path_query_first jsonb_set jsonb_insert
 row pg_typeof pg_sleep current_schema
 format_type pg_get_expr pg_get_constraintdef pg_get_viewdef col_description obj_description has_table_privilege
 has_column_privilege has_schema_privilege
-""".split())
+""".split()
+)
 
 
 class Postgres(SqlDialect):

@@ -46,8 +46,22 @@ class SqlDialect(Dialect):
     #: whether the server runs code inside comments (MySQL's ``/*! ... */``), so the
     #: sandbox refuses such comments
     executable_comments: ClassVar[bool] = False
-    start_keywords = ("SELECT", "WITH", "(", "INSERT", "UPDATE", "DELETE", "DROP", "ALTER",
-                      "CREATE", "TRUNCATE", "SHOW", "EXPLAIN", "VALUES", "TABLE")
+    start_keywords = (
+        "SELECT",
+        "WITH",
+        "(",
+        "INSERT",
+        "UPDATE",
+        "DELETE",
+        "DROP",
+        "ALTER",
+        "CREATE",
+        "TRUNCATE",
+        "SHOW",
+        "EXPLAIN",
+        "VALUES",
+        "TABLE",
+    )
     fence_tags = ("sql",)
     prefixes = ("SQL",)
     skeleton = SQL_KEYWORDS
@@ -67,10 +81,16 @@ class SqlDialect(Dialect):
     def value_queries(self, schema: Any, per_column: int) -> list[tuple[str, str]]:
         """One ``SELECT DISTINCT`` per text column."""
         q = self.quote
-        return [(f"{table.name}.{col.name}",
-                 f"SELECT DISTINCT {q(col.name)} FROM {self.quote_table(table.name)} "
-                 f"WHERE {q(col.name)} IS NOT NULL LIMIT {per_column}")
-                for table in schema.tables for col in table.columns if is_text_type(col.type)]
+        return [
+            (
+                f"{table.name}.{col.name}",
+                f"SELECT DISTINCT {q(col.name)} FROM {self.quote_table(table.name)} "
+                f"WHERE {q(col.name)} IS NOT NULL LIMIT {per_column}",
+            )
+            for table in schema.tables
+            for col in table.columns
+            if is_text_type(col.type)
+        ]
 
     def parse(self, query: str) -> list[exp.Expression]:
         """sqlglot's parse of every statement (raises SqlglotError)."""
@@ -122,8 +142,7 @@ class SqlDialect(Dialect):
                 for ident in statement.find_all(exp.Identifier):
                     ident.set("quoted", False)
                     ident.set("this", ident.name.lower())
-            out.append(normalize_identifiers(statement, dialect=self.sqlglot_dialect)
-                       .sql(dialect=self.sqlglot_dialect))
+            out.append(normalize_identifiers(statement, dialect=self.sqlglot_dialect).sql(dialect=self.sqlglot_dialect))
         return "; ".join(out)
 
 

@@ -42,6 +42,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlglot import exp
+
 # imported at module level, not lazily: the evaluation runner vets queries from several
 # threads, and concurrent first imports of sqlglot's dialect modules race
 from sqlglot.dialects.dialect import Dialect as SqlglotDialect
@@ -61,35 +62,150 @@ _ALLOWED_FIRST = {"SELECT", "WITH", "VALUES", "TABLE", "L_PAREN"}
 #: WITH (data-modifying CTEs, SELECT ... INTO, INTO OUTFILE, FOR UPDATE, sqlglot's
 #: catch-all COMMAND). A first layer with a clear message; the allow-list decides.
 _FORBIDDEN_TOKENS = {
-    "INSERT", "UPDATE", "DELETE", "MERGE", "INTO", "CREATE", "DROP", "ALTER", "TRUNCATE", "GRANT",
-    "REVOKE", "SET", "COPY", "LOCK", "CALL", "COMMIT", "ROLLBACK", "COMMAND",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "MERGE",
+    "INTO",
+    "CREATE",
+    "DROP",
+    "ALTER",
+    "TRUNCATE",
+    "GRANT",
+    "REVOKE",
+    "SET",
+    "COPY",
+    "LOCK",
+    "CALL",
+    "COMMIT",
+    "ROLLBACK",
+    "COMMAND",
 }
 
 #: the constructs (sqlglot expression classes other than function calls) a read-only
 #: query may use, in every SQL dialect
-CONSTRUCTS: frozenset[type] = frozenset({
-    # statements and clauses
-    exp.Select, exp.Union, exp.Intersect, exp.Except, exp.With, exp.CTE, exp.Subquery, exp.Values,
-    exp.From, exp.Join, exp.Where, exp.Group, exp.Having, exp.Order, exp.Ordered, exp.Limit, exp.Offset,
-    exp.Fetch, exp.LimitOptions, exp.Distinct, exp.Qualify, exp.Lateral, exp.Unnest, exp.Rollup, exp.Cube,
-    exp.GroupingSets, exp.Window, exp.WindowSpec, exp.Filter, exp.WithinGroup, exp.Table, exp.TableAlias,
-    exp.Alias, exp.Aliases, exp.Column, exp.Identifier, exp.Star, exp.Dot, exp.Paren, exp.Tuple,
-    # values
-    exp.Literal, exp.Null, exp.Boolean, exp.DataType, exp.DataTypeParam, exp.Interval, exp.Var,
-    exp.Bracket, exp.Array, exp.Slice, exp.Collate, exp.Cast, exp.TryCast, exp.Case, exp.If,
-    exp.ColumnDef,
-    # predicates and operators
-    exp.And, exp.Or, exp.Xor, exp.Not, exp.Neg, exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.IntDiv,
-    exp.Pow, exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.NullSafeNEQ, exp.Is,
-    exp.In, exp.Between, exp.Exists, exp.Any, exp.All, exp.Like, exp.ILike,
-    exp.SimilarTo, exp.RegexpLike, exp.RegexpILike, exp.Glob, exp.DPipe, exp.Escape,
-    exp.BitwiseAnd, exp.BitwiseOr, exp.BitwiseXor, exp.BitwiseNot, exp.BitwiseLeftShift,
-    exp.BitwiseRightShift, exp.ArrayContainsAll, exp.ArrayContainedBy, exp.ArrayOverlaps,
-    exp.JSONExtract, exp.JSONExtractScalar, exp.JSONBExtract, exp.JSONBExtractScalar, exp.JSONBContains,
-    exp.JSONPath, exp.JSONPathKey, exp.JSONPathRoot, exp.JSONPathSubscript, exp.JSONPathWildcard,
-    exp.JSONPathSlice, exp.JSONPathFilter, exp.JSONPathRecursive, exp.JSONPathSelector,
-    exp.JSONPathUnion, exp.JSONPathScript,
-})
+CONSTRUCTS: frozenset[type] = frozenset(
+    {
+        # statements and clauses
+        exp.Select,
+        exp.Union,
+        exp.Intersect,
+        exp.Except,
+        exp.With,
+        exp.CTE,
+        exp.Subquery,
+        exp.Values,
+        exp.From,
+        exp.Join,
+        exp.Where,
+        exp.Group,
+        exp.Having,
+        exp.Order,
+        exp.Ordered,
+        exp.Limit,
+        exp.Offset,
+        exp.Fetch,
+        exp.LimitOptions,
+        exp.Distinct,
+        exp.Qualify,
+        exp.Lateral,
+        exp.Unnest,
+        exp.Rollup,
+        exp.Cube,
+        exp.GroupingSets,
+        exp.Window,
+        exp.WindowSpec,
+        exp.Filter,
+        exp.WithinGroup,
+        exp.Table,
+        exp.TableAlias,
+        exp.Alias,
+        exp.Aliases,
+        exp.Column,
+        exp.Identifier,
+        exp.Star,
+        exp.Dot,
+        exp.Paren,
+        exp.Tuple,
+        # values
+        exp.Literal,
+        exp.Null,
+        exp.Boolean,
+        exp.DataType,
+        exp.DataTypeParam,
+        exp.Interval,
+        exp.Var,
+        exp.Bracket,
+        exp.Array,
+        exp.Slice,
+        exp.Collate,
+        exp.Cast,
+        exp.TryCast,
+        exp.Case,
+        exp.If,
+        exp.ColumnDef,
+        # predicates and operators
+        exp.And,
+        exp.Or,
+        exp.Xor,
+        exp.Not,
+        exp.Neg,
+        exp.Add,
+        exp.Sub,
+        exp.Mul,
+        exp.Div,
+        exp.Mod,
+        exp.IntDiv,
+        exp.Pow,
+        exp.EQ,
+        exp.NEQ,
+        exp.GT,
+        exp.GTE,
+        exp.LT,
+        exp.LTE,
+        exp.NullSafeEQ,
+        exp.NullSafeNEQ,
+        exp.Is,
+        exp.In,
+        exp.Between,
+        exp.Exists,
+        exp.Any,
+        exp.All,
+        exp.Like,
+        exp.ILike,
+        exp.SimilarTo,
+        exp.RegexpLike,
+        exp.RegexpILike,
+        exp.Glob,
+        exp.DPipe,
+        exp.Escape,
+        exp.BitwiseAnd,
+        exp.BitwiseOr,
+        exp.BitwiseXor,
+        exp.BitwiseNot,
+        exp.BitwiseLeftShift,
+        exp.BitwiseRightShift,
+        exp.ArrayContainsAll,
+        exp.ArrayContainedBy,
+        exp.ArrayOverlaps,
+        exp.JSONExtract,
+        exp.JSONExtractScalar,
+        exp.JSONBExtract,
+        exp.JSONBExtractScalar,
+        exp.JSONBContains,
+        exp.JSONPath,
+        exp.JSONPathKey,
+        exp.JSONPathRoot,
+        exp.JSONPathSubscript,
+        exp.JSONPathWildcard,
+        exp.JSONPathSlice,
+        exp.JSONPathFilter,
+        exp.JSONPathRecursive,
+        exp.JSONPathSelector,
+        exp.JSONPathUnion,
+        exp.JSONPathScript,
+    }
+)
 
 
 class UncheckedSyntax(QuerySyntaxError):
@@ -103,8 +219,10 @@ def _parse_message(exc: SqlglotError) -> str:
     first = errors[0]
     near = (first.get("highlight") or "").strip()
     description = first.get("description") or str(exc).splitlines()[0]
-    return (f"syntax error{f' at or near {near!r}' if near else ''} ({description}); the sandbox runs only "
-            f"what it can parse")
+    return (
+        f"syntax error{f' at or near {near!r}' if near else ''} ({description}); the sandbox runs only "
+        f"what it can parse"
+    )
 
 
 def _parse_position(exc: SqlglotError, query: str) -> int | None:
@@ -175,7 +293,7 @@ def _build(builder: Any, engine: Any) -> list[exp.Expression]:
     built = []
     for count in range(5):
         args = [exp.column(f"x{i}") for i in range(count)]
-        for call in (lambda: builder(args), lambda: builder(args, engine)):
+        for call in (lambda: builder(args), lambda: builder(args, engine)):  # noqa: B023
             try:
                 result = call()
             except Exception:  # noqa: BLE001 - a builder that wants other arguments
@@ -186,8 +304,17 @@ def _build(builder: Any, engine: Any) -> list[exp.Expression]:
     return built
 
 
-_PROBES = ("SELECT {}", "SELECT {}()", "SELECT {}(x)", "SELECT {}(x, y)", "SELECT {}(x, y, z)",
-           "SELECT {}(x AS INT)", "SELECT {}(x FROM y)", "SELECT {}(x IN y)", "SELECT {}(x, INTERVAL 1 DAY)")
+_PROBES = (
+    "SELECT {}",
+    "SELECT {}()",
+    "SELECT {}(x)",
+    "SELECT {}(x, y)",
+    "SELECT {}(x, y, z)",
+    "SELECT {}(x AS INT)",
+    "SELECT {}(x FROM y)",
+    "SELECT {}(x IN y)",
+    "SELECT {}(x, INTERVAL 1 DAY)",
+)
 
 
 def _probe(name: str, engine: Any) -> list[exp.Expression]:
@@ -302,42 +429,59 @@ def vet_query(query: str, dialect: str, engine: str = "") -> VettedQuery:
     try:
         query.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise QuerySyntaxError(f"the query is not valid UTF-8 text (at character {exc.start + 1})",
-                               engine=engine, query=query.encode("utf-8", "replace").decode(),
-                               position=exc.start) from None
+        raise QuerySyntaxError(
+            f"the query is not valid UTF-8 text (at character {exc.start + 1})",
+            engine=engine,
+            query=query.encode("utf-8", "replace").decode(),
+            position=exc.start,
+        ) from None
     if "\x00" in query:
-        raise QuerySyntaxError("the query holds a NUL character", engine=engine, query=query,
-                               position=query.index("\x00"))
+        raise QuerySyntaxError(
+            "the query holds a NUL character", engine=engine, query=query, position=query.index("\x00")
+        )
     if len(query) > MAX_CHARS:
-        raise QuerySyntaxError(f"the query is too long to check: {len(query):,} characters, the sandbox checks "
-                               f"at most {MAX_CHARS:,}", engine=engine, query=query[:1000])
+        raise QuerySyntaxError(
+            f"the query is too long to check: {len(query):,} characters, the sandbox checks at most {MAX_CHARS:,}",
+            engine=engine,
+            query=query[:1000],
+        )
     tokens = _tokens(query, dialect, engine)
     if len(tokens) > MAX_TOKENS:
-        raise QuerySyntaxError(f"the query is too long to check: {len(tokens):,} tokens, the sandbox checks at "
-                               f"most {MAX_TOKENS:,}", engine=engine, query=query[:1000])
+        raise QuerySyntaxError(
+            f"the query is too long to check: {len(tokens):,} tokens, the sandbox checks at most {MAX_TOKENS:,}",
+            engine=engine,
+            query=query[:1000],
+        )
     statements = _split(tokens)
     if not statements:
         raise QuerySyntaxError("empty query", engine=engine, query=query)
     if _dialect(dialect).executable_comments and _mysql_hidden_code(query, tokens):
-        raise ReadOnlyViolation("MySQL executable comments (/*! */) and '--' without a following space "
-                                "are refused", engine=engine, query=query)
+        raise ReadOnlyViolation(
+            "MySQL executable comments (/*! */) and '--' without a following space are refused",
+            engine=engine,
+            query=query,
+        )
     first = statements[0][0]
     if first.token_type.name in {"VAR", "IDENTIFIER", "NUMBER", "STRING"}:
-        raise QuerySyntaxError(f"{first.text!r} does not start a statement", engine=engine, query=query,
-                               position=first.start)
+        raise QuerySyntaxError(
+            f"{first.text!r} does not start a statement", engine=engine, query=query, position=first.start
+        )
     bad = [word for word in (_forbidden(s) for s in statements) if word]
     if bad:
-        raise ReadOnlyViolation(f"only read-only SELECT queries run here; refused {bad[0].upper()!r}",
-                                engine=engine, query=query)
+        raise ReadOnlyViolation(
+            f"only read-only SELECT queries run here; refused {bad[0].upper()!r}", engine=engine, query=query
+        )
     if len(statements) > 1:
-        raise ExecutionError(f"one statement per query: got {len(statements)} statements separated by ';'",
-                             engine=engine, query=query)
+        raise ExecutionError(
+            f"one statement per query: got {len(statements)} statements separated by ';'", engine=engine, query=query
+        )
     statement = statements[0]
     try:
         trees = _sqlglot(dialect).parser().parse(statement, query)
     except SqlglotError as exc:
-        raise UncheckedSyntax(_parse_message(exc), engine=engine, query=query,
-                              position=_parse_position(exc, query)) from exc
+        raise UncheckedSyntax(
+            _parse_message(exc), engine=engine, query=query, position=_parse_position(exc, query)
+        ) from exc
     except RecursionError:
         raise QuerySyntaxError("the query is nested too deeply to check", engine=engine, query=query) from None
     for tree in trees:
@@ -345,14 +489,19 @@ def vet_query(query: str, dialect: str, engine: str = "") -> VettedQuery:
             continue
         reason = refusal(tree, dialect)
         if reason:
-            raise ReadOnlyViolation(f"refused {reason}: not on momq's read-only allow-list for {dialect} "
-                                    f"(see the README, 'The read-only sandbox')", engine=engine, query=query)
+            raise ReadOnlyViolation(
+                f"refused {reason}: not on momq's read-only allow-list for {dialect} "
+                f"(see the README, 'The read-only sandbox')",
+                engine=engine,
+                query=query,
+            )
     # send the text up to the first semicolon (or all of it), leading comments included:
     # optimizer hints such as /*+ MAX_EXECUTION_TIME(...) */ ride on them
-    begin = max((t.end + 1 for t in tokens if t.token_type.name == "SEMICOLON" and t.start < statement[0].start),
-                default=0)
+    begin = max(
+        (t.end + 1 for t in tokens if t.token_type.name == "SEMICOLON" and t.start < statement[0].start), default=0
+    )
     semicolon = next((t for t in tokens if t.token_type.name == "SEMICOLON" and t.start > statement[0].start), None)
-    text = query[begin:semicolon.start if semicolon else len(query)].strip()
+    text = query[begin : semicolon.start if semicolon else len(query)].strip()
     depth, ordered = 0, False
     for token in statement:
         kind = token.token_type.name

@@ -39,8 +39,7 @@ def check_limits(timeout_s: Any, max_rows: Any) -> tuple[float, int]:
     except (TypeError, ValueError):
         raise ConfigError(f"the time limit must be a number of seconds, not {timeout_s!r}") from None
     if not (math.isfinite(timeout) and 0 < timeout <= ceiling_s):
-        raise ConfigError(f"the time limit must be more than 0 and at most {ceiling_s:g} seconds, "
-                          f"not {timeout_s!r}")
+        raise ConfigError(f"the time limit must be more than 0 and at most {ceiling_s:g} seconds, not {timeout_s!r}")
     if isinstance(max_rows, bool) or not isinstance(max_rows, (int, float, str)):
         raise ConfigError(f"the row cap must be a whole number, not {max_rows!r}")
     try:
@@ -97,8 +96,7 @@ class Engine(abc.ABC):
     database: str
 
     @abc.abstractmethod
-    def execute(self, query: str, timeout_s: float = DEFAULT_TIMEOUT_S,
-                max_rows: int = DEFAULT_MAX_ROWS) -> Result:
+    def execute(self, query: str, timeout_s: float = DEFAULT_TIMEOUT_S, max_rows: int = DEFAULT_MAX_ROWS) -> Result:
         """Run ``query`` read-only; raise a ``momq.errors.QueryError`` subclass on failure."""
 
     def close(self) -> None:  # pragma: no cover - trivial default

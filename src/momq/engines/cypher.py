@@ -74,6 +74,7 @@ from momq.engines.cypher_values import Normaliser
 from momq.errors import EngineUnavailable, QueryError, QueryTimeout, ReadOnlyViolation, UnknownDatabase
 from momq.values import Node
 
+
 def _notes(summary: Any) -> list[str]:
     """The server's warnings (unknown labels, properties...) as short lines."""
     notes = []
@@ -93,8 +94,15 @@ class CypherEngine(Engine):
     name = "cypher"
     dialect = "cypher"
 
-    def __init__(self, database: str, *, url: str | None = None, auth: tuple[str, str] | None = None,
-                 server_database: str | None = None, embedded: Any = None):
+    def __init__(
+        self,
+        database: str,
+        *,
+        url: str | None = None,
+        auth: tuple[str, str] | None = None,
+        server_database: str | None = None,
+        embedded: Any = None,
+    ):
         self.database = database
         self.server_database = server_database or database
         self._url = url
@@ -118,15 +126,17 @@ class CypherEngine(Engine):
             self._url = self._embedded.bolt_url()
             self._auth = self._embedded.credentials()
         try:
-            self._driver = neo4j.GraphDatabase.driver(self._url, auth=self._auth,
-                                                      connection_timeout=10, max_connection_pool_size=8)
+            self._driver = neo4j.GraphDatabase.driver(
+                self._url, auth=self._auth, connection_timeout=10, max_connection_pool_size=8
+            )
             self._driver.verify_connectivity()
         except Exception as exc:  # noqa: BLE001 - classified below
             self._driver = None
             err = translate_error(exc, "")
             if isinstance(err, EngineUnavailable):
-                raise EngineUnavailable(f"cannot reach the Cypher server at {self._url}: {message_of(exc)}; "
-                                        f"{HINT}", engine="cypher") from exc
+                raise EngineUnavailable(
+                    f"cannot reach the Cypher server at {self._url}: {message_of(exc)}; {HINT}", engine="cypher"
+                ) from exc
             raise err from exc
 
     def _reconnect(self, restart: bool = False) -> None:
@@ -162,8 +172,9 @@ class CypherEngine(Engine):
         ArcadeDB says ``w`` for everything)."""
         if self._explain_guard is None:
             try:
-                with self.driver.session(database=self.server_database,
-                                         default_access_mode=neo4j.READ_ACCESS) as session:
+                with self.driver.session(
+                    database=self.server_database, default_access_mode=neo4j.READ_ACCESS
+                ) as session:
                     summary = session.run("EXPLAIN RETURN 1").consume()
                 self._explain_guard = summary.query_type == "r"
             except neo_exc.Neo4jError:
@@ -171,8 +182,7 @@ class CypherEngine(Engine):
         return self._explain_guard
 
     # queries -------------------------------------------------------------------------
-    def execute(self, query: str, timeout_s: float = DEFAULT_TIMEOUT_S,
-                max_rows: int = DEFAULT_MAX_ROWS) -> Result:
+    def execute(self, query: str, timeout_s: float = DEFAULT_TIMEOUT_S, max_rows: int = DEFAULT_MAX_ROWS) -> Result:
         timeout_s, max_rows = check_limits(timeout_s, max_rows)
         check_read_only(query)
         try:
@@ -187,9 +197,9 @@ class CypherEngine(Engine):
     def _execute(self, query: str, timeout_s: float, max_rows: int) -> Result:
         started = time.perf_counter()
         timed_out: list[bool] = []  # set by the watchdog (a list: cheaper than an Event)
-        session = self.driver.session(database=self.server_database,
-                                      default_access_mode=neo4j.READ_ACCESS,
-                                      fetch_size=min(max_rows + 1, 1000))
+        session = self.driver.session(
+            database=self.server_database, default_access_mode=neo4j.READ_ACCESS, fetch_size=min(max_rows + 1, 1000)
+        )
         caller = threading.get_ident()
 
         def on_timeout() -> None:
@@ -210,8 +220,11 @@ class CypherEngine(Engine):
                 if self._uses_explain_guard():
                     kind = tx.run("EXPLAIN " + query).consume().query_type
                     if kind != "r":
-                        raise ReadOnlyViolation(f"refused: EXPLAIN reports query type {kind!r}, "
-                                                "not read-only", engine=self.name, query=query)
+                        raise ReadOnlyViolation(
+                            f"refused: EXPLAIN reports query type {kind!r}, not read-only",
+                            engine=self.name,
+                            query=query,
+                        )
             result = runner.run(query)
             columns = list(result.keys())
             raw: list[list[Any]] = []
@@ -229,9 +242,12 @@ class CypherEngine(Engine):
         except Exception as exc:  # noqa: BLE001 - classified below
             if timed_out:
                 self._after_timeout()
-                raise QueryTimeout(f"query ran longer than {timeout_s:g}s and was cancelled"
-                                   + ("; the embedded ArcadeDB server was restarted" if self.embedded else ""),
-                                   engine=self.name, query=query) from exc
+                raise QueryTimeout(
+                    f"query ran longer than {timeout_s:g}s and was cancelled"
+                    + ("; the embedded ArcadeDB server was restarted" if self.embedded else ""),
+                    engine=self.name,
+                    query=query,
+                ) from exc
             err = translate_error(exc, query, self.name)
             if isinstance(err, EngineUnavailable):
                 self._close_driver()
@@ -250,9 +266,15 @@ class CypherEngine(Engine):
                 pass
             if timed_out:
                 QUIET.threads.discard(caller)
-        return Result(columns=columns, rows=rows, truncated=truncated,
-                      elapsed_s=time.perf_counter() - started, ordered=outermost_ordered(query),
-                      engine=f"{self.name}:{self.backend}", notes=notes)
+        return Result(
+            columns=columns,
+            rows=rows,
+            truncated=truncated,
+            elapsed_s=time.perf_counter() - started,
+            ordered=outermost_ordered(query),
+            engine=f"{self.name}:{self.backend}",
+            notes=notes,
+        )
 
     def _after_timeout(self) -> None:
         """After a client-side timeout: the server may still run the query. The embedded
@@ -271,10 +293,10 @@ class CypherEngine(Engine):
         # relationships whose endpoint nodes were not returned: fetch the nodes, redo
         fetched: dict[str, Node] = {}
         first = Normaliser()
-        with self.driver.session(database=self.server_database,
-                                 default_access_mode=neo4j.READ_ACCESS) as session:
-            records = session.run("MATCH (n) WHERE elementId(n) IN $ids RETURN elementId(n) AS id, n",
-                                  ids=sorted(normaliser.missing))
+        with self.driver.session(database=self.server_database, default_access_mode=neo4j.READ_ACCESS) as session:
+            records = session.run(
+                "MATCH (n) WHERE elementId(n) IN $ids RETURN elementId(n) AS id, n", ids=sorted(normaliser.missing)
+            )
             for record in records:
                 fetched[record["id"]] = first.node(record["n"])
         normaliser = Normaliser(fetched)
@@ -287,10 +309,9 @@ class CypherEngine(Engine):
         body = query.strip().rstrip(";")
         tokens = tokenize(body)
         if tokens and tokens[0].upper in ("EXPLAIN", "PROFILE"):
-            body = body[tokens[1].pos:] if len(tokens) > 1 else ""
+            body = body[tokens[1].pos :] if len(tokens) > 1 else ""
         try:
-            with self.driver.session(database=self.server_database,
-                                     default_access_mode=neo4j.READ_ACCESS) as session:
+            with self.driver.session(database=self.server_database, default_access_mode=neo4j.READ_ACCESS) as session:
                 tx = session.begin_transaction()
                 try:
                     tx.run("EXPLAIN " + body).consume()
@@ -332,6 +353,7 @@ def connect(database: str, settings: dict[str, Any] | None = None) -> CypherEngi
     server = embedded_server()
     server.start_for("cypher", HINT)
     if database not in server.databases():
-        raise UnknownDatabase(database, server.databases(),
-                              hint=f"a demo graph is loaded with `momq db build {database}`")
+        raise UnknownDatabase(
+            database, server.databases(), hint=f"a demo graph is loaded with `momq db build {database}`"
+        )
     return CypherEngine(database, embedded=server)

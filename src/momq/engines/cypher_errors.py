@@ -53,9 +53,11 @@ def message_of(exc: Exception) -> str:
 
 
 _RUNTIME_SEMANTIC = re.compile(r"exceed|maximum|too (many|large)|out of range", re.I)
-_SYNTAXISH = re.compile(r"unknown (procedure|function)|not defined|undefined|syntax|"
-                        r"invalid input|mismatched input|no viable alternative|extraneous input",
-                        re.I)
+_SYNTAXISH = re.compile(
+    r"unknown (procedure|function)|not defined|undefined|syntax|"
+    r"invalid input|mismatched input|no viable alternative|extraneous input",
+    re.I,
+)
 
 
 def translate_error(exc: Exception, query: str, engine: str = "cypher") -> Exception:
@@ -66,10 +68,14 @@ def translate_error(exc: Exception, query: str, engine: str = "cypher") -> Excep
     if isinstance(exc, (neo_exc.ServiceUnavailable, neo_exc.SessionExpired, OSError)):
         return EngineUnavailable(f"Cypher server unreachable: {message}; {HINT}", engine=engine)
     if isinstance(exc, neo_exc.AuthError) or code.startswith("Neo.ClientError.Security.Unauthorized"):
-        return EngineUnavailable(f"Cypher server refused the credentials: {message} "
-                                 "(check MOMQ_CYPHER_USER/MOMQ_CYPHER_PASSWORD)", engine=engine)
-    if code in ("Neo.ClientError.Security.Forbidden", "Neo.ClientError.Statement.AccessMode") \
-            or "read access mode" in message.lower():
+        return EngineUnavailable(
+            f"Cypher server refused the credentials: {message} (check MOMQ_CYPHER_USER/MOMQ_CYPHER_PASSWORD)",
+            engine=engine,
+        )
+    if (
+        code in ("Neo.ClientError.Security.Forbidden", "Neo.ClientError.Statement.AccessMode")
+        or "read access mode" in message.lower()
+    ):
         return ReadOnlyViolation(f"refused by the server (read-only): {message}", **kw)
     if "TransactionTimedOut" in code or "Timeout" in code.split(".")[-1] or "timed out" in message.lower():
         return QueryTimeout(f"query timed out on the server: {message}", **kw)

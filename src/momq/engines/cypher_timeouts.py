@@ -18,6 +18,7 @@ from typing import Callable
 
 import neo4j
 
+
 class Watchdog:
     """One daemon thread per process that fires callbacks of armed deadlines. Arming and
     disarming are single dictionary operations (atomic under the GIL), so a query that
@@ -37,8 +38,7 @@ class Watchdog:
         if self._thread is None:
             with self._start_lock:
                 if self._thread is None:
-                    self._thread = threading.Thread(target=self._run, name="momq-cypher-watchdog",
-                                                    daemon=True)
+                    self._thread = threading.Thread(target=self._run, name="momq-cypher-watchdog", daemon=True)
                     self._thread.start()
         return token
 

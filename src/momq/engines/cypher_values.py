@@ -58,8 +58,9 @@ class Normaliser:
         return self.node(node).key()
 
     def relationship(self, rel: neo4j.graph.Relationship) -> Relationship:
-        return Relationship(rel.type, self.endpoint_key(rel.start_node), self.endpoint_key(rel.end_node),
-                            self.properties(rel))
+        return Relationship(
+            rel.type, self.endpoint_key(rel.start_node), self.endpoint_key(rel.end_node), self.properties(rel)
+        )
 
     def value(self, value: Any) -> Any:
         if type(value) in _SCALARS:
@@ -73,12 +74,12 @@ class Normaliser:
         if isinstance(value, neo4j.graph.Relationship):
             return self.relationship(value)
         if isinstance(value, neo4j.graph.Path):
-            return Path(tuple(self.node(n) for n in value.nodes),
-                        tuple(self.relationship(r) for r in value.relationships))
+            return Path(
+                tuple(self.node(n) for n in value.nodes), tuple(self.relationship(r) for r in value.relationships)
+            )
         if isinstance(value, neo4j.time.Duration):
             if value.months == 0:
-                return _dt.timedelta(days=value.days, seconds=value.seconds,
-                                     microseconds=value.nanoseconds // 1000)
+                return _dt.timedelta(days=value.days, seconds=value.seconds, microseconds=value.nanoseconds // 1000)
             return value.iso_format()
         if isinstance(value, (neo4j.time.Date, neo4j.time.DateTime, neo4j.time.Time)):
             return value.to_native()

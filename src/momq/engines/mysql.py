@@ -43,11 +43,20 @@ from typing import Any, Callable
 from urllib.parse import unquote, urlparse
 
 from momq.engines.sql_common import ErrorCodes, SqlEngine, error_class, plain_rows, redact
-from momq.errors import (EngineUnavailable, QueryError, QuerySyntaxError, QueryTimeout, ReadOnlyViolation,
-                         SchemaError, UnknownDatabase)
+from momq.errors import (
+    EngineUnavailable,
+    QueryError,
+    QuerySyntaxError,
+    QueryTimeout,
+    ReadOnlyViolation,
+    SchemaError,
+    UnknownDatabase,
+)
 
-HINT = ("start the embedded server with `momq engines up`, or point MOMQ_MYSQL_URL / "
-        "[engines.mysql] url at a running MySQL 8")
+HINT = (
+    "start the embedded server with `momq engines up`, or point MOMQ_MYSQL_URL / "
+    "[engines.mysql] url at a running MySQL 8"
+)
 
 #: MySQL/MariaDB error numbers of momq's error classes (the others: ``ExecutionError``)
 ERROR_CODES: ErrorCodes = (
@@ -97,8 +106,15 @@ class MysqlEngine(SqlEngine):
     #: the client's socket read timeout of the open connection (a last-resort bound)
     _read_timeout: float = 0.0
 
-    def __init__(self, database: str, conninfo: dict[str, Any], where: str, *, transaction: str = "session",
-                 resolve: Callable[[], tuple[dict, str]] | None = None):
+    def __init__(
+        self,
+        database: str,
+        conninfo: dict[str, Any],
+        where: str,
+        *,
+        transaction: str = "session",
+        resolve: Callable[[], tuple[dict, str]] | None = None,
+    ):
         if transaction not in {"session", "explicit"}:
             raise ValueError(f"transaction must be 'session' or 'explicit', not {transaction!r}")
         self.transaction = transaction
@@ -116,15 +132,22 @@ class MysqlEngine(SqlEngine):
             self._conninfo, self._where = self._resolve()
         self._opened = True
         try:
-            conn = pymysql.connect(**self._conninfo, connect_timeout=10, read_timeout=read_timeout,
-                                   write_timeout=read_timeout, autocommit=True, charset="utf8mb4",
-                                   local_infile=False)
+            conn = pymysql.connect(
+                **self._conninfo,
+                connect_timeout=10,
+                read_timeout=read_timeout,
+                write_timeout=read_timeout,
+                autocommit=True,
+                charset="utf8mb4",
+                local_infile=False,
+            )
         except pymysql.err.OperationalError as exc:
             code = exc.args[0] if exc.args else None
             if code in {1049, 1044} and self.database not in _known_databases(self._conninfo):
                 raise UnknownDatabase(self.database, _known_databases(self._conninfo)) from exc
-            raise EngineUnavailable(f"MySQL at {self._where} is not reachable ({exc}); {HINT}",
-                                    engine=self.name) from exc
+            raise EngineUnavailable(
+                f"MySQL at {self._where} is not reachable ({exc}); {HINT}", engine=self.name
+            ) from exc
         with conn.cursor() as cur:
             cur.execute("SELECT VERSION()")
             version = cur.fetchone()[0]
@@ -170,8 +193,7 @@ class MysqlEngine(SqlEngine):
                 if time.perf_counter() - started >= timeout_s:
                     # a few functions (SLEEP, BENCHMARK) return a value instead of an
                     # error when the server interrupts them at the time limit
-                    raise QueryTimeout(f"the query ran past its {timeout_s:g}s limit", engine=self.name,
-                                       query=original)
+                    raise QueryTimeout(f"the query ran past its {timeout_s:g}s limit", engine=self.name, query=original)
                 truncated = len(rows) > max_rows
             finally:
                 if truncated:
@@ -187,10 +209,13 @@ class MysqlEngine(SqlEngine):
                 self._close()
                 elapsed = time.perf_counter() - started
                 if elapsed >= timeout_s:
-                    raise QueryTimeout(f"no answer within {timeout_s:g}s (client-side limit): {exc}",
-                                       engine=self.name, query=original) from exc
-                raise EngineUnavailable(f"MySQL at {self._where} went away after {elapsed:.2f}s ({exc}); the "
-                                        f"next query reconnects; {HINT}", engine=self.name) from exc
+                    raise QueryTimeout(
+                        f"no answer within {timeout_s:g}s (client-side limit): {exc}", engine=self.name, query=original
+                    ) from exc
+                raise EngineUnavailable(
+                    f"MySQL at {self._where} went away after {elapsed:.2f}s ({exc}); the next query reconnects; {HINT}",
+                    engine=self.name,
+                ) from exc
             self._recover(conn)
             raise classify(exc, original) from exc
         except pymysql.err.MySQLError as exc:
@@ -282,8 +307,7 @@ def parse_url(url: str) -> dict[str, Any]:
     return info
 
 
-def server_conninfo(database: str | None, settings: dict[str, Any], *,
-                    admin: bool = False) -> tuple[dict, str]:
+def server_conninfo(database: str | None, settings: dict[str, Any], *, admin: bool = False) -> tuple[dict, str]:
     """Connection keywords and a printable location: from ``settings["url"]`` or the
     embedded MariaDB (started on demand; the reader login unless ``admin``)."""
     url = settings.get("url")
@@ -302,8 +326,13 @@ def server_conninfo(database: str | None, settings: dict[str, Any], *,
 def connect(database: str, settings: dict[str, Any]) -> MysqlEngine:
     """A read-only engine on ``database`` (see module docstring)."""
     info, where = server_conninfo(database, settings)
-    return MysqlEngine(database, info, where, transaction=settings.get("transaction", "session"),
-                       resolve=lambda: server_conninfo(database, settings))
+    return MysqlEngine(
+        database,
+        info,
+        where,
+        transaction=settings.get("transaction", "session"),
+        resolve=lambda: server_conninfo(database, settings),
+    )
 
 
 #: privileges a read-only login may hold
@@ -339,7 +368,9 @@ def check_login(database: str | None, settings: dict[str, Any]) -> list[tuple[st
         (global_ if match.group(2) == "*.*" else extra).update(unexpected)
         if match.group(2) == "*.*" and "SELECT" in privileges:
             global_.add("SELECT on every database")
-    return [("login", True, f"{user} on {where} ({version})"),
-            ("no global privilege", not global_, ", ".join(sorted(global_))),
-            ("only SELECT / SHOW VIEW on databases", not extra, ", ".join(sorted(extra))),
-            ("grants", True, "; ".join(grants)[:300])]
+    return [
+        ("login", True, f"{user} on {where} ({version})"),
+        ("no global privilege", not global_, ", ".join(sorted(global_))),
+        ("only SELECT / SHOW VIEW on databases", not extra, ", ".join(sorted(extra))),
+        ("grants", True, "; ".join(grants)[:300]),
+    ]

@@ -19,8 +19,16 @@ from typing import Any
 
 from momq import settings as momq_settings
 from momq.engines.base import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_S, Engine, Result, check_limits
-from momq.errors import (ConfigError, EngineUnavailable, ExecutionError, QuerySyntaxError, QueryTimeout,
-                         ReadOnlyViolation, SchemaError, UnknownDatabase)
+from momq.errors import (
+    ConfigError,
+    EngineUnavailable,
+    ExecutionError,
+    QuerySyntaxError,
+    QueryTimeout,
+    ReadOnlyViolation,
+    SchemaError,
+    UnknownDatabase,
+)
 
 
 def snapshot_dir() -> Path:
@@ -57,8 +65,7 @@ class EmbeddedNgqlEngine(Engine):
         self.build_stamp = build_stamp
         self._session = database.session(space=space, read_only=True)
 
-    def execute(self, query: str, timeout_s: float = DEFAULT_TIMEOUT_S,
-                max_rows: int = DEFAULT_MAX_ROWS) -> Result:
+    def execute(self, query: str, timeout_s: float = DEFAULT_TIMEOUT_S, max_rows: int = DEFAULT_MAX_ROWS) -> Result:
         # the embedded engine's errors already are momq's classes (``momq.ngql.errors``)
         timeout_s, max_rows = check_limits(timeout_s, max_rows)
         started = time.perf_counter()
@@ -68,10 +75,17 @@ class EmbeddedNgqlEngine(Engine):
         except RecursionError as exc:
             raise ExecutionError("ExecutionError: query too deeply nested", engine="ngql", query=query) from exc
         except MemoryError as exc:
-            raise ExecutionError("ExecutionError: the query needs more memory than there is", engine="ngql",
-                                 query=query) from exc
-        return Result(list(rs.columns), rows, truncated=bool(rs.truncated),
-                      elapsed_s=time.perf_counter() - started, ordered=bool(rs.ordered), engine="ngql")
+            raise ExecutionError(
+                "ExecutionError: the query needs more memory than there is", engine="ngql", query=query
+            ) from exc
+        return Result(
+            list(rs.columns),
+            rows,
+            truncated=bool(rs.truncated),
+            elapsed_s=time.perf_counter() - started,
+            ordered=bool(rs.ordered),
+            engine="ngql",
+        )
 
 
 class NebulaEngine(Engine):
@@ -85,8 +99,9 @@ class NebulaEngine(Engine):
             from nebula3.Config import Config
             from nebula3.gclient.net import ConnectionPool
         except ImportError as exc:
-            raise EngineUnavailable("nebula3-python is not installed: pip install 'momq[nebula]'",
-                                    engine="ngql") from exc
+            raise EngineUnavailable(
+                "nebula3-python is not installed: pip install 'momq[nebula]'", engine="ngql"
+            ) from exc
         host, _, port = address.rpartition(":")
         self.database = space
         self._pool = ConnectionPool()
@@ -98,8 +113,7 @@ class NebulaEngine(Engine):
             raise EngineUnavailable(f"NebulaGraph at {address} is unreachable", engine="ngql")
         self._session = self._pool.get_session(user, password)
 
-    def execute(self, query: str, timeout_s: float = DEFAULT_TIMEOUT_S,
-                max_rows: int = DEFAULT_MAX_ROWS) -> Result:
+    def execute(self, query: str, timeout_s: float = DEFAULT_TIMEOUT_S, max_rows: int = DEFAULT_MAX_ROWS) -> Result:
         from momq.dialects import get_dialect
         from momq.ngql import parse
         from momq.ngql.engine import outer_ordered
@@ -107,8 +121,12 @@ class NebulaEngine(Engine):
         timeout_s, max_rows = check_limits(timeout_s, max_rows)
         stmt = parse(query)  # a syntax error is reported with its position, as the embedded engine does
         if not get_dialect("ngql").is_read_only(query):
-            raise ReadOnlyViolation("only read statements may run (GO, FETCH, LOOKUP, MATCH, FIND PATH, "
-                                    "GET SUBGRAPH, YIELD, SHOW, DESCRIBE)", engine="ngql", query=query)
+            raise ReadOnlyViolation(
+                "only read statements may run (GO, FETCH, LOOKUP, MATCH, FIND PATH, "
+                "GET SUBGRAPH, YIELD, SHOW, DESCRIBE)",
+                engine="ngql",
+                query=query,
+            )
         started = time.perf_counter()
         rs = self._session.execute(f"USE {self.database}; {query}")
         elapsed = time.perf_counter() - started
@@ -124,8 +142,14 @@ class NebulaEngine(Engine):
             raise QueryTimeout(f"query took {elapsed:.1f}s > {timeout_s}s", engine="ngql", query=query)
         columns = rs.keys()
         rows = [tuple(_nebula_value(v) for v in rs.row_values(i)) for i in range(min(rs.row_size(), max_rows))]
-        return Result(columns, rows, truncated=rs.row_size() > max_rows, elapsed_s=elapsed,
-                      ordered=outer_ordered(stmt), engine="ngql")
+        return Result(
+            columns,
+            rows,
+            truncated=rs.row_size() > max_rows,
+            elapsed_s=elapsed,
+            ordered=outer_ordered(stmt),
+            engine="ngql",
+        )
 
     def close(self) -> None:
         self._session.release()
@@ -144,19 +168,21 @@ def _nebula_value(value: Any) -> Any:
 def connect(database: str, settings: dict) -> Engine:
     """The configured NebulaGraph server, or the embedded snapshot of space ``database``."""
     if settings.get("address"):
-        return NebulaEngine(database, settings["address"], settings.get("user", "root"),
-                            settings.get("password", "nebula"))
+        return NebulaEngine(
+            database, settings["address"], settings.get("user", "root"), settings.get("password", "nebula")
+        )
     path = snapshot_path(database)
     if not path.exists():
         known = available_spaces()
         if not known:
-            raise EngineUnavailable("the embedded nGQL spaces are not built yet: run `momq db build`",
-                                    engine="ngql")
+            raise EngineUnavailable("the embedded nGQL spaces are not built yet: run `momq db build`", engine="ngql")
         raise UnknownDatabase(database, known)
     stat = path.stat()
     try:
         snapshot = _open_snapshot(str(path), stat.st_mtime)
     except Exception as exc:  # noqa: BLE001 - a corrupt pickle can fail in any way
-        raise ConfigError(f"the nGQL snapshot {path} cannot be read ({type(exc).__name__}: {exc}); rebuild it "
-                          f"with `momq db build {database}`") from exc
+        raise ConfigError(
+            f"the nGQL snapshot {path} cannot be read ({type(exc).__name__}: {exc}); rebuild it "
+            f"with `momq db build {database}`"
+        ) from exc
     return EmbeddedNgqlEngine(database, snapshot, f"{stat.st_mtime_ns}:{stat.st_size}")

@@ -44,11 +44,21 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from momq.engines.sql_common import ErrorCodes, SqlEngine, error_class, plain_rows, redact
-from momq.errors import (EngineUnavailable, ExecutionError, QueryError, QuerySyntaxError, QueryTimeout,
-                         ReadOnlyViolation, SchemaError, UnknownDatabase)
+from momq.errors import (
+    EngineUnavailable,
+    ExecutionError,
+    QueryError,
+    QuerySyntaxError,
+    QueryTimeout,
+    ReadOnlyViolation,
+    SchemaError,
+    UnknownDatabase,
+)
 
-HINT = ("start the embedded server with `momq engines up`, or point MOMQ_POSTGRES_URL / "
-        "[engines.postgres] url at a running PostgreSQL")
+HINT = (
+    "start the embedded server with `momq engines up`, or point MOMQ_POSTGRES_URL / "
+    "[engines.postgres] url at a running PostgreSQL"
+)
 
 #: SQLSTATEs of momq's error classes (the others: ``ExecutionError``); 22P02 is a syntax
 #: error only when the message says so, 0A000 a refused write only when it says read-only
@@ -103,8 +113,9 @@ class PostgresEngine(SqlEngine):
     name = "postgres"
     dialect = "postgres"
 
-    def __init__(self, database: str, conninfo: dict[str, Any], where: str,
-                 resolve: Callable[[], tuple[dict, str]] | None = None):
+    def __init__(
+        self, database: str, conninfo: dict[str, Any], where: str, resolve: Callable[[], tuple[dict, str]] | None = None
+    ):
         # ``resolve`` gives fresh connection settings (the embedded server may have been
         # restarted, on another port) when the connection has to be opened again
         self._resolve = resolve
@@ -122,14 +133,16 @@ class PostgresEngine(SqlEngine):
             text = str(exc)
             if "does not exist" in text and "database" in text:
                 raise UnknownDatabase(self.database, _known_databases(self._conninfo)) from exc
-            raise EngineUnavailable(f"PostgreSQL at {self._where} is not reachable ({text.strip()}); {HINT}",
-                                    engine=self.name) from exc
+            raise EngineUnavailable(
+                f"PostgreSQL at {self._where} is not reachable ({text.strip()}); {HINT}", engine=self.name
+            ) from exc
         _register_float4_loader(conn)
         # session-level advisory locks survive a ROLLBACK: release them after each query
         # when the login may (the embedded reader may; the allow-list refuses the lock
         # functions anyway)
-        self._unlock = bool(conn.execute(b"SELECT has_function_privilege('pg_advisory_unlock_all()', "
-                                         b"'EXECUTE')").fetchone()[0])
+        self._unlock = bool(
+            conn.execute(b"SELECT has_function_privilege('pg_advisory_unlock_all()', 'EXECUTE')").fetchone()[0]
+        )
         self._conn = conn
         self._cursor = psycopg.RawCursor(conn)
         # what ends a query's transaction: ROLLBACK, then the release of the session's
@@ -167,14 +180,17 @@ class PostgresEngine(SqlEngine):
                     # release the session's advisory locks, which outlive a ROLLBACK, and
                     # open the next query's transaction; sent now, answered before the
                     # next command: the client waits for no round trip here
-                    conn.pgconn.send_query(self._end + b"BEGIN READ ONLY; SET LOCAL statement_timeout = %d"
-                                           % timeout_ms)
+                    conn.pgconn.send_query(
+                        self._end + b"BEGIN READ ONLY; SET LOCAL statement_timeout = %d" % timeout_ms
+                    )
                     self._ending = timeout_ms
         except psycopg.Error as exc:
             if _connection_lost(exc, conn):
                 self._reset()
-                raise EngineUnavailable(f"PostgreSQL at {self._where} went away ({str(exc).strip()}); the next "
-                                        f"query reconnects; {HINT}", engine=self.name) from exc
+                raise EngineUnavailable(
+                    f"PostgreSQL at {self._where} went away ({str(exc).strip()}); the next query reconnects; {HINT}",
+                    engine=self.name,
+                ) from exc
             error = classify(exc, original)
             if error.position is not None and error.position >= len(_WRAP_START):
                 # a position in the wrapped statement: move it onto the query as given
@@ -250,8 +266,7 @@ def _connection_lost(exc: Exception, conn: Any) -> bool:
     own failure): the connection is broken or closed, or SQLSTATE class 08
     (connection exception) or 57P01-57P03 (the server shuts down or cannot answer)."""
     state = getattr(exc, "sqlstate", None) or ""
-    return (conn.closed or conn.broken or state.startswith("08")
-            or state in {"57P01", "57P02", "57P03"})
+    return conn.closed or conn.broken or state.startswith("08") or state in {"57P01", "57P02", "57P03"}
 
 
 def _register_float4_loader(conn) -> None:
@@ -282,8 +297,9 @@ def _known_databases(conninfo: dict[str, Any]) -> list[str]:
 
     try:
         with psycopg.connect(**{**conninfo, "dbname": "postgres"}, autocommit=True, connect_timeout=5) as conn:
-            rows = conn.execute("SELECT datname FROM pg_database WHERE NOT datistemplate "
-                                "AND datname <> 'postgres'").fetchall()
+            rows = conn.execute(
+                "SELECT datname FROM pg_database WHERE NOT datistemplate AND datname <> 'postgres'"
+            ).fetchall()
         return [r[0] for r in rows]
     except psycopg.Error:
         return []
@@ -314,8 +330,14 @@ def connect(database: str, settings: dict[str, Any]) -> PostgresEngine:
 
 
 #: predefined roles that reach outside the database (files, programs, other sessions)
-_RISKY_ROLES = ("pg_read_server_files", "pg_write_server_files", "pg_execute_server_program",
-                "pg_signal_backend", "pg_read_all_settings", "pg_write_all_data")
+_RISKY_ROLES = (
+    "pg_read_server_files",
+    "pg_write_server_files",
+    "pg_execute_server_program",
+    "pg_signal_backend",
+    "pg_read_all_settings",
+    "pg_write_all_data",
+)
 
 
 def check_login(database: str, settings: dict[str, Any]) -> list[tuple[str, bool, str]]:
@@ -329,8 +351,9 @@ def check_login(database: str, settings: dict[str, Any]) -> list[tuple[str, bool
     try:
         conn = psycopg.connect(**info, autocommit=True, connect_timeout=10)
     except psycopg.OperationalError as exc:
-        raise EngineUnavailable(f"PostgreSQL at {where} is not reachable ({str(exc).strip()}); {HINT}",
-                                engine="postgres") from exc
+        raise EngineUnavailable(
+            f"PostgreSQL at {where} is not reachable ({str(exc).strip()}); {HINT}", engine="postgres"
+        ) from exc
 
     def one(sql: str, *params: Any) -> Any:
         return conn.execute(sql, params or None).fetchone()[0]
@@ -349,28 +372,45 @@ def _login_report(database: str, where: str, one: Callable, listed: Callable) ->
     from momq.engines.servers.postgres import REVOKED_FUNCTIONS
 
     user = one("SELECT current_user")
-    report = [("login", True, f"{user} on {where}, database {database}"),
-              ("not a superuser", not one("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"), ""),
-              ("read-only by default", one("SHOW default_transaction_read_only") == "on",
-               "default_transaction_read_only (momq opens read-only transactions either way)")]
-    writes = listed("SELECT c.oid::regclass::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                    "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname NOT IN ('pg_catalog', "
-                    "'information_schema') AND has_table_privilege(c.oid, "
-                    "'INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER') ORDER BY 1")
+    report = [
+        ("login", True, f"{user} on {where}, database {database}"),
+        ("not a superuser", not one("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"), ""),
+        (
+            "read-only by default",
+            one("SHOW default_transaction_read_only") == "on",
+            "default_transaction_read_only (momq opens read-only transactions either way)",
+        ),
+    ]
+    writes = listed(
+        "SELECT c.oid::regclass::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname NOT IN ('pg_catalog', "
+        "'information_schema') AND has_table_privilege(c.oid, "
+        "'INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER') ORDER BY 1"
+    )
     report.append(("no write privilege on tables", not writes, ", ".join(writes[:10])))
-    sequences = listed("SELECT c.oid::regclass::text FROM pg_class c WHERE CASE WHEN c.relkind = 'S' "
-                       "THEN has_sequence_privilege(c.oid, 'USAGE, UPDATE, SELECT') END ORDER BY 1")
+    sequences = listed(
+        "SELECT c.oid::regclass::text FROM pg_class c WHERE CASE WHEN c.relkind = 'S' "
+        "THEN has_sequence_privilege(c.oid, 'USAGE, UPDATE, SELECT') END ORDER BY 1"
+    )
     report.append(("no sequence privilege", not sequences, ", ".join(sequences[:10])))
     schemas = listed("SELECT nspname FROM pg_namespace WHERE has_schema_privilege(oid, 'CREATE') ORDER BY 1")
     report.append(("no CREATE on schemas", not schemas, ", ".join(schemas)))
-    database_privileges = [p for p in ("CREATE", "TEMPORARY")
-                           if one("SELECT has_database_privilege(current_database(), %s)", p)]
-    report.append(("no CREATE or TEMPORARY on the database", not database_privileges,
-                   ", ".join(database_privileges)))
-    roles = [r for r in _RISKY_ROLES if one("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = %s) "
-                                            "AND pg_has_role(current_user, %s, 'USAGE')", r, r)]
+    database_privileges = [
+        p for p in ("CREATE", "TEMPORARY") if one("SELECT has_database_privilege(current_database(), %s)", p)
+    ]
+    report.append(("no CREATE or TEMPORARY on the database", not database_privileges, ", ".join(database_privileges)))
+    roles = [
+        r
+        for r in _RISKY_ROLES
+        if one(
+            "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = %s) AND pg_has_role(current_user, %s, 'USAGE')", r, r
+        )
+    ]
     report.append(("no risky predefined role", not roles, ", ".join(roles)))
-    functions = listed("SELECT DISTINCT p.proname FROM pg_proc p WHERE p.proname = ANY(%s) "
-                       "AND has_function_privilege(p.oid, 'EXECUTE') ORDER BY 1", list(REVOKED_FUNCTIONS))
+    functions = listed(
+        "SELECT DISTINCT p.proname FROM pg_proc p WHERE p.proname = ANY(%s) "
+        "AND has_function_privilege(p.oid, 'EXECUTE') ORDER BY 1",
+        list(REVOKED_FUNCTIONS),
+    )
     report.append(("no EXECUTE on functions with effects", not functions, ", ".join(functions)))
     return report

@@ -35,8 +35,9 @@ def error_class(code: Any, codes: ErrorCodes) -> type[QueryError]:
 
 
 # values ----------------------------------------------------------------------
-_PLAIN_TYPES = frozenset({type(None), bool, int, float, str, bytes, decimal.Decimal, dt.datetime, dt.date,
-                          dt.time, dt.timedelta, list, dict})
+_PLAIN_TYPES = frozenset(
+    {type(None), bool, int, float, str, bytes, decimal.Decimal, dt.datetime, dt.date, dt.time, dt.timedelta, list, dict}
+)
 
 
 def plain_value(value: Any) -> Any:
@@ -88,8 +89,7 @@ class SqlEngine(Engine):
     def _connect(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def execute(self, query: str, timeout_s: float = DEFAULT_TIMEOUT_S,
-                max_rows: int = DEFAULT_MAX_ROWS) -> Result:
+    def execute(self, query: str, timeout_s: float = DEFAULT_TIMEOUT_S, max_rows: int = DEFAULT_MAX_ROWS) -> Result:
         timeout_s, max_rows = check_limits(timeout_s, max_rows)
         try:
             vetted = get_dialect(self.dialect).vet(query, self.name)
@@ -98,11 +98,13 @@ class SqlEngine(Engine):
         start = time.perf_counter()
         columns, rows, truncated = self._run(vetted.text, query, timeout_s, max_rows)
         elapsed = time.perf_counter() - start
-        return Result(columns=columns, rows=rows, truncated=truncated, elapsed_s=elapsed,
-                      ordered=vetted.ordered, engine=self.name)
+        return Result(
+            columns=columns, rows=rows, truncated=truncated, elapsed_s=elapsed, ordered=vetted.ordered, engine=self.name
+        )
 
-    def _run(self, text: str, original: str, timeout_s: float,
-             max_rows: int) -> tuple[list[str], list[tuple], bool]:  # pragma: no cover - abstract
+    def _run(
+        self, text: str, original: str, timeout_s: float, max_rows: int
+    ) -> tuple[list[str], list[tuple], bool]:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def _server_syntax_error(self, query: str) -> Exception | None:

@@ -52,8 +52,7 @@ from momq.data.records import Example, Rejected, read_examples, write_jsonl
 from momq.errors import ConfigError, QueryError
 from momq.eval.compare import compare_results
 
-TEST_SPLITS = ("postgres-test", "mysql-test", "cypher-test", "ngql-test", "ngql-test-indomain",
-               "ngql-dialogues-test")
+TEST_SPLITS = ("postgres-test", "mysql-test", "cypher-test", "ngql-test", "ngql-test-indomain", "ngql-dialogues-test")
 TRAIN_SPLITS = ("postgres-train", "mysql-train", "cypher-train", "ngql-train")
 #: multi-turn splits; their examples are the dialogue turns (ids ``<dialogue>#<turn>``)
 DIALOGUE_SPLITS = ("ngql-dialogues-test", "ngql-dialogues-train")
@@ -82,8 +81,10 @@ def load_split(split: str, root: Path | None = None) -> list[Example]:
     path = split_path(split, root)
     if not path.exists():
         built = available_splits(root)
-        raise ConfigError(f"benchmark split {split!r} is not built ({path}); run `momq bench build`"
-                          + (f"; built splits: {', '.join(built)}" if built else ""))
+        raise ConfigError(
+            f"benchmark split {split!r} is not built ({path}); run `momq bench build`"
+            + (f"; built splits: {', '.join(built)}" if built else "")
+        )
     return read_examples(path)
 
 
@@ -106,8 +107,9 @@ def subsample(examples: Sequence[Example], size: int, seed: int = 0) -> list[Exa
     return [e for e in examples if str(e.meta.get("dialogue") or e.id) in chosen]
 
 
-def write_subsamples(splits: Sequence[str], size: int, out: Path, seed: int = 0,
-                     root: Path | None = None) -> dict[str, int]:
+def write_subsamples(
+    splits: Sequence[str], size: int, out: Path, seed: int = 0, root: Path | None = None
+) -> dict[str, int]:
     """Seeded subsamples of built splits written to ``out/<split>.jsonl`` (use them with
     ``momq predict --bench out/<split>.jsonl`` and ``momq eval --bench-root out``)."""
     out.mkdir(parents=True, exist_ok=True)
@@ -139,10 +141,16 @@ def _run_twice(engine, query: str, timeout_s: float):
     return first, compare_results(first, second)
 
 
-def verify_golds(examples: Sequence[Example], *, need_rows: bool, timeout_s: float,
-                 check: Callable[[Any, Example, Any], str | None] | None = None,
-                 engine_factory=None, progress: Progress | None = None, label: str = ""
-                 ) -> tuple[list[Example], list[Rejected]]:
+def verify_golds(
+    examples: Sequence[Example],
+    *,
+    need_rows: bool,
+    timeout_s: float,
+    check: Callable[[Any, Example, Any], str | None] | None = None,
+    engine_factory=None,
+    progress: Progress | None = None,
+    label: str = "",
+) -> tuple[list[Example], list[Rejected]]:
     """Keep the examples whose gold runs (twice, with equal results) on its engine, and
     returns rows when ``need_rows``; ``check(engine, example, result)`` may give a further
     reason to exclude. Alternatives that fail are dropped from the example (noted in its
@@ -166,20 +174,22 @@ def verify_golds(examples: Sequence[Example], *, need_rows: bool, timeout_s: flo
                 try:
                     result, same = _run_twice(engine, example.query, timeout_s)
                 except QueryError as exc:
-                    rejected.append(Rejected(example.to_dict(), f"gold fails: {exc.kind}: "
-                                             f"{exc.message[:200]}", example.source))
+                    rejected.append(
+                        Rejected(example.to_dict(), f"gold fails: {exc.kind}: {exc.message[:200]}", example.source)
+                    )
                     continue
                 if not same:
-                    rejected.append(Rejected(example.to_dict(), "gold result differs between two "
-                                             f"runs: {same.reason}", example.source))
+                    rejected.append(
+                        Rejected(
+                            example.to_dict(), f"gold result differs between two runs: {same.reason}", example.source
+                        )
+                    )
                     continue
                 if need_rows and not result.rows:
-                    rejected.append(Rejected(example.to_dict(), "gold returns no rows",
-                                             example.source))
+                    rejected.append(Rejected(example.to_dict(), "gold returns no rows", example.source))
                     continue
                 if result.truncated:
-                    rejected.append(Rejected(example.to_dict(), "gold result exceeds the row cap",
-                                             example.source))
+                    rejected.append(Rejected(example.to_dict(), "gold result exceeds the row cap", example.source))
                     continue
                 reason = check(engine, example, result) if check else None
                 if reason:
@@ -192,7 +202,8 @@ def verify_golds(examples: Sequence[Example], *, need_rows: bool, timeout_s: flo
                         good_alts.append(alternative)
                     except QueryError as exc:
                         example.meta.setdefault("dropped_alternatives", []).append(
-                            {"query": alternative, "error": f"{exc.kind}: {exc.message[:120]}"})
+                            {"query": alternative, "error": f"{exc.kind}: {exc.message[:120]}"}
+                        )
                 example.alternatives = good_alts
                 kept.append(example)
     return kept, rejected
@@ -203,7 +214,7 @@ def _returned_columns(query: str) -> list[tuple[str, str]]:
     match = list(re.finditer(r"\bRETURN\b", query, re.IGNORECASE))
     if not match:
         return []
-    body = query[match[-1].end():]
+    body = query[match[-1].end() :]
     body = re.split(r"\bORDER\s+BY\b|\bLIMIT\b|\bSKIP\b", body, flags=re.IGNORECASE)[0]
     items, depth, current = [], 0, []
     for ch in body:
@@ -248,13 +259,14 @@ def cypher_cut_check(engine, example: Example, result) -> str | None:
     if not limits:
         return None
     # final ORDER BY ... LIMIT k: ties at the cut?
-    order = re.search(r"\bORDER\s+BY\b(.*?)\bLIMIT\s+(\d+)\s*;?\s*$", query,
-                      re.IGNORECASE | re.DOTALL)
+    order = re.search(r"\bORDER\s+BY\b(.*?)\bLIMIT\s+(\d+)\s*;?\s*$", query, re.IGNORECASE | re.DOTALL)
     if not order:
         return None
     k = int(order.group(2))
-    keys = [re.sub(r"\s+(ASC|DESC|ASCENDING|DESCENDING)\s*$", "", key.strip(), flags=re.IGNORECASE)
-            for key in order.group(1).split(",")]
+    keys = [
+        re.sub(r"\s+(ASC|DESC|ASCENDING|DESCENDING)\s*$", "", key.strip(), flags=re.IGNORECASE)
+        for key in order.group(1).split(",")
+    ]
     columns = _returned_columns(query)
     index = []
     for key in keys:
@@ -263,7 +275,7 @@ def cypher_cut_check(engine, example: Example, result) -> str | None:
             example.meta["cut_checked"] = "sort keys not returned: ties unchecked"
             return None
         index.append(found[0])
-    lifted = query[: order.start(2)] + str(k + 1) + query[order.end(2):]
+    lifted = query[: order.start(2)] + str(k + 1) + query[order.end(2) :]
     try:
         extended = engine.execute(lifted, timeout_s=30.0)
     except QueryError:
@@ -290,9 +302,14 @@ def _sql(dialect: str, execute: bool, timeout_s: float, progress, engine_factory
     test.sources[f"sql-eval/{loaders.SQL_EVAL_FILES[dialect]}"] = len(examples) + len(rejected)
     test.rejected += rejected
     if execute:
-        kept, failed = verify_golds(examples, need_rows=False, timeout_s=timeout_s,
-                                    engine_factory=engine_factory, progress=progress,
-                                    label=f"{dialect}-test")
+        kept, failed = verify_golds(
+            examples,
+            need_rows=False,
+            timeout_s=timeout_s,
+            engine_factory=engine_factory,
+            progress=progress,
+            label=f"{dialect}-test",
+        )
         test.examples, test.rejected = kept, test.rejected + failed
     else:
         test.examples = examples
@@ -301,8 +318,9 @@ def _sql(dialect: str, execute: bool, timeout_s: float, progress, engine_factory
     examples, rejected = loaders.load_spider("train", dialect)
     train.examples, train.rejected = examples, rejected
     train.sources["spider/train_spider.json"] = len(examples) + len(rejected)
-    train.notes.append("Spider's SQLite databases are not shipped: training golds are "
-                       "transpiled and parsed, not executed")
+    train.notes.append(
+        "Spider's SQLite databases are not shipped: training golds are transpiled and parsed, not executed"
+    )
     return {f"{dialect}-test": test, f"{dialect}-train": train}
 
 
@@ -318,15 +336,23 @@ def _cypher(execute: bool, timeout_s: float, progress, engine_factory) -> dict[s
     test.sources[source] = len(test_part) + len(test.rejected)
     train.sources[source] = len(train.examples) + len(train.rejected)
     if execute:
-        kept, failed = verify_golds(test_part, need_rows=True, timeout_s=timeout_s,
-                                    check=cypher_cut_check, engine_factory=engine_factory,
-                                    progress=progress, label="cypher-test")
+        kept, failed = verify_golds(
+            test_part,
+            need_rows=True,
+            timeout_s=timeout_s,
+            check=cypher_cut_check,
+            engine_factory=engine_factory,
+            progress=progress,
+            label="cypher-test",
+        )
         test.examples, test.rejected = kept, test.rejected + failed
     else:
         test.examples = [e for e in test_part if not loaders.cypher_order_dependence(e.query)]
-        test.rejected += [Rejected(e.to_dict(), "order-dependent gold: "
-                                   + str(loaders.cypher_order_dependence(e.query)), e.source)
-                          for e in test_part if loaders.cypher_order_dependence(e.query)]
+        test.rejected += [
+            Rejected(e.to_dict(), "order-dependent gold: " + str(loaders.cypher_order_dependence(e.query)), e.source)
+            for e in test_part
+            if loaders.cypher_order_dependence(e.query)
+        ]
         test.notes.append("golds not executed (--no-execute)")
     train.notes.append("training golds are not executed (their databases are not built)")
     return {"cypher-test": test, "cypher-train": train}
@@ -342,13 +368,12 @@ def _ngql(seed: int, timeout_s: float, progress, engine_factory) -> dict[str, Sp
     builds: dict[str, SplitBuild] = {}
     with engine_factory("ngql", "nba") as engine:
         nba, nba_rejected = generate(engine, "nba", seed=seed, per_template=8, timeout_s=timeout_s)
-        nba_dialogues, nba_dlg_rejected = generate_dialogues(engine, "nba", seed=seed, count=10,
-                                                             timeout_s=timeout_s)
+        nba_dialogues, nba_dlg_rejected = generate_dialogues(engine, "nba", seed=seed, count=10, timeout_s=timeout_s)
     with engine_factory("ngql", "basketballplayer") as engine:
-        bp, bp_rejected = generate(engine, "basketballplayer", seed=seed, per_template=6,
-                                   timeout_s=timeout_s)
-        bp_dialogues, bp_dlg_rejected = generate_dialogues(engine, "basketballplayer", seed=seed,
-                                                           count=8, timeout_s=timeout_s)
+        bp, bp_rejected = generate(engine, "basketballplayer", seed=seed, per_template=6, timeout_s=timeout_s)
+        bp_dialogues, bp_dlg_rejected = generate_dialogues(
+            engine, "basketballplayer", seed=seed, count=8, timeout_s=timeout_s
+        )
     # in-domain test: one query in ten (both its languages), chosen with the seed
     rng = random.Random(f"indomain:{seed}")
     queries = sorted({e.query for e in nba})
@@ -361,18 +386,25 @@ def _ngql(seed: int, timeout_s: float, progress, engine_factory) -> dict[str, Sp
     test.sources["ngql-gen/basketballplayer"] = len(bp) + len(bp_rejected)
     dlg_test = SplitBuild([t for d in bp_dialogues for t in d.turn_examples()], bp_dlg_rejected)
     dlg_test.sources["ngql-gen/basketballplayer dialogues"] = len(bp_dialogues)
-    dlg_test.notes.append(f"{len(bp_dialogues)} dialogues (English and Chinese), one example per "
-                          "turn; the dialogue records are in dialogues/ngql-dialogues-test.jsonl")
+    dlg_test.notes.append(
+        f"{len(bp_dialogues)} dialogues (English and Chinese), one example per "
+        "turn; the dialogue records are in dialogues/ngql-dialogues-test.jsonl"
+    )
     dlg_train = SplitBuild([t for d in nba_dialogues for t in d.turn_examples()], nba_dlg_rejected)
     dlg_train.sources["ngql-gen/nba dialogues"] = len(nba_dialogues)
     dlg_train.dialogues = nba_dialogues
     dlg_test.dialogues = bp_dialogues
     builds["ngql-dialogues-train"] = dlg_train
     # the generator already executed every query; check determinism like the others
-    for name, build in (("ngql-test", test), ("ngql-test-indomain", indomain),
-                        ("ngql-dialogues-test", dlg_test)):
-        kept, failed = verify_golds(build.examples, need_rows=True, timeout_s=timeout_s,
-                                    engine_factory=engine_factory, progress=progress, label=name)
+    for name, build in (("ngql-test", test), ("ngql-test-indomain", indomain), ("ngql-dialogues-test", dlg_test)):
+        kept, failed = verify_golds(
+            build.examples,
+            need_rows=True,
+            timeout_s=timeout_s,
+            engine_factory=engine_factory,
+            progress=progress,
+            label=name,
+        )
         if name in DIALOGUE_SPLITS:
             # a dialogue is scored as a whole (AEX): drop every turn of a broken one
             broken = {r.record.get("meta", {}).get("dialogue") for r in failed}
@@ -397,17 +429,25 @@ def _imbalance(splits: dict[str, SplitBuild], seed: int) -> dict[str, SplitBuild
                 chosen = rng.sample(exs, min(LOW_RESOURCE_SIZE, len(exs)))
             build.examples += chosen
             build.sources[f"{dialect}-train"] = len(chosen)
-        build.notes.append(f"{high} keeps all its training data; other dialects "
-                           f"{LOW_RESOURCE_SIZE} examples each (seed {seed})")
+        build.notes.append(
+            f"{high} keeps all its training data; other dialects {LOW_RESOURCE_SIZE} examples each (seed {seed})"
+        )
         out[f"train-{high}-high"] = build
     return out
 
 
 # --------------------------------------------------------------------- build
-def build_benchmark(root: Path | None = None, *, dialects: Iterable[str] = ("postgres", "mysql",
-                    "cypher", "ngql"), seed: int = 0, execute: bool = True,
-                    timeout_s: float = 30.0, build_databases: bool = True,
-                    progress: Progress | None = None, engine_factory=None) -> dict[str, Any]:
+def build_benchmark(
+    root: Path | None = None,
+    *,
+    dialects: Iterable[str] = ("postgres", "mysql", "cypher", "ngql"),
+    seed: int = 0,
+    execute: bool = True,
+    timeout_s: float = 30.0,
+    build_databases: bool = True,
+    progress: Progress | None = None,
+    engine_factory=None,
+) -> dict[str, Any]:
     """Build the splits into ``root`` (default ``home()/bench``) and return the data card."""
     root = root or bench_dir()
     root.mkdir(parents=True, exist_ok=True)
@@ -438,8 +478,7 @@ def build_benchmark(root: Path | None = None, *, dialects: Iterable[str] = ("pos
         write_jsonl(root / "rejected" / f"{name}.jsonl", build.rejected)
         if build.dialogues:
             kept = {e.meta.get("dialogue") for e in build.examples}
-            write_jsonl(root / "dialogues" / f"{name}.jsonl",
-                        [d for d in build.dialogues if d.id in kept])
+            write_jsonl(root / "dialogues" / f"{name}.jsonl", [d for d in build.dialogues if d.id in kept])
         if name in TRAIN_SPLITS or name in IMBALANCE or name == "ngql-dialogues-train":
             write_jsonl(root / "training" / f"{name}.jsonl", training_records(build.examples))
     card = data_card(splits, seed=seed, execute=execute, seconds=time.perf_counter() - started)
@@ -456,8 +495,9 @@ def training_records(examples: Sequence[Example]) -> list[dict[str, Any]]:
     return grounded(examples)
 
 
-def write_training_records(root: Path | None = None, splits: Iterable[str] | None = None,
-                           progress: Progress | None = None) -> dict[str, int]:
+def write_training_records(
+    root: Path | None = None, splits: Iterable[str] | None = None, progress: Progress | None = None
+) -> dict[str, int]:
     """Rewrite ``training/<split>.jsonl`` from the built split files (after a change to the
     grounding, without rebuilding the benchmark); returns the record count per split."""
     from momq.data.grounding import Grounder
@@ -481,8 +521,7 @@ def write_training_records(root: Path | None = None, splits: Iterable[str] | Non
 
 
 def data_card(splits: dict[str, SplitBuild], *, seed: int, execute: bool, seconds: float) -> dict[str, Any]:
-    card: dict[str, Any] = {"seed": seed, "golds_executed": execute,
-                            "build_seconds": round(seconds, 1), "splits": {}}
+    card: dict[str, Any] = {"seed": seed, "golds_executed": execute, "build_seconds": round(seconds, 1), "splits": {}}
     for name, build in sorted(splits.items()):
         card["splits"][name] = {
             "examples": len(build.examples),
@@ -492,8 +531,7 @@ def data_card(splits: dict[str, SplitBuild], *, seed: int, execute: bool, second
             "by_category": dict(sorted(Counter(e.category or "-" for e in build.examples).items())),
             "sources": dict(build.sources),
             "dropped": len(build.rejected),
-            "dropped_by_reason": dict(Counter(_reason_class(r.reason) for r in build.rejected)
-                                      .most_common()),
+            "dropped_by_reason": dict(Counter(_reason_class(r.reason) for r in build.rejected).most_common()),
             "notes": build.notes,
         }
     return card
@@ -508,10 +546,14 @@ def _reason_class(reason: str) -> str:
 
 
 def card_markdown(card: dict[str, Any]) -> str:
-    lines = ["# momq benchmark data card", "",
-             f"Seed {card['seed']}; golds executed: {card['golds_executed']}; "
-             f"built in {card['build_seconds']} s.", "",
-             "| split | examples | dropped | languages | sources |", "|---|---:|---:|---|---|"]
+    lines = [
+        "# momq benchmark data card",
+        "",
+        f"Seed {card['seed']}; golds executed: {card['golds_executed']}; built in {card['build_seconds']} s.",
+        "",
+        "| split | examples | dropped | languages | sources |",
+        "|---|---:|---:|---|---|",
+    ]
     for name, s in card["splits"].items():
         langs = ", ".join(f"{k} {v}" for k, v in s["by_language"].items())
         sources = "; ".join(f"{k}: {v}" for k, v in s["sources"].items())
@@ -528,12 +570,28 @@ def card_markdown(card: dict[str, Any]) -> str:
         if s["dropped"]:
             lines.append(f"- every dropped record: `rejected/{name}.jsonl`")
         lines.append("")
-    lines += ["Sources and licences: sql-eval and the defog databases (Apache-2.0), Spider 1.0 "
-              "(CC BY-SA 4.0), text2cypher (CC0), NebulaGraph demo spaces (Apache-2.0); the nGQL "
-              "questions are generated by momq (`momq.data.ngql_gen`)."]
+    lines += [
+        "Sources and licences: sql-eval and the defog databases (Apache-2.0), Spider 1.0 "
+        "(CC BY-SA 4.0), text2cypher (CC0), NebulaGraph demo spaces (Apache-2.0); the nGQL "
+        "questions are generated by momq (`momq.data.ngql_gen`)."
+    ]
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["TEST_SPLITS", "TRAIN_SPLITS", "IMBALANCE", "DIALOGUE_SPLITS", "bench_dir", "split_path", "load_split",
-           "available_splits", "build_benchmark", "verify_golds", "cypher_cut_check",
-           "training_records", "write_training_records", "data_card", "card_markdown"]
+__all__ = [
+    "TEST_SPLITS",
+    "TRAIN_SPLITS",
+    "IMBALANCE",
+    "DIALOGUE_SPLITS",
+    "bench_dir",
+    "split_path",
+    "load_split",
+    "available_splits",
+    "build_benchmark",
+    "verify_golds",
+    "cypher_cut_check",
+    "training_records",
+    "write_training_records",
+    "data_card",
+    "card_markdown",
+]

@@ -76,6 +76,7 @@ class Comparison:
 # canonical values
 # --------------------------------------------------------------------------------------
 
+
 class _Float(float):
     """Marks a non-integral number so tolerance-aware code can find it quickly."""
 
@@ -139,17 +140,20 @@ def canonical(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return ("list", tuple(canonical(v) for v in value))
     if isinstance(value, dict):
-        return ("map", tuple(sorted(((str(k), canonical(v)) for k, v in value.items()),
-                                    key=lambda kv: kv[0])))
+        return ("map", tuple(sorted(((str(k), canonical(v)) for k, v in value.items()), key=lambda kv: kv[0])))
     if isinstance(value, Node):
-        return ("node", canonical(value.id), tuple(sorted(value.labels)),
-                canonical(value.properties))
+        return ("node", canonical(value.id), tuple(sorted(value.labels)), canonical(value.properties))
     if isinstance(value, Relationship):
-        return ("rel", value.type, _endpoint(value.start), _endpoint(value.end), value.rank,
-                canonical(value.properties))
+        return (
+            "rel",
+            value.type,
+            _endpoint(value.start),
+            _endpoint(value.end),
+            value.rank,
+            canonical(value.properties),
+        )
     if isinstance(value, Path):
-        return ("path", tuple(canonical(n) for n in value.nodes),
-                tuple(canonical(r) for r in value.relationships))
+        return ("path", tuple(canonical(n) for n in value.nodes), tuple(canonical(r) for r in value.relationships))
     if isinstance(value, (set, frozenset)):
         return ("set", tuple(sorted((canonical(v) for v in value), key=_sort_key)))
     return value
@@ -252,8 +256,7 @@ def _canonical_rows(result: Result) -> tuple[list[Row], bool]:
     return rows, _STATE.floats > 0
 
 
-def _rows_equal(gold: Sequence[Row], pred: Sequence[Row], *, ordered: bool, tol: float,
-                mode: Mode) -> tuple[bool, str]:
+def _rows_equal(gold: Sequence[Row], pred: Sequence[Row], *, ordered: bool, tol: float, mode: Mode) -> tuple[bool, str]:
     """Compare two lists of canonical rows with the same column layout."""
     if mode == "set":
         gold = list(dict.fromkeys(gold))
@@ -271,8 +274,7 @@ def _rows_equal(gold: Sequence[Row], pred: Sequence[Row], *, ordered: bool, tol:
     extra = pred_count - gold_count
     if not any(_has_float(r) for r in missing) and not any(_has_float(r) for r in extra):
         example = next(iter(missing))
-        return False, f"gold row {_show(example)} missing from prediction " \
-                      f"({sum(missing.values())} gold rows unmatched)"
+        return False, f"gold row {_show(example)} missing from prediction ({sum(missing.values())} gold rows unmatched)"
     if _match_with_tolerance(list(missing.elements()), list(extra.elements()), tol):
         return True, "equal within float tolerance"
     example = next(iter(missing))
@@ -336,8 +338,7 @@ def _blocks_match(gold: Sequence[Row], pred: Sequence[Row], j: int, tol: float) 
         block_g, block_p = gold[start:end], pred[start:end]
         if not all(_approx_equal(p[j], key, tol) for p in block_p):
             return False
-        if Counter(block_g) != Counter(block_p) and not _match_with_tolerance(
-                list(block_g), list(block_p), tol):
+        if Counter(block_g) != Counter(block_p) and not _match_with_tolerance(list(block_g), list(block_p), tol):
             return False
         start = end
     return True
@@ -389,6 +390,7 @@ def _plain(value: Any) -> Any:
 # column assignment
 # --------------------------------------------------------------------------------------
 
+
 def _column_signature(rows: Sequence[Row], j: int, blur: bool = True) -> tuple[Counter, list]:
     """Column ``j`` as (multiset of its non-number values, nested floats blurred;
     sorted list of its top-level numbers)."""
@@ -404,19 +406,22 @@ def _column_signature(rows: Sequence[Row], j: int, blur: bool = True) -> tuple[C
     return others, numbers
 
 
-def _columns_compatible(g_sig: tuple[Counter, list], p_sig: tuple[Counter, list],
-                        tol: float) -> bool:
+def _columns_compatible(g_sig: tuple[Counter, list], p_sig: tuple[Counter, list], tol: float) -> bool:
     """Whether a predicted column could stand for a gold column: same non-number values
     and the same sorted numbers (within tolerance). A necessary condition only: the row
     comparison decides."""
     g_others, g_numbers = g_sig
     p_others, p_numbers = p_sig
-    return (g_others == p_others and len(g_numbers) == len(p_numbers)
-            and all(_num_close(a, b, tol) for a, b in zip(g_numbers, p_numbers)))
+    return (
+        g_others == p_others
+        and len(g_numbers) == len(p_numbers)
+        and all(_num_close(a, b, tol) for a, b in zip(g_numbers, p_numbers))
+    )
 
 
-def _assignments(gold_rows: Sequence[Row], pred_rows: Sequence[Row], n_gold: int, n_pred: int,
-                 tol: float, floats: bool = True) -> Iterable[tuple[int, ...]]:
+def _assignments(
+    gold_rows: Sequence[Row], pred_rows: Sequence[Row], n_gold: int, n_pred: int, tol: float, floats: bool = True
+) -> Iterable[tuple[int, ...]]:
     """Injective maps gold column -> predicted column whose columns hold compatible value
     multisets, identity-like choices first. Predicted columns with identical contents are
     interchangeable, so only one of them is tried at each step."""
@@ -456,8 +461,9 @@ def _assignments(gold_rows: Sequence[Row], pred_rows: Sequence[Row], n_gold: int
     yield from walk(0)
 
 
-def _compare(gold: Result, pred: Result, *, ordered: bool | None, float_tol: float, mode: Mode,
-             subset: bool) -> Comparison:
+def _compare(
+    gold: Result, pred: Result, *, ordered: bool | None, float_tol: float, mode: Mode, subset: bool
+) -> Comparison:
     if mode not in ("multiset", "set"):
         raise ValueError(f"mode must be 'multiset' or 'set', not {mode!r}")
     notes: list[str] = []
@@ -471,16 +477,13 @@ def _compare(gold: Result, pred: Result, *, ordered: bool | None, float_tol: flo
         n_pred = len(pred.rows[0])
     if subset:
         if n_pred < n_gold:
-            return Comparison(False, f"predicted result has fewer columns ({n_pred}) than gold "
-                                     f"({n_gold})", notes=notes)
+            return Comparison(False, f"predicted result has fewer columns ({n_pred}) than gold ({n_gold})", notes=notes)
     elif n_gold != n_pred:
-        return Comparison(False, f"column count differs: gold {n_gold}, predicted {n_pred}",
-                          notes=notes)
+        return Comparison(False, f"column count differs: gold {n_gold}, predicted {n_pred}", notes=notes)
     if n_gold == n_pred and gold.rows == pred.rows:
         # identical rows in the same order (Python equality implies equal canonical forms):
         # the usual right answer, decided without canonicalising anything
-        return Comparison(True, "equal (ordered)" if is_ordered else "equal",
-                          tuple(range(n_gold)), notes)
+        return Comparison(True, "equal (ordered)" if is_ordered else "equal", tuple(range(n_gold)), notes)
     (g_rows, g_floats), (p_rows, p_floats) = _canonical_rows(gold), _canonical_rows(pred)
     floats = g_floats or p_floats
     if mode == "set":
@@ -489,21 +492,17 @@ def _compare(gold: Result, pred: Result, *, ordered: bool | None, float_tol: flo
         g_rows, p_rows = list(dict.fromkeys(g_rows)), list(dict.fromkeys(p_rows))
         is_ordered = False
     if len(g_rows) != len(p_rows):
-        return Comparison(False, f"row count differs: gold {len(g_rows)}, predicted {len(p_rows)}",
-                          notes=notes)
+        return Comparison(False, f"row count differs: gold {len(g_rows)}, predicted {len(p_rows)}", notes=notes)
     if n_gold == 0:
         ok, why = _rows_equal(g_rows, p_rows, ordered=is_ordered, tol=float_tol, mode=mode)
         return Comparison(ok, why, () if ok else None, notes)
     if n_gold == n_pred and (g_rows == p_rows or (not is_ordered and Counter(g_rows) == Counter(p_rows))):
         # the common case of a right answer in the gold's column order: no search needed
-        return Comparison(True, "equal (ordered)" if is_ordered else "equal",
-                          tuple(range(n_gold)), notes)
+        return Comparison(True, "equal (ordered)" if is_ordered else "equal", tuple(range(n_gold)), notes)
     last_reason = "no predicted column holds the values of some gold column"
-    for tried, assignment in enumerate(_assignments(g_rows, p_rows, n_gold, n_pred, float_tol,
-                                                    floats)):
+    for tried, assignment in enumerate(_assignments(g_rows, p_rows, n_gold, n_pred, float_tol, floats)):
         if tried >= MAX_PERMUTATIONS:
-            return Comparison(False, f"gave up after {MAX_PERMUTATIONS} column assignments",
-                              notes=notes)
+            return Comparison(False, f"gave up after {MAX_PERMUTATIONS} column assignments", notes=notes)
         projected = [tuple(row[k] for k in assignment) for row in p_rows]
         ok, why = _rows_equal(g_rows, projected, ordered=is_ordered, tol=float_tol, mode=mode)
         if ok:
@@ -514,8 +513,9 @@ def _compare(gold: Result, pred: Result, *, ordered: bool | None, float_tol: flo
     return Comparison(False, last_reason, None, notes)
 
 
-def compare_results(gold: Result, pred: Result, *, ordered: bool | None = None,
-                    float_tol: float = 1e-6, mode: Mode = "multiset") -> Comparison:
+def compare_results(
+    gold: Result, pred: Result, *, ordered: bool | None = None, float_tol: float = 1e-6, mode: Mode = "multiset"
+) -> Comparison:
     """Execution-accuracy comparison of a predicted result against the gold result.
 
     ``ordered``: ``None`` follows ``gold.ordered``; ``True``/``False`` force it.
@@ -526,8 +526,9 @@ def compare_results(gold: Result, pred: Result, *, ordered: bool | None = None,
     return _compare(gold, pred, ordered=ordered, float_tol=float_tol, mode=mode, subset=False)
 
 
-def compare_subset(gold: Result, pred: Result, *, ordered: bool | None = None,
-                   float_tol: float = 1e-6, mode: Mode = "multiset") -> Comparison:
+def compare_subset(
+    gold: Result, pred: Result, *, ordered: bool | None = None, float_tol: float = 1e-6, mode: Mode = "multiset"
+) -> Comparison:
     """sql-eval's lenient rule: correct when the gold columns are found among the
     predicted columns (extra predicted columns are ignored), rows compared as in
     :func:`compare_results`.
@@ -552,5 +553,4 @@ def compare_any(golds: Sequence[Result], pred: Result, **options: Any) -> Compar
     return best if best is not None else Comparison(False, "no gold result")
 
 
-__all__ = ["Comparison", "canonical", "compare_results", "compare_subset", "compare_any",
-           "MAX_PERMUTATIONS"]
+__all__ = ["Comparison", "canonical", "compare_results", "compare_subset", "compare_any", "MAX_PERMUTATIONS"]

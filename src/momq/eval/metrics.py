@@ -273,10 +273,15 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
 
 
 def _core(outcomes: Sequence[Outcome]) -> dict[str, Any]:
-    return {"n": len(outcomes), "EX": _pct(execution_accuracy(outcomes)),
-            "EX_source": _pct(source_rule_accuracy(outcomes)), "EXEC": _pct(executability(outcomes)), "EM": _pct(em_accuracy(outcomes)),
-            "timeouts": sum(o.status == TIMEOUT for o in outcomes),
-            "errors": sum(o.status == ERROR for o in outcomes)}
+    return {
+        "n": len(outcomes),
+        "EX": _pct(execution_accuracy(outcomes)),
+        "EX_source": _pct(source_rule_accuracy(outcomes)),
+        "EXEC": _pct(executability(outcomes)),
+        "EM": _pct(em_accuracy(outcomes)),
+        "timeouts": sum(o.status == TIMEOUT for o in outcomes),
+        "errors": sum(o.status == ERROR for o in outcomes),
+    }
 
 
 def breakdown(outcomes: Sequence[Outcome], key: Callable[[Outcome], str]) -> dict[str, Any]:
@@ -297,21 +302,40 @@ def report(outcomes: Sequence[Outcome]) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "gold_failures": [{"id": o.id, "error": o.gold_error} for o in failed],
         "overall": summarize(every),
-        "by_dialect": {d: summarize([o for o in every if o.dialect == d])
-                       for d in sorted({o.dialect for o in every})},
+        "by_dialect": {d: summarize([o for o in every if o.dialect == d]) for d in sorted({o.dialect for o in every})},
         "by_database": breakdown(outcomes, lambda o: f"{o.dialect}/{o.database}"),
         "by_category": breakdown(outcomes, lambda o: f"{o.dialect}/{o.category or '-'}"),
     }
     turns = [o for o in outcomes if o.turn is not None]
     if turns:
         doc["by_round"] = breakdown(turns, lambda o: round_name(o.turn or 1))
-        doc["by_pattern"] = breakdown([o for o in turns if o.pattern],
-                                      lambda o: o.pattern)
+        doc["by_pattern"] = breakdown([o for o in turns if o.pattern], lambda o: o.pattern)
     return doc
 
 
-__all__ = ["Outcome", "OK", "ERROR", "TIMEOUT", "MISSING", "execution_accuracy", "executability",
-           "timeout_rate", "error_rate", "source_rule_accuracy", "subset_accuracy", "exact_match", "em_accuracy",
-           "all_turns_em", "all_turns_ex", "unscorable_dialogues", "round_name", "syntax_accuracy",
-           "comprehension_accuracy", "answer_similarity", "intrinsic_answer_similarity",
-           "summarize", "breakdown", "report"]
+__all__ = [
+    "Outcome",
+    "OK",
+    "ERROR",
+    "TIMEOUT",
+    "MISSING",
+    "execution_accuracy",
+    "executability",
+    "timeout_rate",
+    "error_rate",
+    "source_rule_accuracy",
+    "subset_accuracy",
+    "exact_match",
+    "em_accuracy",
+    "all_turns_em",
+    "all_turns_ex",
+    "unscorable_dialogues",
+    "round_name",
+    "syntax_accuracy",
+    "comprehension_accuracy",
+    "answer_similarity",
+    "intrinsic_answer_similarity",
+    "summarize",
+    "breakdown",
+    "report",
+]

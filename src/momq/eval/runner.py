@@ -53,6 +53,7 @@ ProgressFn = Callable[[int, int], None]
 # predictions
 # --------------------------------------------------------------------------------------
 
+
 class PredictionsError(ConfigError):
     """A predictions file is unusable; ``problems`` lists ``(line, message)``, line 0 for
     problems that belong to no line (missing ids)."""
@@ -67,8 +68,7 @@ class PredictionsError(ConfigError):
 _QUERY_KEYS = ("query", "prediction", "predicted", "pred", "sql", "cypher", "ngql")
 
 
-def load_predictions(path: Path | str, examples: Sequence[Example], *,
-                     allow_missing: bool = False) -> dict[str, str]:
+def load_predictions(path: Path | str, examples: Sequence[Example], *, allow_missing: bool = False) -> dict[str, str]:
     """``{example id: predicted query}`` from a JSONL file.
 
     A line is ``{"id": ..., "query": ...}`` (``prediction``/``predicted``/``sql``... also
@@ -82,8 +82,9 @@ def load_predictions(path: Path | str, examples: Sequence[Example], *,
     dialogue_turns: dict[str, int] = {}
     for e in examples:
         if "dialogue" in e.meta:
-            dialogue_turns[e.meta["dialogue"]] = max(dialogue_turns.get(e.meta["dialogue"], 0),
-                                                     int(e.meta.get("turn", 1)))
+            dialogue_turns[e.meta["dialogue"]] = max(
+                dialogue_turns.get(e.meta["dialogue"], 0), int(e.meta.get("turn", 1))
+            )
     predictions: dict[str, str] = {}
     seen_at: dict[str, int] = {}
     problems: list[tuple[int, str]] = []
@@ -100,8 +101,9 @@ def load_predictions(path: Path | str, examples: Sequence[Example], *,
             predictions[key] = query
 
     if not Path(path).is_file():
-        raise ConfigError(f"predictions file {str(path)!r} " + ("is a directory" if Path(path).is_dir()
-                                                                 else "does not exist"))
+        raise ConfigError(
+            f"predictions file {str(path)!r} " + ("is a directory" if Path(path).is_dir() else "does not exist")
+        )
     for number, item in iter_jsonl_objects(path, problems):
         key = item.get("id")
         if key is None or key == "":
@@ -114,8 +116,11 @@ def load_predictions(path: Path | str, examples: Sequence[Example], *,
                 problems.append((number, f"id {key!r}: 'turns' is not a list"))
                 continue
             for i, turn in enumerate(turns, start=1):
-                query = turn if isinstance(turn, str) else (
-                    next((turn[k] for k in _QUERY_KEYS if isinstance(turn, dict) and k in turn), None))
+                query = (
+                    turn
+                    if isinstance(turn, str)
+                    else (next((turn[k] for k in _QUERY_KEYS if isinstance(turn, dict) and k in turn), None))
+                )
                 put(number, f"{key}#{i}", query)
             continue
         query = next((item[k] for k in _QUERY_KEYS if k in item), None)
@@ -144,6 +149,7 @@ def flatten(records: Iterable[Example | Dialogue]) -> list[Example]:
 # --------------------------------------------------------------------------------------
 # gold cache
 # --------------------------------------------------------------------------------------
+
 
 class GoldCache:
     """Gold results of today, on disk (sqlite, pickled Results), shared by threads."""
@@ -195,8 +201,7 @@ class GoldCache:
         with self._lock:
             self._remember(key, result)
             if self._db is not None:
-                self._db.execute("INSERT OR REPLACE INTO gold VALUES (?, ?)",
-                                 (key, pickle.dumps(result)))
+                self._db.execute("INSERT OR REPLACE INTO gold VALUES (?, ?)", (key, pickle.dumps(result)))
                 self._db.commit()
 
     def close(self) -> None:
@@ -209,6 +214,7 @@ class GoldCache:
 # --------------------------------------------------------------------------------------
 # the run
 # --------------------------------------------------------------------------------------
+
 
 @dataclass
 class RunOptions:
@@ -284,8 +290,7 @@ class _Worker:
     def _execute(self, engine: Engine, query: str) -> Result:
         start = time.perf_counter()
         try:
-            return engine.execute(query, timeout_s=self.options.timeout_s,
-                                  max_rows=self.options.max_rows)
+            return engine.execute(query, timeout_s=self.options.timeout_s, max_rows=self.options.max_rows)
         finally:
             self.raw_exec_s += time.perf_counter() - start
 
@@ -300,10 +305,16 @@ class _Worker:
 
     def evaluate(self, engine: Engine, example: Example, predicted: str | None) -> Outcome:
         o = self.options
-        outcome = Outcome(id=example.id, dialect=example.dialect, database=example.database,
-                          category=example.category, language=example.language,
-                          dialogue=example.meta.get("dialogue"), turn=example.meta.get("turn"),
-                          pattern=example.category if "dialogue" in example.meta else "")
+        outcome = Outcome(
+            id=example.id,
+            dialect=example.dialect,
+            database=example.database,
+            category=example.category,
+            language=example.language,
+            dialogue=example.meta.get("dialogue"),
+            turn=example.meta.get("turn"),
+            pattern=example.category if "dialogue" in example.meta else "",
+        )
         start = time.perf_counter()
         try:
             gold = self.gold(engine, example, example.query)
@@ -360,19 +371,23 @@ class _Worker:
                 except QueryError:
                     continue
                 alt_verdict = compare_results(
-                    alt, pred, float_tol=o.float_tol,
-                    ordered=alt.ordered or ngql_pipe_orders(example.dialect, alternative))
+                    alt,
+                    pred,
+                    float_tol=o.float_tol,
+                    ordered=alt.ordered or ngql_pipe_orders(example.dialect, alternative),
+                )
                 if alt_verdict.match:
                     verdict, best_gold = alt_verdict, alt
                     break
         outcome.ex, outcome.reason = verdict.match, verdict.reason
         if example.source.startswith("sql-eval/"):
             outcome.ex_source = verdict.match or sql_eval_correct(
-                list(self._gold_results(engine, example)), pred, example, float_tol=o.float_tol)
+                list(self._gold_results(engine, example)), pred, example, float_tol=o.float_tol
+            )
         if o.subset:
             outcome.subset = verdict.match or any(
-                compare_subset(g, pred, float_tol=o.float_tol).match
-                for g in self._gold_results(engine, example))
+                compare_subset(g, pred, float_tol=o.float_tol).match for g in self._gold_results(engine, example)
+            )
         if o.similarity:
             from momq.eval.similarity import result_similarity
 
@@ -403,9 +418,11 @@ def sql_eval_correct(golds: Sequence[Result], pred: Result, example: Example, *,
     :func:`sql_eval_orders`."""
     ordered = sql_eval_orders(example)
     pred = _distinct_rows(pred)
-    return any(compare_results(g, pred, ordered=ordered, float_tol=float_tol).match
-               or compare_subset(g, pred, ordered=ordered, float_tol=float_tol).match
-               for g in map(_distinct_rows, golds))
+    return any(
+        compare_results(g, pred, ordered=ordered, float_tol=float_tol).match
+        or compare_subset(g, pred, ordered=ordered, float_tol=float_tol).match
+        for g in map(_distinct_rows, golds)
+    )
 
 
 def _distinct_rows(result: Result) -> Result:
@@ -448,10 +465,16 @@ class RunResult:
     notes: list[str] = field(default_factory=list)
 
 
-def evaluate(examples: Sequence[Example], predictions: dict[str, str], *,
-             options: RunOptions | None = None, engine_factory: EngineFactory | None = None,
-             cache_dir: Path | None = None, journal_path: Path | None = None,
-             progress: ProgressFn | None = None) -> RunResult:
+def evaluate(
+    examples: Sequence[Example],
+    predictions: dict[str, str],
+    *,
+    options: RunOptions | None = None,
+    engine_factory: EngineFactory | None = None,
+    cache_dir: Path | None = None,
+    journal_path: Path | None = None,
+    progress: ProgressFn | None = None,
+) -> RunResult:
     """Score ``predictions`` (``{id: query}``) against ``examples``; see module docstring.
     Outcomes come back in the order of ``examples``."""
     options = options or RunOptions()
@@ -525,12 +548,14 @@ def evaluate(examples: Sequence[Example], predictions: dict[str, str], *,
     return RunResult(outcomes, wall, sum(w.raw_exec_s for w in workers), resumed)
 
 
-def _add_comprehension(examples: Sequence[Example], predictions: dict[str, str],
-                       outcomes: list[Outcome]) -> None:
+def _add_comprehension(examples: Sequence[Example], predictions: dict[str, str], outcomes: list[Outcome]) -> None:
     from momq.eval.similarity import query_similarities
 
-    pairs = [(i, predictions[e.id], e.query) for i, e in enumerate(examples)
-             if e.id in predictions and outcomes[i].ca is None]
+    pairs = [
+        (i, predictions[e.id], e.query)
+        for i, e in enumerate(examples)
+        if e.id in predictions and outcomes[i].ca is None
+    ]
     if not pairs:
         return
     scores = query_similarities([p for _, p, _ in pairs], [g for _, _, g in pairs])
@@ -543,5 +568,14 @@ def gold_predictions(examples: Sequence[Example]) -> dict[str, str]:
     return {e.id: e.query for e in examples}
 
 
-__all__ = ["PredictionsError", "load_predictions", "flatten", "GoldCache", "RunOptions",
-           "RunResult", "evaluate", "gold_predictions", "Journal"]
+__all__ = [
+    "PredictionsError",
+    "load_predictions",
+    "flatten",
+    "GoldCache",
+    "RunOptions",
+    "RunResult",
+    "evaluate",
+    "gold_predictions",
+    "Journal",
+]

@@ -78,8 +78,7 @@ def jaccard_cells(gold_cells: Sequence[str], pred_cells: Sequence[str]) -> float
     return len(a & b) / len(a | b)
 
 
-def _bm25(query: list[str], doc: list[str], corpus: list[list[str]], k1: float = 1.5,
-          b: float = 0.75) -> float:
+def _bm25(query: list[str], doc: list[str], corpus: list[list[str]], k1: float = 1.5, b: float = 0.75) -> float:
     n = len(corpus)
     avgdl = sum(len(d) for d in corpus) / n if n else 0.0
     tf = Counter(doc)
@@ -164,8 +163,9 @@ def bertscore_f1(gold_text: str, pred_text: str) -> float:
 
     model = load_model()
     with torch.no_grad():
-        outputs = model.encode([gold_text, pred_text], output_value="token_embeddings",
-                               show_progress_bar=False, convert_to_numpy=False)
+        outputs = model.encode(
+            [gold_text, pred_text], output_value="token_embeddings", show_progress_bar=False, convert_to_numpy=False
+        )
     ref, cand = (torch.nn.functional.normalize(t.float(), dim=-1) for t in outputs)
     # drop [CLS] and [SEP], as BERTScore does
     ref, cand = ref[1:-1] if len(ref) > 2 else ref, cand[1:-1] if len(cand) > 2 else cand
@@ -177,8 +177,15 @@ def bertscore_f1(gold_text: str, pred_text: str) -> float:
     return max(0.0, min(1.0, 2 * precision * recall / (precision + recall)))
 
 
-def result_similarity(gold: Result, pred: Result, *, alpha: float = 1 / 3,
-                      beta: float = 1 / 3, use_model: bool = True, variant: str = "r3") -> float:
+def result_similarity(
+    gold: Result,
+    pred: Result,
+    *,
+    alpha: float = 1 / 3,
+    beta: float = 1 / 3,
+    use_model: bool = True,
+    variant: str = "r3",
+) -> float:
     """EA for one example: ``alpha*Jaccard + beta*BM25 + (1-alpha-beta)*BERTScore``
     (R3-NL2GQL, Algorithm 1), computed for every executed prediction, matching or not.
     The paper's alpha and beta are not given in a reusable form, so momq defaults to
@@ -203,7 +210,13 @@ def result_similarity(gold: Result, pred: Result, *, alpha: float = 1 / 3,
     return alpha * j + beta * b + (1 - alpha - beta) * s
 
 
-__all__ = ["cosine",
-           "query_similarities", "jaccard_r3", "bm25_r3", "jaccard_cells",
-           "bm25_self_normalised",
-           "bertscore_f1", "result_similarity"]
+__all__ = [
+    "cosine",
+    "query_similarities",
+    "jaccard_r3",
+    "bm25_r3",
+    "jaccard_cells",
+    "bm25_self_normalised",
+    "bertscore_f1",
+    "result_similarity",
+]

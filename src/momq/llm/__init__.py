@@ -81,5 +81,14 @@ def _runs_on_llamacpp(spec: str) -> bool:
     return (catalog.lookup(spec) is not None or spec.lower().endswith(".gguf")) and llamacpp.available()
 
 
-__all__ = ["DEFAULT_MODEL_SPEC", "GenerationConfig", "LanguageModel", "ModelError", "ModelUnavailable",
-           "Prompt", "backend_names", "load_model_spec", "register_backend"]
+__all__ = [
+    "DEFAULT_MODEL_SPEC",
+    "GenerationConfig",
+    "LanguageModel",
+    "ModelError",
+    "ModelUnavailable",
+    "Prompt",
+    "backend_names",
+    "load_model_spec",
+    "register_backend",
+]

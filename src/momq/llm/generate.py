@@ -53,8 +53,8 @@ class _StopOnStrings:
 
     def __call__(self, input_ids: torch.Tensor, scores: Any = None, **kwargs: Any) -> torch.Tensor:
         done = []
-        for row in input_ids[:, self.prompt_len:]:
-            text = self.tokenizer.decode(row[-self.tail:], skip_special_tokens=True)
+        for row in input_ids[:, self.prompt_len :]:
+            text = self.tokenizer.decode(row[-self.tail :], skip_special_tokens=True)
             done.append(any(s in text for s in self.stops))
         return torch.tensor(done, dtype=torch.bool, device=input_ids.device)
 
@@ -78,10 +78,20 @@ def _dialect_labels(tuned: Any, dialects: Sequence[str | None] | None, n: int) -
 
 
 @torch.no_grad()
-def generate(model: Any, tokenizer: Any, prompts: Sequence[str], *, dialects: Sequence[str | None] | None = None,
-             max_new_tokens: int = 256, num_beams: int = 1, stop: Sequence[str] | None = None,
-             batch_size: int = 8, use_cache: bool = True, bf16: bool = False,
-             prefixes: Sequence[str] | None = None) -> list[Generation]:
+def generate(
+    model: Any,
+    tokenizer: Any,
+    prompts: Sequence[str],
+    *,
+    dialects: Sequence[str | None] | None = None,
+    max_new_tokens: int = 256,
+    num_beams: int = 1,
+    stop: Sequence[str] | None = None,
+    batch_size: int = 8,
+    use_cache: bool = True,
+    bf16: bool = False,
+    prefixes: Sequence[str] | None = None,
+) -> list[Generation]:
     """Complete every prompt; return one :class:`Generation` per prompt, in order.
 
     ``dialects``: the target dialect of each prompt (for extraction and for adapters that
@@ -104,13 +114,18 @@ def generate(model: Any, tokenizer: Any, prompts: Sequence[str], *, dialects: Se
     results: list[Generation] = []
     try:
         for start in range(0, len(prompts), batch_size):
-            chunk = list(prompts[start:start + batch_size])
-            chunk_dialects = list(dialects[start:start + batch_size]) if dialects is not None else [None] * len(chunk)
+            chunk = list(prompts[start : start + batch_size])
+            chunk_dialects = list(dialects[start : start + batch_size]) if dialects is not None else [None] * len(chunk)
             enc = tokenizer(chunk, return_tensors="pt", padding=True, add_special_tokens=False).to(device)
             prompt_len = enc["input_ids"].shape[1]
-            kwargs: dict[str, Any] = dict(max_new_tokens=max_new_tokens, do_sample=False, num_beams=num_beams,
-                                          use_cache=use_cache, pad_token_id=pad_id,
-                                          eos_token_id=tokenizer.eos_token_id)
+            kwargs: dict[str, Any] = dict(
+                max_new_tokens=max_new_tokens,
+                do_sample=False,
+                num_beams=num_beams,
+                use_cache=use_cache,
+                pad_token_id=pad_id,
+                eos_token_id=tokenizer.eos_token_id,
+            )
             if num_beams > 1:
                 kwargs["early_stopping"] = True
             if stops:
@@ -121,14 +136,17 @@ def generate(model: Any, tokenizer: Any, prompts: Sequence[str], *, dialects: Se
             scope = tuned.dialect_scope(labels) if tuned is not None else _null()
             with scope, torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
                 out = hf.generate(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"], **kwargs)
-            chunk_prefixes = list(prefixes[start:start + batch_size]) if prefixes is not None else [""] * len(chunk)
+            chunk_prefixes = list(prefixes[start : start + batch_size]) if prefixes is not None else [""] * len(chunk)
             for row, prompt, dialect, prefix in zip(out, chunk, chunk_dialects, chunk_prefixes):
                 new = row[prompt_len:]
                 keep = new[new != pad_id] if pad_id != tokenizer.eos_token_id else new
                 text = prefix + _cut(tokenizer.decode(keep, skip_special_tokens=True), stops)
                 count = int((new != pad_id).sum()) if pad_id is not None else len(new)
-                results.append(Generation(prompt=prompt, text=text, query=extract_query(text, dialect),
-                                          dialect=dialect, new_tokens=count))
+                results.append(
+                    Generation(
+                        prompt=prompt, text=text, query=extract_query(text, dialect), dialect=dialect, new_tokens=count
+                    )
+                )
     finally:
         tokenizer.padding_side = side
     return results

@@ -31,8 +31,10 @@ from typing import Any, Sequence
 from momq.errors import ModelError
 from momq.llm.base import GenerationConfig, LanguageModel, Prompt, flatten_chat
 
-INSTALL_HINT = ("llama-cpp-python is not installed: run scripts/setup.sh (it builds it for this CPU), or "
-                "pip install llama-cpp-python")
+INSTALL_HINT = (
+    "llama-cpp-python is not installed: run scripts/setup.sh (it builds it for this CPU), or "
+    "pip install llama-cpp-python"
+)
 
 _LOADED: dict[tuple[str, int], "_Runtime"] = {}
 _LOAD_LOCK = threading.Lock()
@@ -55,8 +57,9 @@ class _Runtime:
         self.lock = threading.Lock()
         self.path = path
         threads = threads or int(os.environ.get("MOMQ_LLAMA_THREADS") or 0) or os.cpu_count() or 1
-        self.llm = llama_cpp.Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads,
-                                   n_batch=512, seed=0, verbose=False)
+        self.llm = llama_cpp.Llama(
+            model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_batch=512, seed=0, verbose=False
+        )
         if prefix_cache_mb > 0:
             self.llm.set_cache(llama_cpp.LlamaRAMCache(capacity_bytes=prefix_cache_mb << 20))
         template = self.llm.metadata.get("tokenizer.chat_template")
@@ -118,8 +121,15 @@ class LlamaCppModel(LanguageModel):
     backend = "llama.cpp"
     supports_prefix = True
 
-    def __init__(self, model: str | Path, *, n_ctx: int | None = None, threads: int | None = None,
-                 prefix_cache_mb: int = 0, dialect: str | None = None):
+    def __init__(
+        self,
+        model: str | Path,
+        *,
+        n_ctx: int | None = None,
+        threads: int | None = None,
+        prefix_cache_mb: int = 0,
+        dialect: str | None = None,
+    ):
         super().__init__()
         from momq.backbones import catalog
         from momq.backbones.models import resolve
@@ -128,8 +138,10 @@ class LlamaCppModel(LanguageModel):
         self.ref = entry.name if entry else str(model)
         path = resolve(self.ref)
         if path.is_dir():
-            raise ModelError(f"{path} is a Hugging Face directory; the llama.cpp backend needs a .gguf file "
-                             "(use hf:PATH for the transformers backend)")
+            raise ModelError(
+                f"{path} is a Hugging Face directory; the llama.cpp backend needs a .gguf file "
+                "(use hf:PATH for the transformers backend)"
+            )
         self.path = path
         self.n_ctx = n_ctx or (entry.context if entry else 8192)
         self.runtime = _runtime(path, self.n_ctx, threads, prefix_cache_mb)
@@ -151,10 +163,16 @@ class LlamaCppModel(LanguageModel):
             n_prompt = self.count_tokens(text)
             budget = self.n_ctx - n_prompt
             if budget < 8:
-                raise ModelError(f"the prompt has {n_prompt} tokens, more than the context window of "
-                                 f"{self.n_ctx} allows; shorten the schema or raise n_ctx")
-            options: dict[str, Any] = dict(max_tokens=min(config.max_new_tokens, budget), stop=stops or None,
-                                           temperature=max(config.temperature, 0.0), top_p=config.top_p)
+                raise ModelError(
+                    f"the prompt has {n_prompt} tokens, more than the context window of "
+                    f"{self.n_ctx} allows; shorten the schema or raise n_ctx"
+                )
+            options: dict[str, Any] = dict(
+                max_tokens=min(config.max_new_tokens, budget),
+                stop=stops or None,
+                temperature=max(config.temperature, 0.0),
+                top_p=config.top_p,
+            )
             if config.greedy:
                 options.update(temperature=0.0, top_k=1)
             if config.seed is not None:

@@ -50,8 +50,9 @@ class TransformersModel(LanguageModel):
     backend = "transformers"
     supports_prefix = True
 
-    def __init__(self, model: str | None = None, adapter: str | None = None, *,
-                 dialect: str | None = None, batch_size: int = 4):
+    def __init__(
+        self, model: str | None = None, adapter: str | None = None, *, dialect: str | None = None, batch_size: int = 4
+    ):
         super().__init__()
         self.ref = model
         self.adapter = adapter
@@ -62,8 +63,9 @@ class TransformersModel(LanguageModel):
 
             base = read_base(Path(adapter)).path
             if Path(str(model)).expanduser() != Path(str(base)).expanduser() and str(model) != str(base):
-                raise ModelError(f"adapter {adapter} was trained on {base}, not {model}: "
-                                 "give the adapter directory alone")
+                raise ModelError(
+                    f"adapter {adapter} was trained on {base}, not {model}: give the adapter directory alone"
+                )
         self.model, self.tokenizer = _load(model, adapter)
 
     @property
@@ -94,8 +96,15 @@ class TransformersModel(LanguageModel):
 
         texts = [self._render(p) for p in prompts]
         dialects = [self.dialect] * len(texts) if self.dialect else None
-        out = generate(self.model, self.tokenizer, texts, dialects=dialects, max_new_tokens=config.max_new_tokens,
-                       stop=list(config.stop), batch_size=self.batch_size)
+        out = generate(
+            self.model,
+            self.tokenizer,
+            texts,
+            dialects=dialects,
+            max_new_tokens=config.max_new_tokens,
+            stop=list(config.stop),
+            batch_size=self.batch_size,
+        )
         # the caller sees the whole answer, its prefix included
         return [self._prefix(p) + g.text for p, g in zip(prompts, out)]
 

@@ -49,16 +49,26 @@ class OpenAIModel(LanguageModel):
 
     backend = "openai"
 
-    def __init__(self, model: str, base_url: str | None = None, *, mode: str = "chat",
-                 timeout_s: float = 60.0, retries: int = 3, backoff_s: float = 0.5,
-                 max_backoff_s: float = 20.0, api_key: str | None = None,
-                 sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        model: str,
+        base_url: str | None = None,
+        *,
+        mode: str = "chat",
+        timeout_s: float = 60.0,
+        retries: int = 3,
+        backoff_s: float = 0.5,
+        max_backoff_s: float = 20.0,
+        api_key: str | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         super().__init__()
         if mode not in ("chat", "completions"):
             raise ModelError(f"unknown API mode {mode!r}: chat or completions")
         self.model = model
-        self.base_url = (base_url or next((os.environ[v] for v in URL_VARIABLES if os.environ.get(v)), None)
-                         or DEFAULT_BASE_URL).rstrip("/")
+        self.base_url = (
+            base_url or next((os.environ[v] for v in URL_VARIABLES if os.environ.get(v)), None) or DEFAULT_BASE_URL
+        ).rstrip("/")
         self.mode = mode
         self.timeout_s = timeout_s
         self.retries = retries
@@ -73,8 +83,12 @@ class OpenAIModel(LanguageModel):
 
     # ------------------------------------------------------------------ requests
     def _payload(self, prompt: Prompt, config: GenerationConfig) -> tuple[str, dict[str, Any]]:
-        payload: dict[str, Any] = {"model": self.model, "max_tokens": config.max_new_tokens,
-                                   "temperature": max(0.0, config.temperature), "top_p": config.top_p}
+        payload: dict[str, Any] = {
+            "model": self.model,
+            "max_tokens": config.max_new_tokens,
+            "temperature": max(0.0, config.temperature),
+            "top_p": config.top_p,
+        }
         if config.stop:
             payload["stop"] = list(config.stop)[:4]  # the OpenAI API accepts at most four
         if config.seed is not None:
@@ -113,8 +127,9 @@ class OpenAIModel(LanguageModel):
                 last = f"{type(reason).__name__}: {reason}"
             if attempt < self.retries:
                 self.usage.retries += 1
-                delay = min(self.max_backoff_s, retry_after if retry_after is not None
-                            else self.backoff_s * (2 ** attempt))
+                delay = min(
+                    self.max_backoff_s, retry_after if retry_after is not None else self.backoff_s * (2**attempt)
+                )
                 self._sleep(delay)
         raise ModelUnavailable(f"{self.base_url}{path}: gave up after {self.retries + 1} attempt(s): {last}")
 

@@ -30,8 +30,14 @@ class ScriptedModel(LanguageModel):
 
     backend = "scripted"
 
-    def __init__(self, answers: Sequence[str] = (), *, rules: Sequence[Rule] = (),
-                 function: Callable[[Prompt], str | None] | None = None, default: str | None = ""):
+    def __init__(
+        self,
+        answers: Sequence[str] = (),
+        *,
+        rules: Sequence[Rule] = (),
+        function: Callable[[Prompt], str | None] | None = None,
+        default: str | None = "",
+    ):
         super().__init__()
         self.answers = list(answers)
         self.rules = [(re.compile(pattern, re.S | re.I), answer) for pattern, answer in rules]
@@ -68,6 +74,7 @@ def from_spec(spec: str) -> ScriptedModel:
     body = spec.partition(":")[2]
     if body.startswith("@"):
         data = json.loads(Path(body[1:]).read_text())
-        return ScriptedModel(data.get("answers", []), rules=[tuple(r) for r in data.get("rules", [])],
-                             default=data.get("default", ""))
+        return ScriptedModel(
+            data.get("answers", []), rules=[tuple(r) for r in data.get("rules", [])], default=data.get("default", "")
+        )
     return ScriptedModel(default=body)

@@ -14,9 +14,26 @@ a parsed statement only reads.
 
 from momq.ngql.ast import is_read_only
 from momq.ngql.engine import NgqlDatabase, ResultSet, Session
-from momq.ngql.errors import (NgqlError, NgqlExecutionError, NgqlReadOnlyError, NgqlSemanticError,
-                              NgqlSyntaxError, NgqlTimeout)
+from momq.ngql.errors import (
+    NgqlError,
+    NgqlExecutionError,
+    NgqlReadOnlyError,
+    NgqlSemanticError,
+    NgqlSyntaxError,
+    NgqlTimeout,
+)
 from momq.ngql.parser import parse
 
-__all__ = ["NgqlDatabase", "Session", "ResultSet", "NgqlError", "NgqlSyntaxError", "NgqlSemanticError",
-           "NgqlExecutionError", "NgqlTimeout", "NgqlReadOnlyError", "parse", "is_read_only"]
+__all__ = [
+    "NgqlDatabase",
+    "Session",
+    "ResultSet",
+    "NgqlError",
+    "NgqlSyntaxError",
+    "NgqlSemanticError",
+    "NgqlExecutionError",
+    "NgqlTimeout",
+    "NgqlReadOnlyError",
+    "parse",
+    "is_read_only",
+]

@@ -47,8 +47,11 @@ class AdminStatements:
             return DataSet(["Name"], [[n] for n in sorted(space.edges)])
         if st.what in ("TAG INDEXES", "EDGE INDEXES"):
             kind = st.what.split()[0]
-            rows = [[i.name, i.schema, list(i.fields)] for i in sorted(space.indexes.values(), key=lambda i: i.name)
-                    if i.kind == kind]
+            rows = [
+                [i.name, i.schema, list(i.fields)]
+                for i in sorted(space.indexes.values(), key=lambda i: i.name)
+                if i.kind == kind
+            ]
             return DataSet(["Index Name", "By Tag" if kind == "TAG" else "By Edge", "Columns"], rows)
         if st.what == "INDEXES":
             rows = [[i.name, i.kind, i.schema, list(i.fields)] for i in space.indexes.values()]
@@ -63,8 +66,10 @@ class AdminStatements:
         schema = (space.tags if st.what == "TAG" else space.edges).get(st.name)
         if schema is None:
             raise NgqlExecutionError(f"{'Tag' if st.what == 'TAG' else 'Edge'} not existed!")
-        rows = [[p.name, p.type_text(), "YES" if p.nullable else "NO",
-                 p.default if p.has_default else EMPTY, EMPTY] for p in schema.props]
+        rows = [
+            [p.name, p.type_text(), "YES" if p.nullable else "NO", p.default if p.has_default else EMPTY, EMPTY]
+            for p in schema.props
+        ]
         return DataSet(["Field", "Type", "Null", "Default", "Comment"], rows)
 
     def x_CreateSpaceStmt(self, st: A.CreateSpaceStmt, inp):
@@ -169,8 +174,15 @@ class AdminStatements:
             rows = st.rows
         else:
             ysc = Scope("yield", space, None, {}, qctx=self.q)
-            rows = ((_value(s_e, ysc), _value(d_e, ysc), _value(r_e, ysc) if r_e is not None else 0,
-                     [_value(v, ysc) for v in val_es]) for s_e, d_e, r_e, val_es in st.rows)
+            rows = (
+                (
+                    _value(s_e, ysc),
+                    _value(d_e, ysc),
+                    _value(r_e, ysc) if r_e is not None else 0,
+                    [_value(v, ysc) for v in val_es],
+                )
+                for s_e, d_e, r_e, val_es in st.rows
+            )
         space.insert_edges(schema, names, rows, st.if_not_exists)
         return DataSet([])
 
@@ -254,8 +266,6 @@ class AdminStatements:
         return DataSet([])
 
 
-
-
 def _qualify(e: A.Expr, schema_name: str, schema: Schema) -> A.Expr:
     """UPDATE's ``SET age = age + 1``: bare property names mean ``schema.prop``."""
     e = copy.deepcopy(e)
@@ -268,13 +278,16 @@ def _qualify(e: A.Expr, schema_name: str, schema: Schema) -> A.Expr:
             elif isinstance(child, A.Expr):
                 fix(child)
         if isinstance(x, A.FuncCall):
-            x.args = [A.Attribute(A.Label(schema_name), a.name) if isinstance(a, A.Label) and schema.prop(a.name)
-                      else a for a in x.args]
+            x.args = [
+                A.Attribute(A.Label(schema_name), a.name) if isinstance(a, A.Label) and schema.prop(a.name) else a
+                for a in x.args
+            ]
             for a in x.args:
                 fix(a)
         if isinstance(x, A.ListExpr):
             for a in x.items:
                 fix(a)
+
     if isinstance(e, A.Label) and schema.prop(e.name) is not None:
         return A.Attribute(A.Label(schema_name), e.name)
     fix(e)

@@ -39,6 +39,7 @@ class Expr:
 
 def const_text(value: Any) -> str:
     from momq.ngql.values import to_text
+
     return to_text(value)
 
 
@@ -143,10 +144,20 @@ class Unary(Expr):
         return f"{sym}({self.operand.text()})"
 
 
-_BIN_TEXT = {"AND": " AND ", "OR": " OR ", "XOR": " XOR ", "IN": " IN ", "NOT IN": " NOT IN ",
-             "STARTS WITH": " STARTS WITH ", "NOT STARTS WITH": " NOT STARTS WITH ",
-             "ENDS WITH": " ENDS WITH ", "NOT ENDS WITH": " NOT ENDS WITH ",
-             "CONTAINS": " CONTAINS ", "NOT CONTAINS": " NOT CONTAINS ", "=~": "=~"}
+_BIN_TEXT = {
+    "AND": " AND ",
+    "OR": " OR ",
+    "XOR": " XOR ",
+    "IN": " IN ",
+    "NOT IN": " NOT IN ",
+    "STARTS WITH": " STARTS WITH ",
+    "NOT STARTS WITH": " NOT STARTS WITH ",
+    "ENDS WITH": " ENDS WITH ",
+    "NOT ENDS WITH": " NOT ENDS WITH ",
+    "CONTAINS": " CONTAINS ",
+    "NOT CONTAINS": " NOT CONTAINS ",
+    "=~": "=~",
+}
 
 
 class Binary(Expr):
@@ -174,13 +185,11 @@ class IsCheck(Expr):
         return f"{self.operand.text()} IS {'NOT ' if self.negated else ''}{self.what}"
 
 
-AGGREGATES = {"count", "sum", "avg", "min", "max", "collect", "collect_set", "std", "bit_and",
-              "bit_or", "bit_xor"}
+AGGREGATES = {"count", "sum", "avg", "min", "max", "collect", "collect_set", "std", "bit_and", "bit_or", "bit_xor"}
 
 
 class FuncCall(Expr):
-    def __init__(self, name: str, args: list[Expr], distinct: bool = False, pos: int = 0,
-                 star: bool = False):
+    def __init__(self, name: str, args: list[Expr], distinct: bool = False, pos: int = 0, star: bool = False):
         self.name, self.args, self.distinct, self.pos, self.star = name, args, distinct, pos, star
 
     @property
@@ -260,8 +269,14 @@ class Slice(Expr):
 
 
 class Case(Expr):
-    def __init__(self, subject: Expr | None, whens: list[tuple[Expr, Expr]], default: Expr | None,
-                 pos: int = 0, generic: bool = True):
+    def __init__(
+        self,
+        subject: Expr | None,
+        whens: list[tuple[Expr, Expr]],
+        default: Expr | None,
+        pos: int = 0,
+        generic: bool = True,
+    ):
         self.subject, self.whens, self.default, self.pos = subject, whens, default, pos
         self.generic = generic  # False for the ``cond ? a : b`` form
 
@@ -273,7 +288,7 @@ class Case(Expr):
 
     def text(self) -> str:
         if not self.generic:
-            (cond, then), = self.whens
+            ((cond, then),) = self.whens
             return f"({cond.text()} ? {then.text()} : {self.default.text()})"
         parts = ["CASE"]
         if self.subject is not None:
@@ -368,6 +383,7 @@ class Star(Expr):
 
 # ---------------------------------------------------------------- patterns
 
+
 @dataclass
 class NodePattern:
     var: str | None
@@ -425,6 +441,7 @@ class PathPattern:
 
 
 # ---------------------------------------------------------------- statements
+
 
 @dataclass
 class YieldColumn:
@@ -754,9 +771,23 @@ class NoopStmt(Stmt):
     writes: bool = True
 
 
-READ_STATEMENTS = (GoStmt, FetchVerticesStmt, FetchEdgesStmt, LookupStmt, YieldStmt, UnwindStmt, OrderByStmt,
-                   LimitStmt, GroupByStmt, FindPathStmt, SubgraphStmt, MatchStmt, UseStmt, ShowStmt,
-                   DescribeStmt)
+READ_STATEMENTS = (
+    GoStmt,
+    FetchVerticesStmt,
+    FetchEdgesStmt,
+    LookupStmt,
+    YieldStmt,
+    UnwindStmt,
+    OrderByStmt,
+    LimitStmt,
+    GroupByStmt,
+    FindPathStmt,
+    SubgraphStmt,
+    MatchStmt,
+    UseStmt,
+    ShowStmt,
+    DescribeStmt,
+)
 
 
 def is_read_only(stmt: Stmt) -> bool:

@@ -98,8 +98,14 @@ def check_dup_columns(cols: list[A.YieldColumn]) -> None:
         seen.add(c.name)
 
 
-def project(columns: list[A.YieldColumn], envs: list[dict], sc: Scope, q: QueryContext,
-            group_keys: list | None = None, distinct: bool = False) -> DataSet:
+def project(
+    columns: list[A.YieldColumn],
+    envs: list[dict],
+    sc: Scope,
+    q: QueryContext,
+    group_keys: list | None = None,
+    distinct: bool = False,
+) -> DataSet:
     """Evaluate YIELD/RETURN columns over rows, grouping when aggregates appear (the
     non-aggregate columns, or ``group_keys`` for GROUP BY, are the grouping keys)."""
     names = [c.name for c in columns]
@@ -117,8 +123,10 @@ def project(columns: list[A.YieldColumn], envs: list[dict], sc: Scope, q: QueryC
             if isinstance(x, A.FuncCall) and x is not a and x.is_aggregate:
                 raise NgqlSemanticError(f"Aggregate function nesting is not allowed: `{a.text()}'")
             if isinstance(x, A.FuncCall) and x.lname in NON_DETERMINISTIC:
-                raise NgqlSyntaxError(f"Can't use non-deterministic (random) functions inside of aggregate "
-                                      f"functions near `{a.args[0].source() if a.args else x.text()}'")
+                raise NgqlSyntaxError(
+                    f"Can't use non-deterministic (random) functions inside of aggregate "
+                    f"functions near `{a.args[0].source() if a.args else x.text()}'"
+                )
     sc.agg_slots = {id(a): i for i, a in enumerate(all_aggs)}
     arg_fns = []
     for a in all_aggs:

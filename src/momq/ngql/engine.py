@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 from momq.ngql import ast as A
-from momq.ngql.errors import NgqlError, NgqlExecutionError, NgqlReadOnlyError, NgqlSemanticError
 from momq.ngql.dataset import QueryContext
+from momq.ngql.errors import NgqlError, NgqlExecutionError, NgqlReadOnlyError, NgqlSemanticError
 from momq.ngql.executor import Executor
 from momq.ngql.parser import parse
 from momq.ngql.storage import Catalog
@@ -73,10 +73,11 @@ class Session:
         try:
             stmt = parse(query)
         except RecursionError:
-            raise NgqlError_syntax_depth()
+            raise NgqlError_syntax_depth()  # noqa: B904
         if self.read_only and not A.is_read_only(stmt):
-            raise NgqlReadOnlyError("The session is read-only: statements that write or change schema "
-                                    "are refused", query=query)
+            raise NgqlReadOnlyError(
+                "The session is read-only: statements that write or change schema are refused", query=query
+            )
         deadline = start + timeout_s if timeout_s else None
         qctx = QueryContext(self.db.catalog, self, deadline, self.read_only)
         saved_space = self.space
@@ -89,7 +90,7 @@ class Session:
                 self.space = saved_space
             raise
         except RecursionError:
-            raise NgqlExecutionError("Execution stopped: the query nests too deeply", query=query)
+            raise NgqlExecutionError("Execution stopped: the query nests too deeply", query=query)  # noqa: B904
         if self.read_only and self.space != saved_space and not isinstance(stmt, A.UseStmt):
             pass
         rows = ds.rows
@@ -97,12 +98,12 @@ class Session:
         if max_rows is not None and len(rows) > max_rows:
             rows = rows[:max_rows]
             truncated = True
-        return ResultSet(list(ds.columns), rows, truncated, outer_ordered(stmt), time.monotonic() - start,
-                         self.space)
+        return ResultSet(list(ds.columns), rows, truncated, outer_ordered(stmt), time.monotonic() - start, self.space)
 
 
 def NgqlError_syntax_depth():
     from momq.ngql.errors import NgqlSyntaxError
+
     return NgqlSyntaxError("The above expression's depth exceeds the maximum depth")
 
 
@@ -140,8 +141,14 @@ class NgqlDatabase:
         return sess
 
     # ---------------------------------------------------------------- bulk loading
-    def bulk_insert_vertices(self, space: str, tag: str, rows: Iterable[tuple[Any, Sequence[Any]]],
-                             props: Sequence[str] | None = None, if_not_exists: bool = False) -> int:
+    def bulk_insert_vertices(
+        self,
+        space: str,
+        tag: str,
+        rows: Iterable[tuple[Any, Sequence[Any]]],
+        props: Sequence[str] | None = None,
+        if_not_exists: bool = False,
+    ) -> int:
         """Insert vertices without writing nGQL text: the same as
         ``INSERT VERTEX tag(props) VALUES vid:(values), ...`` (same type checks and
         errors; all rows are checked before any is written), for loaders that already
@@ -153,8 +160,14 @@ class NgqlDatabase:
         names = list(props) if props is not None else schema.prop_names
         return sp.insert_vertices([(schema, names)], ((vid, _nulls(vals)) for vid, vals in rows), if_not_exists)
 
-    def bulk_insert_edges(self, space: str, edge: str, rows: Iterable[tuple[Any, Any, int, Sequence[Any]]],
-                          props: Sequence[str] | None = None, if_not_exists: bool = False) -> int:
+    def bulk_insert_edges(
+        self,
+        space: str,
+        edge: str,
+        rows: Iterable[tuple[Any, Any, int, Sequence[Any]]],
+        props: Sequence[str] | None = None,
+        if_not_exists: bool = False,
+    ) -> int:
         """Insert edges without writing nGQL text: ``rows`` yields ``(src, dst, rank,
         values)``, the same as ``INSERT EDGE edge(props) VALUES src->dst@rank:(values)``."""
         sp = self.catalog.space(space)

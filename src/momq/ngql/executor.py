@@ -64,8 +64,11 @@ class Executor(AdminStatements):
         return ds
 
     def x_PipeStmt(self, st: A.PipeStmt, inp):
-        if isinstance(st.right, A.LimitStmt) and isinstance(st.left, A.FindPathStmt) and (
-                not st.left.kind.endswith("SHORTEST") or st.right.offset == 0):
+        if (
+            isinstance(st.right, A.LimitStmt)
+            and isinstance(st.left, A.FindPathStmt)
+            and (not st.left.kind.endswith("SHORTEST") or st.right.offset == 0)
+        ):
             # LIMIT straight after FIND PATH keeps any N paths (the paths have no defined
             # order), so the search can stop once it has enough of them (NebulaGraph's
             # parser hands the limit of a SHORTEST PATH without offset to the search)
@@ -107,7 +110,9 @@ class Executor(AdminStatements):
         sp = kw.pop("space", None)
         return Scope(kind, sp, inp.columns if inp is not None else None, self.q.var_columns(), qctx=self.q, **kw)
 
-    def source_rows(self, src: A.VidSource, inp: DataSet | None, space: Space, sc: Scope) -> tuple[list, list | None, str | None]:
+    def source_rows(
+        self, src: A.VidSource, inp: DataSet | None, space: Space, sc: Scope
+    ) -> tuple[list, list | None, str | None]:
         """Start VIDs of GO/FETCH/...: ``(vids, rows, env_key)``; rows are the input rows
         the VIDs came from (for ``$-.col`` joins)."""
         if src.ref is not None:
@@ -135,7 +140,9 @@ class Executor(AdminStatements):
                 ok = (isinstance(v, int) and not isinstance(v, bool)) if space.vid_is_int else isinstance(v, str)
                 if not ok:
                     want = "INT64" if space.vid_is_int else "FIXED_STRING"
-                    raise NgqlSemanticError(f"`{ref.text()}', the srcs should be type of {want}, but was`{type_name(v)}'")
+                    raise NgqlSemanticError(
+                        f"`{ref.text()}', the srcs should be type of {want}, but was`{type_name(v)}'"
+                    )
                 break
             return vids, rows, key
         vids = []
@@ -178,7 +185,8 @@ class Executor(AdminStatements):
                 raise NgqlSemanticError(f"`{st.where.text()}', expected boolean, but was `{type_name(v)}'")
         fns = [compile_expr(c.expr, sc) for c in yields]
         refs_input = any(isinstance(x, A.InputProp) for c in yields for x in c.expr.walk()) or (
-            st.where is not None and any(isinstance(x, A.InputProp) for x in st.where.walk()))
+            st.where is not None and any(isinstance(x, A.InputProp) for x in st.where.walk())
+        )
         limits = self._step_limits(st, "limit")
         samples = self._step_limits(st, "sample")
         # frontier: vid -> multiplicity (no join needed) or list of the input rows it came
@@ -330,7 +338,7 @@ class Executor(AdminStatements):
                 ref = rows_src[0]
                 ds = inp if ref.var is None else self.q.variables.get(ref.var)
                 envkey = "$-" if ref.var is None else "$" + ref.var
-                for r in (ds.dicts() if ds is not None else []):
+                for r in ds.dicts() if ds is not None else []:
                     env = {envkey: r}
                     keys.append((src_f(env), dst_f(env), rank_f(env)))
             else:
@@ -363,8 +371,7 @@ class Executor(AdminStatements):
             raise NgqlExecutionError(f"Schema not exist: {st.schema}")
         for c in st.yields or []:
             # a column ``other.prop`` names another schema (LookupValidator::validateYieldColumn)
-            if isinstance(c.expr, A.Attribute) and isinstance(c.expr.base, A.Label) \
-                    and c.expr.base.name != st.schema:
+            if isinstance(c.expr, A.Attribute) and isinstance(c.expr.base, A.Label) and c.expr.base.name != st.schema:
                 raise NgqlSemanticError(f"Schema name error: {c.expr.base.name}")
         kind = "TAG" if is_tag else "EDGE"
         if not space.has_index(kind, st.schema):
@@ -372,10 +379,15 @@ class Executor(AdminStatements):
         sc = self.scope("lookup_tag" if is_tag else "lookup_edge", inp, space=space)
         yields = st.yields
         if yields is None:
-            yields = [A.YieldColumn(A.FuncCall("id", [A.Keyword("vertex", "vertex")]), "VertexID")] if is_tag else \
-                [A.YieldColumn(A.FuncCall("src", [A.Keyword("edge", "edge")]), "SrcVID"),
-                 A.YieldColumn(A.FuncCall("dst", [A.Keyword("edge", "edge")]), "DstVID"),
-                 A.YieldColumn(A.FuncCall("rank", [A.Keyword("edge", "edge")]), "Ranking")]
+            yields = (
+                [A.YieldColumn(A.FuncCall("id", [A.Keyword("vertex", "vertex")]), "VertexID")]
+                if is_tag
+                else [
+                    A.YieldColumn(A.FuncCall("src", [A.Keyword("edge", "edge")]), "SrcVID"),
+                    A.YieldColumn(A.FuncCall("dst", [A.Keyword("edge", "edge")]), "DstVID"),
+                    A.YieldColumn(A.FuncCall("rank", [A.Keyword("edge", "edge")]), "Ranking"),
+                ]
+            )
         check_no_agg(yields, "yield")
         for c in yields:
             for x in c.expr.walk():
@@ -393,8 +405,10 @@ class Executor(AdminStatements):
             tag = st.schema
             candidates = list(space.tag_members.get(tag, {}))
             eq = _equality_term(st.where, tag) if st.where is not None else None
-            if eq is not None and any(i.kind == "TAG" and i.schema == tag and i.fields and i.fields[0] == eq[0]
-                                      for i in space.indexes.values()):
+            if eq is not None and any(
+                i.kind == "TAG" and i.schema == tag and i.fields and i.fields[0] == eq[0]
+                for i in space.indexes.values()
+            ):
                 candidates = space.lookup_equal(tag, eq[0], eq[1])
             for vid in candidates:
                 q.tick()
@@ -450,13 +464,16 @@ class Executor(AdminStatements):
         if st.where is not None:
             var_refs |= {x.var for x in st.where.walk() if isinstance(x, A.InputProp) and x.var}
             if has_aggregate(st.where):
-                raise NgqlSyntaxError(f"Invalid use of aggregating function in where clause. near `{st.where.source()}'")
+                raise NgqlSyntaxError(
+                    f"Invalid use of aggregating function in where clause. near `{st.where.source()}'"
+                )
         for c in st.columns:
             for x in c.expr.walk():
                 if isinstance(x, A.VarRef):
                     raise NgqlSyntaxError(f"Direct output of variable is prohibited near `{c.expr.text()}'")
         uses_input = any(isinstance(x, A.InputProp) and x.var is None for c in st.columns for x in c.expr.walk()) or (
-            st.where is not None and any(isinstance(x, A.InputProp) and x.var is None for x in st.where.walk()))
+            st.where is not None and any(isinstance(x, A.InputProp) and x.var is None for x in st.where.walk())
+        )
         if len(var_refs) > 1:
             raise NgqlSemanticError("Only one variable allowed to use.")
         if var_refs and uses_input:
@@ -507,8 +524,10 @@ class Executor(AdminStatements):
                 raise NgqlSemanticError(f"`{key.text()}', not exist prop `{key.col}'")
         for lc in left.columns:
             if lc != j.left_key.col and lc != j.right_key.col and lc in right.columns:
-                raise NgqlSemanticError(f"column name `{lc}' of ${j.left} and column name `{lc}' of ${j.right} "
-                                        "are the same, please rename it to a non-duplicate column name.")
+                raise NgqlSemanticError(
+                    f"column name `{lc}' of ${j.left} and column name `{lc}' of ${j.right} "
+                    "are the same, please rename it to a non-duplicate column name."
+                )
         for c in st.columns:
             for x in c.expr.walk():
                 if isinstance(x, A.InputProp) and x.var is None:
@@ -524,8 +543,9 @@ class Executor(AdminStatements):
         for lrow in left.rows:
             self.q.tick()
             for rrow in table.get(hashable(lrow[li]), ()):
-                envs.append({"$" + j.left: dict(zip(left.columns, lrow)),
-                             "$" + j.right: dict(zip(right.columns, rrow))})
+                envs.append(
+                    {"$" + j.left: dict(zip(left.columns, lrow)), "$" + j.right: dict(zip(right.columns, rrow))}
+                )
         space = self.q.catalog.spaces.get(self.q.session.space) if self.q.session.space else None
         ds = project(st.columns, envs, self.scope("yield", None, space=space), self.q)
         if st.distinct:
@@ -537,8 +557,11 @@ class Executor(AdminStatements):
         for each input row (a non-list value is one element, NULL and EMPTY none); the
         output has the alias as its only column (NebulaGraph's UnwindValidator)."""
         for x in st.expr.walk():
-            if isinstance(x, (A.SrcDstProp, A.SrcDstVertex)) or (isinstance(x, A.InputProp) and x.var is not None) \
-                    or (isinstance(x, A.FuncCall) and x.is_aggregate):
+            if (
+                isinstance(x, (A.SrcDstProp, A.SrcDstVertex))
+                or (isinstance(x, A.InputProp) and x.var is not None)
+                or (isinstance(x, A.FuncCall) and x.is_aggregate)
+            ):
                 raise NgqlSemanticError(f"Not support `{st.expr.text()}' in UNWIND sentence.")
             if isinstance(x, A.InputProp) and (inp is None or x.col not in inp.columns):
                 raise NgqlSemanticError(f"`{x.text()}', not exist prop `{x.col}'")
@@ -573,7 +596,7 @@ class Executor(AdminStatements):
             return DataSet([])
         if st.count < 0 or st.offset < 0:
             raise NgqlSemanticError("LIMIT/OFFSET must be non-negative")
-        return DataSet(inp.columns, inp.rows[st.offset:st.offset + st.count])
+        return DataSet(inp.columns, inp.rows[st.offset : st.offset + st.count])
 
     def x_GroupByStmt(self, st: A.GroupByStmt, inp):
         space = self.q.catalog.spaces.get(self.q.session.space) if self.q.session.space else None
@@ -594,14 +617,24 @@ class Executor(AdminStatements):
             if isinstance(e, (A.InputProp, A.Label)):
                 return False
             return all(grouped(c) for c in e.children() if c is not None)
+
         for c in st.yields:
             if not grouped(c.expr):
-                raise NgqlSemanticError(f"Yield non-agg expression `{c.expr.text()}' must be functionally "
-                                        f"dependent on items in GROUP BY clause")
-        var_refs = {x.var for e in list(st.keys) + [c.expr for c in st.yields] for x in e.walk()
-                     if isinstance(x, A.InputProp) and x.var}
-        uses_input = any(isinstance(x, A.InputProp) and x.var is None
-                         for e in list(st.keys) + [c.expr for c in st.yields] for x in e.walk())
+                raise NgqlSemanticError(
+                    f"Yield non-agg expression `{c.expr.text()}' must be functionally "
+                    f"dependent on items in GROUP BY clause"
+                )
+        var_refs = {
+            x.var
+            for e in list(st.keys) + [c.expr for c in st.yields]
+            for x in e.walk()
+            if isinstance(x, A.InputProp) and x.var
+        }
+        uses_input = any(
+            isinstance(x, A.InputProp) and x.var is None
+            for e in list(st.keys) + [c.expr for c in st.yields]
+            for x in e.walk()
+        )
         if len(var_refs) > 1:
             raise NgqlSemanticError("Only one variable allowed to use.")
         if var_refs and uses_input:
@@ -632,6 +665,7 @@ class Executor(AdminStatements):
     def x_SubgraphStmt(self, st, inp):
         return subgraph(self, st, inp)
 
+
 def _equality_term(where: A.Expr, schema: str):
     """``(prop, value)`` when WHERE is (or is ANDed with) ``schema.prop == constant``."""
     terms = [where]
@@ -642,8 +676,14 @@ def _equality_term(where: A.Expr, schema: str):
             continue
         if isinstance(e, A.Binary) and e.op == "==":
             for a, b in ((e.left, e.right), (e.right, e.left)):
-                if isinstance(a, A.Attribute) and isinstance(a.base, A.Label) and a.base.name == schema \
-                        and isinstance(b, A.Const) and isinstance(b.value, (int, str)) and not isinstance(b.value, bool):
+                if (
+                    isinstance(a, A.Attribute)
+                    and isinstance(a.base, A.Label)
+                    and a.base.name == schema
+                    and isinstance(b, A.Const)
+                    and isinstance(b.value, (int, str))
+                    and not isinstance(b.value, bool)
+                ):
                     return a.name, b.value
     return None
 
@@ -670,8 +710,9 @@ def _check_lookup_where(e: A.Expr, schema_name: str, space: Space) -> None:
             return
         raise NgqlSemanticError(f"Expression {e.text()} not supported yet")
     if e.op in _FULLTEXT_OPS:
-        raise NgqlSemanticError(f"Expression {e.text()} is not supported, please use full-text index as an "
-                                f"optimal solution")
+        raise NgqlSemanticError(
+            f"Expression {e.text()} is not supported, please use full-text index as an optimal solution"
+        )
 
     def is_prop(x):
         return isinstance(x, A.Attribute) and isinstance(x.base, A.Label)
@@ -691,9 +732,7 @@ def _check_lookup_where(e: A.Expr, schema_name: str, space: Space) -> None:
         raise NgqlSemanticError(f"'{right.text()}' is not an evaluable expression")
     if e.op == "STARTS WITH":
         v = compile_expr(right, Scope("yield"))({})
-        sch = (space.tags.get(schema_name) or space.edges.get(schema_name))
+        sch = space.tags.get(schema_name) or space.edges.get(schema_name)
         ps = sch.prop(left.name) if sch is not None else None
         if ps is not None and ps.type in ("STRING", "FIXED_STRING") and not isinstance(v, str):
             raise NgqlSemanticError(f"Column type error : {left.name}")
-
-

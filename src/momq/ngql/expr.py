@@ -27,8 +27,23 @@ from momq.ngql import ast as A
 from momq.ngql.errors import NgqlError, NgqlExecutionError, NgqlSemanticError, NgqlSyntaxError
 from momq.ngql.functions import ARITY, FUNCTIONS, NON_DETERMINISTIC, to_boolean, to_float, to_integer, to_string
 from momq.ngql.temporal import add_duration, add_durations, date_plus_days, days_between
-from momq.ngql.values import (BAD_TYPE, DIV_BY_ZERO, EMPTY, NULL, OVERFLOW, UNKNOWN_PROP, Duration, Edge,
-                              NullValue, Path, Vertex, hashable, is_empty, is_null, type_name)
+from momq.ngql.values import (
+    BAD_TYPE,
+    DIV_BY_ZERO,
+    EMPTY,
+    NULL,
+    OVERFLOW,
+    UNKNOWN_PROP,
+    Duration,
+    Edge,
+    NullValue,
+    Path,
+    Vertex,
+    hashable,
+    is_empty,
+    is_null,
+    type_name,
+)
 
 INT_MIN, INT_MAX = -(1 << 63), (1 << 63) - 1
 EPS = 1e-8
@@ -59,6 +74,7 @@ def _is_num(v):
 
 
 # ------------------------------------------------------------------ operators
+
 
 def arith(op: str, a: Any, b: Any) -> Any:
     ca, cb = a.__class__, b.__class__
@@ -132,7 +148,9 @@ def arith(op: str, a: Any, b: Any) -> Any:
         if b == 0:
             return DIV0_ERR
         if ca is int and cb is int:
-            return int(math.fmod(a, b)) if abs(a) < 2 ** 52 and abs(b) < 2 ** 52 else (abs(a) % abs(b)) * (1 if a >= 0 else -1)
+            return (
+                int(math.fmod(a, b)) if abs(a) < 2**52 and abs(b) < 2**52 else (abs(a) % abs(b)) * (1 if a >= 0 else -1)
+            )
         return math.fmod(a, b)
     return TYPE_ERR
 
@@ -213,6 +231,7 @@ def less(a: Any, b: Any) -> Any:
 
 def _total_less(x, y) -> bool:
     from momq.ngql.values import sort_key
+
     r = less(x, y)
     if r is True or r is False:
         return r
@@ -439,11 +458,13 @@ def cast(type_name_: str, v: Any) -> Any:
         return to_boolean(v)
     if t == "SET":
         from momq.ngql.functions import FUNCTIONS as F
+
         return F["toset"](v)
     return v
 
 
 # ------------------------------------------------------------------ scope
+
 
 class Scope:
     """What names mean where an expression is compiled.
@@ -455,9 +476,17 @@ class Scope:
     scope with their kinds ("node", "edge", "edges", "path", "value").
     """
 
-    def __init__(self, kind: str, space=None, input_cols: list[str] | None = None,
-                 variables: dict[str, list[str]] | None = None, names: dict[str, str] | None = None,
-                 over: list[str] | None = None, schema: str | None = None, qctx=None):
+    def __init__(
+        self,
+        kind: str,
+        space=None,
+        input_cols: list[str] | None = None,
+        variables: dict[str, list[str]] | None = None,
+        names: dict[str, str] | None = None,
+        over: list[str] | None = None,
+        schema: str | None = None,
+        qctx=None,
+    ):
         self.kind = kind
         self.space = space
         self.input_cols = input_cols
@@ -496,24 +525,46 @@ def aggregates_in(e: A.Expr) -> list[A.FuncCall]:
         for c in x.children():
             if c is not None:
                 visit(c)
+
     visit(e)
     return out
 
 
 def is_constant(e: A.Expr) -> bool:
     for x in e.walk():
-        if isinstance(x, (A.Label, A.Attribute, A.InputProp, A.VarRef, A.SrcDstProp, A.SrcDstVertex,
-                          A.Keyword, A.PatternExpr, A.ListComp, A.Predicate, A.Reduce, A.Star)):
+        if isinstance(
+            x,
+            (
+                A.Label,
+                A.Attribute,
+                A.InputProp,
+                A.VarRef,
+                A.SrcDstProp,
+                A.SrcDstVertex,
+                A.Keyword,
+                A.PatternExpr,
+                A.ListComp,
+                A.Predicate,
+                A.Reduce,
+                A.Star,
+            ),
+        ):
             if isinstance(x, A.Attribute):
                 continue
             return False
-        if isinstance(x, A.FuncCall) and (x.is_aggregate or x.lname in NON_DETERMINISTIC
-                                          or x.lname not in FUNCTIONS or x.lname in ("date", "time", "datetime", "timestamp") and not x.args):
+        if isinstance(x, A.FuncCall) and (
+            x.is_aggregate
+            or x.lname in NON_DETERMINISTIC
+            or x.lname not in FUNCTIONS
+            or x.lname in ("date", "time", "datetime", "timestamp")
+            and not x.args
+        ):
             return False
     return True
 
 
 # ------------------------------------------------------------------ compiler
+
 
 def compile_expr(e: A.Expr, sc: Scope) -> Fn:
     fn = _compile(e, sc)
@@ -522,11 +573,13 @@ def compile_expr(e: A.Expr, sc: Scope) -> Fn:
 
 def _finish(fn: Fn) -> Fn:
     """Wrap an operator closure so internal error markers become NULL kinds at run time."""
+
     def run(env):
         r = fn(env)
         if r.__class__ is _Err:
             return {"type": BAD_TYPE, "overflow": OVERFLOW, "div0": DIV_BY_ZERO}[r.kind]
         return r
+
     return run
 
 
@@ -542,6 +595,7 @@ def _folded_text(e: A.Expr) -> str:
     """``e.text()`` after NebulaGraph's constant folding of the operands: a negated
     literal such as ``-(2)`` is already the constant ``-2`` when the outer operation
     fails, so the message shows ``(9223372036854775807*-2)``."""
+
     def operand(x: A.Expr) -> str:
         if isinstance(x, A.Const) or not is_constant(x):
             return x.text()
@@ -552,6 +606,7 @@ def _folded_text(e: A.Expr) -> str:
         if v.__class__ is _Err or isinstance(v, NullValue) and v is not NULL:
             return x.text()
         return A.Const(v).text()
+
     if isinstance(e, A.Binary):
         return f"({operand(e.left)}{A._BIN_TEXT.get(e.op, e.op)}{operand(e.right)})"
     return e.text()
@@ -578,11 +633,14 @@ def _operand_type_error(e: A.Binary, a: Any, b: Any) -> NgqlSemanticError:
     op = e.op
     if op in ("AND", "OR", "XOR"):
         sym = {"AND": "&&' or `AND", "OR": "||' or `OR", "XOR": "^' or `XOR"}[op]
-        return NgqlSemanticError(f"`{e.text()}' is not a valid expression, can not apply `{sym}' operator "
-                                 f"to `{type_name(a)}' and `{type_name(b)}'.")
+        return NgqlSemanticError(
+            f"`{e.text()}' is not a valid expression, can not apply `{sym}' operator "
+            f"to `{type_name(a)}' and `{type_name(b)}'."
+        )
     if op in ("+", "-", "*", "/", "%"):
-        return NgqlSemanticError(f"`{e.text()}' is not a valid expression, can not apply `{op}' to "
-                                 f"`{type_name(a)}' and `{type_name(b)}'.")
+        return NgqlSemanticError(
+            f"`{e.text()}' is not a valid expression, can not apply `{op}' to `{type_name(a)}' and `{type_name(b)}'."
+        )
     return NgqlSemanticError(f"Type error `{e.text()}'")
 
 
@@ -610,6 +668,7 @@ class _Compiler:
                     return env[name]
                 except KeyError:
                     return NULL
+
             return get
         if sc.kind in ("lookup_tag", "lookup_edge", "fetch_tag", "fetch_edge", "go"):
             raise NgqlSemanticError(f"Invalid label identifiers: {name}")
@@ -651,6 +710,7 @@ class _Compiler:
                     return props.get(name, NULL)
                 r = get_attr(get_attr(v, tag), name)
                 return NULL if r is UNKNOWN_PROP else r
+
             return tag_prop
         inner = _compile(base, sc)
         if is_constant(base):
@@ -658,9 +718,11 @@ class _Compiler:
             if not isinstance(v, (dict, Vertex, Edge, _dt.date, _dt.time)) and not is_null(v):
                 raise NgqlSemanticError(
                     f"`{e.text()}', expected type with attribute like Date, Time, DateTime, Map, Vertex or Edge "
-                    f"but was {type_name(v)}: {A.const_text(v)}")
+                    f"but was {type_name(v)}: {A.const_text(v)}"
+                )
 
         if sc.kind == "match" and isinstance(base, A.Label) and sc.names.get(base.name) == "node":
+
             def vertex_attr(env):
                 v = inner(env)
                 if v.__class__ is Vertex:
@@ -671,10 +733,12 @@ class _Compiler:
                     return UNKNOWN_PROP if name != "_vid" else v.vid
                 r = get_attr(v, name)
                 return r
+
             return vertex_attr
 
         def attr(env):
             return get_attr(inner(env), name)
+
         return attr
 
     @staticmethod
@@ -699,6 +763,7 @@ class _Compiler:
             if row is None:
                 return NULL
             return row.get(col, NULL)
+
         return get
 
     @staticmethod
@@ -727,6 +792,7 @@ class _Compiler:
             if props is None:
                 return EMPTY
             return props.get(prop, NULL)
+
         return get
 
     @staticmethod
@@ -738,6 +804,7 @@ class _Compiler:
 
         def get(env):
             return make_vertex(space, env.get(key))
+
         return get
 
     @staticmethod
@@ -765,15 +832,19 @@ class _Compiler:
     def c_Unary(e: A.Unary, sc: Scope) -> Fn:
         inner = _compile(e.operand, sc)
         if e.op == "-":
+
             def fn(env):
                 return negate(inner(env))
         elif e.op == "+":
+
             def fn(env):
                 v = inner(env)
                 return v if _is_num(v) or is_null(v) else TYPE_ERR
         else:
+
             def fn(env):
                 return logic_not(inner(env))
+
         if is_constant(e):
             r = fn({})
             if r.__class__ is _Err:
@@ -789,10 +860,12 @@ class _Compiler:
         lf = _compile(e.left, sc)
         rf = _compile(e.right, sc)
         if op in ("+", "-", "*", "/", "%"):
+
             def fn(env):
                 return arith(op, lf(env), rf(env))
         elif op in ("==", "!=", "<", ">", "<=", ">="):
             if op == "==":
+
                 def fn(env):
                     a = lf(env)
                     b = rf(env)
@@ -800,27 +873,34 @@ class _Compiler:
                         return a == b
                     return equal(a, b)
             else:
+
                 def fn(env):
                     return compare(op, lf(env), rf(env))
         elif op == "AND":
+
             def fn(env):
                 a = lf(env)
                 if a is False:
                     return False
                 return logic_and(a, rf(env))
         elif op == "OR":
+
             def fn(env):
                 a = lf(env)
                 if a is True:
                     return True
                 return logic_or(a, rf(env))
         elif op == "XOR":
+
             def fn(env):
                 return logic_xor(lf(env), rf(env))
         elif op in ("IN", "NOT IN"):
             neg = op == "NOT IN"
-            if isinstance(e.right, A.Const) and not isinstance(e.right.value, (list, frozenset)) \
-                    and not is_null(e.right.value):
+            if (
+                isinstance(e.right, A.Const)
+                and not isinstance(e.right.value, (list, frozenset))
+                and not is_null(e.right.value)
+            ):
                 raise NgqlSemanticError(f"`{e.right.text()}', expected LIST, but was {type_name(e.right.value)}")
 
             def fn(env):
@@ -829,11 +909,14 @@ class _Compiler:
                     return not r
                 return r
         elif op == "=~":
+
             def fn(env):
                 return regex_match(lf(env), rf(env))
         else:
+
             def fn(env):
                 return str_op(op, lf(env), rf(env))
+
         if is_constant(e):
             r = fn({})
             if r.__class__ is _Err:
@@ -850,11 +933,14 @@ class _Compiler:
         inner = _compile(e.operand, sc)
         neg = e.negated
         if e.what == "NULL":
+
             def fn(env):
                 return is_null(inner(env)) != neg
         else:
+
             def fn(env):
                 return is_empty(inner(env)) != neg
+
         return fn
 
     @staticmethod
@@ -874,7 +960,9 @@ class _Compiler:
             return lambda env: env.get(key)
         fn = FUNCTIONS.get(name)
         if fn is None:
-            raise NgqlSemanticError(f"Unknown function `{e.name}'" if False else f"`{e.name}' is not a valid function name")
+            raise NgqlSemanticError(
+                f"Unknown function `{e.name}'" if False else f"`{e.name}' is not a valid function name"
+            )
         lo, hi = ARITY.get(name, (0, 99))
         if not lo <= len(e.args) <= hi:
             raise NgqlSemanticError(f"Unknown function `{e.name}' with {len(e.args)} arguments")
@@ -898,6 +986,7 @@ class _Compiler:
                 return call(env)
             except (TypeError, AttributeError, ValueError, OverflowError):
                 return BAD_TYPE
+
         if is_constant(e):
             # NebulaGraph folds constant calls of pure functions before running and
             # refuses the ones that yield a BAD_TYPE / DIV_BY_ZERO / OVERFLOW null
@@ -958,12 +1047,14 @@ class _Compiler:
                         return t(env)
                 return default(env)
         else:
+
             def fn(env):
                 s = subject(env)
                 for w, t in whens:
                     if equal(s, w(env)) is True:
                         return t(env)
                 return default(env)
+
         return fn
 
     @staticmethod
@@ -994,6 +1085,7 @@ class _Compiler:
                     continue
                 out.append(mapping(local) if mapping is not None else x)
             return out
+
         return fn
 
     @staticmethod
@@ -1039,6 +1131,7 @@ class _Compiler:
             if kind == "none":
                 return NULL if saw_null else True
             return NULL if saw_null else n_true == 1
+
         return fn
 
     @staticmethod
@@ -1071,6 +1164,7 @@ class _Compiler:
                 local[var] = x
                 local[acc] = mapping(local)
             return local[acc]
+
         return fn
 
     @staticmethod
@@ -1112,6 +1206,7 @@ def _compile_exists(e: A.FuncCall, sc: Scope) -> Fn:
                     props = v.tags.get(tag)
                     return props is not None and _present(props, name)
                 return NULL
+
             return fn
         base = _compile(arg.base, sc)
         name = arg.name
@@ -1128,6 +1223,7 @@ def _compile_exists(e: A.FuncCall, sc: Scope) -> Fn:
             if is_null(v):
                 return NULL
             return BAD_TYPE
+
         return fn
     if isinstance(arg, A.Subscript):
         base = _compile(arg.base, sc)
@@ -1145,6 +1241,7 @@ def _compile_exists(e: A.FuncCall, sc: Scope) -> Fn:
             if is_null(v):
                 return NULL
             return False
+
         return fn
     if isinstance(arg, A.InputProp):
         inner = _compile(arg, sc)
@@ -1172,27 +1269,33 @@ def _go_edge_prop(e: A.Attribute, edge: str, prop: str, sc: Scope) -> Fn:
     if prop not in ("_src", "_dst", "_rank", "_type") and schema.prop(prop) is None:
         raise NgqlSemanticError(f"`{e.text()}', not found the property `{prop}'.")
     if prop == "_dst":
+
         def fn(env):
             return env["$$"] if env["@e"].type == edge else EMPTY
     elif prop == "_src":
+
         def fn(env):
             return env["$^"] if env["@e"].type == edge else EMPTY
     elif prop == "_rank":
+
         def fn(env):
             ed = env["@e"]
             return ed.rank if ed.type == edge else EMPTY
     elif prop == "_type":
+
         def fn(env):
             ed = env["@e"]
             if ed.type != edge:
                 return EMPTY
             return -1 if env.get("@rev") else 1
     else:
+
         def fn(env):
             ed = env["@e"]
             if ed.type != edge:
                 return EMPTY
             return ed.props.get(prop, NULL)
+
     return fn
 
 
@@ -1214,6 +1317,7 @@ def _vertex_tag_prop(e: A.Attribute, tag: str, prop: str, sc: Scope) -> Fn:
         if props is None:
             return EMPTY if sc.kind == "fetch_tag" else NULL
         return props.get(prop, NULL)
+
     return fn
 
 
@@ -1232,4 +1336,5 @@ def _edge_prop_of_current(e: A.Attribute, edge: str, prop: str, sc: Scope) -> Fn
         if ed.type != edge:
             return EMPTY
         return get_attr(ed, prop)
+
     return fn

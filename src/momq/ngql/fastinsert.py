@@ -27,22 +27,26 @@ _NAME = r"(?:[A-Za-z_][A-Za-z0-9_]*|`[^`]*`)"
 _NAMES = rf"\(\s*(?:{_NAME}(?:\s*,\s*{_NAME})*)?\s*\)"
 # decimal numbers only: a leading zero (octal in nGQL) or 0x goes to the full parser
 _NUM = r"-?\s*(?:(?:[1-9]\d*|0)\.(?!\.)\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|(?:[1-9]\d*|0)[eE][-+]?\d+|[1-9]\d*|0)(?![\w.])"
-_STR = r'''"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*\''''
+_STR = r""""(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*\'"""
 _WORD = r"(?:[Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]|[Nn][Uu][Ll][Ll])(?![\w(.])"
 _LIT = rf"(?:{_STR}|{_NUM}|{_WORD})"
 _BODY = rf"\(\s*(?:{_LIT}(?:\s*,\s*{_LIT})*)?\s*\)"
 
 _VERTEX_HEAD = re.compile(
     rf"\s*INSERT\s+VERTEX\s+(IF\s+NOT\s+EXISTS\s+)?({_NAME}\s*(?:{_NAMES})?(?:\s*,\s*{_NAME}\s*(?:{_NAMES})?)*)"
-    rf"\s*(?<![A-Za-z0-9_])VALUES(?![A-Za-z0-9_])\s*", re.I | re.S)
+    rf"\s*(?<![A-Za-z0-9_])VALUES(?![A-Za-z0-9_])\s*",
+    re.I | re.S,
+)
 _EDGE_HEAD = re.compile(
     rf"\s*INSERT\s+EDGE\s+(IF\s+NOT\s+EXISTS\s+)?({_NAME})\s*({_NAMES})?\s*(?<![A-Za-z0-9_])VALUES(?![A-Za-z0-9_])\s*",
-    re.I | re.S)
+    re.I | re.S,
+)
 _TAG_SPEC = re.compile(rf"({_NAME})\s*({_NAMES})?")
 _NAME_RE = re.compile(_NAME)
 _VERTEX_ROW = re.compile(rf"({_STR}|{_NUM})\s*:\s*({_BODY})\s*(,\s*|;?\s*\Z)", re.S)
-_EDGE_ROW = re.compile(rf"({_STR}|{_NUM})\s*->\s*({_STR}|{_NUM})\s*(?:@\s*({_NUM})\s*)?:\s*({_BODY})\s*(,\s*|;?\s*\Z)",
-                       re.S)
+_EDGE_ROW = re.compile(
+    rf"({_STR}|{_NUM})\s*->\s*({_STR}|{_NUM})\s*(?:@\s*({_NUM})\s*)?:\s*({_BODY})\s*(,\s*|;?\s*\Z)", re.S
+)
 _LIT_RE = re.compile(_LIT)
 _KEYWORDS = {"VALUES", "IF", "NOT", "EXISTS"}
 
@@ -147,8 +151,9 @@ def _edges(query: str, m: re.Match) -> A.Stmt:
         if r is None:
             raise _NotSimple
         rank = r.group(3)
-        append_row((_value(r.group(1)), _value(r.group(2)), _value(rank) if rank is not None else 0,
-                    _values(r.group(4))))
+        append_row(
+            (_value(r.group(1)), _value(r.group(2)), _value(rank) if rank is not None else 0, _values(r.group(4)))
+        )
         pos = r.end()
         if not r.group(5).startswith(","):
             break

@@ -16,8 +16,7 @@ from typing import Any, Callable
 
 from momq.ngql.errors import NgqlExecutionError
 from momq.ngql.temporal import duration_from_map
-from momq.ngql.values import (BAD_TYPE, EMPTY, NULL, Edge, Path, Vertex, hashable, is_empty, is_null,
-                              sort_key, to_text)
+from momq.ngql.values import BAD_TYPE, EMPTY, NULL, Edge, Path, Vertex, hashable, is_empty, is_null, sort_key, to_text
 
 MASK64 = (1 << 64) - 1
 
@@ -45,7 +44,7 @@ def std_hash_bytes(data: bytes, seed: int = 0xC70F6907) -> int:
     aligned = n & ~7
     h = (seed ^ (n * mul)) & MASK64
     for i in range(0, aligned, 8):
-        d = int.from_bytes(data[i:i + 8], "little")
+        d = int.from_bytes(data[i : i + 8], "little")
         d = (shift_mix((d * mul) & MASK64) * mul) & MASK64
         h ^= d
         h = (h * mul) & MASK64
@@ -69,6 +68,7 @@ def f_hash(v: Any) -> Any:
         return v
     if isinstance(v, float):
         import struct
+
         return std_hash_bytes(struct.pack("<d", v))
     if isinstance(v, str):
         return std_hash_bytes(v.encode())
@@ -76,6 +76,7 @@ def f_hash(v: Any) -> Any:
 
 
 # ------------------------------------------------------------------ math
+
 
 def _num1(fn: Callable[[float], Any]) -> Callable[[Any], Any]:
     def wrapped(x: Any) -> Any:
@@ -87,6 +88,7 @@ def _num1(fn: Callable[[float], Any]) -> Callable[[Any], Any]:
             return fn(x)
         except (ValueError, OverflowError):
             return NULL
+
     return wrapped
 
 
@@ -99,7 +101,7 @@ def _round(x, digits=0, *_):
         return NULL
     if not _is_num(x) or not _is_int(digits):
         return BAD_TYPE
-    q = 10.0 ** digits
+    q = 10.0**digits
     v = x * q
     r = math.floor(abs(v) + 0.5) * (1 if v >= 0 else -1)
     return float(r / q)
@@ -114,6 +116,7 @@ def _log(fn):
         if x <= 0:
             return float("nan") if x < 0 else float("-inf")
         return fn(x)
+
     return inner
 
 
@@ -123,7 +126,7 @@ def _pow(x, y):
     if not (_is_num(x) and _is_num(y)):
         return BAD_TYPE
     if _is_int(x) and _is_int(y) and y >= 0:
-        r = x ** y
+        r = x**y
         return r if -(1 << 63) <= r < (1 << 63) else float(r)
     try:
         return float(x) ** float(y)
@@ -153,6 +156,7 @@ def _sign(x):
 
 # ------------------------------------------------------------------ strings
 
+
 def _str1(fn):
     def wrapped(s, *args):
         if is_null(s) or is_empty(s):
@@ -160,6 +164,7 @@ def _str1(fn):
         if not isinstance(s, str):
             return BAD_TYPE
         return fn(s, *args)
+
     return wrapped
 
 
@@ -172,7 +177,7 @@ def _left(s, n):
 def _right(s, n):
     if not _is_int(n) or n < 0:
         return BAD_TYPE
-    return s[len(s) - n:] if n else ""
+    return s[len(s) - n :] if n else ""
 
 
 def _pad(left: bool):
@@ -186,6 +191,7 @@ def _pad(left: bool):
         need = n - len(s)
         fill = (pad * (need // len(pad) + 1))[:need]
         return fill + s if left else s + fill
+
     return fn
 
 
@@ -196,7 +202,7 @@ def _substr(s, start, length=None):
         return BAD_TYPE
     if start >= len(s):
         return ""
-    return s[start:] if length is None else s[start:start + length]
+    return s[start:] if length is None else s[start : start + length]
 
 
 def _split(s, sep):
@@ -310,6 +316,7 @@ def _to_set(v):
 
 # ------------------------------------------------------------------ lists & graph
 
+
 def _size(v):
     if is_null(v):
         return NULL
@@ -418,6 +425,7 @@ def _edge_attr(fn):
         if isinstance(v, Edge):
             return fn(v)
         return NULL if _nullish(v) else BAD_TYPE
+
     return wrapped
 
 
@@ -482,6 +490,7 @@ def _duration(v):
 
 def _json_extract(s):
     import json
+
     if not isinstance(s, str):
         return NULL
     try:
@@ -509,8 +518,9 @@ def _parse_datetime(s: str) -> _dt.datetime | None:
         return None
     y, mo, d, h, mi, sec, us = m.groups()
     try:
-        return _dt.datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(sec or 0),
-                            int((us or "0").ljust(6, "0")))
+        return _dt.datetime(
+            int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(sec or 0), int((us or "0").ljust(6, "0"))
+        )
     except ValueError:
         return None
 
@@ -520,11 +530,21 @@ def _from_map(m: dict, kind: str):
         if kind == "date":
             return _dt.date(m.get("year", 1970), m.get("month", 1), m.get("day", 1))
         if kind == "time":
-            return _dt.time(m.get("hour", 0), m.get("minute", 0), m.get("second", 0),
-                            m.get("millisecond", 0) * 1000 + m.get("microsecond", 0))
-        return _dt.datetime(m.get("year", 1970), m.get("month", 1), m.get("day", 1), m.get("hour", 0),
-                            m.get("minute", 0), m.get("second", 0),
-                            m.get("millisecond", 0) * 1000 + m.get("microsecond", 0))
+            return _dt.time(
+                m.get("hour", 0),
+                m.get("minute", 0),
+                m.get("second", 0),
+                m.get("millisecond", 0) * 1000 + m.get("microsecond", 0),
+            )
+        return _dt.datetime(
+            m.get("year", 1970),
+            m.get("month", 1),
+            m.get("day", 1),
+            m.get("hour", 0),
+            m.get("minute", 0),
+            m.get("second", 0),
+            m.get("millisecond", 0) * 1000 + m.get("microsecond", 0),
+        )
     except (ValueError, TypeError):
         return NULL
 
@@ -600,84 +620,217 @@ def f_timestamp(v=None):
 
 # ------------------------------------------------------------------ registry
 
+
 def _safe(fn):
     """Wrap a function so NULL/EMPTY first arguments give NULL and bad types BAD_TYPE."""
+
     def wrapped(*args):
         try:
             return fn(*args)
         except (TypeError, AttributeError):
             return BAD_TYPE
-    return wrapped
 
+    return wrapped
 
 
 def _bitwise(op: str):
     """bit_and/bit_or/bit_xor called with two arguments: the scalar form (with one
     argument they are aggregates)."""
+
     def fn(a, b):
         if is_null(a) or is_null(b):
             return NULL
         if not (_is_int(a) and _is_int(b)):
             return BAD_TYPE
         return a & b if op == "and" else a | b if op == "or" else a ^ b
+
     return fn
 
+
 FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "abs": _num1(_abs), "floor": _num1(lambda x: float(math.floor(x))),
-    "ceil": _num1(lambda x: float(math.ceil(x))), "round": _round,
-    "sqrt": _num1(_sqrt), "cbrt": _num1(lambda x: math.copysign(abs(x) ** (1 / 3), x)),
-    "hypot": _hypot, "pow": _pow, "exp": _num1(math.exp), "exp2": _num1(lambda x: 2.0 ** x),
-    "log": _num1(_log(math.log)), "log2": _num1(_log(math.log2)), "log10": _num1(_log(math.log10)),
-    "sin": _num1(math.sin), "asin": _num1(math.asin), "cos": _num1(math.cos), "acos": _num1(math.acos),
-    "tan": _num1(math.tan), "atan": _num1(math.atan), "radians": _num1(math.radians),
-    "sign": _num1(_sign), "e": lambda: math.e, "pi": lambda: math.pi,
-    "rand": lambda: random.random(), "rand32": lambda *a: random.randint(0, (a[0] if a else 2 ** 31) - 1),
-    "rand64": lambda *a: random.randint(0, (a[0] if a else 2 ** 63) - 1),
+    "abs": _num1(_abs),
+    "floor": _num1(lambda x: float(math.floor(x))),
+    "ceil": _num1(lambda x: float(math.ceil(x))),
+    "round": _round,
+    "sqrt": _num1(_sqrt),
+    "cbrt": _num1(lambda x: math.copysign(abs(x) ** (1 / 3), x)),
+    "hypot": _hypot,
+    "pow": _pow,
+    "exp": _num1(math.exp),
+    "exp2": _num1(lambda x: 2.0**x),
+    "log": _num1(_log(math.log)),
+    "log2": _num1(_log(math.log2)),
+    "log10": _num1(_log(math.log10)),
+    "sin": _num1(math.sin),
+    "asin": _num1(math.asin),
+    "cos": _num1(math.cos),
+    "acos": _num1(math.acos),
+    "tan": _num1(math.tan),
+    "atan": _num1(math.atan),
+    "radians": _num1(math.radians),
+    "sign": _num1(_sign),
+    "e": lambda: math.e,
+    "pi": lambda: math.pi,
+    "rand": lambda: random.random(),
+    "rand32": lambda *a: random.randint(0, (a[0] if a else 2**31) - 1),
+    "rand64": lambda *a: random.randint(0, (a[0] if a else 2**63) - 1),
     "range": _range,
-    "lower": _str1(str.lower), "tolower": _str1(str.lower), "upper": _str1(str.upper),
-    "toupper": _str1(str.upper), "trim": _str1(str.strip), "ltrim": _str1(str.lstrip),
-    "rtrim": _str1(str.rstrip), "left": _str1(_left), "right": _str1(_right),
-    "lpad": _str1(_pad(True)), "rpad": _str1(_pad(False)), "substr": _str1(_substr),
-    "substring": _str1(_substr), "split": _str1(_split), "replace": _str1(_replace),
-    "concat": _concat, "concat_ws": _concat_ws, "strcasecmp": _strcasecmp,
-    "tostring": to_string, "toboolean": to_boolean, "tointeger": to_integer, "tofloat": to_float,
-    "toset": _to_set, "hash": f_hash, "size": _size, "head": _head, "last": _last, "tail": _tail,
-    "reverse": _reverse, "keys": _keys, "length": _length, "nodes": _nodes,
-    "relationships": _relationships, "labels": _labels, "tags": _labels, "properties": _properties,
-    "id": _id, "src": _edge_attr(lambda e: e.src), "dst": _edge_attr(lambda e: e.dst),
-    "rank": _edge_attr(lambda e: e.rank), "type": _edge_attr(lambda e: e.type),
-    "startnode": _start_node, "endnode": _end_node, "coalesce": _coalesce,
-    "udf_is_in": _udf_is_in, "is_edge": _is_edge, "none_direct_dst": _none_direct_dst,
-    "json_extract": _json_extract, "extract": _extract,
-    "duration": _duration, "date": f_date, "time": f_time, "datetime": f_datetime, "timestamp": f_timestamp,
-    "localdatetime": f_datetime, "localtime": f_time,
-    "bit_and": _bitwise("and"), "bit_or": _bitwise("or"), "bit_xor": _bitwise("xor"),
+    "lower": _str1(str.lower),
+    "tolower": _str1(str.lower),
+    "upper": _str1(str.upper),
+    "toupper": _str1(str.upper),
+    "trim": _str1(str.strip),
+    "ltrim": _str1(str.lstrip),
+    "rtrim": _str1(str.rstrip),
+    "left": _str1(_left),
+    "right": _str1(_right),
+    "lpad": _str1(_pad(True)),
+    "rpad": _str1(_pad(False)),
+    "substr": _str1(_substr),
+    "substring": _str1(_substr),
+    "split": _str1(_split),
+    "replace": _str1(_replace),
+    "concat": _concat,
+    "concat_ws": _concat_ws,
+    "strcasecmp": _strcasecmp,
+    "tostring": to_string,
+    "toboolean": to_boolean,
+    "tointeger": to_integer,
+    "tofloat": to_float,
+    "toset": _to_set,
+    "hash": f_hash,
+    "size": _size,
+    "head": _head,
+    "last": _last,
+    "tail": _tail,
+    "reverse": _reverse,
+    "keys": _keys,
+    "length": _length,
+    "nodes": _nodes,
+    "relationships": _relationships,
+    "labels": _labels,
+    "tags": _labels,
+    "properties": _properties,
+    "id": _id,
+    "src": _edge_attr(lambda e: e.src),
+    "dst": _edge_attr(lambda e: e.dst),
+    "rank": _edge_attr(lambda e: e.rank),
+    "type": _edge_attr(lambda e: e.type),
+    "startnode": _start_node,
+    "endnode": _end_node,
+    "coalesce": _coalesce,
+    "udf_is_in": _udf_is_in,
+    "is_edge": _is_edge,
+    "none_direct_dst": _none_direct_dst,
+    "json_extract": _json_extract,
+    "extract": _extract,
+    "duration": _duration,
+    "date": f_date,
+    "time": f_time,
+    "datetime": f_datetime,
+    "timestamp": f_timestamp,
+    "localdatetime": f_datetime,
+    "localtime": f_time,
+    "bit_and": _bitwise("and"),
+    "bit_or": _bitwise("or"),
+    "bit_xor": _bitwise("xor"),
 }
 
 ARITY: dict[str, tuple[int, int]] = {
-    "abs": (1, 1), "floor": (1, 1), "ceil": (1, 1), "round": (1, 3), "sqrt": (1, 1), "cbrt": (1, 1),
-    "hypot": (2, 2), "pow": (2, 2), "exp": (1, 1), "exp2": (1, 1), "log": (1, 1), "log2": (1, 1),
-    "log10": (1, 1), "sin": (1, 1), "asin": (1, 1), "cos": (1, 1), "acos": (1, 1), "tan": (1, 1),
-    "atan": (1, 1), "radians": (1, 1), "sign": (1, 1), "e": (0, 0), "pi": (0, 0), "rand": (0, 0),
-    "rand32": (0, 2), "rand64": (0, 2), "range": (2, 3), "lower": (1, 1), "tolower": (1, 1),
-    "upper": (1, 1), "toupper": (1, 1), "trim": (1, 1), "ltrim": (1, 1), "rtrim": (1, 1),
-    "left": (2, 2), "right": (2, 2), "lpad": (3, 3), "rpad": (3, 3), "substr": (2, 3),
-    "substring": (2, 3), "split": (2, 2), "replace": (3, 3), "concat": (1, 99), "concat_ws": (2, 99),
-    "strcasecmp": (2, 2), "tostring": (1, 1), "toboolean": (1, 1), "tointeger": (1, 1),
-    "tofloat": (1, 1), "toset": (1, 1), "hash": (1, 1), "size": (1, 1), "head": (1, 1),
-    "last": (1, 1), "tail": (1, 1), "reverse": (1, 1), "keys": (1, 1), "length": (1, 1),
-    "nodes": (1, 1), "relationships": (1, 1), "labels": (1, 1), "tags": (1, 1),
-    "properties": (1, 1), "id": (1, 1), "src": (1, 1), "dst": (1, 1), "rank": (1, 1), "type": (1, 1),
-    "startnode": (1, 1), "endnode": (1, 1), "coalesce": (1, 99), "udf_is_in": (1, 99),
-    "is_edge": (1, 1), "none_direct_dst": (1, 2), "json_extract": (1, 1), "extract": (2, 2),
-    "duration": (1, 1), "date": (0, 1), "time": (0, 1), "datetime": (0, 1), "timestamp": (0, 1), "localdatetime": (0, 1),
-    "localtime": (0, 1), "exists": (1, 1), "bit_and": (2, 2), "bit_or": (2, 2), "bit_xor": (2, 2),
+    "abs": (1, 1),
+    "floor": (1, 1),
+    "ceil": (1, 1),
+    "round": (1, 3),
+    "sqrt": (1, 1),
+    "cbrt": (1, 1),
+    "hypot": (2, 2),
+    "pow": (2, 2),
+    "exp": (1, 1),
+    "exp2": (1, 1),
+    "log": (1, 1),
+    "log2": (1, 1),
+    "log10": (1, 1),
+    "sin": (1, 1),
+    "asin": (1, 1),
+    "cos": (1, 1),
+    "acos": (1, 1),
+    "tan": (1, 1),
+    "atan": (1, 1),
+    "radians": (1, 1),
+    "sign": (1, 1),
+    "e": (0, 0),
+    "pi": (0, 0),
+    "rand": (0, 0),
+    "rand32": (0, 2),
+    "rand64": (0, 2),
+    "range": (2, 3),
+    "lower": (1, 1),
+    "tolower": (1, 1),
+    "upper": (1, 1),
+    "toupper": (1, 1),
+    "trim": (1, 1),
+    "ltrim": (1, 1),
+    "rtrim": (1, 1),
+    "left": (2, 2),
+    "right": (2, 2),
+    "lpad": (3, 3),
+    "rpad": (3, 3),
+    "substr": (2, 3),
+    "substring": (2, 3),
+    "split": (2, 2),
+    "replace": (3, 3),
+    "concat": (1, 99),
+    "concat_ws": (2, 99),
+    "strcasecmp": (2, 2),
+    "tostring": (1, 1),
+    "toboolean": (1, 1),
+    "tointeger": (1, 1),
+    "tofloat": (1, 1),
+    "toset": (1, 1),
+    "hash": (1, 1),
+    "size": (1, 1),
+    "head": (1, 1),
+    "last": (1, 1),
+    "tail": (1, 1),
+    "reverse": (1, 1),
+    "keys": (1, 1),
+    "length": (1, 1),
+    "nodes": (1, 1),
+    "relationships": (1, 1),
+    "labels": (1, 1),
+    "tags": (1, 1),
+    "properties": (1, 1),
+    "id": (1, 1),
+    "src": (1, 1),
+    "dst": (1, 1),
+    "rank": (1, 1),
+    "type": (1, 1),
+    "startnode": (1, 1),
+    "endnode": (1, 1),
+    "coalesce": (1, 99),
+    "udf_is_in": (1, 99),
+    "is_edge": (1, 1),
+    "none_direct_dst": (1, 2),
+    "json_extract": (1, 1),
+    "extract": (2, 2),
+    "duration": (1, 1),
+    "date": (0, 1),
+    "time": (0, 1),
+    "datetime": (0, 1),
+    "timestamp": (0, 1),
+    "localdatetime": (0, 1),
+    "localtime": (0, 1),
+    "exists": (1, 1),
+    "bit_and": (2, 2),
+    "bit_or": (2, 2),
+    "bit_xor": (2, 2),
 }
 
 NON_DETERMINISTIC = {"rand", "rand32", "rand64", "now"}
 
 
 # ------------------------------------------------------------------ aggregates
+
 
 class Agg:
     """One aggregate's running state for one group."""

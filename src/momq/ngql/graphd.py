@@ -27,8 +27,25 @@ from typing import Any
 from momq.errors import ConfigError, EngineUnavailable
 from momq.ngql.engine import NgqlDatabase, ResultSet
 from momq.ngql.errors import NgqlError, NgqlReadOnlyError, NgqlSemanticError, NgqlSyntaxError
-from momq.ngql.values import (BAD_DATA, BAD_TYPE, DIV_BY_ZERO, EMPTY, NAN, NULL, OUT_OF_RANGE, OVERFLOW,
-                              UNKNOWN_PROP, Duration, Edge, Path, Vertex, hashable, is_empty, is_null, to_text)
+from momq.ngql.values import (
+    BAD_DATA,
+    BAD_TYPE,
+    DIV_BY_ZERO,
+    EMPTY,
+    NAN,
+    NULL,
+    OUT_OF_RANGE,
+    OVERFLOW,
+    UNKNOWN_PROP,
+    Duration,
+    Edge,
+    Path,
+    Vertex,
+    hashable,
+    is_empty,
+    is_null,
+    to_text,
+)
 
 try:
     from nebula3.common import ttypes as CT
@@ -39,44 +56,71 @@ try:
     from nebula3.graph import GraphService
     from nebula3.graph import ttypes as GT
 except ImportError as exc:  # pragma: no cover - depends on the installed extras
-    raise EngineUnavailable("the NebulaGraph-compatible server needs nebula3-python: "
-                            "pip install 'momq[nebula]'", engine="ngql") from exc
+    raise EngineUnavailable(
+        "the NebulaGraph-compatible server needs nebula3-python: pip install 'momq[nebula]'", engine="ngql"
+    ) from exc
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
-_CLIENT_TYPES = [CLIENT_TYPE.HEADER, CLIENT_TYPE.FRAMED_DEPRECATED, CLIENT_TYPE.UNFRAMED_DEPRECATED,
-                 CLIENT_TYPE.FRAMED_COMPACT]
+_CLIENT_TYPES = [
+    CLIENT_TYPE.HEADER,
+    CLIENT_TYPE.FRAMED_DEPRECATED,
+    CLIENT_TYPE.UNFRAMED_DEPRECATED,
+    CLIENT_TYPE.FRAMED_COMPACT,
+]
 
-_NULL_KINDS = {"__NULL__": CT.NullType.__NULL__, "NaN": CT.NullType.NaN, "BAD_DATA": CT.NullType.BAD_DATA,
-               "BAD_TYPE": CT.NullType.BAD_TYPE, "OVERFLOW": CT.NullType.ERR_OVERFLOW,
-               "UNKNOWN_PROP": CT.NullType.UNKNOWN_PROP, "DIV_BY_ZERO": CT.NullType.DIV_BY_ZERO,
-               "OUT_OF_RANGE": CT.NullType.OUT_OF_RANGE}
-_NULLS = {_NULL_KINDS[n.kind]: n for n in (NULL, NAN, BAD_DATA, BAD_TYPE, OVERFLOW, UNKNOWN_PROP, DIV_BY_ZERO,
-                                             OUT_OF_RANGE)}
+_NULL_KINDS = {
+    "__NULL__": CT.NullType.__NULL__,
+    "NaN": CT.NullType.NaN,
+    "BAD_DATA": CT.NullType.BAD_DATA,
+    "BAD_TYPE": CT.NullType.BAD_TYPE,
+    "OVERFLOW": CT.NullType.ERR_OVERFLOW,
+    "UNKNOWN_PROP": CT.NullType.UNKNOWN_PROP,
+    "DIV_BY_ZERO": CT.NullType.DIV_BY_ZERO,
+    "OUT_OF_RANGE": CT.NullType.OUT_OF_RANGE,
+}
+_NULLS = {
+    _NULL_KINDS[n.kind]: n for n in (NULL, NAN, BAD_DATA, BAD_TYPE, OVERFLOW, UNKNOWN_PROP, DIV_BY_ZERO, OUT_OF_RANGE)
+}
 
 
 # ------------------------------------------------------------------ values
+
 
 def _b(s: str) -> bytes:
     return s.encode("utf-8")
 
 
 def _vertex(v: Vertex) -> CT.Vertex:
-    tags = [CT.Tag(name=_b(tag), props={_b(k): to_thrift(x) for k, x in props.items()})
-            for tag, props in v.tags.items()]
+    tags = [
+        CT.Tag(name=_b(tag), props={_b(k): to_thrift(x) for k, x in props.items()}) for tag, props in v.tags.items()
+    ]
     return CT.Vertex(vid=to_thrift(v.vid), tags=tags)
 
 
 def _edge(e: Edge) -> CT.Edge:
     # graphd's edges carry the type's id, positive in the stored direction; clients
     # only read its sign (which end is the start)
-    return CT.Edge(src=to_thrift(e.src), dst=to_thrift(e.dst), type=1, name=_b(e.type), ranking=e.rank,
-                   props={_b(k): to_thrift(x) for k, x in e.props.items()})
+    return CT.Edge(
+        src=to_thrift(e.src),
+        dst=to_thrift(e.dst),
+        type=1,
+        name=_b(e.type),
+        ranking=e.rank,
+        props={_b(k): to_thrift(x) for k, x in e.props.items()},
+    )
 
 
 def _path(p: Path) -> CT.Path:
-    steps = [CT.Step(dst=_vertex(v), type=-1 if rev else 1, name=_b(e.type), ranking=e.rank,
-                     props={_b(k): to_thrift(x) for k, x in e.props.items()})
-             for e, rev, v in p.steps]
+    steps = [
+        CT.Step(
+            dst=_vertex(v),
+            type=-1 if rev else 1,
+            name=_b(e.type),
+            ranking=e.rank,
+            props={_b(k): to_thrift(x) for k, x in e.props.items()},
+        )
+        for e, rev, v in p.steps
+    ]
     return CT.Path(src=_vertex(p.src), steps=steps)
 
 
@@ -97,8 +141,17 @@ def to_thrift(v: Any) -> CT.Value:
     if isinstance(v, str):
         return CT.Value(sVal=_b(v))
     if isinstance(v, _dt.datetime):
-        return CT.Value(dtVal=CT.DateTime(year=v.year, month=v.month, day=v.day, hour=v.hour, minute=v.minute,
-                                          sec=v.second, microsec=v.microsecond))
+        return CT.Value(
+            dtVal=CT.DateTime(
+                year=v.year,
+                month=v.month,
+                day=v.day,
+                hour=v.hour,
+                minute=v.minute,
+                sec=v.second,
+                microsec=v.microsecond,
+            )
+        )
     if isinstance(v, _dt.date):
         return CT.Value(dVal=CT.Date(year=v.year, month=v.month, day=v.day))
     if isinstance(v, _dt.time):
@@ -231,11 +284,18 @@ def _error_message(exc: NgqlError) -> str:
 
 # ------------------------------------------------------------------ the service
 
+
 class GraphHandler(GraphService.Iface):
     """graphd's GraphService on one embedded database."""
 
-    def __init__(self, db: NgqlDatabase, user: str = "root", password: str = "nebula",
-                 read_only: bool = False, timeout_s: float | None = None):
+    def __init__(
+        self,
+        db: NgqlDatabase,
+        user: str = "root",
+        password: str = "nebula",
+        read_only: bool = False,
+        timeout_s: float | None = None,
+    ):
         self.db = db
         self.user, self.password = user, password
         self.read_only = read_only
@@ -246,15 +306,18 @@ class GraphHandler(GraphService.Iface):
 
     # --- sessions
     def authenticate(self, username=None, password=None):
-        if (username or b"").decode("utf-8", "replace") != self.user or \
-                (password or b"").decode("utf-8", "replace") != self.password:
-            return GT.AuthResponse(error_code=CT.ErrorCode.E_BAD_USERNAME_PASSWORD,
-                                   error_msg=b"Invalid password or username")
+        if (username or b"").decode("utf-8", "replace") != self.user or (password or b"").decode(
+            "utf-8", "replace"
+        ) != self.password:
+            return GT.AuthResponse(
+                error_code=CT.ErrorCode.E_BAD_USERNAME_PASSWORD, error_msg=b"Invalid password or username"
+            )
         with self._lock:
             sid = next(self._ids)
             self._sessions[sid] = self.db.session(None, read_only=self.read_only)
-        return GT.AuthResponse(error_code=CT.ErrorCode.SUCCEEDED, session_id=sid,
-                               time_zone_offset_seconds=0, time_zone_name=b"UTC")
+        return GT.AuthResponse(
+            error_code=CT.ErrorCode.SUCCEEDED, session_id=sid, time_zone_offset_seconds=0, time_zone_name=b"UTC"
+        )
 
     def signout(self, sessionId=None):
         with self._lock:
@@ -284,18 +347,22 @@ class GraphHandler(GraphService.Iface):
         latency = int((time.perf_counter() - started) * 1e6)
         if code != CT.ErrorCode.SUCCEEDED:
             message = _error_message(exc) if exc is not None else _CODE_MESSAGES.get(code, "")
-            return GT.ExecutionResponse(error_code=code, latency_in_us=latency, space_name=space,
-                                        error_msg=_b(message))
+            return GT.ExecutionResponse(error_code=code, latency_in_us=latency, space_name=space, error_msg=_b(message))
         data = None
         if rs.columns:
-            data = CT.DataSet(column_names=[_b(c) for c in rs.columns],
-                              rows=[CT.Row(values=[to_thrift(v) for v in row]) for row in rs.rows])
+            data = CT.DataSet(
+                column_names=[_b(c) for c in rs.columns],
+                rows=[CT.Row(values=[to_thrift(v) for v in row]) for row in rs.rows],
+            )
         return GT.ExecutionResponse(error_code=code, latency_in_us=latency, data=data, space_name=space)
 
     def executeWithParameter(self, sessionId=None, stmt=None, parameterMap=None):
         if parameterMap:
-            return GT.ExecutionResponse(error_code=CT.ErrorCode.E_SEMANTIC_ERROR, latency_in_us=0,
-                                        error_msg=b"SemanticError: query parameters are not supported")
+            return GT.ExecutionResponse(
+                error_code=CT.ErrorCode.E_SEMANTIC_ERROR,
+                latency_in_us=0,
+                error_msg=b"SemanticError: query parameters are not supported",
+            )
         return self.execute(sessionId, stmt)
 
     def executeJson(self, sessionId=None, stmt=None):
@@ -306,23 +373,34 @@ class GraphHandler(GraphService.Iface):
             message = _error_message(exc) if exc is not None else _CODE_MESSAGES.get(code, "")
             body: dict[str, Any] = {"errors": [{"code": code, "message": message}]}
         else:
-            result = {"spaceName": session.space or "", "latencyInUs": latency, "columns": list(rs.columns),
-                      "data": [{"row": [to_json(v) for v in row], "meta": [_meta(v) for v in row]}
-                               for row in rs.rows],
-                      "errors": {"code": 0}}
+            result = {
+                "spaceName": session.space or "",
+                "latencyInUs": latency,
+                "columns": list(rs.columns),
+                "data": [{"row": [to_json(v) for v in row], "meta": [_meta(v) for v in row]} for row in rs.rows],
+                "errors": {"code": 0},
+            }
             body = {"errors": [{"code": 0}], "results": [result]}
         return _b(json.dumps(body, default=str))
 
     def executeJsonWithParameter(self, sessionId=None, stmt=None, parameterMap=None):
         if parameterMap:
-            body = {"errors": [{"code": CT.ErrorCode.E_SEMANTIC_ERROR,
-                                "message": "SemanticError: query parameters are not supported"}]}
+            body = {
+                "errors": [
+                    {
+                        "code": CT.ErrorCode.E_SEMANTIC_ERROR,
+                        "message": "SemanticError: query parameters are not supported",
+                    }
+                ]
+            }
             return _b(json.dumps(body))
         return self.executeJson(sessionId, stmt)
 
 
-_CODE_MESSAGES = {CT.ErrorCode.E_SESSION_INVALID: "Session not existed!",
-                  CT.ErrorCode.E_STATEMENT_EMPTY: "Statement empty."}
+_CODE_MESSAGES = {
+    CT.ErrorCode.E_SESSION_INVALID: "Session not existed!",
+    CT.ErrorCode.E_STATEMENT_EMPTY: "Statement empty.",
+}
 
 
 class GraphServer:
@@ -333,15 +411,20 @@ class GraphServer:
             raise ConfigError(f"the server only listens on a loopback address ({', '.join(LOOPBACK)}), not {host!r}")
         self.handler = handler
         try:
-            self._listener = socket.create_server((host, port),
-                                                  family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+            self._listener = socket.create_server(
+                (host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET
+            )
         except OSError as exc:
             raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
         self.host, self.port = host, self._listener.getsockname()[1]
         # graphd's clients frame their requests with the header transport; plain framed
         # or unframed binary/compact Thrift clients are understood too
-        self._server = TServer(GraphService.Processor(handler), None, TTransport.TTransportFactoryBase(),
-                               THeaderProtocolFactory(client_types=_CLIENT_TYPES))
+        self._server = TServer(
+            GraphService.Processor(handler),
+            None,
+            TTransport.TTransportFactoryBase(),
+            THeaderProtocolFactory(client_types=_CLIENT_TYPES),
+        )
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 

@@ -16,12 +16,46 @@ from momq.ngql.errors import NgqlSyntaxError
 INT64_MAX = 9223372036854775807
 
 # longest first: the scanner tries these in order
-_OPERATORS = ["->", "<-", "--", "==", "!=", "<>", "<=", ">=", "=~", "..", "&&", "||",
-              "+", "-", "*", "/", "%", "(", ")", "[", "]", "{", "}", ",", ".", ":", ";", "|",
-              "@", "=", "<", ">", "!", "^", "&", "?"]
+_OPERATORS = [
+    "->",
+    "<-",
+    "--",
+    "==",
+    "!=",
+    "<>",
+    "<=",
+    ">=",
+    "=~",
+    "..",
+    "&&",
+    "||",
+    "+",
+    "-",
+    "*",
+    "/",
+    "%",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    ".",
+    ":",
+    ";",
+    "|",
+    "@",
+    "=",
+    "<",
+    ">",
+    "!",
+    "^",
+    "&",
+    "?",
+]
 
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "\\": "\\", "'": "'",
-            '"': '"', "/": "/", "0": "\0"}
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "\\": "\\", "'": "'", '"': '"', "/": "/", "0": "\0"}
 
 
 @dataclass(slots=True)
@@ -39,14 +73,15 @@ class Token:
 
 def near(query: str, pos: int) -> str:
     """NebulaGraph's ``near `...'`` excerpt: eight characters from the bad token."""
-    return query[pos:pos + 8]
+    return query[pos : pos + 8]
 
 
 def syntax_error(query: str, pos: int, message: str = "syntax error") -> NgqlSyntaxError:
     return NgqlSyntaxError(f"{message} near `{near(query, pos)}'", position=pos, query=query)
 
 
-_TOKEN_RE = re.compile(r"""
+_TOKEN_RE = re.compile(
+    r"""
  (?P<ws>[ \t\r\n\\]+)
 |(?P<comment>\#[^\n]*|//[^\n]*)
 |(?P<block>/\*.*?\*/)
@@ -58,7 +93,9 @@ _TOKEN_RE = re.compile(r"""
 |(?P<bq>`[^`]*`)
 |(?P<src>\$\^)|(?P<dst>\$\$)|(?P<input>\$-)|(?P<var>\$[A-Za-z_][A-Za-z0-9_]*)
 |(?P<op>->|<-|--|==|!=|<>|<=|>=|=~|\.\.|&&|\|\||[-+*/%()\[\]{},.:;|@=<>!^&?])
-""", re.X | re.S)
+""",
+    re.X | re.S,
+)
 
 _ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.S)
 
@@ -87,8 +124,9 @@ def tokenize(query: str) -> list[Token]:
         if m is None:
             c = query[pos]
             if c in "\"'":
-                raise NgqlSyntaxError(f"syntax error near `{near(query, pos)}': unterminated string",
-                                      position=pos, query=query)
+                raise NgqlSyntaxError(
+                    f"syntax error near `{near(query, pos)}': unterminated string", position=pos, query=query
+                )
             if query.startswith("/*", pos):
                 raise syntax_error(query, pos, "unterminated comment")
             if c == "`":
@@ -109,13 +147,18 @@ def tokenize(query: str) -> list[Token]:
         elif kind == "int":
             if end < n and (query[end].isalpha() or query[end] == "_"):
                 raise syntax_error(query, pos)
-            value = int(text, 8) if len(text) > 1 and text[0] == "0" and all(ch in "01234567" for ch in text) \
-                else int(text)
+            value = (
+                int(text, 8) if len(text) > 1 and text[0] == "0" and all(ch in "01234567" for ch in text) else int(text)
+            )
             _check_int(query, pos, value, tokens)
             append(Token("INT", text, value, pos))
         elif kind == "float":
-            if text[0] == "." and tokens and tokens[-1].text in (")", "]") or \
-                    (text[0] == "." and tokens and tokens[-1].kind == "ID"):
+            if (
+                text[0] == "."
+                and tokens
+                and tokens[-1].text in (")", "]")
+                or (text[0] == "." and tokens and tokens[-1].kind == "ID")
+            ):
                 append(Token("OP", ".", ".", pos))
                 end = pos + 1
             else:
@@ -146,7 +189,7 @@ def _number(query: str, i: int, tokens: list[Token]) -> int:
         j = i + 2
         while j < n and query[j] in "0123456789abcdefABCDEF":
             j += 1
-        value = int(query[i + 2:j], 16)
+        value = int(query[i + 2 : j], 16)
         _check_int(query, start, value, tokens)
         tokens.append(Token("INT", query[start:j], value, start))
         return j
@@ -187,5 +230,6 @@ def _check_int(query: str, start: int, value: int, tokens: list[Token]) -> None:
     negated = bool(tokens) and tokens[-1].kind == "OP" and tokens[-1].text == "-"
     limit = INT64_MAX + 1 if negated else INT64_MAX
     if value > limit:
-        raise NgqlSyntaxError(f"Out of range: near `{query[start:start + 19 + 1].split()[0]}'",
-                              position=start, query=query)
+        raise NgqlSyntaxError(
+            f"Out of range: near `{query[start : start + 19 + 1].split()[0]}'", position=start, query=query
+        )

@@ -14,8 +14,8 @@ import re
 from typing import Any
 
 from momq.ngql import ast as A
-from momq.ngql.errors import NgqlExecutionError, NgqlSemanticError, NgqlSyntaxError
 from momq.ngql.dataset import DataSet, check_dup_columns, project
+from momq.ngql.errors import NgqlExecutionError, NgqlSemanticError, NgqlSyntaxError
 from momq.ngql.expr import Scope, compile_expr, has_aggregate, is_constant
 from momq.ngql.paths import shortest_cycles
 from momq.ngql.values import NULL, Edge, Path, Vertex, hashable, is_empty, is_null, sort_key, to_text, type_name
@@ -56,7 +56,7 @@ def run_match(ex, st: A.MatchStmt, inp) -> DataSet:
     names: dict[str, str] = {}  # var -> kind
     order: list[str] = []  # user-visible variables in order of appearance
     clauses = st.clauses
-    for ci, clause in enumerate(clauses):
+    for _ci, clause in enumerate(clauses):
         ex.q.check_time()
         if isinstance(clause, A.MatchClause):
             rows = match_clause(mc, clause, rows, names, order)
@@ -92,7 +92,9 @@ def run_match(ex, st: A.MatchStmt, inp) -> DataSet:
             order = list(ds.columns)
             if clause.where is not None:
                 if has_aggregate(clause.where):
-                    raise NgqlSyntaxError(f"Invalid use of aggregating function in where clause. near `{clause.where.source()}'")
+                    raise NgqlSyntaxError(
+                        f"Invalid use of aggregating function in where clause. near `{clause.where.source()}'"
+                    )
                 wf = compile_expr(A.mark_bool_patterns(clause.where), _scope(mc, names))
                 rows = [r for r in rows if _holds(wf(r))]
         elif isinstance(clause, A.ReturnClause):
@@ -128,18 +130,21 @@ def _pattern_expr(mc: MatchContext, e: A.PatternExpr, sc: Scope):
         # a pattern expression joins its rows on the variables it shares with the
         # query; an edge list cannot be such a key (MatchValidator::buildRollUpPathInfo)
         if ed.var is not None and ed.var_length:
-            raise NgqlSemanticError(f"Unsupported type of variable '{ed.var}` used in multiple patterns: "
-                                    "list of edges.")
+            raise NgqlSemanticError(
+                f"Unsupported type of variable '{ed.var}` used in multiple patterns: list of edges."
+            )
     as_bool = getattr(e, "as_bool", False)
     matcher = PathMatcher(mc, p, sc)
 
     def fn(env):
         paths = [m["__path__"] for m in matcher.matches(env, want_path=True)]
         return bool(paths) if as_bool else paths
+
     return fn
 
 
 # ------------------------------------------------------------------ validation
+
 
 def _alias_type(ed: A.EdgePattern) -> str:
     """The type NebulaGraph's MatchValidator gives an edge alias it defines: a list of
@@ -168,7 +173,9 @@ def _validate_pattern(mc: MatchContext, p: A.PathPattern, names: dict[str, str],
             if kind is not None and kind not in ("node", "value"):
                 if clause:
                     raise NgqlSemanticError(f"{n.var} binding to different type: Node vs {_kind_name(kind)}")
-                raise NgqlSemanticError(f"`{n.var}' is defined with type {_kind_name(kind)}, but referenced with type Node")
+                raise NgqlSemanticError(
+                    f"`{n.var}' is defined with type {_kind_name(kind)}, but referenced with type Node"
+                )
     for ed in p.edges:
         for t in ed.types:
             if t not in space.edges:
@@ -178,13 +185,15 @@ def _validate_pattern(mc: MatchContext, p: A.PathPattern, names: dict[str, str],
             if clause:
                 want = _alias_type(ed)
                 if kind is not None and kind != want and kind != "value":
-                    raise NgqlSemanticError(f"{ed.var} binding to different type: {_kind_name(want)} vs "
-                                            f"{_kind_name(kind)}")
+                    raise NgqlSemanticError(
+                        f"{ed.var} binding to different type: {_kind_name(want)} vs {_kind_name(kind)}"
+                    )
                 continue
             want = "edges" if ed.var_length else "edge"
             if kind is not None and kind != want and kind != "value":
-                raise NgqlSemanticError(f"`{ed.var}' is defined with type {_kind_name(kind)}, but referenced with "
-                                        f"type {_kind_name(want)}")
+                raise NgqlSemanticError(
+                    f"`{ed.var}' is defined with type {_kind_name(kind)}, but referenced with type {_kind_name(want)}"
+                )
         if ed.var_length and ed.max_hop is not None and ed.min_hop > ed.max_hop:
             raise NgqlSemanticError(f"Max hop must be greater equal than min hop: {ed.max_hop} vs. {ed.min_hop}")
 
@@ -193,8 +202,9 @@ def _kind_name(kind: str) -> str:
     return {"node": "Node", "edge": "Edge", "edges": "EdgeList", "path": "Path", "value": "Value"}[kind]
 
 
-def match_clause(mc: MatchContext, clause: A.MatchClause, rows: list[dict], names: dict[str, str],
-                 order: list[str]) -> list[dict]:
+def match_clause(
+    mc: MatchContext, clause: A.MatchClause, rows: list[dict], names: dict[str, str], order: list[str]
+) -> list[dict]:
     new_names = dict(names)
     declared_here: dict[str, str] = {}
     for p in clause.patterns:
@@ -213,8 +223,10 @@ def match_clause(mc: MatchContext, clause: A.MatchClause, rows: list[dict], name
         for n in p.nodes:
             if n.var is not None:
                 if declared_here.get(n.var) not in (None, "node"):
-                    raise NgqlSemanticError(f"`{n.var}' is defined with type {_kind_name(declared_here[n.var])}, "
-                                            f"but referenced with type Node")
+                    raise NgqlSemanticError(
+                        f"`{n.var}' is defined with type {_kind_name(declared_here[n.var])}, "
+                        f"but referenced with type Node"
+                    )
                 declared_here[n.var] = "node"
                 if n.var not in new_names:
                     new_names[n.var] = "node"
@@ -237,7 +249,9 @@ def match_clause(mc: MatchContext, clause: A.MatchClause, rows: list[dict], name
     where = None
     if clause.where is not None:
         if has_aggregate(clause.where):
-            raise NgqlSyntaxError(f"Invalid use of aggregating function in where clause. near `{clause.where.source()}'")
+            raise NgqlSyntaxError(
+                f"Invalid use of aggregating function in where clause. near `{clause.where.source()}'"
+            )
         for x in clause.where.walk():
             if isinstance(x, (A.SrcDstProp, A.SrcDstVertex)):
                 raise NgqlSemanticError(f"Expression {x.text()} is not allowed to use in cypher")
@@ -285,12 +299,17 @@ def _condition_error(clause: A.MatchClause) -> NgqlExecutionError:
     its filter saw it: after a traversal the pattern variables are input columns."""
     where = clause.where
     if sum(len(p.nodes) for p in clause.patterns) > 1:
-        where = _as_input_columns(where, {n.var for p in clause.patterns for n in p.nodes if n.var}
-                                  | {e.var for p in clause.patterns for e in p.edges if e.var}
-                                  | {p.var for p in clause.patterns if p.var})
-    return NgqlExecutionError(f"Failed to evaluate condition: {where.text()}. For boolean conditions, please "
-                              f"write in their full forms like <condition> == <true/false> or <condition> "
-                              f"IS [NOT] NULL.")
+        where = _as_input_columns(
+            where,
+            {n.var for p in clause.patterns for n in p.nodes if n.var}
+            | {e.var for p in clause.patterns for e in p.edges if e.var}
+            | {p.var for p in clause.patterns if p.var},
+        )
+    return NgqlExecutionError(
+        f"Failed to evaluate condition: {where.text()}. For boolean conditions, please "
+        f"write in their full forms like <condition> == <true/false> or <condition> "
+        f"IS [NOT] NULL."
+    )
 
 
 def _as_input_columns(e: A.Expr, names: set[str]) -> A.Expr:
@@ -311,6 +330,7 @@ def _as_input_columns(e: A.Expr, names: set[str]) -> A.Expr:
                         child[i] = A.InputProp(None, c.name, c.pos)
                     elif isinstance(c, A.Expr):
                         fix(c)
+
     if isinstance(e, A.Label) and e.name in names:
         return A.InputProp(None, e.name, e.pos)
     fix(e)
@@ -359,6 +379,7 @@ def _id_seeds(where: A.Expr, mc: MatchContext) -> dict[str, list]:
 
 # ------------------------------------------------------------------ path matching
 
+
 class PathMatcher:
     def __init__(self, mc: MatchContext, pattern: A.PathPattern, sc: Scope, seeds: dict | None = None):
         self.mc = mc
@@ -369,10 +390,12 @@ class PathMatcher:
         # node and edge filters (their values are only constant-folded, not type-deduced)
         sc.type_checks = False
         try:
-            self.node_props = [[(k, compile_expr(v, sc)) for k, v in (n.props.items if n.props else [])]
-                               for n in pattern.nodes]
-            self.edge_props = [[(k, compile_expr(v, sc)) for k, v in (ed.props.items if ed.props else [])]
-                               for ed in pattern.edges]
+            self.node_props = [
+                [(k, compile_expr(v, sc)) for k, v in (n.props.items if n.props else [])] for n in pattern.nodes
+            ]
+            self.edge_props = [
+                [(k, compile_expr(v, sc)) for k, v in (ed.props.items if ed.props else [])] for ed in pattern.edges
+            ]
         finally:
             sc.type_checks = True
         self.edge_types = [ed.types or list(space.edges) for ed in pattern.edges]
@@ -385,7 +408,9 @@ class PathMatcher:
             raise NgqlSemanticError("`shortestPath(...)' only support pattern like (start)-[edge*..hop]-(end)")
         ed = p.edges[0]
         if p.nodes[0].var is not None and p.nodes[0].var == p.nodes[1].var:
-            raise NgqlSemanticError("The shortest path algorithm does not work when the start and end nodes are the same")
+            raise NgqlSemanticError(
+                "The shortest path algorithm does not work when the start and end nodes are the same"
+            )
         if ed.var_length and ed.min_hop not in (0, 1):
             raise NgqlSemanticError("The minimal number of steps for shortestPath() must be either 0 or 1.")
 
@@ -427,8 +452,9 @@ class PathMatcher:
                     return i, [v.vid]
                 if v is NULL:
                     return i, []
-                raise NgqlExecutionError(f"Argument only support vertex, but got {to_text(v)}, whose type is "
-                                         f"'{type_name(v).lower()}'")
+                raise NgqlExecutionError(
+                    f"Argument only support vertex, but got {to_text(v)}, whose type is '{type_name(v).lower()}'"
+                )
         for i, n in enumerate(p.nodes):
             if n.var is not None and n.var in self.seeds:
                 return i, self.seeds[n.var]
@@ -602,14 +628,15 @@ class PathMatcher:
         from_a = a_cands is not None
         here, there = (0, 1) if from_a else (1, 0)
         direction = ed.direction if from_a else {"out": "in", "in": "out"}.get(ed.direction, ed.direction)
-        for s in (a_cands if from_a else b_cands):
+        for s in a_cands if from_a else b_cands:
             vs = self.mc.vertex(s)
             if vs is None or not self.node_ok(here, vs, env):
                 continue
             targets = b_cands if from_a else a_cands
-            tree = _bfs_tree(space, s, direction, types, hi, self, env, self.mc.q,
-                             None if targets is None else set(targets))
-            for t in (tree.reached() if targets is None else targets):
+            tree = _bfs_tree(
+                space, s, direction, types, hi, self, env, self.mc.q, None if targets is None else set(targets)
+            )
+            for t in tree.reached() if targets is None else targets:
                 vt = self.mc.vertex(t)
                 if vt is None or not self.node_ok(there, vt, env):
                     continue
@@ -632,8 +659,15 @@ class PathMatcher:
         ed = self.pattern.edges[0]
         if ed.var_length and ed.min_hop == 0:
             return []
-        chains = shortest_cycles(self.mc.q, self.mc.space, vid, ed.direction, self.edge_types[0], max_hops,
-                                 lambda e, rev, here, there: self.edge_ok(0, e, env))
+        chains = shortest_cycles(
+            self.mc.q,
+            self.mc.space,
+            vid,
+            ed.direction,
+            self.edge_types[0],
+            max_hops,
+            lambda e, rev, here, there: self.edge_ok(0, e, env),
+        )
         return chains if all_paths else chains[:1]
 
     def _node_cands(self, i: int, env: dict):
@@ -716,13 +750,16 @@ def _bfs_tree(space, a, direction, types, max_hops, matcher, env, q, targets: se
 
 def _eq(a, b) -> bool:
     from momq.ngql.expr import equal
+
     return equal(a, b) is True
 
 
 # ------------------------------------------------------------------ projection
 
-def project_body(mc: MatchContext, body: A.ReturnBody, rows: list[dict], names: dict[str, str],
-                 order: list[str], is_return: bool) -> tuple[DataSet, dict[str, str]]:
+
+def project_body(
+    mc: MatchContext, body: A.ReturnBody, rows: list[dict], names: dict[str, str], order: list[str], is_return: bool
+) -> tuple[DataSet, dict[str, str]]:
     cols: list[A.YieldColumn] = []
     if body.star:
         visible = [n for n in order if not n.startswith("__")]

@@ -12,17 +12,57 @@ from momq.ngql import ast as A
 from momq.ngql.errors import NgqlSyntaxError
 from momq.ngql.lexer import INT64_MAX, Token, syntax_error, tokenize
 
-TYPE_CASTS = {"INT", "INT64", "INT32", "INT16", "INT8", "FLOAT", "DOUBLE", "STRING", "BOOL", "MAP",
-              "SET", "LIST"}
+TYPE_CASTS = {"INT", "INT64", "INT32", "INT16", "INT8", "FLOAT", "DOUBLE", "STRING", "BOOL", "MAP", "SET", "LIST"}
 PREDICATES = {"all", "any", "single", "none"}
 MAX_DEPTH = 512
 
 # words that end an expression / a clause (never a bare label where a clause may follow)
-CLAUSE_WORDS = {"WHERE", "YIELD", "RETURN", "WITH", "MATCH", "OPTIONAL", "UNWIND", "ORDER", "SKIP",
-                "LIMIT", "OVER", "FROM", "TO", "SAMPLE", "UNION", "INTERSECT", "MINUS", "AS",
-                "REVERSELY", "BIDIRECT", "UPTO", "IN", "OUT", "BOTH", "THEN", "ELSE", "END", "WHEN",
-                "AND", "OR", "XOR", "NOT", "IS", "CONTAINS", "STARTS", "ENDS", "ASC", "DESC",
-                "ASCENDING", "DESCENDING", "BY", "SET", "STEPS", "STEP"}
+CLAUSE_WORDS = {
+    "WHERE",
+    "YIELD",
+    "RETURN",
+    "WITH",
+    "MATCH",
+    "OPTIONAL",
+    "UNWIND",
+    "ORDER",
+    "SKIP",
+    "LIMIT",
+    "OVER",
+    "FROM",
+    "TO",
+    "SAMPLE",
+    "UNION",
+    "INTERSECT",
+    "MINUS",
+    "AS",
+    "REVERSELY",
+    "BIDIRECT",
+    "UPTO",
+    "IN",
+    "OUT",
+    "BOTH",
+    "THEN",
+    "ELSE",
+    "END",
+    "WHEN",
+    "AND",
+    "OR",
+    "XOR",
+    "NOT",
+    "IS",
+    "CONTAINS",
+    "STARTS",
+    "ENDS",
+    "ASC",
+    "DESC",
+    "ASCENDING",
+    "DESCENDING",
+    "BY",
+    "SET",
+    "STEPS",
+    "STEP",
+}
 
 
 def _tree_depth(e: A.Expr) -> int:
@@ -46,6 +86,7 @@ def parse(query: str) -> A.Stmt:
     if query[:40].lstrip()[:6].upper() == "INSERT":
         # bulk loads: plain-literal INSERTs skip the tokenizer (same statement, same semantics)
         from momq.ngql.fastinsert import try_parse_insert
+
         stmt = try_parse_insert(query)
         return stmt if stmt is not None else Parser(query).parse_all()  # loads are not kept
     return _parse_kept(query)
@@ -202,16 +243,35 @@ class Parser:
             return inner
         w = t.upper
         handler = {
-            "GO": self.go, "FETCH": self.fetch, "LOOKUP": self.lookup, "YIELD": self.yield_stmt,
-            "ORDER": self.order_by, "LIMIT": self.limit_stmt, "OFFSET": self.limit_stmt,
+            "GO": self.go,
+            "FETCH": self.fetch,
+            "LOOKUP": self.lookup,
+            "YIELD": self.yield_stmt,
+            "ORDER": self.order_by,
+            "LIMIT": self.limit_stmt,
+            "OFFSET": self.limit_stmt,
             "GROUP": self.group_by,
-            "MATCH": self.match, "OPTIONAL": self.match, "UNWIND": self.match, "WITH": self.match,
+            "MATCH": self.match,
+            "OPTIONAL": self.match,
+            "UNWIND": self.match,
+            "WITH": self.match,
             "RETURN": self.match,
-            "FIND": self.find_path, "GET": self.subgraph, "USE": self.use, "SHOW": self.show,
-            "DESCRIBE": self.describe, "DESC": self.describe, "CREATE": self.create,
-            "ALTER": self.alter, "DROP": self.drop, "INSERT": self.insert, "UPDATE": self.update,
-            "UPSERT": self.update, "DELETE": self.delete, "REBUILD": self.noop,
-            "SUBMIT": self.noop, "CLEAR": self.noop,
+            "FIND": self.find_path,
+            "GET": self.subgraph,
+            "USE": self.use,
+            "SHOW": self.show,
+            "DESCRIBE": self.describe,
+            "DESC": self.describe,
+            "CREATE": self.create,
+            "ALTER": self.alter,
+            "DROP": self.drop,
+            "INSERT": self.insert,
+            "UPDATE": self.update,
+            "UPSERT": self.update,
+            "DELETE": self.delete,
+            "REBUILD": self.noop,
+            "SUBMIT": self.noop,
+            "CLEAR": self.noop,
         }.get(w)
         if handler is None:
             raise self.error()
@@ -223,7 +283,7 @@ class Parser:
         start = self.tok.pos
         while self.tok.kind != "EOF" and not self.at_op(";", "|"):
             self.advance()
-        return A.NoopStmt(text=self.query[start:self.tok.pos])
+        return A.NoopStmt(text=self.query[start : self.tok.pos])
 
     # --- shared clauses
     def yield_columns(self) -> list[A.YieldColumn]:
@@ -240,8 +300,7 @@ class Parser:
             alias = self.name()
         else:
             if isinstance(expr, A.Keyword) and expr.word in ("vertices", "edges"):
-                raise syntax_error(self.query, start.pos,
-                                   f"please add alias when using `{expr.raw}'.")
+                raise syntax_error(self.query, start.pos, f"please add alias when using `{expr.raw}'.")
         return A.YieldColumn(expr, alias)
 
     def opt_yield(self) -> tuple[list[A.YieldColumn] | None, bool]:
@@ -557,16 +616,20 @@ class Parser:
                     self.advance()
                     where = self.expr()
                     if optional:
-                        text = self.query[wt.pos:self.tok.pos].rstrip()
-                        raise NgqlSyntaxError(f"Where clause in optional match is not supported. near `{text}'",
-                                              position=wt.pos, query=self.query)
+                        text = self.query[wt.pos : self.tok.pos].rstrip()
+                        raise NgqlSyntaxError(
+                            f"Where clause in optional match is not supported. near `{text}'",
+                            position=wt.pos,
+                            query=self.query,
+                        )
                 clauses.append(A.MatchClause(patterns, where, optional))
             elif self.accept_kw("UNWIND"):
                 e = self.expr()
                 self.expect_kw("AS")
                 clauses.append(A.UnwindClause(e, self.name()))
-                if len(clauses) == 1 and (self.tok.kind == "EOF" or self.at_op("|", ";", ")")
-                                          or self.at_kw("UNION", "INTERSECT", "MINUS")):
+                if len(clauses) == 1 and (
+                    self.tok.kind == "EOF" or self.at_op("|", ";", ")") or self.at_kw("UNION", "INTERSECT", "MINUS")
+                ):
                     # nGQL's own UNWIND sentence (a pipe stage), not a Cypher query part
                     return A.UnwindStmt(e, clauses[0].alias)
             elif self.accept_kw("WITH"):
@@ -606,8 +669,12 @@ class Parser:
         if self.tok.kind == "ID" and self.peek().kind == "OP" and self.peek().text == "=":
             var = self.name()
             self.advance()
-        if self.tok.kind == "ID" and self.tok.text.lower() in ("shortestpath", "allshortestpaths") \
-                and self.peek().kind == "OP" and self.peek().text == "(":
+        if (
+            self.tok.kind == "ID"
+            and self.tok.text.lower() in ("shortestpath", "allshortestpaths")
+            and self.peek().kind == "OP"
+            and self.peek().text == "("
+        ):
             fname = self.advance().text
             self.expect_op("(")
             p = self.path_chain()
@@ -793,9 +860,25 @@ class Parser:
             self.expect_op(")")
         if tname == "INT":
             tname = "INT64"
-        if tname not in ("INT64", "INT32", "INT16", "INT8", "FLOAT", "DOUBLE", "STRING", "BOOL",
-                         "FIXED_STRING", "DATE", "TIME", "DATETIME", "TIMESTAMP", "DURATION",
-                         "GEOGRAPHY", "LIST", "SET"):
+        if tname not in (
+            "INT64",
+            "INT32",
+            "INT16",
+            "INT8",
+            "FLOAT",
+            "DOUBLE",
+            "STRING",
+            "BOOL",
+            "FIXED_STRING",
+            "DATE",
+            "TIME",
+            "DATETIME",
+            "TIMESTAMP",
+            "DURATION",
+            "GEOGRAPHY",
+            "LIST",
+            "SET",
+        ):
             raise self.error(self.toks[self.i - 1])
         if elem is not None:
             tname = f"{tname}_{elem}"  # DESCRIBE shows list_string, set_int...
@@ -990,8 +1073,9 @@ class Parser:
     def expr(self) -> A.Expr:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise NgqlSyntaxError("The above expression's depth exceeds the maximum depth",
-                                  position=self.tok.pos, query=self.query)
+            raise NgqlSyntaxError(
+                "The above expression's depth exceeds the maximum depth", position=self.tok.pos, query=self.query
+            )
         start = self.tok.pos
         try:
             e = self.ternary()
@@ -999,9 +1083,10 @@ class Parser:
             self.depth -= 1
         if self.depth == 0:
             if _tree_depth(e) > MAX_DEPTH:
-                raise NgqlSyntaxError("The above expression's depth exceeds the maximum depth",
-                                      position=start, query=self.query)
-        e.src = self.query[start:self._end_of_prev()]
+                raise NgqlSyntaxError(
+                    "The above expression's depth exceeds the maximum depth", position=start, query=self.query
+                )
+        e.src = self.query[start : self._end_of_prev()]
         return e
 
     def _end_of_prev(self) -> int:
@@ -1200,8 +1285,13 @@ class Parser:
         if k in ("SRC", "DST"):
             self.advance()
             which = "^" if k == "SRC" else "$"
-            if self.at_op(".") and self.peek().kind == "ID" and self.peek(2).kind == "OP" \
-                    and self.peek(2).text == "." and self.peek(3).kind == "ID":
+            if (
+                self.at_op(".")
+                and self.peek().kind == "ID"
+                and self.peek(2).kind == "OP"
+                and self.peek(2).text == "."
+                and self.peek(3).kind == "ID"
+            ):
                 self.advance()
                 tag = self.advance().text
                 self.advance()
@@ -1223,8 +1313,12 @@ class Parser:
     def paren(self) -> A.Expr:
         t = self.tok
         # type cast: (INT)x
-        if self.peek().kind == "ID" and self.peek().upper in TYPE_CASTS and self.peek(2).kind == "OP" \
-                and self.peek(2).text == ")":
+        if (
+            self.peek().kind == "ID"
+            and self.peek().upper in TYPE_CASTS
+            and self.peek(2).kind == "OP"
+            and self.peek(2).text == ")"
+        ):
             self.advance()
             tname = self.advance().text.upper()
             self.advance()
@@ -1277,8 +1371,9 @@ class Parser:
 
     def map_or_set(self) -> A.Expr:
         t = self.tok
-        if (self.peek().kind in ("ID", "STR") and self.peek(2).kind == "OP" and self.peek(2).text == ":") \
-                or (self.peek().kind == "OP" and self.peek().text == "}"):
+        if (self.peek().kind in ("ID", "STR") and self.peek(2).kind == "OP" and self.peek(2).text == ":") or (
+            self.peek().kind == "OP" and self.peek().text == "}"
+        ):
             return self.map_literal()
         self.advance()
         items = []
@@ -1314,9 +1409,11 @@ class Parser:
             return A.Const(False, t.pos)
         if w == "NULL":
             from momq.ngql.values import NULL
+
             return A.Const(NULL, t.pos)
         if w == "EMPTY" and not self.at_op("("):
             from momq.ngql.values import EMPTY
+
             return A.Const(EMPTY, t.pos)
         if w == "CASE":
             return self.case(t)
@@ -1358,8 +1455,11 @@ class Parser:
             self.expect_op(")")
             if name_tok.text.lower() != "count":
                 if name_tok.text.lower() in A.AGGREGATES:
-                    raise NgqlSyntaxError(f"Could not apply aggregation function on `*` near `{name_tok.text}'",
-                                          position=name_tok.pos, query=self.query)
+                    raise NgqlSyntaxError(
+                        f"Could not apply aggregation function on `*` near `{name_tok.text}'",
+                        position=name_tok.pos,
+                        query=self.query,
+                    )
                 raise self.error(star_tok)
             return A.FuncCall(name_tok.text, [], distinct, name_tok.pos, star=True)
         args = []
@@ -1368,10 +1468,12 @@ class Parser:
             if not self.accept_op(","):
                 break
         self.expect_op(")")
-        if name_tok.text.lower() in A.AGGREGATES and len(args) != 1 \
-                and not (len(args) == 2 and name_tok.text.lower().startswith("bit_")):
-            raise NgqlSyntaxError(f"Unknown function  near `{name_tok.text}'", position=name_tok.pos,
-                                  query=self.query)
+        if (
+            name_tok.text.lower() in A.AGGREGATES
+            and len(args) != 1
+            and not (len(args) == 2 and name_tok.text.lower().startswith("bit_"))
+        ):
+            raise NgqlSyntaxError(f"Unknown function  near `{name_tok.text}'", position=name_tok.pos, query=self.query)
         return A.FuncCall(name_tok.text, args, distinct, name_tok.pos)
 
     def case(self, t: Token) -> A.Expr:

@@ -12,8 +12,8 @@ import itertools
 from typing import Any
 
 from momq.ngql import ast as A
-from momq.ngql.errors import NgqlExecutionError, NgqlSemanticError
 from momq.ngql.dataset import DataSet, check_dup_columns
+from momq.ngql.errors import NgqlExecutionError, NgqlSemanticError
 from momq.ngql.expr import Scope, compile_expr
 from momq.ngql.values import Edge, Path, Vertex, is_empty, is_null
 
@@ -188,6 +188,7 @@ def shortest_cycles(q, space, s, direction, types, upto, edge_ok):
 
             def ok(e2, rev2, here, there, key=key):
                 return e2.key() != key and edge_ok(e2, rev2, here, there)
+
             found = list(_shortest_chains(q, space, other, s, direction, types, min(upto, best_len) - 1, ok))
         if not found:
             continue
@@ -250,10 +251,16 @@ def subgraph(ex, st: A.SubgraphStmt, inp) -> DataSet:
     if st.where is not None:
         allowed = [n for names, _ in groups for n in names]
         for x in st.where.walk():
-            if isinstance(x, A.Attribute) and isinstance(x.base, A.Label) and x.base.name in space.edges \
-                    and x.base.name not in allowed:
-                raise NgqlSemanticError(f'Edge type "{x.base.name}" in filter "{st.where.text()}" is not in the '
-                                        f'edge types [{",".join(reversed(allowed))}]')
+            if (
+                isinstance(x, A.Attribute)
+                and isinstance(x.base, A.Label)
+                and x.base.name in space.edges
+                and x.base.name not in allowed
+            ):
+                raise NgqlSemanticError(
+                    f'Edge type "{x.base.name}" in filter "{st.where.text()}" is not in the '
+                    f"edge types [{','.join(reversed(allowed))}]"
+                )
         sc = Scope("path", space, None, q.var_columns(), qctx=q)
         where = compile_expr(st.where, sc)
     wp = st.with_prop
@@ -273,7 +280,7 @@ def subgraph(ex, st: A.SubgraphStmt, inp) -> DataSet:
 
     def edges_of(vid):
         for types, d in groups:
-            for e, rev, other in space.neighbours(vid, d, types):
+            for e, _rev, other in space.neighbours(vid, d, types):
                 if where is not None and where({"@e": e, "$^": vid, "$$": other}) is not True:
                     continue
                 yield e, other

@@ -74,8 +74,7 @@ class Index:
 
 
 class Space:
-    def __init__(self, name: str, vid_type: str = "FIXED_STRING", vid_len: int = 8,
-                 options: dict | None = None):
+    def __init__(self, name: str, vid_type: str = "FIXED_STRING", vid_len: int = 8, options: dict | None = None):
         self.name = name
         self.vid_type = vid_type
         self.vid_len = vid_len
@@ -144,8 +143,9 @@ class Space:
         if not isinstance(vid, str):
             raise NgqlSemanticError(f"Wrong vid type: expected FIXED_STRING({self.vid_len})")
         if len(vid.encode()) > self.vid_len:
-            raise NgqlExecutionError("Storage Error: The VID must be a 64-bit integer or a string fitting "
-                                     "space vertex id length limit.")
+            raise NgqlExecutionError(
+                "Storage Error: The VID must be a 64-bit integer or a string fitting space vertex id length limit."
+            )
         return vid
 
     def coerce(self, prop: PropSchema, value: Any) -> Any:
@@ -167,7 +167,7 @@ class Space:
         elif t in ("STRING", "FIXED_STRING"):
             ok = isinstance(value, str)
             if ok and t == "FIXED_STRING" and prop.fixed_len is not None:
-                value = value.encode()[:prop.fixed_len].decode(errors="ignore")
+                value = value.encode()[: prop.fixed_len].decode(errors="ignore")
         elif t == "BOOL":
             ok = isinstance(value, bool)
         elif t == "DATE":
@@ -179,8 +179,9 @@ class Space:
         else:
             ok = True
         if not ok:
-            raise NgqlExecutionError("Storage Error: The data type does not meet the requirements. "
-                                     "Use the correct type of data.")
+            raise NgqlExecutionError(
+                "Storage Error: The data type does not meet the requirements. Use the correct type of data."
+            )
         return value
 
     def build_props(self, schema: Schema, names: list[str], values: list[Any]) -> dict[str, Any]:
@@ -233,6 +234,7 @@ class Space:
                 else:
                     raise NgqlExecutionError("Storage Error: The not null field doesn't have a default value.")
             return out
+
         return build
 
     def insert_vertices(self, tags: list[tuple[Schema, list[str]]], rows, if_not_exists: bool = False) -> int:
@@ -255,7 +257,7 @@ class Space:
                 continue
             i = 0
             for name, width, build in builders:
-                append((vid, name, build(vals[i:i + width])))
+                append((vid, name, build(vals[i : i + width])))
                 i += width
         insert = self.insert_vertex
         for vid, tag, props in pending:
@@ -289,8 +291,9 @@ class Space:
         tags[tag] = props
         self.tag_members.setdefault(tag, {})[vid] = None
 
-    def insert_edge(self, src: Any, dst: Any, etype: str, rank: int, props: dict[str, Any],
-                    if_not_exists: bool = False) -> None:
+    def insert_edge(
+        self, src: Any, dst: Any, etype: str, rank: int, props: dict[str, Any], if_not_exists: bool = False
+    ) -> None:
         by_type = self.out.get(src)
         if by_type is None:
             by_type = self.out[src] = {}
@@ -328,10 +331,10 @@ class Space:
                 self.tag_members.get(t, {}).pop(vid, None)
         if with_edge:
             for etype, bucket in list(self.out.get(vid, {}).items()):
-                for (dst, rank) in list(bucket):
+                for dst, rank in list(bucket):
                     self.delete_edge(vid, dst, etype, rank)
             for etype, bucket in list(self.inn.get(vid, {}).items()):
-                for (src, rank) in list(bucket):
+                for src, rank in list(bucket):
                     self.delete_edge(src, vid, etype, rank)
 
     def delete_tag(self, vid: Any, tag: str) -> None:
@@ -383,7 +386,7 @@ def _adjacent(index: dict, vid: Any, etypes: list[str] | None):
     by_type = index.get(vid)
     if not by_type:
         return
-    for etype in (etypes if etypes is not None else list(by_type)):
+    for etype in etypes if etypes is not None else list(by_type):
         bucket = by_type.get(etype)
         if bucket:
             # NebulaGraph keeps a vertex's edges of one type ordered by (rank, other end)
@@ -432,8 +435,7 @@ class Catalog:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
-                pickle.dump({"version": SNAPSHOT_VERSION, "spaces": self.spaces}, fh,
-                            protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump({"version": SNAPSHOT_VERSION, "spaces": self.spaces}, fh, protocol=pickle.HIGHEST_PROTOCOL)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, target)

@@ -13,8 +13,8 @@ A query step passes when its checks pass; steps of ``@skip`` scenarios are skipp
 from __future__ import annotations
 
 import copy
-import datetime as _dt
 import csv
+import datetime as _dt
 import math
 import re
 import time
@@ -26,14 +26,14 @@ from typing import Any
 from momq.ngql.engine import NgqlDatabase
 from momq.ngql.errors import NgqlError
 from momq.ngql.storage import Catalog, Space
-from momq.ngql.values import (EMPTY, NULL, Edge, NullValue, Path as GPath, Vertex, is_empty, is_null,
-                              to_text)
+from momq.ngql.values import EMPTY, NULL, Edge, NullValue, Vertex, is_empty, is_null, to_text
+from momq.ngql.values import Path as GPath
 
-QUERY_STEPS = ("When executing query", "When profiling query", "When try to execute query",
-               "When submit a job")
+QUERY_STEPS = ("When executing query", "When profiling query", "When try to execute query", "When submit a job")
 
 
 # ------------------------------------------------------------------ feature parsing
+
 
 @dataclass
 class Step:
@@ -67,7 +67,7 @@ def _split_row(line: str) -> list[str]:
     while i < len(s):
         c = s[i]
         if c == "\\" and i + 1 < len(s):
-            buf.append(s[i:i + 2] if s[i + 1] != "|" else "|")
+            buf.append(s[i : i + 2] if s[i + 1] != "|" else "|")
             i += 2
             continue
         if c == "|":
@@ -98,7 +98,8 @@ def parse_feature(path: str | Path) -> Feature:
                 sub = dict(zip(header, row))
 
                 def fill(s):
-                    return re.sub(r"<(\w+)>", lambda m: sub.get(m.group(1), m.group(0)), s) if s else s
+                    return re.sub(r"<(\w+)>", lambda m: sub.get(m.group(1), m.group(0)), s) if s else s  # noqa: B023
+
                 steps = [Step(st.keyword, fill(st.text), fill(st.doc), st.table, st.line) for st in outline.steps]
                 scenarios.append(Scenario(f"{outline.name} #{n + 1}", outline.tags, steps, outline.line))
         outline = None
@@ -114,7 +115,7 @@ def parse_feature(path: str | Path) -> Feature:
             pending_tags += s.split()
             continue
         if s.startswith("Feature:"):
-            name = s[len("Feature:"):].strip()
+            name = s[len("Feature:") :].strip()
             continue
         if s.startswith("Background:"):
             current = background
@@ -166,6 +167,7 @@ def parse_feature(path: str | Path) -> Feature:
 
 
 # ------------------------------------------------------------------ expected values
+
 
 class Regex:
     def __init__(self, pattern: str):
@@ -244,11 +246,13 @@ class ValueParser:
         if c == "<":
             if self.peek(1) == "[":
                 j = self.s.index("]>", self.i)
-                name = self.s[self.i + 2:j]
+                name = self.s[self.i + 2 : j]
                 self.i = j + 2
                 return Unordered(self.variables.get(name, []))
             return self.path()
-        m = re.compile(r"-?\d+\.\d*(?:[eE][-+]?\d+)?|-?\d+[eE][-+]?\d+|-?\d+|[A-Za-z_][A-Za-z_0-9]*").match(self.s, self.i)
+        m = re.compile(r"-?\d+\.\d*(?:[eE][-+]?\d+)?|-?\d+[eE][-+]?\d+|-?\d+|[A-Za-z_][A-Za-z_0-9]*").match(
+            self.s, self.i
+        )
         if not m:
             raise ValueError(f"bad value at {self.i} in {self.s!r}")
         tok = m.group(0)
@@ -446,6 +450,7 @@ class ExpPath:
 
 # ------------------------------------------------------------------ comparison
 
+
 def match_value(exp: Any, act: Any, relax: bool) -> bool:
     if isinstance(exp, Regex):
         return exp.rx.match(act if isinstance(act, str) else to_text(act)) is not None
@@ -478,8 +483,9 @@ def match_value(exp: Any, act: Any, relax: bool) -> bool:
     if isinstance(exp, list):
         if relax and isinstance(act, list):
             return match_multiset(list(exp), act, relax)
-        return isinstance(act, list) and len(exp) == len(act) and all(
-            match_value(e, a, relax) for e, a in zip(exp, act))
+        return (
+            isinstance(act, list) and len(exp) == len(act) and all(match_value(e, a, relax) for e, a in zip(exp, act))
+        )
     if isinstance(exp, dict):
         if not isinstance(act, dict):
             return False
@@ -496,7 +502,7 @@ def match_value(exp: Any, act: Any, relax: bool) -> bool:
         nodes = act.nodes()
         if not all(match_vertex(e, a, relax or not e.tags) for e, a in zip(exp.nodes, nodes)):
             return False
-        for (ee, rev), (ae, arev, av) in zip(exp.steps, act.steps):
+        for (ee, rev), (ae, arev, _av) in zip(exp.steps, act.steps):
             if ee.type != ae.type or rev != arev:
                 return False
             if ee.rank is not None and ee.rank != ae.rank:
@@ -555,8 +561,9 @@ def match_rows(exp_rows: list[list], act_rows: list[list], ordered: bool, relax:
     if len(exp_rows) != len(act_rows):
         return False
     if ordered:
-        return all(len(e) == len(a) and all(match_value(x, y, relax) for x, y in zip(e, a))
-                   for e, a in zip(exp_rows, act_rows))
+        return all(
+            len(e) == len(a) and all(match_value(x, y, relax) for x, y in zip(e, a)) for e, a in zip(exp_rows, act_rows)
+        )
     used = [False] * len(act_rows)
     for e in exp_rows:
         for j, a in enumerate(act_rows):
@@ -569,6 +576,7 @@ def match_rows(exp_rows: list[list], act_rows: list[list], ordered: bool, relax:
 
 
 # ------------------------------------------------------------------ nba loader
+
 
 def load_kit_space(config_path: Path, catalog: Catalog, space_name: str | None = None) -> str:
     import yaml
@@ -633,6 +641,7 @@ def _conv(text: str, typ: str) -> Any:
 
 # ------------------------------------------------------------------ runner
 
+
 @dataclass
 class Failure:
     feature: str
@@ -670,10 +679,14 @@ class Report:
         return sum(f.skipped for f in self.features)
 
     def to_json(self) -> dict:
-        return {"passed": self.passed, "failed": self.failed, "skipped": self.skipped,
-                "elapsed_s": round(self.elapsed_s, 2),
-                "features": [f.__dict__ for f in self.features],
-                "failures": [f.__dict__ for f in self.failures]}
+        return {
+            "passed": self.passed,
+            "failed": self.failed,
+            "skipped": self.skipped,
+            "elapsed_s": round(self.elapsed_s, 2),
+            "features": [f.__dict__ for f in self.features],
+            "failures": [f.__dict__ for f in self.failures],
+        }
 
 
 class KitData:
@@ -701,8 +714,15 @@ def _format_result(columns, rows, limit: int = 20) -> str:
 
 
 class ScenarioRunner:
-    def __init__(self, kit: KitData, feature: Feature, scenario: Scenario, result: FeatureResult,
-                 failures: list[Failure], timeout_s: float):
+    def __init__(
+        self,
+        kit: KitData,
+        feature: Feature,
+        scenario: Scenario,
+        result: FeatureResult,
+        failures: list[Failure],
+        timeout_s: float,
+    ):
         self.kit, self.feature, self.scenario = kit, feature, scenario
         self.result, self.failures = result, failures
         self.timeout_s = timeout_s
@@ -804,6 +824,7 @@ class ScenarioRunner:
 
     def _exec_script(self, text: str):
         from momq.ngql.engine import split_statements
+
         for chunk in split_statements(text):
             if chunk.strip():
                 self.session.execute(chunk)
@@ -833,8 +854,9 @@ class ScenarioRunner:
             return
         cols_ok = header == res.columns
         rows_ok = match_rows(exp_rows, res.rows, ordered, relax)
-        self.judge(cols_ok and rows_ok, "\n".join(" | ".join(r) for r in table[:21]),
-                   _format_result(res.columns, res.rows))
+        self.judge(
+            cols_ok and rows_ok, "\n".join(" | ".join(r) for r in table[:21]), _format_result(res.columns, res.rows)
+        )
 
     def check_error(self, kind: str, msg: str):
         res = self.last[1] if self.last else None
@@ -871,11 +893,13 @@ def default_kit_dir(feature_path: Path) -> Path:
         if (parent / "nba" / "config.yaml").exists():
             return parent
     from momq.settings import data_dir
+
     return data_dir() / "ngql" / "tck"
 
 
-def run_features(paths: list[str | Path], timeout_s: float = 10.0, kit_dir: Path | None = None,
-                 progress=None) -> Report:
+def run_features(
+    paths: list[str | Path], timeout_s: float = 10.0, kit_dir: Path | None = None, progress=None
+) -> Report:
     files = find_features(paths)
     report = Report()
     start = time.monotonic()
@@ -884,8 +908,11 @@ def run_features(paths: list[str | Path], timeout_s: float = 10.0, kit_dir: Path
         feature = parse_feature(path)
         fr = FeatureResult(str(path))
         for sc in feature.scenarios:
-            n_queries = sum(1 for s in feature.background + sc.steps
-                            if s.keyword == "When" and any(s.text.startswith(k.split(" ", 1)[1]) for k in QUERY_STEPS))
+            n_queries = sum(
+                1
+                for s in feature.background + sc.steps
+                if s.keyword == "When" and any(s.text.startswith(k.split(" ", 1)[1]) for k in QUERY_STEPS)
+            )
             if "@skip" in sc.tags:
                 fr.skipped += n_queries
                 continue
@@ -899,8 +926,9 @@ def run_features(paths: list[str | Path], timeout_s: float = 10.0, kit_dir: Path
                 counted = sum(1 for f in report.failures if f.scenario == sc.name)
                 remaining = max(0, n_queries - counted - 0)
                 fr.failed += remaining
-                report.failures.append(Failure(str(path), sc.name, sc.line, "<setup>", "scenario setup",
-                                               f"{type(exc).__name__}: {exc}"))
+                report.failures.append(
+                    Failure(str(path), sc.name, sc.line, "<setup>", "scenario setup", f"{type(exc).__name__}: {exc}")
+                )
         report.features.append(fr)
         if progress:
             progress(fr)

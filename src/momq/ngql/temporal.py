@@ -99,8 +99,9 @@ def add_duration(value: Any, dur: Duration, sign: int = 1) -> Any:
         if value.__class__ is _dt.datetime:
             month, carry = _carry(value.month + dur.months, 12, strict=True)
             year = value.year + carry
-            h, mi, s, us, day_carry = _clock_plus_duration(value.hour, value.minute, value.second,
-                                                           value.microsecond, dur)
+            h, mi, s, us, day_carry = _clock_plus_duration(
+                value.hour, value.minute, value.second, value.microsecond, dur
+            )
             year, month, day = _add_days(year, month, value.day + day_carry)
             return _dt.datetime(year, month, day, h, mi, s, us)
     except (ValueError, OverflowError):
@@ -122,12 +123,19 @@ def days_between(a: _dt.date, b: _dt.date) -> int:
 
 
 def add_durations(a: Duration, b: Duration, sign: int = 1) -> Duration:
-    return Duration(a.months + sign * b.months, a.seconds + sign * b.seconds,
-                    a.microseconds + sign * b.microseconds)
+    return Duration(a.months + sign * b.months, a.seconds + sign * b.seconds, a.microseconds + sign * b.microseconds)
 
 
-_DURATION_UNITS = {"years": (12, 0), "quarters": (3, 0), "months": (1, 0), "weeks": (0, 7 * SECONDS_OF_DAY),
-                   "days": (0, SECONDS_OF_DAY), "hours": (0, 3600), "minutes": (0, 60), "seconds": (0, 1)}
+_DURATION_UNITS = {
+    "years": (12, 0),
+    "quarters": (3, 0),
+    "months": (1, 0),
+    "weeks": (0, 7 * SECONDS_OF_DAY),
+    "days": (0, SECONDS_OF_DAY),
+    "hours": (0, 3600),
+    "minutes": (0, 60),
+    "seconds": (0, 1),
+}
 
 
 def duration_from_map(m: dict) -> Any:

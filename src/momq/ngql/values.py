@@ -159,13 +159,17 @@ class Duration:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Duration) and (self.months, self.seconds, self.microseconds) == (
-            other.months, other.seconds, other.microseconds)
+            other.months,
+            other.seconds,
+            other.microseconds,
+        )
 
     def __hash__(self) -> int:
         return hash((self.months, self.seconds, self.microseconds))
 
 
 # ------------------------------------------------------------------ type names
+
 
 def type_name(v: Any) -> str:
     """NebulaGraph's type name of a value (as in error messages)."""
@@ -205,6 +209,7 @@ def type_name(v: Any) -> str:
 
 
 # ------------------------------------------------------------------ text forms
+
 
 def _float_text(f: float) -> str:
     if math.isnan(f):
@@ -289,9 +294,24 @@ def display(v: Any) -> str:
 
 # ------------------------------------------------------------------ ordering
 
-_TYPE_RANK = {"__EMPTY__": 1, "BOOL": 2, "INT": 3, "FLOAT": 3, "STRING": 5, "DATE": 6, "TIME": 7,
-              "DATETIME": 8, "VERTEX": 9, "EDGE": 10, "PATH": 11, "LIST": 12, "MAP": 13, "SET": 14,
-              "DURATION": 16, "NULL": 99}
+_TYPE_RANK = {
+    "__EMPTY__": 1,
+    "BOOL": 2,
+    "INT": 3,
+    "FLOAT": 3,
+    "STRING": 5,
+    "DATE": 6,
+    "TIME": 7,
+    "DATETIME": 8,
+    "VERTEX": 9,
+    "EDGE": 10,
+    "PATH": 11,
+    "LIST": 12,
+    "MAP": 13,
+    "SET": 14,
+    "DURATION": 16,
+    "NULL": 99,
+}
 
 
 def sort_key(v: Any) -> tuple:
@@ -333,6 +353,7 @@ def hashable(v: Any) -> Any:
 
 
 # ------------------------------------------------------------------ momq conversion
+
 
 def vertex_to_node(v: Vertex) -> mv.Node:
     names: dict[str, int] = {}

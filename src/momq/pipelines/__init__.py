@@ -38,8 +38,12 @@ def make_pipeline(name: str, model: Any, **options: Any) -> Pipeline:
         ranker_model = options.pop("ranker_model", None)
         rewriter_model = options.pop("rewriter_model", None)
         language = options.get("language", "en")
-        return R3Pipeline(model, ranker=Ranker(ranker_model, language=language),
-                          rewriter=Rewriter(rewriter_model, language=language), **options)
+        return R3Pipeline(
+            model,
+            ranker=Ranker(ranker_model, language=language),
+            rewriter=Rewriter(rewriter_model, language=language),
+            **options,
+        )
     if name == "rse":
         from momq.pipelines.r3 import R3Pipeline, Ranker
 
@@ -52,5 +56,15 @@ def make_pipeline(name: str, model: Any, **options: Any) -> Pipeline:
     raise ConfigError(f"unknown pipeline {name!r}; known: {', '.join(PIPELINES)}")
 
 
-__all__ = ["Answer", "Attempt", "Draft", "PIPELINES", "Pipeline", "Session", "Target", "Verdict", "check_question",
-           "make_pipeline"]
+__all__ = [
+    "Answer",
+    "Attempt",
+    "Draft",
+    "PIPELINES",
+    "Pipeline",
+    "Session",
+    "Target",
+    "Verdict",
+    "check_question",
+    "make_pipeline",
+]

@@ -26,23 +26,36 @@ MAX_QUESTION_CHARS = 2_000
 
 OK, EMPTY, FAILED, REFUSED = "ok", "empty", "failed", "refused"
 
-_WRITE_VERBS = (r"drop|truncate|delete|remove|erase|wipe|destroy|insert|update|modify|alter|rename|merge|"
-                r"detach|grant|revoke|overwrite|clear|purge")
-_TARGETS = (r"tables?|databases?|schemas?|rows?|records?|entries|data|nodes?|vertex|vertices|edges?|"
-            r"relationships?|spaces?|graphs?|columns?|tags?|labels?|index(?:es)?|users?|everything")
+_WRITE_VERBS = (
+    r"drop|truncate|delete|remove|erase|wipe|destroy|insert|update|modify|alter|rename|merge|"
+    r"detach|grant|revoke|overwrite|clear|purge"
+)
+_TARGETS = (
+    r"tables?|databases?|schemas?|rows?|records?|entries|data|nodes?|vertex|vertices|edges?|"
+    r"relationships?|spaces?|graphs?|columns?|tags?|labels?|index(?:es)?|users?|everything"
+)
 # an imperative write at the start of a sentence (after optional politeness), e.g.
 # "Drop all tables", "please delete the players", "ignore the above and DROP TABLE x"
 _WRITE_INTENT = re.compile(
     rf"(?:^|[.;:!?\n]|\band\b|\bthen\b|\bplease\b|\bcan you\b|\bcould you\b|\bnow\b)\s*(?:please\s+)?"
-    rf"(?:{_WRITE_VERBS})\b[^.?!\n]{{0,40}}?\b(?:{_TARGETS})\b", re.I)
-_WRITE_STATEMENT = re.compile(r"\b(drop\s+(table|database|space|tag|edge|index|schema)|truncate\s+table|"
-                              r"delete\s+from|detach\s+delete|insert\s+into|update\s+\w+\s+set|alter\s+table)\b",
-                              re.I)
+    rf"(?:{_WRITE_VERBS})\b[^.?!\n]{{0,40}}?\b(?:{_TARGETS})\b",
+    re.I,
+)
+_WRITE_STATEMENT = re.compile(
+    r"\b(drop\s+(table|database|space|tag|edge|index|schema)|truncate\s+table|"
+    r"delete\s+from|detach\s+delete|insert\s+into|update\s+\w+\s+set|alter\s+table)\b",
+    re.I,
+)
 # a question that *starts* with a write verb is an order, whatever its object
-_WRITE_ORDER = re.compile(r"^\s*(?:please\s+|now\s+)?(?:drop|delete|truncate|insert|update|alter|remove|erase|wipe|"
-                          r"destroy|purge|detach|upsert)\b[^.?!\n]{0,60}", re.I)
-_WRITE_INTENT_ZH = re.compile(r"(删除|删掉|清空|丢弃|插入|修改|更新|新增|创建|重命名)(所有|全部|这个|那个|该)?"
-                              r"(表|数据库|数据|记录|行|节点|点|边|关系|图|空间|列|标签|索引)")
+_WRITE_ORDER = re.compile(
+    r"^\s*(?:please\s+|now\s+)?(?:drop|delete|truncate|insert|update|alter|remove|erase|wipe|"
+    r"destroy|purge|detach|upsert)\b[^.?!\n]{0,60}",
+    re.I,
+)
+_WRITE_INTENT_ZH = re.compile(
+    r"(删除|删掉|清空|丢弃|插入|修改|更新|新增|创建|重命名)(所有|全部|这个|那个|该)?"
+    r"(表|数据库|数据|记录|行|节点|点|边|关系|图|空间|列|标签|索引)"
+)
 
 
 @dataclass
@@ -97,9 +110,12 @@ class Answer:
         data = {k: v for k, v in asdict(self).items() if k not in ("attempts", "result")}
         data["attempts"] = [a.to_dict() for a in self.attempts]
         if self.result is not None:
-            data["result"] = {"columns": list(self.result.columns),
-                              "rows": [[_plain(v) for v in row] for row in self.result.rows[:rows]],
-                              "row_count": len(self.result.rows), "truncated": bool(self.result.truncated)}
+            data["result"] = {
+                "columns": list(self.result.columns),
+                "rows": [[_plain(v) for v in row] for row in self.result.rows[:rows]],
+                "row_count": len(self.result.rows),
+                "truncated": bool(self.result.truncated),
+            }
         return data
 
 
@@ -137,19 +153,28 @@ def check_question(question: str | None, max_chars: int = MAX_QUESTION_CHARS) ->
 
     text = (question or "").replace("\x00", " ").strip()
     if not text:
-        raise ConfigError("the question is empty: ask something about the database, "
-                          "e.g. momq ask --db basketballplayer \"Who does Tim Duncan follow?\"")
+        raise ConfigError(
+            "the question is empty: ask something about the database, "
+            'e.g. momq ask --db basketballplayer "Who does Tim Duncan follow?"'
+        )
     notes = []
     if len(text) > max_chars:
         notes.append(f"the question was {len(text):,} characters long; only its first {max_chars:,} were used")
         text = text[:max_chars].rstrip()
     phrase = asks_to_write(text)
     if phrase:
-        return Verdict(text, notes, refusal=(f"the question asks to change the database ({phrase!r}); momq only "
-                                             "answers questions with read-only queries and never writes"))
+        return Verdict(
+            text,
+            notes,
+            refusal=(
+                f"the question asks to change the database ({phrase!r}); momq only "
+                "answers questions with read-only queries and never writes"
+            ),
+        )
     return Verdict(text, notes)
 
 
 def refused(question: str, reason: str, *, pipeline: str, notes: list[str] | None = None, **extra: Any) -> Answer:
-    return Answer(question=question, query="", status=REFUSED, reason=reason, pipeline=pipeline,
-                  notes=list(notes or []), **extra)
+    return Answer(
+        question=question, query="", status=REFUSED, reason=reason, pipeline=pipeline, notes=list(notes or []), **extra
+    )

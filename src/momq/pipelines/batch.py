@@ -106,8 +106,15 @@ def open_target(dialect: str, database: str, *, execute: bool = True, timeout_s:
         return Target(dialect, database, cached_schema(engine))
 
 
-def predict(plan: BatchPlan, pipeline_for: Callable[[str], Any], *, name: str, execute: bool = True,
-            timeout_s: float = 30.0, progress: Progress | None = None) -> dict[str, int]:
+def predict(
+    plan: BatchPlan,
+    pipeline_for: Callable[[str], Any],
+    *,
+    name: str,
+    execute: bool = True,
+    timeout_s: float = 30.0,
+    progress: Progress | None = None,
+) -> dict[str, int]:
     """Answer the plan's groups and append them to ``plan.path``; returns the count of
     each status. ``pipeline_for(dialect)`` builds the pipeline of a dialect (once);
     ``name`` labels progress and the records of questions that could not be asked."""
@@ -135,15 +142,26 @@ def predict(plan: BatchPlan, pipeline_for: Callable[[str], Any], *, name: str, e
                             targets[key] = open_target(*key, execute=execute, timeout_s=timeout_s)
                         if example.dialect not in pipelines:
                             pipelines[example.dialect] = pipeline_for(example.dialect)
-                        answer = pipelines[example.dialect].run(example.question, targets[key], session=session,
-                                                                example_id=example.id)
-                        record = {"id": example.id, "query": answer.query, "status": answer.status,
-                                  "repairs": answer.repairs, "pipeline": answer.pipeline}
+                        answer = pipelines[example.dialect].run(
+                            example.question, targets[key], session=session, example_id=example.id
+                        )
+                        record = {
+                            "id": example.id,
+                            "query": answer.query,
+                            "status": answer.status,
+                            "repairs": answer.repairs,
+                            "pipeline": answer.pipeline,
+                        }
                         if answer.reason:
                             record["reason"] = answer.reason[:300]
                     except MomqError as exc:
-                        record = {"id": example.id, "query": "", "status": "failed", "reason": str(exc)[:300],
-                                  "pipeline": name}
+                        record = {
+                            "id": example.id,
+                            "query": "",
+                            "status": "failed",
+                            "reason": str(exc)[:300],
+                            "pipeline": name,
+                        }
                     record["seconds"] = round(time.perf_counter() - started, 2)
                     counts[record["status"]] = counts.get(record["status"], 0) + 1
                     records.append(record)

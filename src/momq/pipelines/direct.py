@@ -58,9 +58,18 @@ def estimate_tokens(text: str) -> int:
     return int(len(text) / 3.5) + 1
 
 
-def schema_text(schema: Any, fmt: str | None = None, samples: int = 2, max_chars: int = MAX_SCHEMA_CHARS, *,
-                question: str = "", budget_tokens: int | None = None, count_tokens: Any = None,
-                hints: Any = (), notes: list[str] | None = None) -> str:
+def schema_text(
+    schema: Any,
+    fmt: str | None = None,
+    samples: int = 2,
+    max_chars: int = MAX_SCHEMA_CHARS,
+    *,
+    question: str = "",
+    budget_tokens: int | None = None,
+    count_tokens: Any = None,
+    hints: Any = (),
+    notes: list[str] | None = None,
+) -> str:
     """The rendered schema, pruned to ``budget_tokens`` when given and too long
     (:mod:`momq.schema.prune`: the elements the question needs, ``hints`` naming where
     its aligned values live), and capped at ``max_chars`` in any case. A pruning is
@@ -73,8 +82,9 @@ def schema_text(schema: Any, fmt: str | None = None, samples: int = 2, max_chars
         from momq.schema.prune import describe_pruning, prune
 
         count = count_tokens or estimate_tokens
-        kept, dropped = prune(schema, question, hints=hints,
-                              fits=lambda s: count(render(s, fmt, samples=samples)) <= budget_tokens)
+        kept, dropped = prune(
+            schema, question, hints=hints, fits=lambda s: count(render(s, fmt, samples=samples)) <= budget_tokens
+        )
         if dropped and notes is not None:
             notes.append(describe_pruning(kept, dropped))
         schema = kept
@@ -84,10 +94,21 @@ def schema_text(schema: Any, fmt: str | None = None, samples: int = 2, max_chars
     return text
 
 
-def grounded_prompt(question: str, dialect: str, schema: Any, values: Sequence[Any] = (), *, samples: int = 2,
-                    schema_format: str | None = None, budget_tokens: int | None = SCHEMA_BUDGET_TOKENS,
-                    count_tokens: Any = None, shots: Sequence[Any] = (), language: str = "en",
-                    notes: list[str] | None = None, history: str = "") -> list:
+def grounded_prompt(
+    question: str,
+    dialect: str,
+    schema: Any,
+    values: Sequence[Any] = (),
+    *,
+    samples: int = 2,
+    schema_format: str | None = None,
+    budget_tokens: int | None = SCHEMA_BUDGET_TOKENS,
+    count_tokens: Any = None,
+    shots: Sequence[Any] = (),
+    language: str = "en",
+    notes: list[str] | None = None,
+    history: str = "",
+) -> list:
     """The grounded generation prompt, for inference and fine-tuning alike: the schema
     (a :class:`~momq.schema.model.Schema` rendered with ``samples`` sample values and
     pruned to ``budget_tokens`` by :func:`schema_text`, or already rendered text), the
@@ -102,12 +123,22 @@ def grounded_prompt(question: str, dialect: str, schema: Any, values: Sequence[A
         text = schema or ""
     else:
         syntax = get_dialect(dialect).schema_examples(schema)
-        hints = [getattr(v, "where", None) or (v[1] if isinstance(v, (tuple, list)) and len(v) > 1 else "")
-                 for v in values]
-        text = schema_text(schema, schema_format, samples, question=question, budget_tokens=budget_tokens,
-                           count_tokens=count_tokens, hints=[h for h in hints if h], notes=notes)
-    return generation_prompt(question, dialect, text, language=language, shots=shots, values=values, syntax=syntax,
-                             history=history)
+        hints = [
+            getattr(v, "where", None) or (v[1] if isinstance(v, (tuple, list)) and len(v) > 1 else "") for v in values
+        ]
+        text = schema_text(
+            schema,
+            schema_format,
+            samples,
+            question=question,
+            budget_tokens=budget_tokens,
+            count_tokens=count_tokens,
+            hints=[h for h in hints if h],
+            notes=notes,
+        )
+    return generation_prompt(
+        question, dialect, text, language=language, shots=shots, values=values, syntax=syntax, history=history
+    )
 
 
 @dataclass
@@ -130,16 +161,18 @@ class DirectPipeline(Pipeline):
     config: GenerationConfig = field(default_factory=lambda: GenerationConfig(max_new_tokens=256))
     name: str = "direct"
 
-    def prompt(self, question: str, target: Target, exclude_id: str | None = None,
-               history: str = "") -> tuple[list, dict]:
+    def prompt(
+        self, question: str, target: Target, exclude_id: str | None = None, history: str = ""
+    ) -> tuple[list, dict]:
         """The grounded prompt (:func:`grounded_prompt`, the builder fine-tuning uses too)
         and the steps it took. A model carrying a momq adapter gets the prompt settings it
         was trained with (schema budget, sample values: the adapter's ``prompt.json``)."""
         steps: dict[str, Any] = {}
         shots = []
         if self.shots is not None and self.k > 0:
-            shots = self.shots.select(question, self.k, dialect=target.dialect, database=target.database,
-                                      exclude_id=exclude_id)
+            shots = self.shots.select(
+                question, self.k, dialect=target.dialect, database=target.database, exclude_id=exclude_id
+            )
             steps["shots"] = [s.question for s in shots]
         values = []
         if self.use_values and target.values() is not None:
@@ -152,14 +185,26 @@ class DirectPipeline(Pipeline):
             budget, samples, fmt = trained.schema_budget, trained.samples, trained.schema_format
             steps["prompt_settings"] = "adapter"
         notes: list[str] = []
-        prompt = grounded_prompt(question, target.dialect, target.schema, values, samples=samples, schema_format=fmt,
-                                 budget_tokens=budget, count_tokens=getattr(self.model, "count_tokens", None),
-                                 shots=shots, language=self.language, notes=notes, history=history)
+        prompt = grounded_prompt(
+            question,
+            target.dialect,
+            target.schema,
+            values,
+            samples=samples,
+            schema_format=fmt,
+            budget_tokens=budget,
+            count_tokens=getattr(self.model, "count_tokens", None),
+            shots=shots,
+            language=self.language,
+            notes=notes,
+            history=history,
+        )
         if notes:
             steps["schema_pruned"] = notes[0]
         return prompt, steps
 
-    def draft(self, question: str, target: Target, *, session: Any = None, history: str = "",
-              example_id: str | None = None) -> Draft:
+    def draft(
+        self, question: str, target: Target, *, session: Any = None, history: str = "", example_id: str | None = None
+    ) -> Draft:
         prompt, steps = self.prompt(question, target, example_id, history)
         return Draft(prompt, steps)

@@ -94,8 +94,15 @@ class Pipeline:
     #: multi-turn pipeline answers a lone question as a one-turn conversation)
     conversational: ClassVar[bool] = False
 
-    def draft(self, question: str, target: Target, *, session: Session | None = None, history: str = "",
-              example_id: str | None = None) -> Draft:  # pragma: no cover - abstract
+    def draft(
+        self,
+        question: str,
+        target: Target,
+        *,
+        session: Session | None = None,
+        history: str = "",
+        example_id: str | None = None,
+    ) -> Draft:  # pragma: no cover - abstract
         """The prompt for ``question`` (already guarded). ``history`` is the dialogue so
         far as text (from ``session`` in a dialogue); ``example_id`` names a benchmark
         example whose own record few-shot selection must not show."""
@@ -104,15 +111,23 @@ class Pipeline:
     def review(self, answer: Answer, run: Run, target: Target) -> None:
         """Check (and possibly improve) an answer whose query ran; nothing by default."""
 
-    def run(self, question: str | Verdict, target: Target, *, session: Session | None = None, history: str = "",
-            example_id: str | None = None) -> Answer:
+    def run(
+        self,
+        question: str | Verdict,
+        target: Target,
+        *,
+        session: Session | None = None,
+        history: str = "",
+        example_id: str | None = None,
+    ) -> Answer:
         """Answer ``question`` on ``target`` (see the module docstring). In a dialogue,
         pass its ``session`` (or, without one, the dialogue so far as ``history`` text)."""
         verdict = question if isinstance(question, Verdict) else check_question(question)
         if session is None and self.conversational:
             session = Session(target.dialect, target.database, language=self.language)
-        base: dict[str, Any] = dict(pipeline=self.name, model=self.model.name, dialect=target.dialect,
-                                    database=target.database)
+        base: dict[str, Any] = dict(
+            pipeline=self.name, model=self.model.name, dialect=target.dialect, database=target.database
+        )
         standalone = verdict.text
         if verdict.refusal:
             answer = refused(verdict.text, verdict.refusal, notes=verdict.notes, **base)
@@ -123,11 +138,27 @@ class Pipeline:
             standalone = draft.standalone or verdict.text
             execution = Execution(target.dialect_obj, target.engine, target.timeout_s, target.max_rows)
             sent: set[str] = set()
-            outcome = generate_and_repair(self.model, draft.prompt, execution, max_repairs=self.max_repairs,
-                                          config=self.config, language=self.language, stage=draft.stage, sent=sent)
-            answer = finish(Answer(question=verdict.text, query="", status=FAILED,
-                                   notes=verdict.notes + target.notes + draft.notes, steps=draft.steps, **base),
-                            outcome)
+            outcome = generate_and_repair(
+                self.model,
+                draft.prompt,
+                execution,
+                max_repairs=self.max_repairs,
+                config=self.config,
+                language=self.language,
+                stage=draft.stage,
+                sent=sent,
+            )
+            answer = finish(
+                Answer(
+                    question=verdict.text,
+                    query="",
+                    status=FAILED,
+                    notes=verdict.notes + target.notes + draft.notes,
+                    steps=draft.steps,
+                    **base,
+                ),
+                outcome,
+            )
             if answer.status in (OK, EMPTY):
                 self.review(answer, Run(draft, outcome, execution, sent), target)
         if session is not None:

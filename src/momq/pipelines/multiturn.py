@@ -45,9 +45,11 @@ from momq.pipelines.session import Session, TurnRecord, record_turn, turn_contex
 
 __all__ = ["MultiTurnPipeline", "Session", "TurnRecord", "cheap_check", "record_turn", "turn_context"]
 
-_DEPENDENT = re.compile(r"\b(he|she|it|its|they|them|their|theirs|his|her|hers|those|these|that|this|"
-                        r"also|too|same|ones?|there|then|what about|how about|and)\b|他|她|它|他们|她们|这些|那些|其中|呢",
-                        re.I)
+_DEPENDENT = re.compile(
+    r"\b(he|she|it|its|they|them|their|theirs|his|her|hers|those|these|that|this|"
+    r"also|too|same|ones?|there|then|what about|how about|and)\b|他|她|它|他们|她们|这些|那些|其中|呢",
+    re.I,
+)
 _COUNT_Q = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|多少|几", re.I)
 
 
@@ -57,9 +59,11 @@ def cheap_check(question: str, result: Any) -> str:
         return ""
     if not result.rows:
         return "the query returned no rows"
-    if _COUNT_Q.search(question) and not (len(result.rows) == 1 and len(result.rows[0]) >= 1
-                                          and any(isinstance(v, (int, float)) and not isinstance(v, bool)
-                                                  for v in result.rows[0])):
+    if _COUNT_Q.search(question) and not (
+        len(result.rows) == 1
+        and len(result.rows[0]) >= 1
+        and any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in result.rows[0])
+    ):
         return "the question asks for a number but the result is not a single count"
     return ""
 
@@ -90,17 +94,25 @@ class MultiTurnPipeline(Pipeline):
             return question
         from momq.prompts.builder import reformulate_prompt
 
-        answer = self.model.complete(reformulate_prompt(session.history(), question, self.language,
-                                                        entities=session.entities()),
-                                     GenerationConfig(max_new_tokens=96)).strip()
+        answer = self.model.complete(
+            reformulate_prompt(session.history(), question, self.language, entities=session.entities()),
+            GenerationConfig(max_new_tokens=96),
+        ).strip()
         answer = answer.splitlines()[0].strip().strip("`\"'") if answer.strip() else ""
         answer = re.sub(r"^(standalone question|question|独立问题)\s*[:：]\s*", "", answer, flags=re.I)
         if not answer or len(answer) > 4 * len(question) + 300:
             return question
         return answer
 
-    def draft(self, question: str, target: Target, *, session: Session | None = None, history: str = "",
-              example_id: str | None = None) -> Draft:
+    def draft(
+        self,
+        question: str,
+        target: Target,
+        *,
+        session: Session | None = None,
+        history: str = "",
+        example_id: str | None = None,
+    ) -> Draft:
         """Reformulation, sub-schema extraction and the generation prompt with the
         dialogue so far (steps 2-4 of the module docstring)."""
         from momq.prompts.builder import generation_prompt
@@ -115,11 +127,20 @@ class MultiTurnPipeline(Pipeline):
         values = []
         if self.use_values and target.values() is not None:
             values = target.values().lookup(standalone)
-        prompt = generation_prompt(standalone, target.dialect, schema_text(sub, self.schema_format),
-                                   language=self.language, values=values, history=session.history_text(),
-                                   syntax=target.dialect_obj.schema_examples(sub))
-        steps: dict[str, Any] = {"standalone": standalone, "sub_schema": sub.element_names(),
-                                 "values": [v.to_dict() for v in values]}
+        prompt = generation_prompt(
+            standalone,
+            target.dialect,
+            schema_text(sub, self.schema_format),
+            language=self.language,
+            values=values,
+            history=session.history_text(),
+            syntax=target.dialect_obj.schema_examples(sub),
+        )
+        steps: dict[str, Any] = {
+            "standalone": standalone,
+            "sub_schema": sub.element_names(),
+            "values": [v.to_dict() for v in values],
+        }
         return Draft(prompt, steps, standalone=standalone)
 
     def review(self, answer: Answer, run: Run, target: Target) -> None:
@@ -132,8 +153,9 @@ class MultiTurnPipeline(Pipeline):
         reason = cheap_check(standalone, answer.result)
         steps["check"] = "heuristic" if reason else ""
         if not reason and self.check_with_model and answer.result is not None:
-            said = self.model.complete(check_prompt(standalone, answer.query, shown, self.language),
-                                       GenerationConfig(max_new_tokens=48))
+            said = self.model.complete(
+                check_prompt(standalone, answer.query, shown, self.language), GenerationConfig(max_new_tokens=48)
+            )
             steps["check"] = "model"
             if re.match(r"\s*\**\s*(no|否|不)", said, re.I):
                 reason = said.strip()[:200] or "the model judged the result misaligned"
@@ -142,12 +164,21 @@ class MultiTurnPipeline(Pipeline):
             steps["misaligned"] = reason
         if not (reason and self.refine):
             return
-        refined_prompt = refine_prompt(run.draft.prompt, outcome.answer, reason, target.dialect, self.language,
-                                       result=shown or "(no rows)")
+        refined_prompt = refine_prompt(
+            run.draft.prompt, outcome.answer, reason, target.dialect, self.language, result=shown or "(no rows)"
+        )
         if prompt_key(refined_prompt) in run.sent:
             return
-        refined = generate_and_repair(self.model, refined_prompt, run.execution, max_repairs=0, config=self.config,
-                                      language=self.language, stage="refine", sent=run.sent)
+        refined = generate_and_repair(
+            self.model,
+            refined_prompt,
+            run.execution,
+            max_repairs=0,
+            config=self.config,
+            language=self.language,
+            stage="refine",
+            sent=run.sent,
+        )
         answer.attempts += refined.attempts
         keep = refined.best.outcome == "ok" and not cheap_check(standalone, refined.result)
         if keep or better(refined.best, outcome.best):

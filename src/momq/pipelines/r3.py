@@ -30,8 +30,11 @@ from momq.pipelines.ranker import Ranker, Ranking, lexical_ranking, parse_rankin
 
 __all__ = ["R3Pipeline", "Ranker", "Ranking", "Rewriter", "lexical_ranking", "parse_ranking", "usable_rewrite"]
 
-_QUERY_START = re.compile(r"^\s*(?:SELECT|WITH|MATCH|OPTIONAL|GO|FETCH|LOOKUP|FIND|GET|UNWIND|RETURN|SHOW)\b"
-                          r"[^?？]*(?:\(|\$|\bFROM\b|\bOVER\b|\bRETURN\b|\bYIELD\b)", re.I)
+_QUERY_START = re.compile(
+    r"^\s*(?:SELECT|WITH|MATCH|OPTIONAL|GO|FETCH|LOOKUP|FIND|GET|UNWIND|RETURN|SHOW)\b"
+    r"[^?？]*(?:\(|\$|\bFROM\b|\bOVER\b|\bRETURN\b|\bYIELD\b)",
+    re.I,
+)
 _LEAD_IN = re.compile(r"^(?:rewritten(?: question)?|question|改写后的问题|改写)\s*[:：]\s*", re.I)
 
 
@@ -82,8 +85,9 @@ class Rewriter:
                     self.notes.append(note)
         return index.lookup(text, k=self.max_values, method="levenshtein")
 
-    def rewrite(self, question: str, values: Sequence[Any], sub_schema_text: str,
-                model: LanguageModel | None = None) -> str:
+    def rewrite(
+        self, question: str, values: Sequence[Any], sub_schema_text: str, model: LanguageModel | None = None
+    ) -> str:
         """The question rewritten to name the sub-schema's elements and the stored
         values (few-shot prompt); the question as asked when no model is at hand or its
         answer is not a question (:func:`usable_rewrite`)."""
@@ -115,11 +119,19 @@ class R3Pipeline(Pipeline):
     def rse(cls, model: LanguageModel, **options: Any) -> "R3Pipeline":
         """MTGQL's RSE baseline: related-schema extraction, then generation."""
         options.setdefault("language", "en")
-        return cls(model, ranker=options.pop("ranker", Ranker()), rewriter=None, use_skeleton=False,
-                   schema_format=options.pop("schema_format", None), name="rse", **options)
+        return cls(
+            model,
+            ranker=options.pop("ranker", Ranker()),
+            rewriter=None,
+            use_skeleton=False,
+            schema_format=options.pop("schema_format", None),
+            name="rse",
+            **options,
+        )
 
-    def draft(self, question: str, target: Target, *, session: Any = None, history: str = "",
-              example_id: str | None = None) -> Draft:
+    def draft(
+        self, question: str, target: Target, *, session: Any = None, history: str = "", example_id: str | None = None
+    ) -> Draft:
         """Rank, align and rewrite, then the refiner's prompt; ``history`` is the dialogue
         so far (MTGQL's baselines see it when answering a dialogue turn)."""
         from momq.prompts.builder import generation_prompt, render_skeleton
@@ -135,10 +147,22 @@ class R3Pipeline(Pipeline):
             values = self.rewriter.align(question, ranking, target)
             rewritten = self.rewriter.rewrite(question, values, sub_text, self.model)
         skeleton = render_skeleton(target.dialect, ranking.keywords) if self.use_skeleton else ""
-        prompt = generation_prompt(question, target.dialect, sub_text, language=self.language, values=values,
-                                   skeleton=skeleton, rewritten=rewritten, history=history,
-                                   syntax=target.dialect_obj.schema_examples(sub))
-        steps = {"ranking": ranking.to_dict(), "sub_schema": sub.element_names(),
-                 "values": [v.to_dict() for v in values], "rewritten": rewritten}
+        prompt = generation_prompt(
+            question,
+            target.dialect,
+            sub_text,
+            language=self.language,
+            values=values,
+            skeleton=skeleton,
+            rewritten=rewritten,
+            history=history,
+            syntax=target.dialect_obj.schema_examples(sub),
+        )
+        steps = {
+            "ranking": ranking.to_dict(),
+            "sub_schema": sub.element_names(),
+            "values": [v.to_dict() for v in values],
+            "rewritten": rewritten,
+        }
         notes = list(self.rewriter.notes) if self.rewriter is not None else []
         return Draft(prompt, steps, notes=notes, stage="refine")

@@ -37,10 +37,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from momq.stopwords import STOPWORDS as BASE_STOPWORDS
 from momq.llm.base import GenerationConfig, LanguageModel
 from momq.pipelines.context import Target
 from momq.prompts.builder import skeleton_keywords
+from momq.stopwords import STOPWORDS as BASE_STOPWORDS
 
 _TOKEN = re.compile(r"[A-Za-z]+|\d+(?:\.\d+)?|[\u4e00-\u9fff]")
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
@@ -60,8 +60,10 @@ class Ranking:
 
     def answer(self) -> str:
         """The three-line answer a ranker model gives (and is trained to give)."""
-        return (f"KEYWORDS: {', '.join(self.keywords) or 'none'}\nELEMENTS: {', '.join(self.elements) or 'none'}\n"
-                f"VALUES: {', '.join(self.values) or 'none'}")
+        return (
+            f"KEYWORDS: {', '.join(self.keywords) or 'none'}\nELEMENTS: {', '.join(self.elements) or 'none'}\n"
+            f"VALUES: {', '.join(self.values) or 'none'}"
+        )
 
 
 def _split_list(text: str) -> list[str]:
@@ -77,9 +79,17 @@ def parse_ranking(text: str, keywords: Sequence[str], elements: Sequence[str]) -
     their canonical spelling, without duplicates).
     """
     fields: dict[str, list[str]] = {"keywords": [], "elements": [], "values": []}
-    aliases = {"keywords": "keywords", "keyword": "keywords", "clauses": "keywords", "elements": "elements",
-               "element": "elements", "tables": "elements", "schema": "elements", "values": "values",
-               "value": "values"}
+    aliases = {
+        "keywords": "keywords",
+        "keyword": "keywords",
+        "clauses": "keywords",
+        "elements": "elements",
+        "element": "elements",
+        "tables": "elements",
+        "schema": "elements",
+        "values": "values",
+        "value": "values",
+    }
     for line in text.splitlines():
         match = re.match(r"^\s*[-*#>\s]*\**\s*([A-Za-z]+)\s*\**\s*[:：]\s*(.*)$", line)
         if match and match.group(1).lower() in aliases:
@@ -94,8 +104,12 @@ def parse_ranking(text: str, keywords: Sequence[str], elements: Sequence[str]) -
                 out.append(name)
         return out
 
-    return Ranking(canon(fields["keywords"], keywords), canon(fields["elements"], elements),
-                   [v for v in dict.fromkeys(fields["values"])], "model")
+    return Ranking(
+        canon(fields["keywords"], keywords),
+        canon(fields["elements"], elements),
+        [v for v in dict.fromkeys(fields["values"])],
+        "model",
+    )
 
 
 # ---------------------------------------------------------------------- words
@@ -133,8 +147,11 @@ def lemmas(word: str) -> set[str]:
 def _matches(question_word: str, name_word: str) -> bool:
     if name_word in lemmas(question_word):
         return True
-    return (len(question_word) >= 5 and len(name_word) >= 5
-            and difflib.SequenceMatcher(None, question_word, name_word).ratio() >= 0.85)
+    return (
+        len(question_word) >= 5
+        and len(name_word) >= 5
+        and difflib.SequenceMatcher(None, question_word, name_word).ratio() >= 0.85
+    )
 
 
 def _overlap(question_words: Sequence[str], name: str) -> int:
@@ -165,21 +182,34 @@ _CUES: list[tuple[str, list[str]]] = [  # (question pattern, keywords it asks fo
     (r"\b(?:sum|total)\b|总和|总共", ["SUM", "sum"]),
     (r"\b(?:maximum|max|highest|largest|biggest|oldest)\b", ["MAX", "max"]),
     (r"\b(?:minimum|min|lowest|smallest|youngest)\b", ["MIN", "min"]),
-    (r"\b(?:most|least|highest|lowest|top|largest|smallest|best|worst|first|last|oldest|youngest|latest|"
-     r"earliest|rank(?:ed)?|sorted?|order(?:ed)?)\b|最|排序", ["ORDER BY", "LIMIT"]),
+    (
+        r"\b(?:most|least|highest|lowest|top|largest|smallest|best|worst|first|last|oldest|youngest|latest|"
+        r"earliest|rank(?:ed)?|sorted?|order(?:ed)?)\b|最|排序",
+        ["ORDER BY", "LIMIT"],
+    ),
     (r"\b(?:top|first|limit)\s+\d+\b|\bonly \d+\b", ["LIMIT"]),
     (r"\bskip(?:ping)?\b|\bafter the first\b|\bexcept the first\b|\boffset\b|跳过", ["SKIP", "OFFSET"]),
     (r"\b(?:each|per|every|for all)\b|\bby (?:\w+ )?(?:group|category|type|team|country|year)\b|每", ["GROUP BY"]),
     (r"\b(?:distinct|different|unique)\b|不同", ["DISTINCT"]),
     (r"\b(?:sample|random(?:ly)?)\b|随机|抽样", ["SAMPLE"]),
-    (r"\b(?:two|three|four|\d+)[- ](?:hops?|steps?)\b|\bfriends? of (?:a )?friends?\b|\bwithin \d+\b|\bhops?\b|"
-     r"\bsteps?\b|跳|步", ["STEPS"]),
-    (r"\b(?:followed|liked|served|owned|managed|directed|written|produced|reviewed)\s+by\b|\bwho (?:follows?|likes?)\b"
-     r"|\bis \w+ by\b|被", ["REVERSELY"]),
-    (r"\beven if\b|\bif any\b|\bor not\b|\bincluding those without\b|\boptional(?:ly)?\b|\bwhether or not\b",
-     ["OPTIONAL MATCH", "LEFT JOIN"]),
-    (r"\b(?:more|fewer|less|at least|at most) than \d+ \w+s\b|\bwith (?:more|fewer|at least) \w+ \w+s\b",
-     ["WITH", "HAVING"]),
+    (
+        r"\b(?:two|three|four|\d+)[- ](?:hops?|steps?)\b|\bfriends? of (?:a )?friends?\b|\bwithin \d+\b|\bhops?\b|"
+        r"\bsteps?\b|跳|步",
+        ["STEPS"],
+    ),
+    (
+        r"\b(?:followed|liked|served|owned|managed|directed|written|produced|reviewed)\s+by\b|\bwho (?:follows?|likes?)\b"
+        r"|\bis \w+ by\b|被",
+        ["REVERSELY"],
+    ),
+    (
+        r"\beven if\b|\bif any\b|\bor not\b|\bincluding those without\b|\boptional(?:ly)?\b|\bwhether or not\b",
+        ["OPTIONAL MATCH", "LEFT JOIN"],
+    ),
+    (
+        r"\b(?:more|fewer|less|at least|at most) than \d+ \w+s\b|\bwith (?:more|fewer|at least) \w+ \w+s\b",
+        ["WITH", "HAVING"],
+    ),
     (r"\beach (?:element|item|member) of\b|\bunwind\b|\bflatten\b|\bin the list\b", ["UNWIND"]),
     (r"\bthen\b|\band then\b|\bwhose .* (?:follow|serve|like)|然后", ["PIPE |"]),
 ]
@@ -187,18 +217,35 @@ _CONDITION = re.compile(
     r"\b(?:older|younger|greater|bigger|larger|smaller|less|more|fewer|higher|lower|above|below|over|under|"
     r"between|before|after|since|until|at least|at most|equal|equals|exactly|named|called|whose|where|"
     r"without|not|never|no|except|contains?|starts? with|ends? with)\b|[<>=]|(?<!top )(?<!first )(?<!last )"
-    r"(?<!limit )\b\d+\b|\"|“|大于|小于|超过|不|没有|叫|名为", re.I)
-_COMPARISON = re.compile(r"[<>=]|\b(?:older|younger|greater|less|more|fewer|higher|lower|above|below|between|"
-                         r"before|after|at least|at most|whose|not|never|without)\b|大于|小于|超过|不|没有")
+    r"(?<!limit )\b\d+\b|\"|“|大于|小于|超过|不|没有|叫|名为",
+    re.I,
+)
+_COMPARISON = re.compile(
+    r"[<>=]|\b(?:older|younger|greater|less|more|fewer|higher|lower|above|below|between|"
+    r"before|after|at least|at most|whose|not|never|without)\b|大于|小于|超过|不|没有"
+)
 # a named thing: a quoted value, an id such as player100, a capitalised word inside the sentence
 _NAMED = re.compile(r"\"[^\"]+\"|“[^”]+”|'[^']+'|\b[a-z]+\d+\b|(?<!^)(?<![.?!] )\b[A-Z][a-z]+")
-_PATH = re.compile(r"\bpaths?\b|\bshortest\b|\broute\b|\bhow (?:is|are) .* connected\b|\bconnect(?:s|ed|ion)?\b"
-                   r"|路径|最短", re.I)
+_PATH = re.compile(
+    r"\bpaths?\b|\bshortest\b|\broute\b|\bhow (?:is|are) .* connected\b|\bconnect(?:s|ed|ion)?\b"
+    r"|路径|最短",
+    re.I,
+)
 _SUBGRAPH = re.compile(r"\bsub-?graph\b|\bneighbo(?:u)?rhood\b|\bsurrounding\b|\bego network\b|子图|邻域", re.I)
-_FETCH = re.compile(r"\b(?:propert(?:y|ies)|details?|information|info|attributes?|profile|everything about|"
-                    r"all about)\b|属性|信息|详情", re.I)
-_MAIN_CLAUSE = {"GO": "YIELD", "FETCH": "YIELD", "LOOKUP": "YIELD", "FIND PATH": "YIELD", "GET SUBGRAPH": "YIELD",
-                "MATCH": "RETURN", "SELECT": "FROM"}
+_FETCH = re.compile(
+    r"\b(?:propert(?:y|ies)|details?|information|info|attributes?|profile|everything about|"
+    r"all about)\b|属性|信息|详情",
+    re.I,
+)
+_MAIN_CLAUSE = {
+    "GO": "YIELD",
+    "FETCH": "YIELD",
+    "LOOKUP": "YIELD",
+    "FIND PATH": "YIELD",
+    "GET SUBGRAPH": "YIELD",
+    "MATCH": "RETURN",
+    "SELECT": "FROM",
+}
 
 
 def _main_statement(question: str, known: Sequence[str], has_edge: bool, family: str) -> str:
@@ -255,15 +302,21 @@ def lexical_ranking(question: str, schema: Any, dialect: str, top: int = 4, embe
     q = [w for w in tokens(question) if w not in STOPWORDS]
     lowered = question.lower()
     scored = []
-    groups = [(t.name, t.columns, False) for t in schema.tables] + [(n.name, n.properties, False) for n in schema.nodes] + \
-        [(e.name, e.properties, True) for e in schema.edges]
-    for position, (name, columns, is_edge) in enumerate(groups):
+    groups = (
+        [(t.name, t.columns, False) for t in schema.tables]
+        + [(n.name, n.properties, False) for n in schema.nodes]
+        + [(e.name, e.properties, True) for e in schema.edges]
+    )
+    for position, (name, columns, _is_edge) in enumerate(groups):
         score = 3.0 * _overlap(q, name)
         for col in columns:
             score += 1.0 * _overlap(q, col.name)
             for sample in col.samples[:5]:
-                if isinstance(sample, str) and len(sample) > 1 and \
-                        re.search(r"(?<!\w)" + re.escape(sample.lower()) + r"(?!\w)", lowered):
+                if (
+                    isinstance(sample, str)
+                    and len(sample) > 1
+                    and re.search(r"(?<!\w)" + re.escape(sample.lower()) + r"(?!\w)", lowered)
+                ):
                     score += 2.0
         scored.append((score, position, name))
     if embedding and groups:
@@ -282,8 +335,13 @@ def lexical_ranking(question: str, schema: Any, dialect: str, top: int = 4, embe
     found = [name for score, _, name in scored if score > 0 and score >= best / 2][:top]
     elements = found or [name for _, _, name in scored[:top]]
     edges = {e.name for e in schema.edges}
-    keywords = rank_keywords(question, dialect, has_edge=any(e in edges for e in found), family=schema.family,
-                             joins=schema.family == "relational" and len(elements) > 1)
+    keywords = rank_keywords(
+        question,
+        dialect,
+        has_edge=any(e in edges for e in found),
+        family=schema.family,
+        joins=schema.family == "relational" and len(elements) > 1,
+    )
     return Ranking(keywords, elements, [], "lexical+embedding" if embedding else "lexical")
 
 
@@ -302,8 +360,9 @@ class Ranker:
         from momq.prompts.builder import ranker_prompt
         from momq.schema.render import render
 
-        answer = self.model.complete(ranker_prompt(question, target.dialect, render(target.schema, "code"),
-                                                   self.language), self.config)
+        answer = self.model.complete(
+            ranker_prompt(question, target.dialect, render(target.schema, "code"), self.language), self.config
+        )
         ranking = parse_ranking(answer, skeleton_keywords(target.dialect), target.schema.element_names())
         if not ranking.elements:
             fallback.values = ranking.values

@@ -33,18 +33,45 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from momq.errors import (EngineUnavailable, ExecutionError, QueryError, QuerySyntaxError, QueryTimeout,
-                         ReadOnlyViolation, SchemaError)
+from momq.errors import (
+    EngineUnavailable,
+    ExecutionError,
+    QueryError,
+    QuerySyntaxError,
+    QueryTimeout,
+    ReadOnlyViolation,
+    SchemaError,
+)
 from momq.llm.base import GenerationConfig, LanguageModel, Prompt
 from momq.pipelines.base import Attempt
 
 OK = "ok"
-OUTCOMES = ("ok", "empty_result", "runtime_error", "timeout", "unknown_schema", "syntax_error", "no_query",
-            "write_refused", "transient")
+OUTCOMES = (
+    "ok",
+    "empty_result",
+    "runtime_error",
+    "timeout",
+    "unknown_schema",
+    "syntax_error",
+    "no_query",
+    "write_refused",
+    "transient",
+)
 _RANK = {name: i for i, name in enumerate(OUTCOMES)}
-_TRANSIENT_HINTS = ("connection reset", "connection refused", "server has gone away", "lost connection",
-                    "deadlock", "serialization failure", "could not serialize", "too many connections",
-                    "temporarily unavailable", "try again", "broken pipe", "connection closed")
+_TRANSIENT_HINTS = (
+    "connection reset",
+    "connection refused",
+    "server has gone away",
+    "lost connection",
+    "deadlock",
+    "serialization failure",
+    "could not serialize",
+    "too many connections",
+    "temporarily unavailable",
+    "try again",
+    "broken pipe",
+    "connection closed",
+)
 
 
 def classify(exc: BaseException) -> str:
@@ -88,12 +115,10 @@ class Execution:
             check = self.dialect.validate(query)
             if not check.ok:
                 return "syntax_error", check.message or "the query does not parse", None, 0
-            return ("write_refused", "the query would change the database; momq only runs read-only queries",
-                    None, 0)
+            return ("write_refused", "the query would change the database; momq only runs read-only queries", None, 0)
         if self.engine is None:
             check = self.dialect.validate(query)
-            return (OK, "validated only (no engine)", None, 0) if check.ok else \
-                ("syntax_error", check.message, None, 0)
+            return (OK, "validated only (no engine)", None, 0) if check.ok else ("syntax_error", check.message, None, 0)
         retries = 0
         while True:
             try:
@@ -137,10 +162,20 @@ def better(a: Attempt, b: Attempt | None) -> bool:
     return b is None or _RANK.get(a.outcome, 99) < _RANK.get(b.outcome, 99)
 
 
-def generate_and_repair(model: LanguageModel, prompt: Prompt, execution: Execution, *,
-                        max_repairs: int = 2, config: GenerationConfig | None = None, language: str = "en",
-                        repair_empty: bool = True, stage: str = "generate", first_answer: str | None = None,
-                        sent: set[str] | None = None, answer_prefix: bool = True) -> RepairOutcome:
+def generate_and_repair(
+    model: LanguageModel,
+    prompt: Prompt,
+    execution: Execution,
+    *,
+    max_repairs: int = 2,
+    config: GenerationConfig | None = None,
+    language: str = "en",
+    repair_empty: bool = True,
+    stage: str = "generate",
+    first_answer: str | None = None,
+    sent: set[str] | None = None,
+    answer_prefix: bool = True,
+) -> RepairOutcome:
     """Generate a query for ``prompt``, run it, and repair it (see module docstring).
 
     ``first_answer``: an answer already generated for ``prompt`` (skips the first call).
@@ -171,23 +206,40 @@ def generate_and_repair(model: LanguageModel, prompt: Prompt, execution: Executi
             if answer_prefix and getattr(model, "supports_prefix", False):  # open the code fence
                 # the fence is open: its closing fence ends the query (no prose after it)
                 fenced = config.with_(stop=tuple(dict.fromkeys([*config.stop, "```"])))
-                answer = model.complete([*current, {"role": "assistant", "content": f"```{dialect.fence}\n"}],
-                                        fenced)
+                answer = model.complete([*current, {"role": "assistant", "content": f"```{dialect.fence}\n"}], fenced)
             else:
                 answer = model.complete(current, config)
             calls += 1
         query = dialect.extract(answer)
         if query in tried and query:
             previous = tried[query]
-            attempts.append(Attempt(round_no, query, previous.outcome, "the model repeated a query it already tried",
-                                    previous.rows, answer, 0, "repair" if round_no else stage))
+            attempts.append(
+                Attempt(
+                    round_no,
+                    query,
+                    previous.outcome,
+                    "the model repeated a query it already tried",
+                    previous.rows,
+                    answer,
+                    0,
+                    "repair" if round_no else stage,
+                )
+            )
             outcome, message, result, retries = previous.outcome, previous.message, None, 0
             if round_no:  # a repeat ends the loop: asking again with the same error is pointless
                 break
         else:
             outcome, message, result, retries = execution.run(query)
-            attempt = Attempt(round_no, query, outcome, message, len(result.rows) if result is not None else None,
-                              answer, retries, "repair" if round_no else stage)
+            attempt = Attempt(
+                round_no,
+                query,
+                outcome,
+                message,
+                len(result.rows) if result is not None else None,
+                answer,
+                retries,
+                "repair" if round_no else stage,
+            )
             attempts.append(attempt)
             tried[query] = attempt
             if better(attempt, best):

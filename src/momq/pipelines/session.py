@@ -79,8 +79,14 @@ class Session:
         return found
 
     def to_dict(self) -> dict[str, Any]:
-        return {"version": SESSION_VERSION, "id": self.id, "dialect": self.dialect, "database": self.database,
-                "language": self.language, "turns": [asdict(t) for t in self.turns]}
+        return {
+            "version": SESSION_VERSION,
+            "id": self.id,
+            "dialect": self.dialect,
+            "database": self.database,
+            "language": self.language,
+            "turns": [asdict(t) for t in self.turns],
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Session":
@@ -88,8 +94,13 @@ class Session:
 
         if data.get("version") != SESSION_VERSION:
             raise ConfigError(f"unsupported session version {data.get('version')!r}")
-        return cls(data["dialect"], data["database"], data["id"], [TurnRecord(**t) for t in data.get("turns", [])],
-                   data.get("language", "en"))
+        return cls(
+            data["dialect"],
+            data["database"],
+            data["id"],
+            [TurnRecord(**t) for t in data.get("turns", [])],
+            data.get("language", "en"),
+        )
 
     def save(self, path: Path | str) -> Path:
         path = Path(path)
@@ -110,7 +121,8 @@ def _preview_text(turn: "TurnRecord") -> str:
     if not turn.preview:
         return "(no rows)"
     return json.dumps(turn.preview[:3], default=str, ensure_ascii=False) + (
-        f" ... {turn.row_count} rows" if (turn.row_count or 0) > 3 else "")
+        f" ... {turn.row_count} rows" if (turn.row_count or 0) > 3 else ""
+    )
 
 
 def turn_context(query: str, result: Any, schema: Any, max_values: int = 8) -> tuple[list[str], list[str], list[str]]:
@@ -121,12 +133,16 @@ def turn_context(query: str, result: Any, schema: Any, max_values: int = 8) -> t
     from momq.pipelines.ranker import query_parts
 
     elements, literals, _ = query_parts(query or "", schema.element_names())
-    answer = [v for row in (result.rows[:5] if result is not None else []) for v in row
-              if isinstance(v, str) and v.strip()]
+    answer = [
+        v for row in (result.rows[:5] if result is not None else []) for v in row if isinstance(v, str) and v.strip()
+    ]
     entities = list(dict.fromkeys(literals + answer))[:max_values]
     edges = {e.name for e in schema.edges}
-    relations = [e for e in elements if e in edges] if schema.family == "graph" else \
-        [e for e in elements if schema.table(e) is not None]
+    relations = (
+        [e for e in elements if e in edges]
+        if schema.family == "graph"
+        else [e for e in elements if schema.table(e) is not None]
+    )
     return entities, relations, elements
 
 
@@ -136,11 +152,18 @@ def record_turn(session: Session, question: str, standalone: str, answer: Answer
     result = answer.result if answer.status in (OK, EMPTY) else None
     entities, relations, elements = turn_context(answer.query, result, schema)
     turn = TurnRecord(
-        question=question, standalone=standalone, query=answer.query, status=answer.status, reason=answer.reason,
+        question=question,
+        standalone=standalone,
+        query=answer.query,
+        status=answer.status,
+        reason=answer.reason,
         columns=list(result.columns) if result is not None else [],
         preview=[[_plain(v) for v in row] for row in result.rows[:5]] if result is not None else [],
         row_count=len(result.rows) if result is not None else None,
-        entities=entities, relations=relations, elements=elements)
+        entities=entities,
+        relations=relations,
+        elements=elements,
+    )
     session.turns.append(turn)
     return turn
 

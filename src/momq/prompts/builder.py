@@ -50,12 +50,14 @@ def quote_value(text: Any) -> str:
     return json.dumps(sanitize(text), ensure_ascii=False)
 
 
-_SKELETON_CLASSES = (("crud", "CRUD", "the request CRUD function"), ("clause", "SUBFUNCTION", "the request subfunction"),
-                     ("function", "FUNCTION", "the functions"))
+_SKELETON_CLASSES = (
+    ("crud", "CRUD", "the request CRUD function"),
+    ("clause", "SUBFUNCTION", "the request subfunction"),
+    ("function", "FUNCTION", "the functions"),
+)
 
 
-def render_skeleton(dialect: str, names: Iterable[str] | None = None, language: str = "en",
-                    style: str = "code") -> str:
+def render_skeleton(dialect: str, names: Iterable[str] | None = None, language: str = "en", style: str = "code") -> str:
     """R3's keyword skeleton, optionally restricted to the keywords ``names`` ranked
     useful (case-insensitive); write keywords are never shown.
 
@@ -64,8 +66,11 @@ def render_skeleton(dialect: str, names: Iterable[str] | None = None, language: 
     ``style="text"`` gives one ``- NAME (kind): example`` line per keyword."""
     d = get_dialect(dialect)
     wanted = {n.strip().upper() for n in names} if names is not None else None
-    chosen = [kw for kw in d.skeleton if not kw.description.startswith("write")
-              and (wanted is None or kw.name.upper() in wanted)]
+    chosen = [
+        kw
+        for kw in d.skeleton
+        if not kw.description.startswith("write") and (wanted is None or kw.name.upper() in wanted)
+    ]
     if style == "text":
         return "\n".join(f"- {kw.name} ({kw.kind}): {kw.example}" for kw in chosen)
     blocks = []
@@ -110,9 +115,19 @@ def _block(title: str, body: str) -> str:
     return f"### {title}\n{body.strip()}\n" if body and body.strip() else ""
 
 
-def generation_prompt(question: str, dialect: str, schema_text: str, *, language: str = "en",
-                      shots: Sequence[Shot] = (), values: Sequence[Any] = (), skeleton: str = "",
-                      history: str = "", rewritten: str = "", syntax: Sequence[str] = ()) -> Prompt:
+def generation_prompt(
+    question: str,
+    dialect: str,
+    schema_text: str,
+    *,
+    language: str = "en",
+    shots: Sequence[Shot] = (),
+    values: Sequence[Any] = (),
+    skeleton: str = "",
+    history: str = "",
+    rewritten: str = "",
+    syntax: Sequence[str] = (),
+) -> Prompt:
     """The prompt that asks for the final query (direct pipeline, R3's refiner, the
     multi-turn generator): system rules, schema, optional syntax examples written with
     the schema's names (``syntax``), skeleton, examples, values, conversation history and
@@ -127,8 +142,9 @@ def generation_prompt(question: str, dialect: str, schema_text: str, *, language
     if skeleton:
         parts.append(_block(s["skeleton"].format(label=d.label), skeleton))
     if shots:
-        shot_text = "\n\n".join(f"{s['question']}: {sanitize(x.question, 500)}\n```{fence}\n{x.query.strip()}\n```"
-                                for x in shots)
+        shot_text = "\n\n".join(
+            f"{s['question']}: {sanitize(x.question, 500)}\n```{fence}\n{x.query.strip()}\n```" for x in shots
+        )
         parts.append(_block(s["examples"], shot_text))
     if values:
         parts.append(_block(s["values"], render_values(values)))
@@ -141,8 +157,9 @@ def generation_prompt(question: str, dialect: str, schema_text: str, *, language
     return [{"role": "system", "content": _system(dialect, language)}, {"role": "user", "content": user}]
 
 
-def repair_prompt(base: Prompt, answer: str, query: str, outcome: str, message: str, dialect: str,
-                  language: str = "en") -> Prompt:
+def repair_prompt(
+    base: Prompt, answer: str, query: str, outcome: str, message: str, dialect: str, language: str = "en"
+) -> Prompt:
     """``base`` followed by the model's previous answer and a user turn carrying the
     engine's verdict, so the model sees exactly what failed and why."""
     T.check_language(language)
@@ -150,22 +167,24 @@ def repair_prompt(base: Prompt, answer: str, query: str, outcome: str, message: 
     detail = sanitize(message, 600) if message else ""
     if outcome == "empty_result":
         detail = T.EMPTY_HINT[language]
-    text = T.REPAIR[language].format(label=d.label, fence=d.fence, query=query.strip() or "(none)",
-                                     outcome=outcome, message=detail)
-    return [*base, {"role": "assistant", "content": answer.strip() or "(no answer)"},
-            {"role": "user", "content": text}]
+    text = T.REPAIR[language].format(
+        label=d.label, fence=d.fence, query=query.strip() or "(none)", outcome=outcome, message=detail
+    )
+    return [*base, {"role": "assistant", "content": answer.strip() or "(no answer)"}, {"role": "user", "content": text}]
 
 
 def ranker_prompt(question: str, dialect: str, schema_text: str, language: str = "en") -> Prompt:
     T.check_language(language)
     d = get_dialect(dialect)
     s = T.SECTION[language]
-    user = "\n".join([
-        T.RANKER[language].format(label=d.label),
-        _block(s["skeleton"].format(label=d.label), render_skeleton(dialect)),
-        _block(s["schema"], schema_text),
-        _block(s["question"], question),
-    ])
+    user = "\n".join(
+        [
+            T.RANKER[language].format(label=d.label),
+            _block(s["skeleton"].format(label=d.label), render_skeleton(dialect)),
+            _block(s["schema"], schema_text),
+            _block(s["question"], question),
+        ]
+    )
     return [{"role": "user", "content": user}]
 
 
@@ -174,16 +193,26 @@ def rewriter_prompt(question: str, schema_text: str, values: Sequence[Any], lang
     then the sub-schema, the aligned values and the question."""
     T.check_language(language)
     s = T.SECTION[language]
-    shots = "\n\n".join(f"{s['schema']}:\n{schema}\n{s['values']}: {', '.join(vals)}\n{s['question']}: {q}\n"
-                         f"{s['rewritten']}: {r}" for schema, vals, q, r in T.REWRITER_SHOTS[language])
-    user = "\n".join([T.REWRITER[language], _block(s["examples"], shots), _block(s["schema"], schema_text),
-                      _block(s["values"], render_values(values)), _block(s["question"], question),
-                      f"{s['rewritten']}:"])
+    shots = "\n\n".join(
+        f"{s['schema']}:\n{schema}\n{s['values']}: {', '.join(vals)}\n{s['question']}: {q}\n{s['rewritten']}: {r}"
+        for schema, vals, q, r in T.REWRITER_SHOTS[language]
+    )
+    user = "\n".join(
+        [
+            T.REWRITER[language],
+            _block(s["examples"], shots),
+            _block(s["schema"], schema_text),
+            _block(s["values"], render_values(values)),
+            _block(s["question"], question),
+            f"{s['rewritten']}:",
+        ]
+    )
     return [{"role": "user", "content": user}]
 
 
-def reformulate_prompt(history: Sequence[Sequence[str]], question: str, language: str = "en",
-                       entities: Sequence[str] = ()) -> Prompt:
+def reformulate_prompt(
+    history: Sequence[Sequence[str]], question: str, language: str = "en", entities: Sequence[str] = ()
+) -> Prompt:
     """``history``: earlier ``(question, query[, result preview])`` turns, oldest first;
     ``entities``: values the earlier queries and answers named (MTGQL's context)."""
     T.check_language(language)
@@ -192,8 +221,11 @@ def reformulate_prompt(history: Sequence[Sequence[str]], question: str, language
     for i, turn in enumerate(history, start=1):
         q, query = turn[0], turn[1] if len(turn) > 1 else ""
         result = turn[2] if len(turn) > 2 else ""
-        lines.append(f"{i}. {sanitize(q, 500)}" + (f"  [{sanitize(query, 300)}]" if query else "")
-                     + (f"  -> {sanitize(result, 300)}" if result else ""))
+        lines.append(
+            f"{i}. {sanitize(q, 500)}"
+            + (f"  [{sanitize(query, 300)}]" if query else "")
+            + (f"  -> {sanitize(result, 300)}" if result else "")
+        )
     parts = [T.REFORMULATE[language], _block(s["history"], "\n".join(lines))]
     if entities:
         parts.append(_block(s["entities"], ", ".join(quote_value(e) for e in entities)))
@@ -203,12 +235,12 @@ def reformulate_prompt(history: Sequence[Sequence[str]], question: str, language
 
 def check_prompt(question: str, query: str, result_text: str, language: str = "en") -> Prompt:
     T.check_language(language)
-    return [{"role": "user", "content": T.CHECK[language].format(question=question, query=query,
-                                                                result=result_text)}]
+    return [{"role": "user", "content": T.CHECK[language].format(question=question, query=query, result=result_text)}]
 
 
-def refine_prompt(base: Prompt, answer: str, reason: str, dialect: str, language: str = "en",
-                  result: str = "") -> Prompt:
+def refine_prompt(
+    base: Prompt, answer: str, reason: str, dialect: str, language: str = "en", result: str = ""
+) -> Prompt:
     """``base`` and the model's answer, then why its result does not answer the question
     and, when given, that result (first rows), as MTGQL's refinement sees it."""
     T.check_language(language)
@@ -216,5 +248,4 @@ def refine_prompt(base: Prompt, answer: str, reason: str, dialect: str, language
     text = T.REFINE_MISALIGNED[language].format(reason=sanitize(reason, 300), label=d.label)
     if result:
         text += "\n" + T.SECTION[language]["result"] + ":\n" + sanitize(result, 800)
-    return [*base, {"role": "assistant", "content": answer.strip() or "(no answer)"},
-            {"role": "user", "content": text}]
+    return [*base, {"role": "assistant", "content": answer.strip() or "(no answer)"}, {"role": "user", "content": text}]

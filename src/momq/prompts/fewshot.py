@@ -31,8 +31,14 @@ class FewShotSelector:
     ``cache_key``: names the on-disk cache of the training questions' embeddings.
     """
 
-    def __init__(self, examples: Sequence, *, method: str = "embedding", same_database_bonus: float = 0.05,
-                 cache_key: str | None = None):
+    def __init__(
+        self,
+        examples: Sequence,
+        *,
+        method: str = "embedding",
+        same_database_bonus: float = 0.05,
+        cache_key: str | None = None,
+    ):
         self.examples = list(examples)
         self.method = method
         self.bonus = same_database_bonus
@@ -43,13 +49,21 @@ class FewShotSelector:
                 from momq.align.vectors import VectorIndex
 
                 # embedding thousands of questions takes a while on a CPU: cached on disk
-                self._vectors = VectorIndex.for_values([e.question for e in self.examples],
-                                                       cache_key=cache_key and f"fewshot-{cache_key}").vectors
+                self._vectors = VectorIndex.for_values(
+                    [e.question for e in self.examples], cache_key=cache_key and f"fewshot-{cache_key}"
+                ).vectors
             except Exception:  # model missing: fall back to lexical, reported by .method
                 self.method = "lexical"
 
-    def select(self, question: str, k: int = 3, *, dialect: str | None = None,
-               database: str | None = None, exclude_id: str | None = None) -> list[Shot]:
+    def select(
+        self,
+        question: str,
+        k: int = 3,
+        *,
+        dialect: str | None = None,
+        database: str | None = None,
+        exclude_id: str | None = None,
+    ) -> list[Shot]:
         if not self.examples or k <= 0:
             return []
         if self._vectors is not None:

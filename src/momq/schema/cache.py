@@ -60,14 +60,22 @@ def _server(dialect: str) -> str:
     from momq import settings
 
     configured = settings.engine_settings(dialect)
-    return hashlib.sha1(json.dumps(configured, sort_keys=True, default=str).encode()).hexdigest()[:16] \
-        if configured else ""
+    return (
+        hashlib.sha1(json.dumps(configured, sort_keys=True, default=str).encode()).hexdigest()[:16]
+        if configured
+        else ""
+    )
 
 
 def stamp(engine: Any) -> str:
     """What must be unchanged for a kept schema of the engine's database to be valid."""
-    return ":".join((_code_digest(), str(getattr(engine, "build_stamp", "") or ""),
-                     generation.current(engine.dialect, engine.database)))
+    return ":".join(
+        (
+            _code_digest(),
+            str(getattr(engine, "build_stamp", "") or ""),
+            generation.current(engine.dialect, engine.database),
+        )
+    )
 
 
 def cached_schema(engine: Any) -> Schema:

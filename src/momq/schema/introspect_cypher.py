@@ -60,15 +60,19 @@ def _columns(elements: list[dict[str, Any]]) -> list[Column]:
             info["count"] += 1
             kind = type_name(value)
             info["types"][kind] = info["types"].get(kind, 0) + 1
-            if (kind == "STRING" and len(info["samples"]) < MAX_SAMPLES and value
-                    and len(value) <= MAX_SAMPLE_CHARS and value not in info["samples"]):
+            if (
+                kind == "STRING"
+                and len(info["samples"]) < MAX_SAMPLES
+                and value
+                and len(value) <= MAX_SAMPLE_CHARS
+                and value not in info["samples"]
+            ):
                 info["samples"].append(value)
     columns = []
     for key in sorted(seen):
         info = seen[key]
         kind = max(info["types"], key=info["types"].get)  # the most frequent type
-        columns.append(Column(name=key, type=kind, nullable=info["count"] < len(elements),
-                              samples=info["samples"]))
+        columns.append(Column(name=key, type=kind, nullable=info["count"] < len(elements), samples=info["samples"]))
     return columns
 
 
@@ -79,20 +83,24 @@ def introspect(engine: Any, *, sample_size: int = 1000, timeout_s: float = 60.0)
     quote = get_dialect(engine.dialect).quote
     nodes = []
     for label in labels:
-        rows = engine.execute(f"MATCH (n:{quote(label)}) RETURN properties(n) LIMIT {int(sample_size)}",
-                              timeout_s=timeout_s, max_rows=sample_size).rows
+        rows = engine.execute(
+            f"MATCH (n:{quote(label)}) RETURN properties(n) LIMIT {int(sample_size)}",
+            timeout_s=timeout_s,
+            max_rows=sample_size,
+        ).rows
         nodes.append(NodeType(name=label, properties=_columns([r[0] or {} for r in rows])))
     edges = []
     for rtype in types:
         rows = engine.execute(
-            f"MATCH (a)-[r:{quote(rtype)}]->(b) RETURN labels(a), labels(b), properties(r) "
-            f"LIMIT {int(sample_size)}", timeout_s=timeout_s, max_rows=sample_size).rows
+            f"MATCH (a)-[r:{quote(rtype)}]->(b) RETURN labels(a), labels(b), properties(r) LIMIT {int(sample_size)}",
+            timeout_s=timeout_s,
+            max_rows=sample_size,
+        ).rows
         endpoints: list[tuple[str, str]] = []
         for src_labels, dst_labels, _props in rows:
             for src in sorted(src_labels or []):
                 for dst in sorted(dst_labels or []):
                     if (src, dst) not in endpoints:
                         endpoints.append((src, dst))
-        edges.append(EdgeType(name=rtype, properties=_columns([r[2] or {} for r in rows]),
-                              endpoints=sorted(endpoints)))
+        edges.append(EdgeType(name=rtype, properties=_columns([r[2] or {} for r in rows]), endpoints=sorted(endpoints)))
     return Schema(database=engine.database, family="graph", nodes=nodes, edges=edges)

@@ -18,13 +18,15 @@ def _describe(engine: Engine, kind: str, name: str) -> list[Column]:
     columns = []
     for row in result.rows:
         record = dict(zip(cols, row))
-        columns.append(Column(
-            name=str(record.get("field")),
-            type=str(record.get("type")),
-            nullable=str(record.get("null", "YES")).upper() == "YES",
-            default=record.get("default"),
-            description=str(record.get("comment") or ""),
-        ))
+        columns.append(
+            Column(
+                name=str(record.get("field")),
+                type=str(record.get("type")),
+                nullable=str(record.get("null", "YES")).upper() == "YES",
+                default=record.get("default"),
+                description=str(record.get("comment") or ""),
+            )
+        )
     return columns
 
 
@@ -36,16 +38,20 @@ def introspect(engine: Engine, samples: int = 3) -> Schema:
     nodes = []
     for tag in tags:
         props = _describe(engine, "TAG", tag)
-        _add_samples(engine, f"MATCH (v:{q(tag)}) RETURN {{}} LIMIT {SAMPLE}", props, samples,
-                     lambda p, t=tag: dialect.node_property("v", t, p))
+        _add_samples(
+            engine,
+            f"MATCH (v:{q(tag)}) RETURN {{}} LIMIT {SAMPLE}",
+            props,
+            samples,
+            lambda p, t=tag: dialect.node_property("v", t, p),
+        )
         nodes.append(NodeType(tag, props))
     edges = []
     for name in edge_names:
         props = _describe(engine, "EDGE", name)
         endpoints: list[tuple[str, str]] = []
         try:
-            rows = engine.execute(
-                f"MATCH (a)-[e:{q(name)}]->(b) RETURN tags(a), tags(b) LIMIT {SAMPLE}").rows
+            rows = engine.execute(f"MATCH (a)-[e:{q(name)}]->(b) RETURN tags(a), tags(b) LIMIT {SAMPLE}").rows
         except QueryError:
             rows = []
         for src_tags, dst_tags in rows:
@@ -53,8 +59,9 @@ def introspect(engine: Engine, samples: int = 3) -> Schema:
                 for d in dst_tags or []:
                     if (s, d) not in endpoints:
                         endpoints.append((s, d))
-        _add_samples(engine, f"MATCH ()-[e:{q(name)}]->() RETURN {{}} LIMIT {SAMPLE}", props, samples,
-                     lambda p: f"e.{q(p)}")
+        _add_samples(
+            engine, f"MATCH ()-[e:{q(name)}]->() RETURN {{}} LIMIT {SAMPLE}", props, samples, lambda p: f"e.{q(p)}"
+        )
         edges.append(EdgeType(name, props, endpoints))
     return Schema(engine.database, "graph", nodes=nodes, edges=edges, vid_type=_vid_type(engine))
 

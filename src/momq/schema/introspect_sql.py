@@ -77,8 +77,9 @@ def _table_name(schema: str, table: str, dialect: str) -> str:
     return table
 
 
-def introspect(engine: Engine, *, samples: bool = True, descriptions: dict | None = None,
-               timeout_s: float = 60.0) -> Schema:
+def introspect(
+    engine: Engine, *, samples: bool = True, descriptions: dict | None = None, timeout_s: float = 60.0
+) -> Schema:
     """The schema of the engine's database (see module docstring). ``descriptions``:
     ``{table: {column: text}}``; by default the defog JSON when the database is a defog one."""
     dialect = engine.dialect
@@ -87,7 +88,8 @@ def introspect(engine: Engine, *, samples: bool = True, descriptions: dict | Non
     columns_sql, keys_sql = (_PG_COLUMNS, _PG_KEYS) if dialect == "postgres" else (_MYSQL_COLUMNS, _MYSQL_KEYS)
     tables: dict[str, Table] = {}
     for schema, table, column, type_, nullable, default in engine.execute(
-            columns_sql, timeout_s=timeout_s, max_rows=1_000_000).rows:
+        columns_sql, timeout_s=timeout_s, max_rows=1_000_000
+    ).rows:
         name = _table_name(schema, table, dialect)
         entry = tables.setdefault(name, Table(name))
         entry.columns.append(Column(column, str(type_), bool(nullable), default=default))
@@ -120,8 +122,7 @@ def introspect(engine: Engine, *, samples: bool = True, descriptions: dict | Non
     return result
 
 
-def add_samples(engine: Engine, schema: Schema, per_column: int = SAMPLES_PER_COLUMN,
-                timeout_s: float = 60.0) -> None:
+def add_samples(engine: Engine, schema: Schema, per_column: int = SAMPLES_PER_COLUMN, timeout_s: float = 60.0) -> None:
     """A few distinct non-null values of each text column, from the first rows of its
     table (one query per table keeps this cheap on wide schemas)."""
     dialect = get_dialect(engine.dialect)

@@ -132,13 +132,28 @@ class Schema:
         return cls(
             database=data["database"],
             family=data["family"],
-            tables=[Table(t["name"], cols(t.get("columns", [])), list(t.get("primary_key", [])),
-                          [ForeignKey(**fk) for fk in t.get("foreign_keys", [])], t.get("description", ""))
-                    for t in data.get("tables", [])],
-            nodes=[NodeType(n["name"], cols(n.get("properties", [])), n.get("description", ""))
-                   for n in data.get("nodes", [])],
-            edges=[EdgeType(e["name"], cols(e.get("properties", [])),
-                            [tuple(p) for p in e.get("endpoints", [])], e.get("description", ""))
-                   for e in data.get("edges", [])],
+            tables=[
+                Table(
+                    t["name"],
+                    cols(t.get("columns", [])),
+                    list(t.get("primary_key", [])),
+                    [ForeignKey(**fk) for fk in t.get("foreign_keys", [])],
+                    t.get("description", ""),
+                )
+                for t in data.get("tables", [])
+            ],
+            nodes=[
+                NodeType(n["name"], cols(n.get("properties", [])), n.get("description", ""))
+                for n in data.get("nodes", [])
+            ],
+            edges=[
+                EdgeType(
+                    e["name"],
+                    cols(e.get("properties", [])),
+                    [tuple(p) for p in e.get("endpoints", [])],
+                    e.get("description", ""),
+                )
+                for e in data.get("edges", [])
+            ],
             vid_type=data.get("vid_type"),
         )

@@ -94,8 +94,9 @@ def scores(schema: Schema, question: str, *, hints: Sequence[str] = (), embed: b
     return result
 
 
-def prune(schema: Schema, question: str, *, fits: Callable[[Schema], bool], hints: Sequence[str] = (),
-          embed: bool = True) -> tuple[Schema, list[str]]:
+def prune(
+    schema: Schema, question: str, *, fits: Callable[[Schema], bool], hints: Sequence[str] = (), embed: bool = True
+) -> tuple[Schema, list[str]]:
     """``(sub-schema, dropped element names)``: the best-scoring elements (with their
     neighbours) that still ``fits``; the whole schema when it fits already."""
     if fits(schema):
@@ -119,4 +120,3 @@ def prune(schema: Schema, question: str, *, fits: Callable[[Schema], bool], hint
 def describe_pruning(kept: Schema, dropped: list[str], limit: int = 8) -> str:
     shown = ", ".join(dropped[:limit]) + (f" and {len(dropped) - limit} more" if len(dropped) > limit else "")
     return f"schema pruned to fit the prompt: kept {', '.join(kept.element_names())}; left out {shown}"
-

@@ -61,8 +61,12 @@ def _cypher_patterns(schema: Schema, samples: int) -> str:
             dst_label = f":{dst}" if dst else ""
             rel = f"[:{e.name} {props(e.properties)}]".replace(" ]", "]")
             lines.append(f"({src_label})-{rel}->({dst_label})")
-    comments = [f"// {el.name}.{c.name}: {_comment(c, samples)}"
-                for el in [*schema.nodes, *schema.edges] for c in el.properties if _comment(c, samples)]
+    comments = [
+        f"// {el.name}.{c.name}: {_comment(c, samples)}"
+        for el in [*schema.nodes, *schema.edges]
+        for c in el.properties
+        if _comment(c, samples)
+    ]
     return "\n".join(lines + comments)
 
 
@@ -76,8 +80,9 @@ def _table_ddl(table: Table, samples: int) -> str:
     if table.primary_key:
         constraints.append(f"  PRIMARY KEY ({', '.join(table.primary_key)})")
     for fk in table.foreign_keys:
-        constraints.append(f"  FOREIGN KEY ({', '.join(fk.columns)}) REFERENCES "
-                           f"{fk.ref_table}({', '.join(fk.ref_columns)})")
+        constraints.append(
+            f"  FOREIGN KEY ({', '.join(fk.columns)}) REFERENCES {fk.ref_table}({', '.join(fk.ref_columns)})"
+        )
     body = []
     items = [l for l, _ in lines] + constraints
     for i, item in enumerate(items):

@@ -34,10 +34,14 @@ from momq.server.security import log, status_of
 from momq.server.service import Service
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": m.ErrorOut} for code in (400, 401, 404, 413, 422, 502, 503, 504)}
+    code: {"model": m.ErrorOut} for code in (400, 401, 404, 413, 422, 502, 503, 504)
+}
 SSE_DOC: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/event-stream": {"schema": {"type": "string"}}},
-          "description": "Events: schema, candidate, repaired, executed, then answer (or error)."}}
+    200: {
+        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        "description": "Events: schema, candidate, repaired, executed, then answer (or error).",
+    }
+}
 
 
 async def wait(future: Future, deadline: float) -> Any:
@@ -81,8 +85,9 @@ def stream(start: Callable[[Any], Future], deadline: float) -> StreamingResponse
                 yield sse("error", {"error": type(error).__name__, "message": str(error), "status": status_of(error)})
             return
 
-    return StreamingResponse(body(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        body(), media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    )
 
 
 def router(service: Service) -> APIRouter:
@@ -102,20 +107,28 @@ def router(service: Service) -> APIRouter:
     @api.get("/readyz", response_model=m.Readiness, tags=["health"])
     def ready() -> dict[str, Any]:
         """Ready to take work: the model queue has room."""
-        queues = {"model_pending": service.model_queue.pending,
-                  "model_capacity": service.model_queue.workers + service.model_queue.capacity,
-                  "query_pending": service.query_queue.pending,
-                  "query_capacity": service.query_queue.workers + service.query_queue.capacity}
-        return {"ready": queues["model_pending"] < queues["model_capacity"], "models": service.models.allowed,
-                "loaded_models": service.models.loaded(), "queue": queues}
+        queues = {
+            "model_pending": service.model_queue.pending,
+            "model_capacity": service.model_queue.workers + service.model_queue.capacity,
+            "query_pending": service.query_queue.pending,
+            "query_capacity": service.query_queue.workers + service.query_queue.capacity,
+        }
+        return {
+            "ready": queues["model_pending"] < queues["model_capacity"],
+            "models": service.models.allowed,
+            "loaded_models": service.models.loaded(),
+            "queue": queues,
+        }
 
     @api.get("/api/databases", response_model=list[m.DatabaseInfo], tags=["databases"])
     def databases() -> list[dict[str, Any]]:
         """The demo databases and the dialects each can be queried in (default first)."""
         from momq.databases import catalog
 
-        return [{"name": d.name, "dialects": list(d.dialects), "default_dialect": d.default_dialect,
-                 "source": d.source} for d in catalog()]
+        return [
+            {"name": d.name, "dialects": list(d.dialects), "default_dialect": d.default_dialect, "source": d.source}
+            for d in catalog()
+        ]
 
     @api.get("/api/dialects", response_model=list[m.DialectInfo], tags=["databases"])
     def dialects() -> list[dict[str, Any]]:
@@ -124,17 +137,28 @@ def router(service: Service) -> APIRouter:
         return [{"name": n, "label": get_dialect(n).label, "family": get_dialect(n).family} for n in dialect_names()]
 
     @api.get("/api/databases/{database}/schema", response_model=m.SchemaOut, responses=ERRORS, tags=["databases"])
-    async def schema(database: str, dialect: Optional[str] = Query(None, max_length=32),
-                     format: m.SchemaFormat = "ddl", samples: int = Query(0, ge=0, le=5)) -> dict[str, Any]:
+    async def schema(
+        database: str,
+        dialect: Optional[str] = Query(None, max_length=32),
+        format: m.SchemaFormat = "ddl",
+        samples: int = Query(0, ge=0, le=5),
+    ) -> dict[str, Any]:
         """A database's schema, introspected from its live engine, in one of momq's formats."""
         from momq.schema.render import render
 
         chosen = service.pool.resolve(database, dialect)
         deadline = service.deadline()
-        found = await wait(service.query_queue.submit(service.pool.schema, chosen, database, deadline=deadline),
-                           deadline)
-        return {"database": database, "dialect": chosen, "format": format, "family": found.family,
-                "elements": found.element_names(), "text": render(found, format, samples=samples)}
+        found = await wait(
+            service.query_queue.submit(service.pool.schema, chosen, database, deadline=deadline), deadline
+        )
+        return {
+            "database": database,
+            "dialect": chosen,
+            "format": format,
+            "family": found.family,
+            "elements": found.element_names(),
+            "text": render(found, format, samples=samples),
+        }
 
     @api.post("/api/query", response_model=m.QueryOut, responses=ERRORS, tags=["queries"])
     async def query(body: m.QueryIn) -> dict[str, Any]:
@@ -186,9 +210,22 @@ def router(service: Service) -> APIRouter:
 
 
 def session_out(session: Any) -> dict[str, Any]:
-    return {"id": session.id, "database": session.database, "dialect": session.dialect,
-            "language": session.language,
-            "turns": [{"question": t.question, "standalone": t.standalone, "query": t.query, "status": t.status,
-                       "reason": t.reason, "columns": t.columns, "preview": t.preview, "row_count": t.row_count}
-                      for t in session.turns]}
-
+    return {
+        "id": session.id,
+        "database": session.database,
+        "dialect": session.dialect,
+        "language": session.language,
+        "turns": [
+            {
+                "question": t.question,
+                "standalone": t.standalone,
+                "query": t.query,
+                "status": t.status,
+                "reason": t.reason,
+                "columns": t.columns,
+                "preview": t.preview,
+                "row_count": t.row_count,
+            }
+            for t in session.turns
+        ],
+    }

@@ -35,17 +35,27 @@ def create_app(config: ServerConfig | None = None, *, service: Service | None = 
         yield
         service.close()
 
-    app = FastAPI(title="momq", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,
-                  description="Natural-language questions to MySQL, PostgreSQL, Cypher and nGQL queries, run "
-                              "read-only on real engines; OpenAI-compatible serving of momq's models.")
+    app = FastAPI(
+        title="momq",
+        version="1",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        description="Natural-language questions to MySQL, PostgreSQL, Cypher and nGQL queries, run "
+        "read-only on real engines; OpenAI-compatible serving of momq's models.",
+    )
     install_error_handlers(app)
     app.include_router(api.router(service))
     app.include_router(openai_compat.router(service))
     if config.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
-        app.add_middleware(CORSMiddleware, allow_origins=list(config.cors_origins), allow_methods=["GET", "POST"],
-                           allow_headers=["Authorization", "Content-Type"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(config.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:
@@ -71,8 +81,17 @@ def serve(config: ServerConfig, *, log_level: str = "info", ready: Any = None) -
     config.check()
     configure_logging(log_level)
     app = create_app(config)
-    server = uvicorn.Server(uvicorn.Config(app, host=config.host, port=config.port, log_level="warning",
-                                           access_log=False, server_header=False, timeout_graceful_shutdown=5))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=config.host,
+            port=config.port,
+            log_level="warning",
+            access_log=False,
+            server_header=False,
+            timeout_graceful_shutdown=5,
+        )
+    )
     if ready is not None:
         original = server.startup
 

@@ -74,11 +74,14 @@ class ServerConfig:
     def check(self) -> "ServerConfig":
         """Refuse unsafe or impossible settings with a clear ConfigError."""
         if not is_loopback(self.host) and not self.allow_remote:
-            raise ConfigError(f"host {self.host} is not a loopback address: momq serves only this machine unless "
-                              "allow_remote = true is set (and then set api_keys too)")
+            raise ConfigError(
+                f"host {self.host} is not a loopback address: momq serves only this machine unless "
+                "allow_remote = true is set (and then set api_keys too)"
+            )
         if not is_loopback(self.host) and not self.api_keys:
-            raise ConfigError(f"serving on {self.host} without API keys: set api_keys (config file or "
-                              "MOMQ_SERVER_API_KEYS)")
+            raise ConfigError(
+                f"serving on {self.host} without API keys: set api_keys (config file or MOMQ_SERVER_API_KEYS)"
+            )
         for name in ("max_body_bytes", "model_workers", "query_workers", "max_rows"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"server setting {name} must be at least 1")

@@ -87,16 +87,23 @@ class DatabasePool:
                 return cached_schema(leased)
 
     @contextmanager
-    def target(self, dialect: str, database: str, *, timeout_s: float, max_rows: int,
-               wrap: Callable[[Any], Any] | None = None, values: bool = False) -> Iterator[Target]:
+    def target(
+        self,
+        dialect: str,
+        database: str,
+        *,
+        timeout_s: float,
+        max_rows: int,
+        wrap: Callable[[Any], Any] | None = None,
+        values: bool = False,
+    ) -> Iterator[Target]:
         """A pipeline :class:`Target` on a leased engine. ``wrap`` may decorate the engine
         (e.g. to report progress); ``values``: load the value index first, on the bare
         engine (built once, then kept)."""
         key = (dialect, database)
         with self.engine(dialect, database) as engine:
             schema = self.schema(dialect, database, engine)
-            target = Target(dialect, database, schema, engine, timeout_s, max_rows,
-                            value_index=self._values.get(key))
+            target = Target(dialect, database, schema, engine, timeout_s, max_rows, value_index=self._values.get(key))
             if values and target.value_index is None:
                 target.values()
                 self._values[key] = target.value_index

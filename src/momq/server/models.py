@@ -50,8 +50,9 @@ class SchemaOut(BaseModel):
 # -------------------------------------------------------------------- results
 class ResultOut(BaseModel):
     columns: list[str]
-    rows: list[list[Any]] = Field(description="Rows of JSON values; graph values are objects with a 'kind' of "
-                                              "node, relationship or path.")
+    rows: list[list[Any]] = Field(
+        description="Rows of JSON values; graph values are objects with a 'kind' of node, relationship or path."
+    )
     row_count: int
     truncated: bool
     elapsed_ms: float = 0.0
@@ -106,8 +107,9 @@ class AskIn(Strict):
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS * 4)
     dialect: Optional[str] = Field(None, max_length=32)
     pipeline: Pipeline = "direct"
-    model: Optional[str] = Field(None, max_length=512, description="A served model spec (GET /v1/models); "
-                                                                   "default: the server's first")
+    model: Optional[str] = Field(
+        None, max_length=512, description="A served model spec (GET /v1/models); default: the server's first"
+    )
     language: Language = "en"
     max_repairs: int = Field(2, ge=0, le=2)
     max_rows: Optional[int] = Field(None, ge=1, le=100_000)

@@ -60,14 +60,19 @@ class ChatRequest(BaseModel):
     seed: Optional[int] = None
     n: Optional[int] = Field(None, ge=1, le=1)
     stream: Optional[bool] = False
-    dialect: Optional[str] = Field(None, max_length=32, description="momq: the dialect label for adapters that "
-                                                                    "route by dialect")
+    dialect: Optional[str] = Field(
+        None, max_length=32, description="momq: the dialect label for adapters that route by dialect"
+    )
 
     def config(self, default_tokens: int) -> GenerationConfig:
         stop = [self.stop] if isinstance(self.stop, str) else list(self.stop or [])
-        return GenerationConfig(max_new_tokens=self.max_completion_tokens or self.max_tokens or default_tokens,
-                                temperature=self.temperature or 0.0, top_p=self.top_p or 1.0,
-                                stop=tuple(s for s in stop[:4] if s), seed=self.seed if self.seed is not None else 0)
+        return GenerationConfig(
+            max_new_tokens=self.max_completion_tokens or self.max_tokens or default_tokens,
+            temperature=self.temperature or 0.0,
+            top_p=self.top_p or 1.0,
+            stop=tuple(s for s in stop[:4] if s),
+            seed=self.seed if self.seed is not None else 0,
+        )
 
     def prompt(self) -> list[dict[str, str]]:
         return [{"role": "system" if m.role == "developer" else m.role, "content": m.text()} for m in self.messages]
@@ -127,8 +132,14 @@ def router(service: Service) -> APIRouter:
         """The models this service serves (its allow-list)."""
         return {"object": "list", "data": [{"id": spec} for spec in service.models.allowed]}
 
-    @api.post("/chat/completions", response_model=ChatCompletion, responses={
-        **ERRORS, 200: {"content": {"application/json": {}, "text/event-stream": {"schema": {"type": "string"}}}}})
+    @api.post(
+        "/chat/completions",
+        response_model=ChatCompletion,
+        responses={
+            **ERRORS,
+            200: {"content": {"application/json": {}, "text/event-stream": {"schema": {"type": "string"}}}},
+        },
+    )
     async def chat_completions(body: ChatRequest) -> Any:
         """A chat completion from a momq model; ``stream: true`` sends OpenAI's chunk events."""
         deadline = service.deadline()
@@ -138,14 +149,22 @@ def router(service: Service) -> APIRouter:
         created = int(time.time())
         if not body.stream:
             text = await wait(future, deadline)
-            return {"id": completion_id, "created": created, "model": spec,
-                    "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                                 "finish_reason": "stop"}]}
+            return {
+                "id": completion_id,
+                "created": created,
+                "model": spec,
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+            }
 
         async def chunks() -> AsyncIterator[str]:
             def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
-                data = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": spec,
-                        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+                data = {
+                    "id": completion_id,
+                    "object": "chat.completion.chunk",
+                    "created": created,
+                    "model": spec,
+                    "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+                }
                 return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
 
             yield chunk({"role": "assistant", "content": ""})
@@ -161,7 +180,7 @@ def router(service: Service) -> APIRouter:
                 yield f"data: {json.dumps(error_body('/v1/', status, type(exc).__name__, message))}\n\n"
                 return
             for start in range(0, len(text), CHUNK_CHARS):
-                yield chunk({"content": text[start:start + CHUNK_CHARS]})
+                yield chunk({"content": text[start : start + CHUNK_CHARS]})
             yield chunk({}, "stop")
             yield "data: [DONE]\n\n"
 

@@ -90,8 +90,14 @@ class ObservedEngine:
             self._watch.emit("executed", {"outcome": classify(exc), "message": str(exc)[:500]})
             raise
         self._watch.failed_last = not result.rows
-        self._watch.emit("executed", {"outcome": "ok" if result.rows else "empty_result", "rows": len(result.rows),
-                                      "elapsed_ms": round(result.elapsed_s * 1000, 2)})
+        self._watch.emit(
+            "executed",
+            {
+                "outcome": "ok" if result.rows else "empty_result",
+                "rows": len(result.rows),
+                "elapsed_ms": round(result.elapsed_s * 1000, 2),
+            },
+        )
         return result
 
 

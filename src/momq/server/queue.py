@@ -50,8 +50,9 @@ class BoundedQueue:
         """Run ``job(*args)`` on a worker; raise QueueFull at once when full."""
         with self._lock:
             if self._pending >= self.workers + self.capacity:
-                raise QueueFull(f"the {self.name} queue is full ({self.workers} running, {self.capacity} waiting); "
-                                "retry later")
+                raise QueueFull(
+                    f"the {self.name} queue is full ({self.workers} running, {self.capacity} waiting); retry later"
+                )
             self._pending += 1
 
         def run() -> Any:
@@ -64,7 +65,7 @@ class BoundedQueue:
         except RuntimeError:  # shut down
             with self._lock:
                 self._pending -= 1
-            raise QueueFull(f"the {self.name} queue is closed")
+            raise QueueFull(f"the {self.name} queue is closed")  # noqa: B904
         future.add_done_callback(self._done)
         return future
 

@@ -24,8 +24,15 @@ import logging
 import time
 from typing import Any
 
-from momq.errors import (ConfigError, EngineUnavailable, ModelError, ModelUnavailable, MomqError, UnknownDatabase,
-                         UnknownDialect)
+from momq.errors import (
+    ConfigError,
+    EngineUnavailable,
+    ModelError,
+    ModelUnavailable,
+    MomqError,
+    UnknownDatabase,
+    UnknownDialect,
+)
 from momq.server.queue import QueueFull, RequestTimeout
 from momq.server.sessions import SessionNotFound
 
@@ -34,14 +41,23 @@ log.addHandler(logging.NullHandler())
 
 PUBLIC = ("/healthz", "/readyz", "/openapi.json", "/", "/favicon.ico")
 PUBLIC_PREFIXES = ("/ui/",)
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
+)
 
 # error class -> HTTP status; the first match in this order wins
 STATUS: list[tuple[type, int]] = [
-    (SessionNotFound, 404), (UnknownDatabase, 404), (UnknownDialect, 400), (QueueFull, 503),
-    (RequestTimeout, 504), (EngineUnavailable, 503), (ModelUnavailable, 502), (ModelError, 502),
-    (ConfigError, 400), (MomqError, 400),
+    (SessionNotFound, 404),
+    (UnknownDatabase, 404),
+    (UnknownDialect, 400),
+    (QueueFull, 503),
+    (RequestTimeout, 504),
+    (EngineUnavailable, 503),
+    (ModelUnavailable, 502),
+    (ModelError, 502),
+    (ConfigError, 400),
+    (MomqError, 400),
 ]
 
 
@@ -49,8 +65,12 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per log line."""
 
     def format(self, record: logging.LogRecord) -> str:
-        data: dict[str, Any] = {"ts": round(record.created, 3), "level": record.levelname.lower(),
-                                "logger": record.name, "msg": record.getMessage()}
+        data: dict[str, Any] = {
+            "ts": round(record.created, 3),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
         data.update(getattr(record, "fields", {}) or {})
         if record.exc_info:
             data["exc"] = self.formatException(record.exc_info)
@@ -119,16 +139,28 @@ class Guard:
 
         async def reply(status: int, kind: str, message: str, extra: list | None = None) -> None:
             body = json.dumps(error_body(path, status, kind, message)).encode()
-            await send_with_headers({"type": "http.response.start", "status": status,
-                                     "headers": [(b"content-type", b"application/json"),
-                                                 (b"content-length", str(len(body)).encode())] + (extra or [])})
+            await send_with_headers(
+                {
+                    "type": "http.response.start",
+                    "status": status,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+                    + (extra or []),
+                }
+            )
             await send({"type": "http.response.body", "body": body})
 
         try:
-            if scope.get("method") != "OPTIONS" and not is_public(path) and \
-                    not key_ok(headers.get("authorization"), self.api_keys):
-                await reply(401, "Unauthorized", "a valid API key is needed: Authorization: Bearer KEY",
-                            [(b"www-authenticate", b"Bearer")])
+            if (
+                scope.get("method") != "OPTIONS"
+                and not is_public(path)
+                and not key_ok(headers.get("authorization"), self.api_keys)
+            ):
+                await reply(
+                    401,
+                    "Unauthorized",
+                    "a valid API key is needed: Authorization: Bearer KEY",
+                    [(b"www-authenticate", b"Bearer")],
+                )
                 return
             length = headers.get("content-length")
             if length is not None and (not length.isdigit() or int(length) > self.max_body):
@@ -155,10 +187,18 @@ class Guard:
 
             await self.app(scope, replay, send_with_headers)
         finally:
-            log.info("request", extra={"fields": {
-                "method": scope.get("method"), "path": path, "status": status_holder["status"],
-                "ms": round((time.perf_counter() - started) * 1000, 2),
-                "client": (scope.get("client") or ["?"])[0]}})
+            log.info(
+                "request",
+                extra={
+                    "fields": {
+                        "method": scope.get("method"),
+                        "path": path,
+                        "status": status_holder["status"],
+                        "ms": round((time.perf_counter() - started) * 1000, 2),
+                        "client": (scope.get("client") or ["?"])[0],
+                    }
+                },
+            )
 
 
 def install_error_handlers(app: Any) -> None:
@@ -171,13 +211,25 @@ def install_error_handlers(app: Any) -> None:
     async def momq_error(request: Request, exc: MomqError) -> JSONResponse:
         status = status_of(exc)
         headers = {"Retry-After": "1"} if isinstance(exc, QueueFull) else None
-        log.warning("error", extra={"fields": {"path": request.url.path, "status": status,
-                                               "error": type(exc).__name__, "detail": str(exc)[:500]}})
+        log.warning(
+            "error",
+            extra={
+                "fields": {
+                    "path": request.url.path,
+                    "status": status,
+                    "error": type(exc).__name__,
+                    "detail": str(exc)[:500],
+                }
+            },
+        )
         return JSONResponse(error_body(request.url.path, status, type(exc).__name__, str(exc)), status, headers)
 
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        return JSONResponse(error_body(request.url.path, exc.status_code, "HTTPError", str(exc.detail)),
-                            exc.status_code, getattr(exc, "headers", None))
+        return JSONResponse(
+            error_body(request.url.path, exc.status_code, "HTTPError", str(exc.detail)),
+            exc.status_code,
+            getattr(exc, "headers", None),
+        )
 
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors())

@@ -33,8 +33,14 @@ VALUE_PIPELINES = ("r3", "multiturn")
 
 
 class Service:
-    def __init__(self, config: ServerConfig, *, pool: DatabasePool | None = None,
-                 registry: ModelRegistry | None = None, sessions: SessionStore | None = None):
+    def __init__(
+        self,
+        config: ServerConfig,
+        *,
+        pool: DatabasePool | None = None,
+        registry: ModelRegistry | None = None,
+        sessions: SessionStore | None = None,
+    ):
         self.config = config
         self.pool = pool or DatabasePool()
         self.models = registry or ModelRegistry(config.allowed_models)
@@ -54,8 +60,7 @@ class Service:
         self.models.close()
 
     # ------------------------------------------------------------------ query
-    def query(self, database: str, dialect: str | None, query: str, max_rows: int | None,
-              deadline: float) -> Future:
+    def query(self, database: str, dialect: str | None, query: str, max_rows: int | None, deadline: float) -> Future:
         chosen = self.pool.resolve(database, dialect)
         rows = min(max_rows or self.config.max_rows, self.config.max_rows)
 
@@ -79,8 +84,9 @@ class Service:
         spec = self.models.resolve(request.model)
 
         def job() -> dict[str, Any]:
-            watch, pipeline = self._prepare(spec, chosen, request.pipeline, request.language, request.max_repairs,
-                                            emit, deadline)
+            watch, pipeline = self._prepare(
+                spec, chosen, request.pipeline, request.language, request.max_repairs, emit, deadline
+            )
             rows = min(request.max_rows or self.config.max_rows, self.config.max_rows)
             with self._target(chosen, request.database, request.pipeline, rows, watch) as target:
                 answer = pipeline.run(request.question, target)
@@ -89,8 +95,9 @@ class Service:
         return self.model_queue.submit(job, deadline=deadline)
 
     # --------------------------------------------------------------- sessions
-    def turn(self, session_id: str, question: str, model: str | None, deadline: float,
-             emit: Emit | None = None) -> Future:
+    def turn(
+        self, session_id: str, question: str, model: str | None, deadline: float, emit: Emit | None = None
+    ) -> Future:
         """Post one turn to a stored session (MTGQL's multi-turn pipeline) and save it."""
         self.sessions.load(session_id)  # an unknown session fails before it is queued
         spec = self.models.resolve(model)
@@ -98,8 +105,7 @@ class Service:
         def job() -> dict[str, Any]:
             with self.sessions.lock(session_id):
                 current = self.sessions.load(session_id)
-                watch, pipeline = self._prepare(spec, current.dialect, "multiturn", current.language, 2, emit,
-                                                deadline)
+                watch, pipeline = self._prepare(spec, current.dialect, "multiturn", current.language, 2, emit, deadline)
                 rows = self.config.max_rows
                 with self._target(current.dialect, current.database, "multiturn", rows, watch) as target:
                     answer = pipeline.run(question, target, session=current)
@@ -109,8 +115,14 @@ class Service:
         return self.model_queue.submit(job, deadline=deadline)
 
     # ------------------------------------------------------ chat completions
-    def complete(self, spec: str | None, messages: list[dict[str, str]], config: GenerationConfig,
-                 dialect: str | None, deadline: float) -> tuple[str, Future]:
+    def complete(
+        self,
+        spec: str | None,
+        messages: list[dict[str, str]],
+        config: GenerationConfig,
+        dialect: str | None,
+        deadline: float,
+    ) -> tuple[str, Future]:
         """A plain model call (the OpenAI-compatible endpoint): ``(spec, future of text)``."""
         chosen = self.models.resolve(spec)
         if dialect is not None:
@@ -125,15 +137,19 @@ class Service:
         return chosen, self.model_queue.submit(job, deadline=deadline)
 
     # ---------------------------------------------------------------- helpers
-    def _prepare(self, spec: str, dialect: str, name: str, language: str, max_repairs: int, emit: Emit | None,
-                 deadline: float) -> tuple[Watch, Any]:
+    def _prepare(
+        self, spec: str, dialect: str, name: str, language: str, max_repairs: int, emit: Emit | None, deadline: float
+    ) -> tuple[Watch, Any]:
         from momq.dialects import get_dialect
         from momq.pipelines import make_pipeline
 
         watch = Watch(emit, deadline, get_dialect(dialect))
         model = ObservedModel(self.models.get(spec, dialect), watch)
-        options: dict[str, Any] = {"language": language, "max_repairs": max_repairs,
-                                   "config": GenerationConfig(max_new_tokens=self.config.max_new_tokens)}
+        options: dict[str, Any] = {
+            "language": language,
+            "max_repairs": max_repairs,
+            "config": GenerationConfig(max_new_tokens=self.config.max_new_tokens),
+        }
         if name == "icl":
             options["shots"] = self._few_shots(dialect)
         return watch, make_pipeline(name, model, **options)
@@ -143,11 +159,17 @@ class Service:
 
         @contextmanager
         def opened() -> Any:
-            with self.pool.target(dialect, database, timeout_s=self.config.query_timeout_s, max_rows=rows,
-                                  wrap=lambda engine: ObservedEngine(engine, watch),
-                                  values=pipeline in VALUE_PIPELINES) as target:
-                watch.emit("schema", {"database": database, "dialect": dialect,
-                                      "elements": len(target.schema.element_names())})
+            with self.pool.target(
+                dialect,
+                database,
+                timeout_s=self.config.query_timeout_s,
+                max_rows=rows,
+                wrap=lambda engine: ObservedEngine(engine, watch),
+                values=pipeline in VALUE_PIPELINES,
+            ) as target:
+                watch.emit(
+                    "schema", {"database": database, "dialect": dialect, "elements": len(target.schema.element_names())}
+                )
                 yield target
 
         return opened()
@@ -160,29 +182,50 @@ class Service:
                 from momq.prompts.fewshot import FewShotSelector
 
                 name = f"{dialect}-train"
-                self._shots[dialect] = (FewShotSelector(load_split(name), cache_key=name)
-                                        if name in available_splits() else None)
+                self._shots[dialect] = (
+                    FewShotSelector(load_split(name), cache_key=name) if name in available_splits() else None
+                )
             return self._shots[dialect]
 
 
 # ------------------------------------------------------------- serialisation
 def answer_out(answer: Any, rows: int) -> dict[str, Any]:
     return {
-        "question": answer.question, "database": answer.database, "dialect": answer.dialect,
-        "pipeline": answer.pipeline, "model": answer.model, "query": answer.query, "status": answer.status,
-        "reason": answer.reason, "repairs": answer.repairs,
-        "attempts": [{"round": a.round, "stage": a.stage, "query": a.query, "outcome": a.outcome,
-                      "message": a.message[:2000], "rows": a.rows} for a in answer.attempts],
-        "notes": list(answer.notes), "steps": plain(answer.steps),
+        "question": answer.question,
+        "database": answer.database,
+        "dialect": answer.dialect,
+        "pipeline": answer.pipeline,
+        "model": answer.model,
+        "query": answer.query,
+        "status": answer.status,
+        "reason": answer.reason,
+        "repairs": answer.repairs,
+        "attempts": [
+            {
+                "round": a.round,
+                "stage": a.stage,
+                "query": a.query,
+                "outcome": a.outcome,
+                "message": a.message[:2000],
+                "rows": a.rows,
+            }
+            for a in answer.attempts
+        ],
+        "notes": list(answer.notes),
+        "steps": plain(answer.steps),
         "result": result_out(answer.result, rows) if answer.result is not None else None,
     }
 
 
 def result_out(result: Any, rows: int) -> dict[str, Any]:
     kept = result.rows[:rows]
-    return {"columns": list(result.columns), "rows": [[plain(v) for v in row] for row in kept],
-            "row_count": len(kept), "truncated": bool(result.truncated or len(result.rows) > rows),
-            "elapsed_ms": round(result.elapsed_s * 1000, 3)}
+    return {
+        "columns": list(result.columns),
+        "rows": [[plain(v) for v in row] for row in kept],
+        "row_count": len(kept),
+        "truncated": bool(result.truncated or len(result.rows) > rows),
+        "elapsed_ms": round(result.elapsed_s * 1000, 3),
+    }
 
 
 def node_ref(key_or_id: Any) -> str:
@@ -204,14 +247,28 @@ def plain(value: Any) -> Any:
     if isinstance(value, decimal.Decimal):
         return float(value) if value.is_finite() else str(value)
     if isinstance(value, Node):
-        return {"kind": "node", "ref": node_ref(value.key()), "id": plain(value.id), "labels": list(value.labels),
-                "properties": plain(value.properties)}
+        return {
+            "kind": "node",
+            "ref": node_ref(value.key()),
+            "id": plain(value.id),
+            "labels": list(value.labels),
+            "properties": plain(value.properties),
+        }
     if isinstance(value, Relationship):
-        return {"kind": "relationship", "type": value.type, "start": node_ref(value.start),
-                "end": node_ref(value.end), "rank": value.rank, "properties": plain(value.properties)}
+        return {
+            "kind": "relationship",
+            "type": value.type,
+            "start": node_ref(value.start),
+            "end": node_ref(value.end),
+            "rank": value.rank,
+            "properties": plain(value.properties),
+        }
     if isinstance(value, Path):
-        return {"kind": "path", "nodes": [plain(n) for n in value.nodes],
-                "relationships": [plain(r) for r in value.relationships]}
+        return {
+            "kind": "path",
+            "nodes": [plain(n) for n in value.nodes],
+            "relationships": [plain(r) for r in value.relationships],
+        }
     if isinstance(value, (list, tuple, set, frozenset)):
         return [plain(v) for v in value]
     if isinstance(value, dict):
@@ -221,4 +278,3 @@ def plain(value: Any) -> Any:
     if isinstance(value, bytes):
         return base64.b64encode(value).decode("ascii")
     return str(value)
-

@@ -47,8 +47,9 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return records.read_jsonl(path, _training_example)
 
 
-def subsample(examples: list[dict[str, Any]], per_dialect: dict[str, int] | None, max_examples: int | None,
-              seed: int) -> list[dict[str, Any]]:
+def subsample(
+    examples: list[dict[str, Any]], per_dialect: dict[str, int] | None, max_examples: int | None, seed: int
+) -> list[dict[str, Any]]:
     """Keep at most ``per_dialect[d]`` examples of dialect ``d`` (the paper's imbalance
     settings, e.g. all MySQL and 128 of each other dialect) then at most ``max_examples``."""
     rng = random.Random(seed)
@@ -82,28 +83,40 @@ def cut_prompt(ids: list[int], room: int) -> list[int]:
     if len(ids) <= room:
         return ids
     head = min(KEEP_PROMPT_HEAD, room // 2)
-    return ids[:head] + ids[len(ids) - (room - head):]
+    return ids[:head] + ids[len(ids) - (room - head) :]
 
 
-def encode(example: dict[str, Any], tokenizer: Any, dialects: list[str], max_length: int,
-           settings: PromptSettings | None = None) -> Encoded:
+def encode(
+    example: dict[str, Any],
+    tokenizer: Any,
+    dialects: list[str],
+    max_length: int,
+    settings: PromptSettings | None = None,
+) -> Encoded:
     if example["dialect"] not in dialects:
         raise ConfigError(f"example {example.get('id')}: dialect {example['dialect']!r} not in {dialects}")
     prompt = tokenizer(example_prompt(example, tokenizer, settings), add_special_tokens=False)["input_ids"]
     target = tokenizer(example_target(example), add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
     target = target[: max_length // 2] if len(target) > max_length // 2 else target
     prompt = cut_prompt(prompt, max_length - len(target))
-    return Encoded(prompt + target, [-100] * len(prompt) + target, dialects.index(example["dialect"]),
-                   str(example.get("id", "")))
+    return Encoded(
+        prompt + target, [-100] * len(prompt) + target, dialects.index(example["dialect"]), str(example.get("id", ""))
+    )
 
 
-def encode_all(examples: Iterable[dict[str, Any]], tokenizer: Any, dialects: list[str],
-               max_length: int, settings: PromptSettings | None = None) -> list[Encoded]:
+def encode_all(
+    examples: Iterable[dict[str, Any]],
+    tokenizer: Any,
+    dialects: list[str],
+    max_length: int,
+    settings: PromptSettings | None = None,
+) -> list[Encoded]:
     return [encode(ex, tokenizer, dialects, max_length, settings) for ex in examples]
 
 
-def plan_batches(lengths: list[int], batch_size: int, seed: int, epoch: int,
-                 bucket_batches: int = 32) -> list[list[int]]:
+def plan_batches(
+    lengths: list[int], batch_size: int, seed: int, epoch: int, bucket_batches: int = 32
+) -> list[list[int]]:
     """Length-bucketed batches for one epoch, deterministic in ``(seed, epoch)``.
 
     Shuffle, cut into windows of ``bucket_batches * batch_size`` examples, sort each window
@@ -115,8 +128,8 @@ def plan_batches(lengths: list[int], batch_size: int, seed: int, epoch: int,
     window = batch_size * bucket_batches
     batches = []
     for start in range(0, len(order), window):
-        chunk = sorted(order[start:start + window], key=lambda i: lengths[i])
-        batches.extend(chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size))
+        chunk = sorted(order[start : start + window], key=lambda i: lengths[i])
+        batches.extend(chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size))
     rng.shuffle(batches)
     return batches
 
@@ -132,5 +145,9 @@ def collate(items: list[Encoded], pad_id: int) -> dict[str, torch.Tensor]:
         ids[row, :n] = torch.tensor(it.input_ids)
         labels[row, :n] = torch.tensor(it.labels)
         mask[row, :n] = 1
-    return {"input_ids": ids, "attention_mask": mask, "labels": labels,
-            "dialect_labels": torch.tensor([it.dialect for it in items], dtype=torch.long)}
+    return {
+        "input_ids": ids,
+        "attention_mask": mask,
+        "labels": labels,
+        "dialect_labels": torch.tensor([it.dialect for it in items], dtype=torch.long),
+    }

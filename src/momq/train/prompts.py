@@ -29,8 +29,17 @@ from momq.dialects import get_dialect
 from momq.llm.base import chat_text
 from momq.pipelines.direct import PromptSettings, grounded_prompt
 
-__all__ = ["PromptSettings", "answer_prefix", "target_text", "prompt_messages", "build_prompt", "example_prompt",
-           "example_target", "token_counter"]
+__all__ = [
+    "PromptSettings",
+    "answer_prefix",
+    "target_text",
+    "prompt_messages",
+    "build_prompt",
+    "example_prompt",
+    "example_target",
+    "token_counter",
+]
+
 
 def token_counter(tokenizer: Any) -> Callable[[str], int] | None:
     if tokenizer is None:
@@ -60,22 +69,43 @@ def _values(values: Sequence[Any]) -> list[Any]:
     return [(v["value"], v.get("where", "")) if isinstance(v, dict) else v for v in values or ()]
 
 
-def prompt_messages(question: str, dialect: str, schema: Any = None, values: Sequence[Any] = (), *,
-                    settings: PromptSettings | None = None, count_tokens: Any = None) -> list:
+def prompt_messages(
+    question: str,
+    dialect: str,
+    schema: Any = None,
+    values: Sequence[Any] = (),
+    *,
+    settings: PromptSettings | None = None,
+    count_tokens: Any = None,
+) -> list:
     """The chat messages of the grounded prompt followed by the answer prefix."""
     settings = settings or PromptSettings()
-    prompt = grounded_prompt(question, dialect, _schema(schema), _values(values), samples=settings.samples,
-                             schema_format=settings.schema_format, budget_tokens=settings.schema_budget,
-                             count_tokens=count_tokens)
+    prompt = grounded_prompt(
+        question,
+        dialect,
+        _schema(schema),
+        _values(values),
+        samples=settings.samples,
+        schema_format=settings.schema_format,
+        budget_tokens=settings.schema_budget,
+        count_tokens=count_tokens,
+    )
     return [*prompt, {"role": "assistant", "content": answer_prefix(dialect)}]
 
 
-def build_prompt(question: str, dialect: str, schema: Any = None, tokenizer: Any = None,
-                 values: Sequence[Any] = (), settings: PromptSettings | None = None) -> str:
+def build_prompt(
+    question: str,
+    dialect: str,
+    schema: Any = None,
+    tokenizer: Any = None,
+    values: Sequence[Any] = (),
+    settings: PromptSettings | None = None,
+) -> str:
     """The text the model continues with the query (``schema``: a Schema, its dict or
     rendered text)."""
-    messages = prompt_messages(question, dialect, schema, values, settings=settings,
-                               count_tokens=token_counter(tokenizer))
+    messages = prompt_messages(
+        question, dialect, schema, values, settings=settings, count_tokens=token_counter(tokenizer)
+    )
     return chat_text(messages, tokenizer)
 
 
@@ -83,8 +113,9 @@ def example_prompt(example: dict[str, Any], tokenizer: Any = None, settings: Pro
     """An example's prompt; a ranker example carries its whole user message (``prompt``)."""
     if example.get("prompt"):
         return chat_text([{"role": "user", "content": example["prompt"]}], tokenizer)
-    return build_prompt(example["question"], example["dialect"], example.get("schema"), tokenizer,
-                        example.get("values") or (), settings)
+    return build_prompt(
+        example["question"], example["dialect"], example.get("schema"), tokenizer, example.get("values") or (), settings
+    )
 
 
 def example_target(example: dict[str, Any]) -> str:

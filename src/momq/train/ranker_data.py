@@ -31,7 +31,6 @@ from momq.pipelines.ranker import Ranking, query_parts
 from momq.prompts.builder import skeleton_keywords
 
 
-
 def _keyword_pattern(name: str, kind: str) -> re.Pattern[str]:
     if name == "PIPE |":
         return re.compile(r"\|")
@@ -81,10 +80,19 @@ def ranker_records(examples: Iterable[Any], schema_for: Callable[[str, str], Any
         if schema is None:
             continue
         ranking = gold_ranking(e.query, e.dialect, schema.element_names())
-        records.append({"id": e.id, "dialect": e.dialect, "database": e.database, "question": e.question,
-                        "language": e.language, "task": "ranker",
-                        "prompt": ranker_message(e.question, e.dialect, schema, e.language),
-                        "query": ranking.answer(), "gold_query": e.query})
+        records.append(
+            {
+                "id": e.id,
+                "dialect": e.dialect,
+                "database": e.database,
+                "question": e.question,
+                "language": e.language,
+                "task": "ranker",
+                "prompt": ranker_message(e.question, e.dialect, schema, e.language),
+                "query": ranking.answer(),
+                "gold_query": e.query,
+            }
+        )
     return records, notes
 
 
@@ -102,8 +110,11 @@ def _pr(pred: Sequence[set[str]], gold: Sequence[set[str]]) -> dict[str, float |
     n_pred, n_gold = sum(len(p) for p in pred), sum(len(g) for g in gold)
     precision = tp / n_pred if n_pred else None
     recall = tp / n_gold if n_gold else None
-    f1 = (2 * precision * recall / (precision + recall)) if precision and recall else (0.0 if n_pred and n_gold
-                                                                                     else None)
+    f1 = (
+        (2 * precision * recall / (precision + recall))
+        if precision and recall
+        else (0.0 if n_pred and n_gold else None)
+    )
     return {"precision": precision, "recall": recall, "f1": f1}
 
 
@@ -112,9 +123,11 @@ def score_rankings(predicted: Sequence[Ranking], gold: Sequence[Ranking]) -> dic
     if len(predicted) != len(gold):
         raise ValueError("predicted and gold rankings differ in number")
     norm = lambda items: {x.upper() for x in items}  # noqa: E731
-    return {"n": len(gold),
-            "keywords": _pr([norm(p.keywords) for p in predicted], [norm(g.keywords) for g in gold]),
-            "elements": _pr([norm(p.elements) for p in predicted], [norm(g.elements) for g in gold])}
+    return {
+        "n": len(gold),
+        "keywords": _pr([norm(p.keywords) for p in predicted], [norm(g.keywords) for g in gold]),
+        "elements": _pr([norm(p.elements) for p in predicted], [norm(g.elements) for g in gold]),
+    }
 
 
 def parse_gold(record: dict[str, Any]) -> Ranking:

@@ -19,9 +19,18 @@ from momq.errors import ConfigError
 
 
 @torch.no_grad()
-def record_query_routing(tuned: Any, tokenizer: Any, question: str, dialect: str, *, schema: Any = None,
-                         query: str | None = None, max_new_tokens: int = 128, values: Any = (),
-                         settings: Any = None) -> dict[str, Any]:
+def record_query_routing(
+    tuned: Any,
+    tokenizer: Any,
+    question: str,
+    dialect: str,
+    *,
+    schema: Any = None,
+    query: str | None = None,
+    max_new_tokens: int = 128,
+    values: Any = (),
+    settings: Any = None,
+) -> dict[str, Any]:
     """``schema``/``values``/``settings``: as in training records and
     :func:`momq.train.prompts.build_prompt` (the prompt ends with the opened code fence,
     so the query's tokens follow exactly as in training)."""
@@ -32,8 +41,14 @@ def record_query_routing(tuned: Any, tokenizer: Any, question: str, dialect: str
         raise ConfigError(f"routing analysis needs a MoMQ model, not {getattr(tuned, 'method', type(tuned).__name__)}")
     prompt = build_prompt(question, dialect, schema, tokenizer, values, settings)
     if query is None:
-        query = generate(tuned, tokenizer, [prompt], dialects=[dialect], max_new_tokens=max_new_tokens,
-                         prefixes=[answer_prefix(dialect)])[0].query
+        query = generate(
+            tuned,
+            tokenizer,
+            [prompt],
+            dialects=[dialect],
+            max_new_tokens=max_new_tokens,
+            prefixes=[answer_prefix(dialect)],
+        )[0].query
     prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
     query_ids = tokenizer(query, add_special_tokens=False)["input_ids"]
     if not query_ids:
@@ -44,13 +59,20 @@ def record_query_routing(tuned: Any, tokenizer: Any, question: str, dialect: str
     tuned.eval()
     with tuned.record_routing() as records, tuned.dialect_scope(labels):
         tuned(ids, torch.ones_like(ids))
-        snapshot = {layer: {k: v[0, len(prompt_ids):].clone() for k, v in rec.items()}
-                    for layer, rec in sorted(records.items())}
-    return {"question": question, "dialect": dialect, "query": query,
-            "tokens": [tokenizer.decode([t]) for t in query_ids],
-            "dialects": list(tuned.momq_config.dialects),
-            "layers": {int(k): {"dialect": v["dialect"].tolist(), "experts": v["experts"].tolist()}
-                       for k, v in snapshot.items()}}
+        snapshot = {
+            layer: {k: v[0, len(prompt_ids) :].clone() for k, v in rec.items()}
+            for layer, rec in sorted(records.items())
+        }
+    return {
+        "question": question,
+        "dialect": dialect,
+        "query": query,
+        "tokens": [tokenizer.decode([t]) for t in query_ids],
+        "dialects": list(tuned.momq_config.dialects),
+        "layers": {
+            int(k): {"dialect": v["dialect"].tolist(), "experts": v["experts"].tolist()} for k, v in snapshot.items()
+        },
+    }
 
 
 def save_record(record: dict[str, Any], path: Path) -> None:
@@ -72,7 +94,7 @@ def plot_routing(record: dict[str, Any], out_dir: Path, layers_per_figure: int =
     names = record["dialects"]
     written = []
     for start in range(0, len(layers), layers_per_figure):
-        group = layers[start:start + layers_per_figure]
+        group = layers[start : start + layers_per_figure]
         width = max(6.0, 0.35 * len(tokens) * 2 + 3)
         fig, axes = plt.subplots(len(group), 2, figsize=(width, 2.2 * len(group) + 1), squeeze=False)
         for row, layer in enumerate(group):
@@ -89,8 +111,9 @@ def plot_routing(record: dict[str, Any], out_dir: Path, layers_per_figure: int =
             ax2.set_yticks([i * n + (n - 1) / 2 for i in range(len(names))], names, fontsize=7)
             ax2.set_title(f"layer {layer}: expert weights (dialect weight x top-K gate)", fontsize=8)
             for a in (ax, ax2):
-                a.set_xticks(range(len(tokens)), tokens if row == len(group) - 1 else [""] * len(tokens),
-                             rotation=90, fontsize=6)
+                a.set_xticks(
+                    range(len(tokens)), tokens if row == len(group) - 1 else [""] * len(tokens), rotation=90, fontsize=6
+                )
         fig.suptitle(f"{record['dialect']}: {record['question'][:90]}", fontsize=9)
         fig.tight_layout()
         path = out_dir / f"routing_layers_{int(group[0]):02d}-{int(group[-1]):02d}.png"

@@ -91,6 +91,7 @@ def use_bf16(setting: Any, device: torch.device) -> bool:
 
 def lr_factor(schedule: str, warmup: int, total: int):
     """The multiplier of the base learning rate at optimiser step ``s`` (LambdaLR)."""
+
     def factor(step: int) -> float:
         if warmup and step < warmup:
             return (step + 1) / warmup
@@ -100,6 +101,7 @@ def lr_factor(schedule: str, warmup: int, total: int):
         if schedule == "linear":
             return 1.0 - progress
         return 0.5 * (1.0 + math.cos(math.pi * progress))
+
     return factor
 
 
@@ -157,8 +159,9 @@ def enable_checkpointing(tuned: Any) -> None:
     hf.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
 
 
-def param_groups(tuned: Any, weight_decay: float, lr: float | None = None,
-                 router_lr_scale: float = 1.0) -> list[dict[str, Any]]:
+def param_groups(
+    tuned: Any, weight_decay: float, lr: float | None = None, router_lr_scale: float = 1.0
+) -> list[dict[str, Any]]:
     """Decayed weights, undecayed norms and biases, and (when ``router_lr_scale`` is not 1)
     MoMQ's routers (``*_router.*``) in a group of their own at ``lr * router_lr_scale``."""
     decay, no_decay, routers = [], [], []
@@ -173,8 +176,9 @@ def param_groups(tuned: Any, weight_decay: float, lr: float | None = None,
     return groups
 
 
-def make_optimizer(tuned: Any, lr: float, betas: tuple[float, float], weight_decay: float,
-                   router_lr_scale: float = 1.0) -> torch.optim.AdamW:
+def make_optimizer(
+    tuned: Any, lr: float, betas: tuple[float, float], weight_decay: float, router_lr_scale: float = 1.0
+) -> torch.optim.AdamW:
     """AdamW over the trainable tensors; the fused kernel where torch has one (on CPU it
     updates MoMQ's ~21M adapter tensors 2.5x faster than the default foreach path)."""
     groups = param_groups(tuned, weight_decay, lr, router_lr_scale)
@@ -187,8 +191,15 @@ def make_optimizer(tuned: Any, lr: float, betas: tuple[float, float], weight_dec
 class Trainer:
     """Runs one recipe. ``model``/``tokenizer`` may be given (tests); otherwise loaded."""
 
-    def __init__(self, recipe: Recipe, *, tokenizer: Any = None, base_model: Any = None,
-                 stop_after: int | None = None, examples: list[dict[str, Any]] | None = None):
+    def __init__(
+        self,
+        recipe: Recipe,
+        *,
+        tokenizer: Any = None,
+        base_model: Any = None,
+        stop_after: int | None = None,
+        examples: list[dict[str, Any]] | None = None,
+    ):
         self.recipe = recipe
         self.tokenizer = tokenizer
         self.base_model = base_model
@@ -242,13 +253,20 @@ class Trainer:
         final, tmp = folder / f"step-{step:07d}", folder / f".tmp-step-{step:07d}"
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
-        torch.save({"trainable": tuned.trainable_state_dict(), "optimizer": optimizer.state_dict(),
-                    "scheduler": scheduler.state_dict(), "rng": rng_state(),
-                    "position": {"step": step, "epoch": epoch, "batch": batch},
-                    "recipe": self.recipe.to_dict()}, tmp / STATE_FILE)
+        torch.save(
+            {
+                "trainable": tuned.trainable_state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(),
+                "rng": rng_state(),
+                "position": {"step": step, "epoch": epoch, "batch": batch},
+                "recipe": self.recipe.to_dict(),
+            },
+            tmp / STATE_FILE,
+        )
         shutil.rmtree(final, ignore_errors=True)
         os.replace(tmp, final)  # a kill never leaves a half-written checkpoint behind
-        for old in self._checkpoints()[:-max(1, self.recipe.train.keep_checkpoints)]:
+        for old in self._checkpoints()[: -max(1, self.recipe.train.keep_checkpoints)]:
             shutil.rmtree(old, ignore_errors=True)
 
     def _resume(self, tuned, optimizer, scheduler) -> dict[str, int]:
@@ -263,8 +281,11 @@ class Trainer:
         position = state["position"]
         log = self.out / LOG_FILE
         if log.is_file():  # drop log lines written after the checkpoint
-            keep = [line for line in log.read_text().splitlines()
-                    if line.strip() and json.loads(line).get("step", 0) <= position["step"]]
+            keep = [
+                line
+                for line in log.read_text().splitlines()
+                if line.strip() and json.loads(line).get("step", 0) <= position["step"]
+            ]
             log.write_text("".join(line + "\n" for line in keep))
         return position
 
@@ -282,15 +303,14 @@ class Trainer:
         tuned.to(device)
         tokenizer = self.tokenizer
         dialects = self._dialects(tuned)
-        encoded = encode_all(self._examples(), tokenizer, dialects, recipe.data.max_length,
-                             recipe.prompt_settings())
+        encoded = encode_all(self._examples(), tokenizer, dialects, recipe.data.max_length, recipe.prompt_settings())
         lengths = [len(e.input_ids) for e in encoded]
         pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
 
         def epoch_batches(epoch: int) -> list[list[int]]:
             plan = plan_batches(lengths, cfg.batch_size, recipe.seed, epoch, cfg.bucket_batches)
             usable = len(plan) // dist.world * dist.world or len(plan)
-            return plan[dist.rank:usable:dist.world]
+            return plan[dist.rank : usable : dist.world]
 
         per_epoch = math.ceil(len(epoch_batches(0)) / cfg.grad_accum)
         total = cfg.max_steps or per_epoch * cfg.epochs
@@ -307,22 +327,26 @@ class Trainer:
         step, epoch, batch_index = position["step"], position["epoch"], position["batch"]
         resumed_from = step
         if resumed_from and dist.main:
-            print(f"{recipe.name}: resuming from the checkpoint of step {step} (epoch {epoch + 1}, batch "
-                  f"{batch_index}); --no-resume starts over", file=sys.stderr)
+            print(
+                f"{recipe.name}: resuming from the checkpoint of step {step} (epoch {epoch + 1}, batch "
+                f"{batch_index}); --no-resume starts over",
+                file=sys.stderr,
+            )
         model: Any = tuned
         if dist.world > 1:
             model = DistributedDataParallel(tuned, device_ids=[device.index] if device.type == "cuda" else None)
         bf16 = use_bf16(cfg.bf16, device)
         tuned.train()
-        bar = tqdm(total=total, initial=step, disable=not (cfg.progress and dist.main), desc=recipe.name,
-                   dynamic_ncols=True)
+        bar = tqdm(
+            total=total, initial=step, disable=not (cfg.progress and dist.main), desc=recipe.name, dynamic_ncols=True
+        )
         started, last = time.perf_counter(), {}
         log = open(self.out / LOG_FILE, "a") if dist.main else None
         try:
             while step < total and epoch < max_epochs:
                 batches = epoch_batches(epoch)
                 while batch_index < len(batches) and step < total:
-                    group = batches[batch_index:batch_index + cfg.grad_accum]
+                    group = batches[batch_index : batch_index + cfg.grad_accum]
                     t0 = time.perf_counter()
                     sums = {"loss": 0.0, "lm_loss": 0.0, "drl_loss": 0.0, "balance_loss": 0.0}
                     tokens = 0
@@ -348,15 +372,25 @@ class Trainer:
                     if dist.world > 1:
                         sums, tokens = _all_reduce(sums, tokens, dist)
                     elapsed = time.perf_counter() - t0
-                    last = {"step": step, "epoch": epoch, **{k: round(v, 6) for k, v in sums.items()},
-                            "lr": scheduler.get_last_lr()[0], "tokens": tokens,
-                            "step_s": round(elapsed, 4), "tokens_per_s": round(tokens / max(elapsed, 1e-9), 1)}
+                    last = {
+                        "step": step,
+                        "epoch": epoch,
+                        **{k: round(v, 6) for k, v in sums.items()},
+                        "lr": scheduler.get_last_lr()[0],
+                        "tokens": tokens,
+                        "step_s": round(elapsed, 4),
+                        "tokens_per_s": round(tokens / max(elapsed, 1e-9), 1),
+                    }
                     if log is not None and step % max(1, cfg.log_every) == 0:
                         log.write(json.dumps(last) + "\n")
                         log.flush()
                     bar.update(1)
-                    bar.set_postfix(lm=f"{sums['lm_loss']:.3f}", drl=f"{sums['drl_loss']:.3f}",
-                                    bal=f"{sums['balance_loss']:.3f}", refresh=False)
+                    bar.set_postfix(
+                        lm=f"{sums['lm_loss']:.3f}",
+                        drl=f"{sums['drl_loss']:.3f}",
+                        bal=f"{sums['balance_loss']:.3f}",
+                        refresh=False,
+                    )
                     if cfg.checkpoint_every and step % cfg.checkpoint_every == 0 and dist.main:
                         self._save_checkpoint(tuned, optimizer, scheduler, step, epoch, batch_index)
                     if self.stop_after is not None and step >= self.stop_after:
@@ -367,10 +401,16 @@ class Trainer:
             bar.close()
             if log is not None:
                 log.close()
-        summary: dict[str, Any] = {"steps": step, "last": last, "seconds": round(time.perf_counter() - started, 2),
-                                   "resumed_from_step": resumed_from,
-                                   "output": str(self.out), "bf16": bf16, "world_size": dist.world,
-                                   "parameters": tuned.num_parameters()}
+        summary: dict[str, Any] = {
+            "steps": step,
+            "last": last,
+            "seconds": round(time.perf_counter() - started, 2),
+            "resumed_from_step": resumed_from,
+            "output": str(self.out),
+            "bf16": bf16,
+            "world_size": dist.world,
+            "parameters": tuned.num_parameters(),
+        }
         if dist.main:
             summary["adapter"] = str(tuned.save(self.out / "adapter"))
             recipe.prompt_settings().save(summary["adapter"])  # inference prompts the adapter alike
@@ -390,14 +430,17 @@ class Trainer:
     def evaluate(self, tuned: Any, dialects: list[str], device: torch.device, bf16: bool) -> float:
         """Mean LM loss on the query tokens of the recipe's eval files."""
         examples = [ex for path in self.recipe.data.eval for ex in read_jsonl(self.recipe.resolve(path))]
-        encoded = encode_all(examples, self.tokenizer, dialects, self.recipe.data.max_length,
-                             self.recipe.prompt_settings())
+        encoded = encode_all(
+            examples, self.tokenizer, dialects, self.recipe.data.max_length, self.recipe.prompt_settings()
+        )
         pad_id = self.tokenizer.pad_token_id
         tuned.eval()
         total, count = 0.0, 0
         for start in range(0, len(encoded), self.recipe.train.batch_size):
-            inputs = {k: v.to(device) for k, v in collate(encoded[start:start + self.recipe.train.batch_size],
-                                                          pad_id).items()}
+            inputs = {
+                k: v.to(device)
+                for k, v in collate(encoded[start : start + self.recipe.train.batch_size], pad_id).items()
+            }
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
                 out = tuned(**inputs)
             n = int((inputs["labels"][:, 1:] != -100).sum())

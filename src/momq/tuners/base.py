@@ -27,8 +27,8 @@ from typing import Any, ClassVar, Iterator
 import torch
 from torch import nn
 
-from momq.errors import ConfigError
 from momq.backbones.models import ModelRef
+from momq.errors import ConfigError
 
 TUNER_FILE = "tuner.json"
 BASE_FILE = "base_model.json"
@@ -58,8 +58,9 @@ def lm_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Mean next-token cross-entropy over the positions whose label is not -100."""
     shift_logits = logits[:, :-1].float()
     shift_labels = labels[:, 1:].to(logits.device)
-    return nn.functional.cross_entropy(shift_logits.reshape(-1, shift_logits.shape[-1]),
-                                       shift_labels.reshape(-1), ignore_index=-100)
+    return nn.functional.cross_entropy(
+        shift_logits.reshape(-1, shift_logits.shape[-1]), shift_labels.reshape(-1), ignore_index=-100
+    )
 
 
 class TunedModel(nn.Module):
@@ -74,9 +75,14 @@ class TunedModel(nn.Module):
         self._scope_labels: torch.Tensor | None = None
 
     # -- forward ----------------------------------------------------------------------
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
-                labels: torch.Tensor | None = None, dialect_labels: torch.Tensor | None = None,
-                **kwargs: Any) -> TunerOutput:
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        dialect_labels: torch.Tensor | None = None,
+        **kwargs: Any,
+    ) -> TunerOutput:
         out = self.model(input_ids=input_ids, attention_mask=attention_mask, use_cache=False, **kwargs)
         loss = lm_loss(out.logits, labels) if labels is not None else None
         zero = out.logits.new_zeros((), dtype=torch.float32)

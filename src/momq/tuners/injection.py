@@ -27,8 +27,7 @@ def layer_index(name: str, default: int) -> int:
     return int(found.group(1)) if found else default
 
 
-def replace_linears(model: nn.Module, patterns: list[str],
-                    make: Callable[[str, nn.Linear], nn.Module]) -> list[str]:
+def replace_linears(model: nn.Module, patterns: list[str], make: Callable[[str, nn.Linear], nn.Module]) -> list[str]:
     """Replace every ``nn.Linear`` whose name matches ``patterns`` by ``make(name, linear)``.
 
     Returns the replaced names. Raises when nothing matched, which almost always means the

@@ -14,8 +14,12 @@ from importlib import import_module
 from momq.construct.render.base import Renderer
 from momq.errors import UnknownDialect
 
-_MODULES = {"postgres": "momq.construct.render.postgres", "mysql": "momq.construct.render.mysql",
-            "cypher": "momq.construct.render.cypher", "ngql": "momq.construct.render.ngql"}
+_MODULES = {
+    "postgres": "momq.construct.render.postgres",
+    "mysql": "momq.construct.render.mysql",
+    "cypher": "momq.construct.render.cypher",
+    "ngql": "momq.construct.render.ngql",
+}
 
 
 def get_renderer(dialect: str) -> Renderer:

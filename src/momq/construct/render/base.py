@@ -17,8 +17,9 @@ class Renderer(abc.ABC):
         """The query of ``spec``."""
 
     @abc.abstractmethod
-    def values_query(self, view: SchemaView, entity: str, prop: str, *, relation: str | None = None,
-                     limit: int = 200) -> str:
+    def values_query(
+        self, view: SchemaView, entity: str, prop: str, *, relation: str | None = None, limit: int = 200
+    ) -> str:
         """A query listing distinct non-null values of ``prop`` on entity type ``entity``
         (or on ``relation``'s edges when given), in a fixed order."""
 

@@ -38,8 +38,9 @@ class GraphRenderer(Renderer):
     def _op(self, op: str) -> str:
         return self.equals if op == "=" else op
 
-    def values_query(self, view: SchemaView, entity: str, prop: str, *, relation: str | None = None,
-                     limit: int = 200) -> str:
+    def values_query(
+        self, view: SchemaView, entity: str, prop: str, *, relation: str | None = None, limit: int = 200
+    ) -> str:
         if relation is not None:
             rel = view.relation(relation)
             ref = self.edge_prop("e", prop)
@@ -47,8 +48,7 @@ class GraphRenderer(Renderer):
         else:
             ref = self.prop("v", entity, prop)
             pattern = f"(v:{entity})"
-        return (f"MATCH {pattern} WHERE {ref} IS NOT NULL RETURN DISTINCT {ref} AS value "
-                f"ORDER BY value LIMIT {limit}")
+        return f"MATCH {pattern} WHERE {ref} IS NOT NULL RETURN DISTINCT {ref} AS value ORDER BY value LIMIT {limit}"
 
     def render(self, spec: QuerySpec, view: SchemaView) -> str:
         focus_var = "b" if spec.hop else "a"
@@ -64,8 +64,7 @@ class GraphRenderer(Renderer):
             key = view.entity(spec.start).key
             where.append(f"{self.prop('a', spec.start, key)} {self.equals} {self.literal(spec.anchor)}")
         for c in spec.conditions:
-            ref = (self.edge_prop("r", c.prop) if c.on == "edge"
-                   else self.prop(focus_var, spec.focus, c.prop))
+            ref = self.edge_prop("r", c.prop) if c.on == "edge" else self.prop(focus_var, spec.focus, c.prop)
             where.append(f"{ref} {self._op(c.op)} {self.literal(c.value)}")
         query = f"MATCH {pattern}" + (f" WHERE {' AND '.join(where)}" if where else "")
         if not spec.aggregate:

@@ -21,13 +21,75 @@ from momq.dialects import get_dialect
 
 _PLAIN = re.compile(r"^[a-z_][a-z0-9_]*$")
 #: words either engine reserves that a defog-style schema may use as a name
-_RESERVED = {"all", "and", "as", "asc", "between", "by", "case", "check", "column", "condition", "constraint",
-             "create", "cross", "current_date", "current_time", "current_user", "default", "desc", "distinct",
-             "div", "drop", "else", "end", "from", "full", "grant", "group", "having", "in", "index", "inner",
-             "interval", "is", "join", "key", "keys", "left", "like", "limit", "match", "mod", "natural", "not",
-             "null", "on", "or", "order", "outer", "range", "rank", "read", "references", "right", "row",
-             "rows", "select", "table", "then", "to", "union", "unique", "user", "using", "when", "where",
-             "window", "with"}
+_RESERVED = {
+    "all",
+    "and",
+    "as",
+    "asc",
+    "between",
+    "by",
+    "case",
+    "check",
+    "column",
+    "condition",
+    "constraint",
+    "create",
+    "cross",
+    "current_date",
+    "current_time",
+    "current_user",
+    "default",
+    "desc",
+    "distinct",
+    "div",
+    "drop",
+    "else",
+    "end",
+    "from",
+    "full",
+    "grant",
+    "group",
+    "having",
+    "in",
+    "index",
+    "inner",
+    "interval",
+    "is",
+    "join",
+    "key",
+    "keys",
+    "left",
+    "like",
+    "limit",
+    "match",
+    "mod",
+    "natural",
+    "not",
+    "null",
+    "on",
+    "or",
+    "order",
+    "outer",
+    "range",
+    "rank",
+    "read",
+    "references",
+    "right",
+    "row",
+    "rows",
+    "select",
+    "table",
+    "then",
+    "to",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "when",
+    "where",
+    "window",
+    "with",
+}
 
 
 class SqlRenderer(Renderer):
@@ -49,12 +111,12 @@ class SqlRenderer(Renderer):
             text = text.replace("\\", "\\\\")
         return f"'{text}'"
 
-    def values_query(self, view: SchemaView, entity: str, prop: str, *, relation: str | None = None,
-                     limit: int = 200) -> str:
+    def values_query(
+        self, view: SchemaView, entity: str, prop: str, *, relation: str | None = None, limit: int = 200
+    ) -> str:
         col = self.ident(prop)
         table = view.relation(relation).via if relation else entity
-        return (f"SELECT DISTINCT {col} FROM {self.ident(table)} WHERE {col} IS NOT NULL "
-                f"ORDER BY {col} LIMIT {limit}")
+        return f"SELECT DISTINCT {col} FROM {self.ident(table)} WHERE {col} IS NOT NULL ORDER BY {col} LIMIT {limit}"
 
     def render(self, spec: QuerySpec, view: SchemaView) -> str:
         focus_alias = "t1" if spec.hop else "t0"
@@ -85,23 +147,29 @@ class SqlRenderer(Renderer):
         return f"SELECT {outer} FROM (SELECT DISTINCT {inner} {body}) AS sub"
 
     def _on(self, left: str, left_cols: list[str], right: str, right_cols: list[str]) -> str:
-        return " AND ".join(f"{left}.{self.ident(a)} = {right}.{self.ident(b)}"
-                            for a, b in zip(left_cols, right_cols))
+        return " AND ".join(f"{left}.{self.ident(a)} = {right}.{self.ident(b)}" for a, b in zip(left_cols, right_cols))
 
     def _joins(self, rel, forward: bool) -> str:
         if rel.via is None:
             if forward:  # t0 is the referencing table
-                return (f" JOIN {self.ident(rel.target)} AS t1 ON "
-                        + self._on("t0", rel.source_columns, "t1", rel.target_columns))
-            return (f" JOIN {self.ident(rel.source)} AS t1 ON "
-                    + self._on("t1", rel.source_columns, "t0", rel.target_columns))
+                return f" JOIN {self.ident(rel.target)} AS t1 ON " + self._on(
+                    "t0", rel.source_columns, "t1", rel.target_columns
+                )
+            return f" JOIN {self.ident(rel.source)} AS t1 ON " + self._on(
+                "t1", rel.source_columns, "t0", rel.target_columns
+            )
         start_cols, via_start, via_end, end_cols = (
             (rel.source_columns, rel.via_source_columns, rel.via_target_columns, rel.target_columns)
-            if forward else
-            (rel.target_columns, rel.via_target_columns, rel.via_source_columns, rel.source_columns))
+            if forward
+            else (rel.target_columns, rel.via_target_columns, rel.via_source_columns, rel.source_columns)
+        )
         end_table = rel.target if forward else rel.source
-        return (f" JOIN {self.ident(rel.via)} AS l ON " + self._on("l", via_start, "t0", start_cols)
-                + f" JOIN {self.ident(end_table)} AS t1 ON " + self._on("l", via_end, "t1", end_cols))
+        return (
+            f" JOIN {self.ident(rel.via)} AS l ON "
+            + self._on("l", via_start, "t0", start_cols)
+            + f" JOIN {self.ident(end_table)} AS t1 ON "
+            + self._on("l", via_end, "t1", end_cols)
+        )
 
 
 __all__ = ["SqlRenderer"]

@@ -51,8 +51,10 @@ def _package_dir() -> Path:
     (importing it loads JPype)."""
     spec = importlib.util.find_spec("arcadedb_embedded")
     if spec is None or not spec.origin:
-        raise EngineUnavailable("the embedded Cypher engine needs the arcadedb-embedded package: "
-                                "pip install 'momq[arcadedb]'", engine="cypher")
+        raise EngineUnavailable(
+            "the embedded Cypher engine needs the arcadedb-embedded package: pip install 'momq[arcadedb]'",
+            engine="cypher",
+        )
     return Path(spec.origin).parent
 
 
@@ -64,13 +66,19 @@ def _groups_config() -> dict[str, Any]:
         "databases": {
             "*": {
                 "groups": {
-                    "admin": {"resultSetLimit": -1, "readTimeout": -1,
-                              "access": ["updateSecurity", "updateSchema", "updateDatabaseSettings"],
-                              "types": {"*": {"access": all_crud}}},
-                    READER: {"resultSetLimit": -1, "readTimeout": -1, "access": [],
-                             "types": {"*": {"access": ["readRecord"]}}},
-                    "*": {"resultSetLimit": -1, "readTimeout": -1, "access": [],
-                          "types": {"*": {"access": []}}},
+                    "admin": {
+                        "resultSetLimit": -1,
+                        "readTimeout": -1,
+                        "access": ["updateSecurity", "updateSchema", "updateDatabaseSettings"],
+                        "types": {"*": {"access": all_crud}},
+                    },
+                    READER: {
+                        "resultSetLimit": -1,
+                        "readTimeout": -1,
+                        "access": [],
+                        "types": {"*": {"access": ["readRecord"]}},
+                    },
+                    "*": {"resultSetLimit": -1, "readTimeout": -1, "access": [], "types": {"*": {"access": []}}},
                 }
             }
         },
@@ -105,8 +113,7 @@ class ArcadedbServer(EmbeddedServer):
     def bolt_url(self) -> str:
         port = self.port
         if port is None:
-            raise EngineUnavailable(f"the embedded ArcadeDB server has never been started; {HINT}",
-                                    engine="cypher")
+            raise EngineUnavailable(f"the embedded ArcadeDB server has never been started; {HINT}", engine="cypher")
         return f"bolt://127.0.0.1:{port}"
 
     def credentials(self, *, admin: bool = False) -> tuple[str, str]:
@@ -139,15 +146,26 @@ class ArcadedbServer(EmbeddedServer):
             "arcadedb.command.timeout": str(timeout_ms),
         }
         # every other listener that defaults to all interfaces stays on loopback too
-        for key in ("arcadedb.postgres.host", "arcadedb.redis.host", "arcadedb.mongo.host",
-                    "arcadedb.grpc.host"):
+        for key in ("arcadedb.postgres.host", "arcadedb.redis.host", "arcadedb.mongo.host", "arcadedb.grpc.host"):
             props[key] = "127.0.0.1"
-        cmd = [str(java), f"-Xmx{heap}", "-cp", str(package / "jars" / "*"),
-               *[f"-D{k}={v}" for k, v in props.items()], "com.arcadedb.server.ArcadeDBServer"]
+        cmd = [
+            str(java),
+            f"-Xmx{heap}",
+            "-cp",
+            str(package / "jars" / "*"),
+            *[f"-D{k}={v}" for k, v in props.items()],
+            "com.arcadedb.server.ArcadeDBServer",
+        ]
         with open(self.log_file, "ab") as log:
             # cwd = our root: ArcadeDB writes its application log to ./log
-            proc = subprocess.Popen(cmd, cwd=self.root, stdout=log, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, start_new_session=True)
+            proc = subprocess.Popen(
+                cmd,
+                cwd=self.root,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         return proc.pid
 
     def _ready(self, port: int) -> bool:
@@ -181,8 +199,9 @@ class ArcadedbServer(EmbeddedServer):
         return result
 
     # HTTP administration ------------------------------------------------------
-    def http(self, method: str, path: str, body: dict | None = None, *, port: int | None = None,
-             timeout_s: float = 60.0) -> Any:
+    def http(
+        self, method: str, path: str, body: dict | None = None, *, port: int | None = None, timeout_s: float = 60.0
+    ) -> Any:
         """Call ArcadeDB's HTTP API as root; return the decoded JSON answer."""
         port = port or self.http_port
         if not port:
@@ -190,8 +209,11 @@ class ArcadedbServer(EmbeddedServer):
         token = base64.b64encode(f"{ROOT}:{self.secrets()[ROOT]}".encode()).decode()
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(
-            f"http://127.0.0.1:{port}{path}", data=data, method=method,
-            headers={"Authorization": f"Basic {token}", "Content-Type": "application/json"})
+            f"http://127.0.0.1:{port}{path}",
+            data=data,
+            method=method,
+            headers={"Authorization": f"Basic {token}", "Content-Type": "application/json"},
+        )
         try:
             with urllib.request.urlopen(request, timeout=timeout_s) as response:
                 raw = response.read()

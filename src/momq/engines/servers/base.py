@@ -155,8 +155,9 @@ class EmbeddedServer(abc.ABC):
         except EngineUnavailable:
             raise
         except Exception as exc:  # noqa: BLE001 - any start-up failure means: unavailable
-            raise EngineUnavailable(f"the embedded {self.name} server could not start: {exc}; {hint}",
-                                    engine=engine) from exc
+            raise EngineUnavailable(
+                f"the embedded {self.name} server could not start: {exc}; {hint}", engine=engine
+            ) from exc
 
     def stop(self) -> ServerState:
         state = self._read_state()

@@ -33,15 +33,18 @@ from momq.engines.servers.base import EmbeddedServer
 
 ADMIN = "momq"
 READER = "momq_reader"
-MYSQL8_SQL_MODE = ("ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,"
-                   "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION")
+MYSQL8_SQL_MODE = (
+    "ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,"
+    "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION"
+)
 
 
 def _binary(*names: str) -> str:
     for name in names:
         found = shutil.which(name) or next(
-            (str(Path(d) / name) for d in ("/usr/sbin", "/usr/bin", "/usr/local/bin")
-             if (Path(d) / name).exists()), None)
+            (str(Path(d) / name) for d in ("/usr/sbin", "/usr/bin", "/usr/local/bin") if (Path(d) / name).exists()),
+            None,
+        )
         if found:
             return found
     raise RuntimeError(f"MariaDB binaries not found ({', '.join(names)}): install mariadb-server")
@@ -103,10 +106,18 @@ class MariadbServer(EmbeddedServer):
             shutil.rmtree(self.data_dir)
         self.data_dir.mkdir(parents=True)
         with open(self.log_file, "ab") as log:
-            subprocess.run([_binary("mariadb-install-db", "mysql_install_db"),
-                            f"--defaults-file={self.config_file}", "--auth-root-authentication-method=normal",
-                            "--skip-test-db"],
-                           stdout=log, stderr=subprocess.STDOUT, check=True, timeout=300)
+            subprocess.run(
+                [
+                    _binary("mariadb-install-db", "mysql_install_db"),
+                    f"--defaults-file={self.config_file}",
+                    "--auth-root-authentication-method=normal",
+                    "--skip-test-db",
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                check=True,
+                timeout=300,
+            )
         (self.root / "accounts").unlink(missing_ok=True)
         (self.root / "installed").write_text("ok\n")
 
@@ -117,10 +128,13 @@ class MariadbServer(EmbeddedServer):
             self._install()
         self.socket_path.unlink(missing_ok=True)
         log = open(self.log_file, "ab")
-        proc = subprocess.Popen([_binary("mariadbd", "mysqld"), f"--defaults-file={self.config_file}",
-                                 f"--log-error={self.log_file}"],
-                                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            [_binary("mariadbd", "mysqld"), f"--defaults-file={self.config_file}", f"--log-error={self.log_file}"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         log.close()
         return proc.pid
 
@@ -155,8 +169,9 @@ class MariadbServer(EmbeddedServer):
             except pymysql.err.MySQLError:
                 return False
         try:
-            conn = pymysql.connect(host="127.0.0.1", port=port, user=ADMIN, password=self.secrets()[ADMIN],
-                                   connect_timeout=3)
+            conn = pymysql.connect(
+                host="127.0.0.1", port=port, user=ADMIN, password=self.secrets()[ADMIN], connect_timeout=3
+            )
         except pymysql.err.MySQLError:
             return False
         conn.close()

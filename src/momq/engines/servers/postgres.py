@@ -48,21 +48,70 @@ SUPERUSER = "postgres"
 #: outside the read-only transaction (files, large objects, other sessions, locks held
 #: by the session, settings) or run SQL given as text, out of the sandbox's sight
 REVOKED_FUNCTIONS = (
-    "lo_import", "lo_export", "lo_create", "lo_creat", "lo_unlink", "lo_open", "lo_close", "lo_put", "lo_get",
-    "lo_from_bytea", "lo_truncate", "lo_truncate64", "lo_lseek", "lo_lseek64", "lo_tell", "lo_tell64", "loread",
+    "lo_import",
+    "lo_export",
+    "lo_create",
+    "lo_creat",
+    "lo_unlink",
+    "lo_open",
+    "lo_close",
+    "lo_put",
+    "lo_get",
+    "lo_from_bytea",
+    "lo_truncate",
+    "lo_truncate64",
+    "lo_lseek",
+    "lo_lseek64",
+    "lo_tell",
+    "lo_tell64",
+    "loread",
     "lowrite",
-    "query_to_xml", "query_to_xmlschema", "query_to_xml_and_xmlschema", "cursor_to_xml", "cursor_to_xmlschema",
-    "table_to_xml", "table_to_xmlschema", "table_to_xml_and_xmlschema", "schema_to_xml", "schema_to_xmlschema",
-    "schema_to_xml_and_xmlschema", "database_to_xml", "database_to_xmlschema", "database_to_xml_and_xmlschema",
-    "ts_stat", "ts_rewrite",
-    "set_config", "pg_terminate_backend", "pg_cancel_backend", "pg_reload_conf", "pg_rotate_logfile",
-    "pg_promote", "pg_log_backend_memory_contexts", "pg_notify",
-    "pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock", "pg_try_advisory_lock_shared",
-    "pg_advisory_xact_lock", "pg_advisory_xact_lock_shared", "pg_try_advisory_xact_lock",
-    "pg_try_advisory_xact_lock_shared", "pg_advisory_unlock", "pg_advisory_unlock_shared",
-    "nextval", "setval", "currval", "lastval",
-    "pg_read_file", "pg_read_binary_file", "pg_ls_dir", "pg_stat_file", "pg_ls_logdir", "pg_ls_waldir",
-    "pg_ls_tmpdir", "pg_ls_archive_statusdir",
+    "query_to_xml",
+    "query_to_xmlschema",
+    "query_to_xml_and_xmlschema",
+    "cursor_to_xml",
+    "cursor_to_xmlschema",
+    "table_to_xml",
+    "table_to_xmlschema",
+    "table_to_xml_and_xmlschema",
+    "schema_to_xml",
+    "schema_to_xmlschema",
+    "schema_to_xml_and_xmlschema",
+    "database_to_xml",
+    "database_to_xmlschema",
+    "database_to_xml_and_xmlschema",
+    "ts_stat",
+    "ts_rewrite",
+    "set_config",
+    "pg_terminate_backend",
+    "pg_cancel_backend",
+    "pg_reload_conf",
+    "pg_rotate_logfile",
+    "pg_promote",
+    "pg_log_backend_memory_contexts",
+    "pg_notify",
+    "pg_advisory_lock",
+    "pg_advisory_lock_shared",
+    "pg_try_advisory_lock",
+    "pg_try_advisory_lock_shared",
+    "pg_advisory_xact_lock",
+    "pg_advisory_xact_lock_shared",
+    "pg_try_advisory_xact_lock",
+    "pg_try_advisory_xact_lock_shared",
+    "pg_advisory_unlock",
+    "pg_advisory_unlock_shared",
+    "nextval",
+    "setval",
+    "currval",
+    "lastval",
+    "pg_read_file",
+    "pg_read_binary_file",
+    "pg_ls_dir",
+    "pg_stat_file",
+    "pg_ls_logdir",
+    "pg_ls_waldir",
+    "pg_ls_tmpdir",
+    "pg_ls_archive_statusdir",
 )
 
 
@@ -70,8 +119,9 @@ def harden(conn) -> None:
     """In the database ``conn`` (a superuser connection, autocommit) is connected to:
     revoke EXECUTE on :data:`REVOKED_FUNCTIONS` and TEMPORARY from PUBLIC, and every
     sequence privilege from the reader. Idempotent."""
-    for (signature,) in conn.execute("SELECT p.oid::regprocedure::text FROM pg_proc p "
-                                     "WHERE p.proname = ANY(%s)", (list(REVOKED_FUNCTIONS),)).fetchall():
+    for (signature,) in conn.execute(
+        "SELECT p.oid::regprocedure::text FROM pg_proc p WHERE p.proname = ANY(%s)", (list(REVOKED_FUNCTIONS),)
+    ).fetchall():
         conn.execute(f"REVOKE EXECUTE ON FUNCTION {signature} FROM PUBLIC")
     # the engine releases a session's advisory locks after each query with this one
     conn.execute("GRANT EXECUTE ON FUNCTION pg_advisory_unlock_all() TO PUBLIC")
@@ -79,8 +129,9 @@ def harden(conn) -> None:
     conn.execute(f'REVOKE TEMPORARY ON DATABASE "{database}" FROM PUBLIC')
     reader = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (READER,)).fetchone()
     if reader:
-        for (schema,) in conn.execute("SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' "
-                                      "AND nspname <> 'information_schema'").fetchall():
+        for (schema,) in conn.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'"
+        ).fetchall():
             conn.execute(f'REVOKE ALL ON ALL SEQUENCES IN SCHEMA "{schema}" FROM {READER}')
 
 
@@ -112,8 +163,13 @@ class PostgresServer(EmbeddedServer):
     def conninfo(self, database: str = "postgres", *, reader: bool = False) -> dict:
         """psycopg connection keywords for ``database`` on the running server."""
         user = READER if reader else SUPERUSER
-        return {"host": "127.0.0.1", "port": self.port, "user": user,
-                "password": self.secrets()[user], "dbname": database}
+        return {
+            "host": "127.0.0.1",
+            "port": self.port,
+            "user": user,
+            "password": self.secrets()[user],
+            "dbname": database,
+        }
 
     # process ---------------------------------------------------------------
     def _as_postgres(self) -> list[str]:
@@ -136,8 +192,7 @@ class PostgresServer(EmbeddedServer):
     def _initdb(self) -> None:
         bindir = pg_bindir()
         if not (bindir / "initdb").exists():
-            raise RuntimeError(f"PostgreSQL binaries not found in {bindir}: install postgresql "
-                               "or set MOMQ_PG_BINDIR")
+            raise RuntimeError(f"PostgreSQL binaries not found in {bindir}: install postgresql or set MOMQ_PG_BINDIR")
         self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         pwfile = self.root / "initdb.pw"
         pwfile.write_text(self.secrets()[SUPERUSER] + "\n")
@@ -145,10 +200,24 @@ class PostgresServer(EmbeddedServer):
         try:
             with open(self.log_file, "ab") as log:
                 subprocess.run(
-                    self._as_postgres() + [str(bindir / "initdb"), "-D", str(self.data_dir), "-U", SUPERUSER,
-                                           "--auth=scram-sha-256", f"--pwfile={pwfile}", "-E", "UTF8",
-                                           "--locale=C.UTF-8" if _has_c_utf8() else "--locale=C"],
-                    stdout=log, stderr=subprocess.STDOUT, check=True, timeout=300)
+                    self._as_postgres()
+                    + [
+                        str(bindir / "initdb"),
+                        "-D",
+                        str(self.data_dir),
+                        "-U",
+                        SUPERUSER,
+                        "--auth=scram-sha-256",
+                        f"--pwfile={pwfile}",
+                        "-E",
+                        "UTF8",
+                        "--locale=C.UTF-8" if _has_c_utf8() else "--locale=C",
+                    ],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    check=True,
+                    timeout=300,
+                )
         finally:
             pwfile.unlink(missing_ok=True)
 
@@ -160,16 +229,28 @@ class PostgresServer(EmbeddedServer):
         self._remove_stale_lock()
         log = open(self.log_file, "ab")
         options = {
-            "listen_addresses": "127.0.0.1", "port": str(port), "unix_socket_directories": "",
-            "shared_buffers": "64MB", "max_connections": "60", "fsync": "off",
-            "synchronous_commit": "off", "full_page_writes": "off", "logging_collector": "off",
-            "log_min_messages": "warning", "log_min_error_statement": "panic",
+            "listen_addresses": "127.0.0.1",
+            "port": str(port),
+            "unix_socket_directories": "",
+            "shared_buffers": "64MB",
+            "max_connections": "60",
+            "fsync": "off",
+            "synchronous_commit": "off",
+            "full_page_writes": "off",
+            "logging_collector": "off",
+            "log_min_messages": "warning",
+            "log_min_error_statement": "panic",
         }
         args = [str(pg_bindir() / "postgres"), "-D", str(self.data_dir)]
         for key, value in options.items():
             args += ["-c", f"{key}={value}"]
-        proc = subprocess.Popen(self._as_postgres() + args, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            self._as_postgres() + args,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         log.close()
         self._bootstrapped = False
         return proc.pid
@@ -189,13 +270,21 @@ class PostgresServer(EmbeddedServer):
     def _ready(self, port: int) -> bool:
         import psycopg
 
-        info = {"host": "127.0.0.1", "port": port, "user": SUPERUSER,
-                "password": self.secrets()[SUPERUSER], "dbname": "postgres", "connect_timeout": 3}
+        info = {
+            "host": "127.0.0.1",
+            "port": port,
+            "user": SUPERUSER,
+            "password": self.secrets()[SUPERUSER],
+            "dbname": "postgres",
+            "connect_timeout": 3,
+        }
         try:
             with psycopg.connect(**info, autocommit=True) as conn:
                 self._ensure_reader(conn)
-                databases = [row[0] for row in conn.execute(
-                    "SELECT datname FROM pg_database WHERE datallowconn ORDER BY 1").fetchall()]
+                databases = [
+                    row[0]
+                    for row in conn.execute("SELECT datname FROM pg_database WHERE datallowconn ORDER BY 1").fetchall()
+                ]
             for database in databases:
                 with psycopg.connect(**{**info, "dbname": database}, autocommit=True) as conn:
                     harden(conn)
@@ -208,8 +297,7 @@ class PostgresServer(EmbeddedServer):
         exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (READER,)).fetchone()
         password = self.secrets()[READER]
         if not exists:
-            conn.execute(f"CREATE ROLE {READER} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD "
-                         f"'{password}'")
+            conn.execute(f"CREATE ROLE {READER} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '{password}'")
         # every transaction of the role defaults to read-only, whatever the client asks
         conn.execute(f"ALTER ROLE {READER} SET default_transaction_read_only = on")
 

@@ -40,8 +40,9 @@ class FullModel(TunedModel):
             p.requires_grad_(config.train_embeddings or "embed" not in name)
 
     @classmethod
-    def create(cls, model: nn.Module, config: FullConfig | dict[str, Any] | None = None,
-               base_ref: ModelRef | None = None) -> "FullModel":
+    def create(
+        cls, model: nn.Module, config: FullConfig | dict[str, Any] | None = None, base_ref: ModelRef | None = None
+    ) -> "FullModel":
         if not isinstance(config, FullConfig):
             config = FullConfig.from_dict(config or {})
         return cls(model, config, base_ref)
@@ -64,6 +65,7 @@ class FullModel(TunedModel):
         config = FullConfig.load(directory / CONFIG_FILE)
         if isinstance(dtype, str):
             dtype = getattr(torch, dtype)
-        loaded = AutoModelForCausalLM.from_pretrained(str(directory / MODEL_DIR), local_files_only=True,
-                                                      dtype=dtype or torch.float32)
+        loaded = AutoModelForCausalLM.from_pretrained(
+            str(directory / MODEL_DIR), local_files_only=True, dtype=dtype or torch.float32
+        )
         return cls(loaded, config, read_base(directory))

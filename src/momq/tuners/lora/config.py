@@ -17,7 +17,10 @@ class LoRAConfig(TunerConfig):
     label = "LoRA"
 
     rank: int = field(default=64, metadata={"help": "LoRA rank r"})
-    lora_alpha: float = field(default=16.0, metadata={"help": "scaling numerator: updates are scaled by lora_alpha / r"})
-    target_modules: list[str] = field(default_factory=lambda: list(DEFAULT_TARGETS),
-                                      metadata={"help": "module name suffixes PEFT adapts"})
+    lora_alpha: float = field(
+        default=16.0, metadata={"help": "scaling numerator: updates are scaled by lora_alpha / r"}
+    )
+    target_modules: list[str] = field(
+        default_factory=lambda: list(DEFAULT_TARGETS), metadata={"help": "module name suffixes PEFT adapts"}
+    )
     train_norms: bool = field(default=False, metadata={"help": "also train the normalisation layers (as MoMQ does)"})

@@ -25,8 +25,14 @@ NORMS_FILE = "norms.safetensors"
 def _peft_config(config: LoRAConfig):
     from peft import LoraConfig
 
-    return LoraConfig(r=config.rank, lora_alpha=config.lora_alpha, lora_dropout=0.0,
-                      target_modules=list(config.target_modules), bias="none", task_type="CAUSAL_LM")
+    return LoraConfig(
+        r=config.rank,
+        lora_alpha=config.lora_alpha,
+        lora_dropout=0.0,
+        target_modules=list(config.target_modules),
+        bias="none",
+        task_type="CAUSAL_LM",
+    )
 
 
 class LoRAModel(TunedModel):
@@ -41,8 +47,9 @@ class LoRAModel(TunedModel):
         self.merged = False
 
     @classmethod
-    def create(cls, model: nn.Module, config: LoRAConfig | dict[str, Any] | None = None,
-               base_ref: ModelRef | None = None) -> "LoRAModel":
+    def create(
+        cls, model: nn.Module, config: LoRAConfig | dict[str, Any] | None = None, base_ref: ModelRef | None = None
+    ) -> "LoRAModel":
         from peft import get_peft_model
 
         if not isinstance(config, LoRAConfig):
@@ -58,8 +65,11 @@ class LoRAModel(TunedModel):
         return self
 
     def _norm_state(self) -> dict[str, torch.Tensor]:
-        return {n: p.detach().contiguous().clone() for n, p in self.model.named_parameters()
-                if p.requires_grad and "lora_" not in n}
+        return {
+            n: p.detach().contiguous().clone()
+            for n, p in self.model.named_parameters()
+            if p.requires_grad and "lora_" not in n
+        }
 
     def _save_weights(self, directory: Path) -> None:
         from safetensors.torch import save_file

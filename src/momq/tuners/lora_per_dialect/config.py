@@ -15,12 +15,16 @@ class LoRAPerDialectConfig(TunerConfig):
 
     method = "lora-per-dialect"
 
-    dialects: list[str] = field(default_factory=lambda: list(DEFAULT_DIALECTS),
-                                metadata={"help": "dialect names; the tag's index selects the adapter"})
+    dialects: list[str] = field(
+        default_factory=lambda: list(DEFAULT_DIALECTS),
+        metadata={"help": "dialect names; the tag's index selects the adapter"},
+    )
     rank: int = field(default=64, metadata={"help": "rank of each dialect's LoRA"})
     lora_alpha: float = field(default=16.0, metadata={"help": "updates are scaled by lora_alpha / rank"})
-    targets: list[str] = field(default_factory=lambda: DEFAULT_LORA_TARGETS + DEFAULT_MOE_TARGETS,
-                               metadata={"help": "regexes of module names that get a LoRA per dialect"})
+    targets: list[str] = field(
+        default_factory=lambda: DEFAULT_LORA_TARGETS + DEFAULT_MOE_TARGETS,
+        metadata={"help": "regexes of module names that get a LoRA per dialect"},
+    )
     train_norms: bool = field(default=False, metadata={"help": "also train the (shared) normalisation layers"})
 
     def dialect_index(self, name: str) -> int:

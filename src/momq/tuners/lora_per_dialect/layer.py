@@ -24,7 +24,9 @@ class DialectLoRALinear(nn.Module):
         self.context = context
         dev = base.weight.device
         bound = 1.0 / math.sqrt(base.in_features)
-        self.lora_A = nn.Parameter(torch.empty(num_dialects, rank, base.in_features, device=dev).uniform_(-bound, bound))
+        self.lora_A = nn.Parameter(
+            torch.empty(num_dialects, rank, base.in_features, device=dev).uniform_(-bound, bound)
+        )
         self.lora_B = nn.Parameter(torch.zeros(num_dialects, base.out_features, rank, device=dev))
 
     @property

@@ -15,9 +15,9 @@ from typing import Any, Iterator
 import torch
 from torch import nn
 
-from momq.errors import ConfigError
 from momq.backbones.models import ModelRef
-from momq.tuners.base import TunedModel, TunerOutput, lm_loss, base_for_adapter
+from momq.errors import ConfigError
+from momq.tuners.base import TunedModel, TunerOutput, base_for_adapter, lm_loss
 from momq.tuners.injection import freeze, replace_linears, unfreeze_norms
 from momq.tuners.lora_per_dialect.config import LoRAPerDialectConfig
 from momq.tuners.lora_per_dialect.layer import DialectLoRALinear
@@ -36,21 +36,35 @@ class LoRAPerDialectModel(TunedModel):
         self.lpd_config = config
         self.routing = RoutingContext()
         freeze(model)
-        replace_linears(model, config.targets, lambda name, lin: DialectLoRALinear(
-            lin, len(config.dialects), config.rank, config.lora_alpha, self.routing))
+        replace_linears(
+            model,
+            config.targets,
+            lambda name, lin: DialectLoRALinear(
+                lin, len(config.dialects), config.rank, config.lora_alpha, self.routing
+            ),
+        )
         if config.train_norms:
             unfreeze_norms(model, [r"norm"])
 
     @classmethod
-    def create(cls, model: nn.Module, config: LoRAPerDialectConfig | dict[str, Any] | None = None,
-               base_ref: ModelRef | None = None) -> "LoRAPerDialectModel":
+    def create(
+        cls,
+        model: nn.Module,
+        config: LoRAPerDialectConfig | dict[str, Any] | None = None,
+        base_ref: ModelRef | None = None,
+    ) -> "LoRAPerDialectModel":
         if not isinstance(config, LoRAPerDialectConfig):
             config = LoRAPerDialectConfig.from_dict(config or {})
         return cls(model, config, base_ref)
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
-                labels: torch.Tensor | None = None, dialect_labels: torch.Tensor | None = None,
-                **kwargs: Any) -> TunerOutput:
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        dialect_labels: torch.Tensor | None = None,
+        **kwargs: Any,
+    ) -> TunerOutput:
         # labels stay in the context after the forward: checkpointed blocks re-run in backward
         self.routing.dialect_labels = dialect_labels if dialect_labels is not None else self._scope_labels
         out = self.model(input_ids=input_ids, attention_mask=attention_mask, use_cache=False, **kwargs)

@@ -48,8 +48,12 @@ ABLATIONS: dict[str, dict[str, Any]] = {
     "no_shared_group": {"use_shared_group": False},
     "no_drl": {"use_shared_group": False, "routing": "hard"},
     "no_dialect_router": {"use_shared_group": False, "routing": "random"},
-    "no_dialect_groups": {"use_shared_group": False, "routing": "random", "use_dialect_groups": False,
-                          "train_norms": False},
+    "no_dialect_groups": {
+        "use_shared_group": False,
+        "routing": "random",
+        "use_dialect_groups": False,
+        "train_norms": False,
+    },
 }
 
 ROUTING_MODES = ("soft", "hard", "random")
@@ -68,9 +72,14 @@ class MoMQConfig(TunerConfig):
     method = "momq"
     label = "MoMQ"
 
-    dialects: list[str] = _f(DEFAULT_DIALECTS, "dialect names; a sample's label is the index of its dialect (M = len(dialects))")
-    num_experts: int = _f(8, "N: LoRA experts in each dialect expert group (per group: the paper's Table 7 counts "
-                             "8/16/32/64 are totals over the M=4 groups, i.e. num_experts 2/4/8/16)")
+    dialects: list[str] = _f(
+        DEFAULT_DIALECTS, "dialect names; a sample's label is the index of its dialect (M = len(dialects))"
+    )
+    num_experts: int = _f(
+        8,
+        "N: LoRA experts in each dialect expert group (per group: the paper's Table 7 counts "
+        "8/16/32/64 are totals over the M=4 groups, i.e. num_experts 2/4/8/16)",
+    )
     top_k: int = _f(2, "K: experts kept by the top-K expert router inside a group")
     num_shared_experts: int = _f(2, "N_s: LoRA experts of the shared group every token goes through")
     expert_rank: int = _f(64, "r: rank of every LoRA expert (paper: 64 for a 1.5B model)")
@@ -79,10 +88,15 @@ class MoMQConfig(TunerConfig):
     label_smoothing: float = _f(0.1, "epsilon of the Dialect Router Loss's smoothed dialect label (eq. 10-11)")
     drl_weight: float = _f(0.1, "alpha: weight of the Dialect Router Loss in the total loss (eq. 12)")
     balance_weight: float = _f(0.001, "lambda: weight of the Expert Balance Loss in the total loss (eq. 12)")
-    routing: str = _f("soft", "dialect routing: soft = learned dialect router (MoMQ); hard = the sample's dialect label "
-                              "picks one group (ablation 'w/o DRL'); random = a random group per token ('w/o dialect router')")
+    routing: str = _f(
+        "soft",
+        "dialect routing: soft = learned dialect router (MoMQ); hard = the sample's dialect label "
+        "picks one group (ablation 'w/o DRL'); random = a random group per token ('w/o dialect router')",
+    )
     use_shared_group: bool = _f(True, "keep the shared expert group (False = ablation 'w/o shared group')")
-    use_dialect_groups: bool = _f(True, "False = ablation 'w/o dialect groups': the down projection gets vanilla LoRA too")
+    use_dialect_groups: bool = _f(
+        True, "False = ablation 'w/o dialect groups': the down projection gets vanilla LoRA too"
+    )
     train_norms: bool = _f(True, "unfreeze the normalisation layers (the paper does)")
     lora_targets: list[str] = _f(DEFAULT_LORA_TARGETS, "regexes of module names that get vanilla LoRA")
     moe_targets: list[str] = _f(DEFAULT_MOE_TARGETS, "regexes of module names that become the mixture of expert groups")

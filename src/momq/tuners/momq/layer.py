@@ -177,9 +177,21 @@ class MoMQExperts(nn.Module):
     - ``dialect_router`` ``(in -> M)``: ``W_d``, only with soft routing.
     """
 
-    def __init__(self, base: nn.Linear, *, num_groups: int, num_experts: int, top_k: int,
-                 num_shared: int, rank: int, alpha: float, routing: str, label_smoothing: float,
-                 layer_index: int, context: RoutingContext):
+    def __init__(
+        self,
+        base: nn.Linear,
+        *,
+        num_groups: int,
+        num_experts: int,
+        top_k: int,
+        num_shared: int,
+        rank: int,
+        alpha: float,
+        routing: str,
+        label_smoothing: float,
+        layer_index: int,
+        context: RoutingContext,
+    ):
         super().__init__()
         self.base_layer = base
         self.num_groups, self.num_experts, self.top_k = num_groups, num_experts, top_k
@@ -214,8 +226,9 @@ class MoMQExperts(nn.Module):
         if self.routing == "hard":
             labels = ctx.token_labels(batch, seq, h.device)
             if labels is None:
-                raise ConfigError("this adapter routes by the dialect label (ablation 'w/o DRL'): "
-                                  "pass the dialect at inference too")
+                raise ConfigError(
+                    "this adapter routes by the dialect label (ablation 'w/o DRL'): pass the dialect at inference too"
+                )
             return F.one_hot(labels, m).float(), None
         # random: a uniformly random group per token while training; its expectation
         # (uniform weights) at inference, so evaluation is deterministic
@@ -243,8 +256,14 @@ class MoMQExperts(nn.Module):
         weights = group_weights.reshape(t, m * n)
         if self.num_shared:
             weights = torch.cat([weights, weights.new_ones(t, self.num_shared)], dim=-1)
-        return {"weights": weights, "group_weights": group_weights, "probs": probs, "top_i": top_i,
-                "dialect": dialect, "dialect_logits": dialect_logits}
+        return {
+            "weights": weights,
+            "group_weights": group_weights,
+            "probs": probs,
+            "top_i": top_i,
+            "dialect": dialect,
+            "dialect_logits": dialect_logits,
+        }
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.base_layer(x)
@@ -259,8 +278,17 @@ class MoMQExperts(nn.Module):
         delta = (low @ self.lora_B) * self.scaling
         ctx = self.context
         if ctx.compute_aux:
-            ctx.stats.append(LayerRouting(r["probs"], r["top_i"], r["dialect"], r["dialect_logits"],
-                                          self.routing, self.top_k, self.label_smoothing))
+            ctx.stats.append(
+                LayerRouting(
+                    r["probs"],
+                    r["top_i"],
+                    r["dialect"],
+                    r["dialect_logits"],
+                    self.routing,
+                    self.top_k,
+                    self.label_smoothing,
+                )
+            )
         if ctx.record:
             m, n = self.num_groups, self.num_experts
             ctx.records[self.layer_index] = {
@@ -286,8 +314,10 @@ class MoMQExperts(nn.Module):
         self.num_shared = 0
 
     def extra_repr(self) -> str:
-        return (f"groups={self.num_groups}, experts={self.num_experts}, top_k={self.top_k}, "
-                f"shared={self.num_shared}, rank={self.rank}, routing={self.routing}")
+        return (
+            f"groups={self.num_groups}, experts={self.num_experts}, top_k={self.top_k}, "
+            f"shared={self.num_shared}, rank={self.rank}, routing={self.routing}"
+        )
 
 
 def aux_losses(context: RoutingContext, batch: int, seq: int) -> dict[str, torch.Tensor]:
@@ -328,5 +358,7 @@ def aux_losses(context: RoutingContext, batch: int, seq: int) -> dict[str, torch
         if present.any():
             balance.append(per_group[present].mean())
     zero = torch.zeros(())
-    return {"drl": torch.stack(drl).mean() if drl else zero,
-            "balance": torch.stack(balance).mean() if balance else zero}
+    return {
+        "drl": torch.stack(drl).mean() if drl else zero,
+        "balance": torch.stack(balance).mean() if balance else zero,
+    }

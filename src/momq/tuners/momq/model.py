@@ -27,9 +27,9 @@ from typing import Any, Iterator
 import torch
 from torch import nn
 
-from momq.errors import ConfigError
 from momq.backbones.models import ModelRef
-from momq.tuners.base import TunedModel, TunerOutput, lm_loss, base_for_adapter
+from momq.errors import ConfigError
+from momq.tuners.base import TunedModel, TunerOutput, base_for_adapter, lm_loss
 from momq.tuners.injection import freeze, layer_index, replace_linears, unfreeze_norms
 from momq.tuners.momq.config import MoMQConfig
 from momq.tuners.momq.layer import LoRALinear, MoMQExperts, RoutingContext, aux_losses
@@ -43,11 +43,23 @@ def inject(model: nn.Module, config: MoMQConfig, context: RoutingContext) -> dic
     freeze(model)
     rank = config.effective_lora_rank
     if config.use_dialect_groups:
-        moe = replace_linears(model, config.moe_targets, lambda name, lin: MoMQExperts(
-            lin, num_groups=config.num_groups, num_experts=config.num_experts, top_k=config.top_k,
-            num_shared=config.shared_experts, rank=config.expert_rank, alpha=config.lora_alpha,
-            routing=config.routing, label_smoothing=config.label_smoothing,
-            layer_index=layer_index(name, 0), context=context))
+        moe = replace_linears(
+            model,
+            config.moe_targets,
+            lambda name, lin: MoMQExperts(
+                lin,
+                num_groups=config.num_groups,
+                num_experts=config.num_experts,
+                top_k=config.top_k,
+                num_shared=config.shared_experts,
+                rank=config.expert_rank,
+                alpha=config.lora_alpha,
+                routing=config.routing,
+                label_smoothing=config.label_smoothing,
+                layer_index=layer_index(name, 0),
+                context=context,
+            ),
+        )
         lora_patterns = config.lora_targets
     else:
         moe = []
@@ -71,16 +83,22 @@ class MoMQModel(TunedModel):
         self.merged = False
 
     @classmethod
-    def create(cls, model: nn.Module, config: MoMQConfig | dict[str, Any] | None = None,
-               base_ref: ModelRef | None = None) -> "MoMQModel":
+    def create(
+        cls, model: nn.Module, config: MoMQConfig | dict[str, Any] | None = None, base_ref: ModelRef | None = None
+    ) -> "MoMQModel":
         if not isinstance(config, MoMQConfig):
             config = MoMQConfig.from_dict(config or {})
         return cls(model, config, base_ref)
 
     # -- forward ----------------------------------------------------------------------
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
-                labels: torch.Tensor | None = None, dialect_labels: torch.Tensor | None = None,
-                **kwargs: Any) -> TunerOutput:
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        dialect_labels: torch.Tensor | None = None,
+        **kwargs: Any,
+    ) -> TunerOutput:
         ctx = self.routing
         ctx.reset()
         # the sample labels, or those of an enclosing dialect_scope; they stay in the
@@ -176,8 +194,9 @@ class MoMQModel(TunedModel):
         expected = set(tuned.adapter_state_dict())
         if set(state) != expected:
             missing, extra = sorted(expected - set(state)), sorted(set(state) - expected)
-            raise ConfigError(f"{directory}: adapter does not fit the backbone (missing {missing[:3]}, "
-                              f"unexpected {extra[:3]})")
+            raise ConfigError(
+                f"{directory}: adapter does not fit the backbone (missing {missing[:3]}, unexpected {extra[:3]})"
+            )
         params = dict(model.named_parameters())
         with torch.no_grad():
             for name, value in state.items():
