@@ -53,7 +53,7 @@ _new_token = tuple.__new__  # builds a Token without NamedTuple's slower __new__
 def tokenize(query: str) -> tuple[Token, ...]:
     """The tokens of ``query`` without whitespace and comments (cached: the same query is
     often checked, run and explained)."""
-    tokens = []
+    tokens: list[Token] = []
     append_token = tokens.append
     for match in _LEXER.finditer(query):
         kind = match.lastgroup

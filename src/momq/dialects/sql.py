@@ -62,8 +62,8 @@ class SqlDialect(Dialect):
         "VALUES",
         "TABLE",
     )
-    fence_tags = ("sql",)
-    prefixes = ("SQL",)
+    fence_tags: ClassVar[tuple[str, ...]] = ("sql",)
+    prefixes: ClassVar[tuple[str, ...]] = ("SQL",)
     skeleton = SQL_KEYWORDS
     #: the sandbox's allow-list (``momq.dialects.sql_vet``): function names a read-only
     #: query may call, the schemas of built-in functions (a call qualified by another
@@ -94,7 +94,7 @@ class SqlDialect(Dialect):
 
     def parse(self, query: str) -> list[exp.Expression]:
         """sqlglot's parse of every statement (raises SqlglotError)."""
-        return [e for e in sqlglot.parse(query, read=self.sqlglot_dialect) if e is not None]
+        return [e for e in sqlglot.parse(query, read=self.sqlglot_dialect) if isinstance(e, exp.Expression)]
 
     def validate(self, query: str, explain: Explain | None = None) -> Validation:
         """Parse with sqlglot; an empty query is invalid. Parsing is lenient about

@@ -339,7 +339,7 @@ def _function_name(node: exp.Func) -> str:
     return name
 
 
-def refusal(tree: exp.Expression, dialect: str) -> str | None:
+def refusal(tree: exp.Expr, dialect: str) -> str | None:
     """Why ``tree`` is not allowed (``function lo_import``), or None when every node is."""
     spec = _dialect(dialect)
     constructs = CONSTRUCTS | spec.extra_constructs
@@ -367,7 +367,7 @@ def refusal(tree: exp.Expression, dialect: str) -> str | None:
     return None
 
 
-def _excerpt(node: exp.Expression, dialect: str) -> str:
+def _excerpt(node: exp.Expr, dialect: str) -> str:
     """`` (the node's SQL)``, shortened, for a message; empty when it cannot be written."""
     try:
         return f" ({node.sql(dialect=dialect)[:60]})"
@@ -384,7 +384,8 @@ def _tokens(query: str, dialect: str, engine: str):
 
 
 def _split(tokens) -> list[list]:
-    statements, current = [], []
+    statements: list[list] = []
+    current: list = []
     for token in tokens:
         if token.token_type.name == "SEMICOLON":
             if current:
