@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from momq.llm import GenerationConfig, ModelError, catalog, llamacpp, load_model_spec
+from momq.backbones import catalog
+from momq.llm import GenerationConfig, ModelError, llamacpp, load_model_spec
 
 pytestmark = [pytest.mark.slow]
 
