@@ -155,8 +155,9 @@ class NGQL(GraphDialect):
         properties: GO in both directions (which vertex ``$$`` is after REVERSELY), an edge
         property filtered and returned (``properties(edge).p``), sorting and limits as
         pipe stages (``| ORDER BY $-.col | LIMIT n``), several steps, counting, MATCH with
-        the tag-qualified ``v.tag.prop`` and an alias to sort on, and FETCH. The semantics
-        are NebulaGraph 3.x's (docs: GO, pipe, ORDER BY, MATCH, FETCH)."""
+        the tag-qualified ``v.tag.prop`` and an alias to sort on, FETCH, GROUP BY as a pipe
+        stage, FIND PATH and GET SUBGRAPH. The semantics and the forms are NebulaGraph 3.x's
+        (docs: GO, pipe, ORDER BY, GROUP BY, MATCH, FETCH, FIND PATH, GET SUBGRAPH)."""
         found = hops(schema)
         if not found:
             return []
@@ -180,6 +181,9 @@ class NGQL(GraphDialect):
                 "# sorting and limits are pipe stages over the yielded columns ($-.column)",
                 f'GO FROM "<vertex id>" OVER {edge.name} YIELD $$.{dst}.{dst_prop} AS {dst_prop}, '
                 f"properties(edge).{prop} AS {prop} | ORDER BY $-.{prop} DESC, $-.{dst_prop} | LIMIT 3",
+                "# grouping is a pipe stage too (the edge itself is always `edge`, whatever its type)",
+                f'GO FROM "<vertex id>" OVER {edge.name} YIELD properties(edge).{prop} AS {prop} '
+                f"| GROUP BY $-.{prop} YIELD $-.{prop} AS {prop}, count(*) AS n",
             ]
         edge, src, dst = next(((e, s, d) for e, s, d in found if s == d), found[0])
         dst_prop = some_property(schema, dst)
@@ -195,6 +199,9 @@ class NGQL(GraphDialect):
             f'MATCH (a:{src})-[e:{edge.name}]->(b:{dst}) WHERE b.{dst}.{dst_prop} == "<value>" '
             f"RETURN a.{src}.{src_prop} AS {src_prop} ORDER BY {src_prop}",
             f'FETCH PROP ON {dst} "<vertex id>" YIELD properties(vertex).{dst_prop} AS {dst_prop}',
+            "# paths between two vertices; the subgraph around a vertex",
+            'FIND SHORTEST PATH FROM "<vertex id>" TO "<vertex id>" OVER * YIELD path AS p',
+            'GET SUBGRAPH 1 STEPS FROM "<vertex id>" YIELD VERTICES AS nodes, EDGES AS relationships',
         ]
         return lines
 
