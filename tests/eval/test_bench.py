@@ -1,72 +1,57 @@
-"""The benchmark builder: unit tests on fake engines, and the gold-as-prediction check
-on the real engines (integration): every test split must score EX = EXEC = SA = EM = 100 %."""
+"""The benchmark builder on the real demo databases: the gold checks (car_dealership in
+PostgreSQL, movies in ArcadeDB), and the gold-as-prediction check on every engine
+(integration): every test split must score EX = EXEC = SA = EM = 100 %."""
 
 import pytest
 
 from momq.data.records import Example
-from momq.engines.base import Engine, Result
-from momq.errors import QuerySyntaxError
 from momq.eval import bench
 from momq.eval.metrics import report
 from momq.eval.runner import RunOptions, evaluate, gold_predictions
 
 
-class TableEngine(Engine):
-    name = dialect = "fake"
-
-    def __init__(self, table):
-        self.table, self.database = table, "db"
-
-    def execute(self, query, timeout_s=30.0, max_rows=10_000):
-        if query not in self.table:
-            raise QuerySyntaxError("bad", engine="fake", query=query)
-        value = self.table[query]
-        return value() if callable(value) else value
-
-
-def test_verify_golds_reasons():
-    counter = iter(range(100))
-    table = {
-        "OK": Result(["a"], [(1,)]),
-        "EMPTY": Result(["a"], []),
-        "FLAKY": lambda: Result(["a"], [(next(counter),)]),
+@pytest.mark.integration
+def test_verify_golds_reasons(defog_postgres):
+    queries = {
+        "OK": "SELECT make FROM cars WHERE id = 1",
+        "EMPTY": "SELECT make FROM cars WHERE id < 0",
+        "FLAKY": "SELECT clock_timestamp() AS now",
+        "BROKEN": "SELEC make FROM cars",
     }
     examples = [
-        Example(q, "cypher", "db", "q?", q, alternatives=["NOPE"] if q == "OK" else [])
-        for q in ("OK", "EMPTY", "FLAKY", "BROKEN")
+        Example(
+            name,
+            "postgres",
+            "car_dealership",
+            "q?",
+            query,
+            alternatives=["SELECT nope FROM cars"] if name == "OK" else [],
+        )
+        for name, query in queries.items()
     ]
-    kept, rejected = bench.verify_golds(
-        examples, need_rows=True, timeout_s=5, engine_factory=lambda d, db: TableEngine(table)
-    )
+    kept, rejected = bench.verify_golds(examples, need_rows=True, timeout_s=5)
     assert [e.id for e in kept] == ["OK"] and kept[0].alternatives == []
-    assert kept[0].meta["dropped_alternatives"][0]["query"] == "NOPE"
+    assert kept[0].meta["dropped_alternatives"][0]["query"] == "SELECT nope FROM cars"
     reasons = {r.record["id"]: r.reason for r in rejected}
     assert reasons["EMPTY"] == "gold returns no rows"
     assert reasons["FLAKY"].startswith("gold result differs between two runs")
     assert reasons["BROKEN"].startswith("gold fails: QuerySyntaxError")
 
 
-def test_cypher_cut_check():
-    full = Result(["name", "n"], [("a", 3), ("b", 2), ("c", 2), ("d", 1)], ordered=True)
-    q_tie = "MATCH (p) RETURN p.name AS name, count(*) AS n ORDER BY n DESC LIMIT 2"
-    q_ok = "MATCH (p) RETURN p.name AS name, count(*) AS n ORDER BY n DESC LIMIT 1"
-    q_nolimit_order = "MATCH (p) RETURN p.name AS name LIMIT 2"
-    table = {
-        q_tie.replace("LIMIT 2", "LIMIT 3"): Result(full.columns, full.rows[:3]),
-        q_ok.replace("LIMIT 1", "LIMIT 2"): Result(full.columns, full.rows[:2]),
-        "MATCH (p) RETURN p.name AS name LIMIT 1000000": Result(["name"], [("a",), ("b",), ("c",)]),
-        "MATCH (p) RETURN p.name AS name LIMIT 5": Result(["name"], [("a",), ("b",)]),
-    }
-    engine = TableEngine(table)
+@pytest.mark.integration
+def test_cypher_cut_check(movies_engine):
+    """movies has four films from 1992 and four from 1999, then five years with three each."""
+    by_year = "MATCH (m:Movie) RETURN m.released AS year, count(*) AS n ORDER BY n DESC LIMIT "
 
-    def check(query, result):
-        return bench.cypher_cut_check(engine, Example("x", "cypher", "db", "q", query), result)
+    def check(query):
+        return bench.cypher_cut_check(
+            movies_engine, Example("x", "cypher", "movies", "q", query), movies_engine.execute(query)
+        )
 
-    assert check(q_tie, Result(full.columns, full.rows[:2])) == "order-dependent gold: ties at the LIMIT 2 cut"
-    assert check(q_ok, Result(full.columns, full.rows[:1])) is None
-    assert "LIMIT cuts rows" in check(q_nolimit_order, Result(["name"], [("a",), ("b",)]))
-    table["MATCH (p) RETURN p.name AS name LIMIT 1000000"] = Result(["name"], [("a",), ("b",)])
-    assert check("MATCH (p) RETURN p.name AS name LIMIT 5", Result(["name"], [("a",), ("b",)])) is None
+    assert check(by_year + "3") == "order-dependent gold: ties at the LIMIT 3 cut"
+    assert check(by_year + "2") is None
+    assert "LIMIT cuts rows" in check("MATCH (m:Movie) RETURN m.title AS title LIMIT 2")
+    assert check("MATCH (m:Movie {title: 'The Matrix'}) RETURN m.title AS title LIMIT 5") is None
 
 
 @pytest.mark.slow

@@ -1,60 +1,44 @@
-"""The evaluation runner on fake engines: predictions files, alternatives, timeouts,
-gold cache, resume, dialogues."""
+"""The evaluation runner on the real demo databases (car_dealership in PostgreSQL and
+MySQL, basketballplayer in the embedded nGQL engine): predictions files, alternatives,
+timeouts, gold cache, resume, dialogues."""
 
 import json
 
 import pytest
 
 from momq.data.records import Dialogue, Example, Turn
-from momq.engines.base import Engine, Result
-from momq.errors import QuerySyntaxError, QueryTimeout
 from momq.eval.metrics import report
 from momq.eval.runner import PredictionsError, RunOptions, evaluate, flatten, gold_predictions, load_predictions
 
-TABLE = {
-    "G1": Result(["a"], [(1,), (2,)]),
-    "P1": Result(["x"], [(2,), (1,)]),
-    "G2": Result(["id"], [(7,)]),
-    "G2ALT": Result(["name"], [("seven",)]),
-    "P2": Result(["n"], [("seven",)]),
-    "WRONG": Result(["a"], [(3,)]),
-}
+#: two cars, and the same two under another column name in the other order
+G1 = "SELECT make FROM cars WHERE id <= 2"
+P1 = "SELECT make AS brand FROM cars WHERE id <= 2 ORDER BY id DESC"
+#: a salesperson's id, or (the alternative) the name; the prediction gives the name
+G2 = "SELECT id FROM salespersons WHERE id = 1"
+G2ALT = "SELECT first_name FROM salespersons WHERE id = 1"
+P2 = "SELECT first_name AS n FROM salespersons WHERE id = 1"
+WRONG = "SELECT make FROM cars WHERE id = 3"
+#: nGQL: two players, the same two under another name, one player's age
+NG1 = 'FETCH PROP ON player "player100", "player101" YIELD player.name AS name'
+NP1 = 'FETCH PROP ON player "player101", "player100" YIELD player.name AS who'
+NG2 = 'FETCH PROP ON player "player100" YIELD player.age AS age'
+NWRONG = 'FETCH PROP ON player "player102" YIELD player.name AS name'
+#: runs far past the time limit on basketballplayer
+SLOW = "MATCH p = (v)-[*1..12]-(w) RETURN count(p)"
 
 
-class FakeEngine(Engine):
-    name = dialect = "fake"
-
-    def __init__(self, database, log):
-        self.database, self.log = database, log
-
-    def execute(self, query, timeout_s=30.0, max_rows=10_000):
-        self.log.append(query)
-        if query == "SLOW":
-            raise QueryTimeout("too slow", engine="fake", query=query)
-        if query not in TABLE:
-            raise QuerySyntaxError(f"bad: {query}", engine="fake", query=query)
-        return TABLE[query]
-
-
-@pytest.fixture
-def factory():
-    log = []
-    make = lambda dialect, database: FakeEngine(database, log)  # noqa: E731
-    make.log = log
-    return make
-
-
-def examples():
+def examples() -> list[Example]:
     return [
-        Example("e1", "postgres", "db", "q1", "G1"),
-        Example("e2", "mysql", "db", "q2", "G2", alternatives=["G2ALT"]),
-        Example("e3", "cypher", "db", "q3", "G1"),
+        Example("e1", "postgres", "car_dealership", "q1", G1),
+        Example("e2", "mysql", "car_dealership", "q2", G2, alternatives=[G2ALT]),
+        Example("e3", "ngql", "basketballplayer", "q3", NG1),
     ]
 
 
-OPTS = RunOptions(em=False)
+OPTS = RunOptions(em=False, timeout_s=2.0)
 
 
+@pytest.mark.integration
 def test_gold_as_prediction_scores_100(factory, tmp_path):
     exs = examples()
     run = evaluate(exs, gold_predictions(exs), options=OPTS, engine_factory=factory, cache_dir=tmp_path / "cache")
@@ -62,30 +46,37 @@ def test_gold_as_prediction_scores_100(factory, tmp_path):
     assert report(run.outcomes)["overall"]["EX"] == 100.0
 
 
+@pytest.mark.integration
 def test_alternatives_timeouts_errors(factory):
     exs = examples()
-    preds = {"e1": "P1", "e2": "P2", "e3": "SLOW"}
+    preds = {"e1": P1, "e2": P2, "e3": SLOW}
     run = evaluate(exs, preds, options=OPTS, engine_factory=factory)
     by_id = {o.id: o for o in run.outcomes}
     assert by_id["e1"].ex  # column name and row order ignored
-    assert by_id["e2"].ex  # matched the {a, b} alternative
+    assert by_id["e2"].ex  # matched the alternative
     assert by_id["e3"].status == "timeout" and not by_id["e3"].ex
     doc = report(run.outcomes)["overall"]
     assert doc["EX"] == pytest.approx(66.67) and doc["timeouts"] == 1 and doc["errors"] == 0
-    run = evaluate(exs, {"e1": "NOPE", "e2": "WRONG", "e3": "G1"}, options=OPTS, engine_factory=factory)
+    preds = {"e1": "SELEC make FROM cars", "e2": WRONG, "e3": NG1}
+    run = evaluate(exs, preds, options=OPTS, engine_factory=factory)
     by_id = {o.id: o for o in run.outcomes}
     assert by_id["e1"].status == "error" and by_id["e1"].error_kind == "QuerySyntaxError"
     assert by_id["e2"].status == "ok" and not by_id["e2"].ex
 
 
+@pytest.mark.integration
 def test_gold_failure_is_excluded(factory):
-    exs = [Example("e1", "postgres", "db", "q", "BROKEN"), Example("e2", "postgres", "db", "q", "G1")]
+    exs = [
+        Example("e1", "postgres", "car_dealership", "q", "SELECT no_such_column FROM cars"),
+        Example("e2", "postgres", "car_dealership", "q", G1),
+    ]
     run = evaluate(exs, gold_predictions(exs), options=OPTS, engine_factory=factory)
     doc = report(run.outcomes)
     assert doc["overall"]["n"] == 1 and doc["overall"]["EX"] == 100.0
     assert doc["gold_failures"][0]["id"] == "e1"
 
 
+@pytest.mark.integration
 def test_gold_cache_and_resume(factory, tmp_path):
     exs = examples()
     preds = gold_predictions(exs)
@@ -94,16 +85,17 @@ def test_gold_cache_and_resume(factory, tmp_path):
     first = len(factory.log)
     again = evaluate(exs, preds, options=OPTS, engine_factory=factory, cache_dir=tmp_path / "c", journal_path=journal)
     assert again.resumed == 3 and len(factory.log) == first  # nothing re-executed
-    preds["e1"] = "P1"  # changed prediction: rerun e1
+    preds["e1"] = P1  # changed prediction: rerun e1
     again = evaluate(exs, preds, options=OPTS, engine_factory=factory, cache_dir=tmp_path / "c", journal_path=journal)
-    assert again.resumed == 2 and factory.log[first:] == ["P1"]  # gold came from the cache
+    assert again.resumed == 2 and factory.log[first:] == [P1]  # gold came from the cache
 
 
+@pytest.mark.integration
 def test_dialogues_joint_all(factory):
-    d1 = Dialogue("d1", "ngql", "db", [Turn("a", "G1"), Turn("b", "G2", pattern="hop")])
-    d2 = Dialogue("d2", "ngql", "db", [Turn("a", "G1"), Turn("b", "G1", pattern="filter")])
+    d1 = Dialogue("d1", "ngql", "basketballplayer", [Turn("a", NG1), Turn("b", NG2, pattern="hop")])
+    d2 = Dialogue("d2", "ngql", "basketballplayer", [Turn("a", NG1), Turn("b", NG1, pattern="filter")])
     exs = flatten([d1, d2])
-    preds = {"d1#1": "P1", "d1#2": "G2", "d2#1": "G1", "d2#2": "WRONG"}
+    preds = {"d1#1": NP1, "d1#2": NG2, "d2#1": NG1, "d2#2": NWRONG}
     run = evaluate(exs, preds, options=OPTS, engine_factory=factory)
     doc = report(run.outcomes)
     assert doc["overall"]["joint_all"] == 50.0 and doc["overall"]["EX"] == 75.0

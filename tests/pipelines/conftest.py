@@ -5,11 +5,9 @@ only stand-in."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from momq.engines.base import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_S, Result
+from tests.engines.recorder import Recorder
 
 #: what the value index of the nGQL target holds (the database's own spellings)
 VALUES = [
@@ -18,22 +16,6 @@ VALUES = [
     ("player100", "vid:player"),
     ("Spurs", "team.name"),
 ]
-
-
-class Recorder:
-    """A real engine that also lists every query it was asked to run, so a test can
-    assert that a refused query never reached the database."""
-
-    def __init__(self, engine: Any):
-        self.engine = engine
-        self.executed: list[str] = []
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.engine, name)
-
-    def execute(self, query: str, timeout_s: float = DEFAULT_TIMEOUT_S, max_rows: int = DEFAULT_MAX_ROWS) -> Result:
-        self.executed.append(query)
-        return self.engine.execute(query, timeout_s=timeout_s, max_rows=max_rows)
 
 
 @pytest.fixture(scope="session")

@@ -246,3 +246,27 @@ def test_ask_end_to_end_with_a_real_model(request, dialect, db, question, fixtur
             or attempt["outcome"] in ("no_query", "syntax_error")
             or checker.is_read_only(attempt["query"])
         )
+
+
+@pytest.mark.integration
+def test_ranker_data_then_eval_round_trip(basketballplayer, tmp_path):
+    """``momq ranker data`` writes JSONL that ``momq ranker eval`` reads back (through
+    ``momq.data.records``); a bad line is refused with its number."""
+    from momq.cli.ranker import build_data, evaluate
+    from momq.data.records import Example, JsonlError, write_jsonl
+
+    golds = [
+        GO,
+        'FETCH PROP ON player "player100" YIELD player.age AS age',
+        'GO FROM "player100" OVER serve YIELD $$.team.name AS team',
+    ]
+    bench = tmp_path / "bench.jsonl"
+    write_jsonl(bench, [Example(f"e{i}", "ngql", "basketballplayer", f"q{i}?", q) for i, q in enumerate(golds)])
+    counts = build_data(str(bench), tmp_path / "ranker", holdout=0.0)
+    assert counts["records"] == counts["train"] == 3 and counts["heldout"] == 0
+    scores = evaluate(tmp_path / "ranker" / "train.jsonl")
+    assert scores["n"] == 3 and scores["ranker"] == "heuristic" and scores["data"].endswith("train.jsonl")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text((tmp_path / "ranker" / "train.jsonl").read_text() + "{not json\n")
+    with pytest.raises(JsonlError, match="line 4"):
+        evaluate(bad)

@@ -16,7 +16,7 @@ from momq.errors import (
 )
 from momq.llm.scripted import ScriptedModel
 from momq.pipelines.repair import Execution, classify, generate_and_repair, prompt_key
-from tests.pipelines.conftest import Recorder
+from tests.engines.recorder import Recorder
 
 pytestmark = pytest.mark.integration
 

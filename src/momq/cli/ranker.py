@@ -36,7 +36,7 @@ def build_data(
     bench: str, out: Path, holdout: float = 0.2, seed: int = 0, limit: Optional[int] = None
 ) -> dict[str, Any]:
     """Write ``out/train.jsonl`` and ``out/heldout.jsonl``; return counts and notes."""
-    from momq.data.records import read_examples
+    from momq.data.records import read_examples, write_jsonl
     from momq.eval.bench import load_split
     from momq.train.ranker_data import ranker_records, split_holdout
 
@@ -45,11 +45,8 @@ def build_data(
         examples = examples[:limit]
     records, notes = ranker_records(examples, _schema_for)
     train, held = split_holdout(records, holdout, seed)
-    out.mkdir(parents=True, exist_ok=True)
     for name, rows in (("train", train), ("heldout", held)):
-        with open(out / f"{name}.jsonl", "w", encoding="utf-8") as handle:
-            for row in rows:
-                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        write_jsonl(out / f"{name}.jsonl", rows)
     return {
         "examples": len(examples),
         "records": len(records),
@@ -62,11 +59,12 @@ def build_data(
 
 def evaluate(data: Path, ranker_model: Optional[str] = None, limit: Optional[int] = None) -> dict[str, Any]:
     """Score the heuristic ranker (or ``ranker_model``) on a ranker JSONL file."""
+    from momq.data.records import read_jsonl
     from momq.pipelines import Target
     from momq.pipelines.ranker import Ranker
     from momq.train.ranker_data import parse_gold, score_rankings
 
-    records = [json.loads(line) for line in data.read_text(encoding="utf-8").splitlines() if line.strip()]
+    records = read_jsonl(data)
     if limit is not None:
         records = records[:limit]
     model = None

@@ -42,7 +42,7 @@ import time
 from typing import Any, Callable
 from urllib.parse import unquote, urlparse
 
-from momq.engines.sql_common import ErrorCodes, SqlEngine, error_class, plain_rows, redact
+from momq.engines.sql_common import ErrorCodes, SqlEngine, embedded_conninfo, error_class, plain_rows, redact
 from momq.errors import (
     EngineUnavailable,
     QueryError,
@@ -318,9 +318,7 @@ def server_conninfo(database: str | None, settings: dict[str, Any], *, admin: bo
         return info, redact(url)
     from momq.engines.servers.mariadb import MariadbServer
 
-    server = MariadbServer()
-    server.start_for("mysql", HINT)
-    return server.conninfo(database, reader=not admin), f"embedded 127.0.0.1:{server.port}"
+    return embedded_conninfo(MariadbServer(), "mysql", HINT, database, admin=admin)
 
 
 def connect(database: str, settings: dict[str, Any]) -> MysqlEngine:

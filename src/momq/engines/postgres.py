@@ -43,7 +43,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from momq.engines.sql_common import ErrorCodes, SqlEngine, error_class, plain_rows, redact
+from momq.engines.sql_common import ErrorCodes, SqlEngine, embedded_conninfo, error_class, plain_rows, redact
 from momq.errors import (
     EngineUnavailable,
     ExecutionError,
@@ -318,9 +318,7 @@ def server_conninfo(database: str, settings: dict[str, Any], *, admin: bool = Fa
         return info, redact(url)
     from momq.engines.servers.postgres import PostgresServer
 
-    server = PostgresServer()
-    server.start_for("postgres", HINT)
-    return server.conninfo(database, reader=not admin), f"embedded 127.0.0.1:{server.port}"
+    return embedded_conninfo(PostgresServer(), "postgres", HINT, database, admin=admin)
 
 
 def connect(database: str, settings: dict[str, Any]) -> PostgresEngine:

@@ -21,7 +21,16 @@ from momq.dialects.sql_vet import UncheckedSyntax
 from momq.engines.base import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_S, Engine, Result, check_limits
 from momq.errors import ExecutionError, QueryError
 
-__all__ = ["ErrorCodes", "SqlEngine", "error_class", "plain_rows", "plain_value", "redact", "take"]
+__all__ = [
+    "ErrorCodes",
+    "SqlEngine",
+    "embedded_conninfo",
+    "error_class",
+    "plain_rows",
+    "plain_value",
+    "redact",
+    "take",
+]
 
 #: a server's error codes (MySQL error numbers, PostgreSQL SQLSTATEs) of each momq error
 #: class, checked in order
@@ -124,3 +133,10 @@ def take(fetchmany: Callable[[int], Sequence], max_rows: int) -> tuple[list[tupl
 def redact(url: str) -> str:
     """``scheme://user:***@host:port`` for messages (never print a password)."""
     return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+def embedded_conninfo(server: Any, engine: str, hint: str, database: str | None, *, admin: bool) -> tuple[dict, str]:
+    """Connection keywords of the embedded ``server`` (started on demand for ``engine``;
+    the reader login unless ``admin``) and a printable location."""
+    server.start_for(engine, hint)
+    return server.conninfo(database, reader=not admin), f"embedded 127.0.0.1:{server.port}"

@@ -160,10 +160,7 @@ class Executor(AdminStatements):
     def x_GoStmt(self, st: A.GoStmt, inp):
         q = self.q
         space = q.space()
-        over = st.over or list(space.edges)
-        for e in over:
-            if e not in space.edges:
-                raise NgqlSemanticError(f"{e} not found in space [{space.name}].")
+        over = space.edge_types(st.over)
         yields = st.yields
         if yields is None:
             yields = [A.YieldColumn(A.Attribute(A.Label(e), "_dst")) for e in over]

@@ -44,10 +44,7 @@ def find_path(ex, st: A.FindPathStmt, inp, max_paths: int | None = None) -> Data
     search once that many paths are found."""
     q = ex.q
     space = q.space()
-    types = st.over or list(space.edges)
-    for t in types:
-        if t not in space.edges:
-            raise NgqlSemanticError(f"{t} not found in space [{space.name}].")
+    types = space.edge_types(st.over)
     srcs = _vids(ex, st.from_, inp, space)
     dsts = _vids(ex, st.to, inp, space)
     cols = st.yields or [A.YieldColumn(A.Keyword("path", "path"))]

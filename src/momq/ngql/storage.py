@@ -131,6 +131,13 @@ class Space:
             raise NgqlSemanticError(f"{name} not found in space [{self.name}].")
         return s
 
+    def edge_types(self, over: list[str]) -> list[str]:
+        """The edge types a traversal goes over: ``over`` (each must exist) or, when it
+        is empty (``OVER *``), every edge type of the space."""
+        for name in over:
+            self.edge(name)
+        return over or list(self.edges)
+
     def has_index(self, kind: str, schema: str) -> bool:
         return any(i.kind == kind and i.schema == schema for i in self.indexes.values())
 

@@ -33,15 +33,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from momq.errors import (
-    EngineUnavailable,
-    ExecutionError,
-    QueryError,
-    QuerySyntaxError,
-    QueryTimeout,
-    ReadOnlyViolation,
-    SchemaError,
-)
+from momq import errors
 from momq.llm.base import GenerationConfig, LanguageModel, Prompt
 from momq.pipelines.base import Attempt
 
@@ -74,23 +66,24 @@ _TRANSIENT_HINTS = (
 )
 
 
+#: the outcome of each engine error class, checked in order; an ``ExecutionError`` whose
+#: message names a transient failure is ``transient``, any other error ``runtime_error``
+_ERROR_OUTCOMES: tuple[tuple[type[Exception], str], ...] = (
+    (errors.EngineUnavailable, "transient"),
+    (errors.ReadOnlyViolation, "write_refused"),
+    (errors.QueryTimeout, "timeout"),
+    (errors.QuerySyntaxError, "syntax_error"),
+    (errors.SchemaError, "unknown_schema"),
+)
+
+
 def classify(exc: BaseException) -> str:
     """The outcome class of an engine error (see the module table)."""
-    if isinstance(exc, EngineUnavailable):
+    for cls, outcome in _ERROR_OUTCOMES:
+        if isinstance(exc, cls):
+            return outcome
+    if isinstance(exc, errors.ExecutionError) and any(h in str(exc).lower() for h in _TRANSIENT_HINTS):
         return "transient"
-    if isinstance(exc, ReadOnlyViolation):
-        return "write_refused"
-    if isinstance(exc, QueryTimeout):
-        return "timeout"
-    if isinstance(exc, QuerySyntaxError):
-        return "syntax_error"
-    if isinstance(exc, SchemaError):
-        return "unknown_schema"
-    if isinstance(exc, ExecutionError):
-        lowered = str(exc).lower()
-        return "transient" if any(h in lowered for h in _TRANSIENT_HINTS) else "runtime_error"
-    if isinstance(exc, QueryError):
-        return "runtime_error"
     return "runtime_error"
 
 
@@ -123,7 +116,7 @@ class Execution:
         while True:
             try:
                 result = self.engine.execute(query, timeout_s=self.timeout_s, max_rows=self.max_rows)
-            except (QueryError, EngineUnavailable) as exc:
+            except (errors.QueryError, errors.EngineUnavailable) as exc:
                 outcome = classify(exc)
                 message = getattr(exc, "message", None) or str(exc)
                 if outcome == "transient" and retries < self.transient_retries:

@@ -67,6 +67,9 @@ class TunedModel(nn.Module):
     """Base class: a backbone plus a tuning method's trainable parts."""
 
     method: ClassVar[str]
+    #: how dialect labels reach the layers of a method that routes by them (MoMQ, LoRA
+    #: per dialect: a ``momq.tuners.momq.layer.RoutingContext``); None for the others
+    routing: Any = None
 
     def __init__(self, model: nn.Module, base_ref: ModelRef | None = None):
         super().__init__()
@@ -83,6 +86,7 @@ class TunedModel(nn.Module):
         dialect_labels: torch.Tensor | None = None,
         **kwargs: Any,
     ) -> TunerOutput:
+        self._route(dialect_labels if dialect_labels is not None else self._scope_labels)
         out = self.model(input_ids=input_ids, attention_mask=attention_mask, use_cache=False, **kwargs)
         loss = lm_loss(out.logits, labels) if labels is not None else None
         zero = out.logits.new_zeros((), dtype=torch.float32)
@@ -108,13 +112,22 @@ class TunedModel(nn.Module):
     # -- dialect labels at inference --------------------------------------------------
     @contextlib.contextmanager
     def dialect_scope(self, labels: torch.Tensor | None) -> Iterator[None]:
-        """Make per-sample dialect labels visible to layers during ``generate``."""
+        """Make per-sample dialect labels visible to layers in calls that bypass
+        :meth:`forward` (``self.model.generate``)."""
         previous = self._scope_labels
         self._scope_labels = labels
+        self._route(labels)
         try:
             yield
         finally:
             self._scope_labels = previous
+            self._route(previous)
+
+    def _route(self, labels: torch.Tensor | None) -> None:
+        """Hand ``labels`` to the routing layers. They stay in the context after a
+        forward: a checkpointed block re-runs during backward and reads them again."""
+        if self.routing is not None:
+            self.routing.dialect_labels = labels
 
     @property
     def needs_dialect_at_inference(self) -> bool:

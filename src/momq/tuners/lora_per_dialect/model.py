@@ -8,16 +8,15 @@ Saved layout: ``lora_per_dialect_config.json``, ``adapter_model.safetensors``,
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import torch
 from torch import nn
 
 from momq.backbones.models import ModelRef
 from momq.errors import ConfigError
-from momq.tuners.base import TunedModel, TunerOutput, base_for_adapter, lm_loss
+from momq.tuners.base import TunedModel, base_for_adapter
 from momq.tuners.injection import freeze, replace_linears, unfreeze_norms
 from momq.tuners.lora_per_dialect.config import LoRAPerDialectConfig
 from momq.tuners.lora_per_dialect.layer import DialectLoRALinear
@@ -57,34 +56,9 @@ class LoRAPerDialectModel(TunedModel):
             config = LoRAPerDialectConfig.from_dict(config or {})
         return cls(model, config, base_ref)
 
-    def forward(
-        self,
-        input_ids: torch.Tensor,
-        attention_mask: torch.Tensor | None = None,
-        labels: torch.Tensor | None = None,
-        dialect_labels: torch.Tensor | None = None,
-        **kwargs: Any,
-    ) -> TunerOutput:
-        # labels stay in the context after the forward: checkpointed blocks re-run in backward
-        self.routing.dialect_labels = dialect_labels if dialect_labels is not None else self._scope_labels
-        out = self.model(input_ids=input_ids, attention_mask=attention_mask, use_cache=False, **kwargs)
-        zero = out.logits.new_zeros((), dtype=torch.float32)
-        loss = lm_loss(out.logits, labels) if labels is not None else None
-        return TunerOutput(loss=loss, lm_loss=loss, drl_loss=zero, balance_loss=zero, logits=out.logits)
-
     @property
     def needs_dialect_at_inference(self) -> bool:
         return True
-
-    @contextlib.contextmanager
-    def dialect_scope(self, labels: torch.Tensor | None) -> Iterator[None]:
-        """Dialect labels for calls that bypass :meth:`forward` (``self.model.generate``)."""
-        previous = self._scope_labels
-        self._scope_labels = self.routing.dialect_labels = labels
-        try:
-            yield
-        finally:
-            self._scope_labels = self.routing.dialect_labels = previous
 
     def merge_for_inference(self) -> "LoRAPerDialectModel":
         self.eval()

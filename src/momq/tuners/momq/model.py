@@ -101,9 +101,8 @@ class MoMQModel(TunedModel):
     ) -> TunerOutput:
         ctx = self.routing
         ctx.reset()
-        # the sample labels, or those of an enclosing dialect_scope; they stay in the
-        # context after the forward because a checkpointed block re-runs during backward
-        ctx.dialect_labels = dialect_labels if dialect_labels is not None else self._scope_labels
+        # the sample labels, or those of an enclosing dialect_scope
+        self._route(dialect_labels if dialect_labels is not None else self._scope_labels)
         ctx.token_mask = attention_mask
         ctx.compute_aux = labels is not None
         try:
@@ -125,16 +124,6 @@ class MoMQModel(TunedModel):
     @property
     def needs_dialect_at_inference(self) -> bool:
         return self.momq_config.use_dialect_groups and self.momq_config.routing == "hard"
-
-    @contextlib.contextmanager
-    def dialect_scope(self, labels: torch.Tensor | None) -> Iterator[None]:
-        """Dialect labels for calls that bypass :meth:`forward` (``self.model.generate``)."""
-        previous = self._scope_labels
-        self._scope_labels = self.routing.dialect_labels = labels
-        try:
-            yield
-        finally:
-            self._scope_labels = self.routing.dialect_labels = previous
 
     @contextlib.contextmanager
     def record_routing(self) -> Iterator[dict[int, dict[str, torch.Tensor]]]:
