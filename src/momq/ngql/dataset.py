@@ -8,12 +8,12 @@ they hold aggregates; :func:`dedup` and :func:`sort_rows` are DISTINCT and ORDER
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from momq.ngql import ast as A
-from momq.ngql.errors import NgqlSemanticError, NgqlSyntaxError, NgqlTimeout
+from momq.ngql.budget import DEFAULT_MAX_CHARS, DEFAULT_MAX_VALUES, Budget
+from momq.ngql.errors import NgqlSemanticError, NgqlSyntaxError
 from momq.ngql.expr import Scope, aggregates_in, compile_expr, has_aggregate
 from momq.ngql.functions import _STAR, NON_DETERMINISTIC, Agg
 from momq.ngql.storage import Catalog, Space
@@ -30,26 +30,24 @@ class DataSet:
         return [dict(zip(cols, r)) for r in self.rows]
 
 
-class QueryContext:
-    """State of one ``execute`` call: the session, variables, the deadline."""
+class QueryContext(Budget):
+    """State of one ``execute`` call: the session, variables, and (as a
+    :class:`~momq.ngql.budget.Budget`) the deadline and the memory budget."""
 
-    def __init__(self, catalog: Catalog, session, deadline: float | None, read_only: bool):
+    def __init__(
+        self,
+        catalog: Catalog,
+        session,
+        deadline: float | None,
+        read_only: bool,
+        max_values: int | None = DEFAULT_MAX_VALUES,
+        max_chars: int | None = DEFAULT_MAX_CHARS,
+    ):
+        super().__init__(deadline, max_values, max_chars)
         self.catalog = catalog
         self.session = session
         self.variables: dict[str, DataSet] = {}
-        self.deadline = deadline
         self.read_only = read_only
-        self._tick = 0
-
-    def check_time(self) -> None:
-        if self.deadline is not None and time.monotonic() > self.deadline:
-            raise NgqlTimeout("Execution timed out: the query ran past its time limit")
-
-    def tick(self, n: int = 1) -> None:
-        self._tick += n
-        if self._tick >= 2000:
-            self._tick = 0
-            self.check_time()
 
     def space(self) -> Space:
         name = self.session.space
@@ -113,8 +111,9 @@ def project(
     if not any(aggs_per_col) and group_keys is None:
         fns = [compile_expr(c.expr, sc) for c in columns]
         rows = []
+        width = len(fns) or 1
         for env in envs:
-            q.tick()
+            q.charge(width)
             rows.append([f(env) for f in fns])
         return DataSet(names, rows)
     all_aggs = [a for lst in aggs_per_col for a in lst]
@@ -160,5 +159,6 @@ def project(
     for env, accs in groups.values():
         e2 = dict(env)
         e2["@agg"] = [acc.result() for acc in accs]
+        q.charge(len(col_fns))
         rows.append([f(e2) for f in col_fns])
     return DataSet(names, rows)

@@ -5,6 +5,16 @@ opens a session whose ``execute(query, timeout_s, max_rows)`` returns a
 :class:`ResultSet`. A read-only session refuses any statement that writes or changes
 schema before anything runs (checked on the parsed tree, every statement of a pipe or
 sequence included). ``save``/``open`` persist all spaces in one snapshot file.
+
+Every query is bounded while it runs, not only at the end: the deadline (``timeout_s``)
+is checked inside the loops that can run long (GO steps, MATCH expansion, path search,
+UNWIND, joins, list building and comprehensions), and a memory budget
+(:mod:`momq.ngql.budget`) counts what the query builds: at most ``max_values`` values
+(default 10,000,000: the cells of the rows each operator produces plus the elements of
+the lists ``range()``, list functions, comprehensions and UNWIND create) and
+``max_chars`` characters of strings built by string functions and ``+`` (default
+100,000,000). A query that would pass either stops with an ExecutionError ("Memory
+budget exceeded: ...") before it builds the value.
 """
 
 from __future__ import annotations
@@ -17,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 from momq.ngql import ast as A
+from momq.ngql.budget import DEFAULT_MAX_CHARS, DEFAULT_MAX_VALUES
 from momq.ngql.dataset import QueryContext
 from momq.ngql.errors import NgqlError, NgqlExecutionError, NgqlReadOnlyError, NgqlSemanticError
 from momq.ngql.executor import Executor
@@ -68,7 +79,18 @@ class Session:
         if space is not None and space not in db.catalog.spaces:
             raise NgqlExecutionError(f"SpaceNotFound: SpaceName `{space}`")
 
-    def execute(self, query: str, timeout_s: float | None = None, max_rows: int | None = None) -> ResultSet:
+    def execute(
+        self,
+        query: str,
+        timeout_s: float | None = None,
+        max_rows: int | None = None,
+        *,
+        max_values: int | None = DEFAULT_MAX_VALUES,
+        max_chars: int | None = DEFAULT_MAX_CHARS,
+    ) -> ResultSet:
+        """Run ``query``; ``timeout_s`` and the memory budget (``max_values`` /
+        ``max_chars``, None: unbounded) bound it while it runs, ``max_rows`` cuts the
+        result."""
         start = time.monotonic()
         try:
             stmt = parse(query)
@@ -79,7 +101,7 @@ class Session:
                 "The session is read-only: statements that write or change schema are refused", query=query
             )
         deadline = start + timeout_s if timeout_s else None
-        qctx = QueryContext(self.db.catalog, self, deadline, self.read_only)
+        qctx = QueryContext(self.db.catalog, self, deadline, self.read_only, max_values, max_chars)
         saved_space = self.space
         try:
             ds = Executor(qctx).run(stmt, None)

@@ -181,6 +181,7 @@ class Executor(AdminStatements):
             if not isinstance(v, bool) and not is_null(v):
                 raise NgqlSemanticError(f"`{st.where.text()}', expected boolean, but was `{type_name(v)}'")
         fns = [compile_expr(c.expr, sc) for c in yields]
+        width = len(fns) or 1
         refs_input = any(isinstance(x, A.InputProp) for c in yields for x in c.expr.walk()) or (
             st.where is not None and any(isinstance(x, A.InputProp) for x in st.where.walk())
         )
@@ -238,8 +239,10 @@ class Executor(AdminStatements):
                             env[key] = in_rows[ri]
                             if where is not None and where(env) is not True:
                                 continue
+                            q.charge(width)
                             out_rows.append([f(env) for f in fns])
                     elif where is None or where(env) is True:
+                        q.charge(width * len(roots))
                         row = [f(env) for f in fns]
                         out_rows.append(row)
                         for _ in range(len(roots) - 1):
@@ -304,6 +307,7 @@ class Executor(AdminStatements):
             env = {"@v": v}
             if in_rows is not None and key:
                 env[key] = in_rows[i]
+            self.q.charge(len(fns))
             rows.append([f(env) for f in fns])
         cols = [c.name for c in yields]
         if st.distinct:
@@ -354,6 +358,7 @@ class Executor(AdminStatements):
             if props is None:
                 continue
             env = {"@e": Edge(src, dst, st.edge, rank, props)}
+            self.q.charge(len(fns))
             rows.append([f(env) for f in fns])
         if st.distinct:
             rows = dedup(rows)
@@ -416,6 +421,7 @@ class Executor(AdminStatements):
                 if where is not None and where(env) is not True:
                     continue
                 env["@v"] = Vertex(vid, {t: dict(p) for t, p in vt.items()})
+                self.q.charge(len(fns))
                 rows.append([f(env) for f in fns])
         else:
             et = st.schema
@@ -428,6 +434,7 @@ class Executor(AdminStatements):
                     env = {"@e": Edge(src, dst, et, rank, props)}
                     if where is not None and where(env) is not True:
                         continue
+                    self.q.charge(len(fns))
                     rows.append([f(env) for f in fns])
         if st.distinct:
             rows = dedup(rows)
@@ -540,6 +547,7 @@ class Executor(AdminStatements):
         for lrow in left.rows:
             self.q.tick()
             for rrow in table.get(hashable(lrow[li]), ()):
+                self.q.charge(2)
                 envs.append(
                     {"$" + j.left: dict(zip(left.columns, lrow)), "$" + j.right: dict(zip(right.columns, rrow))}
                 )
@@ -570,6 +578,7 @@ class Executor(AdminStatements):
             self.q.tick()
             v = fn(env)
             if isinstance(v, list):
+                self.q.charge(len(v))
                 rows.extend([x] for x in v)
             elif not (is_null(v) or is_empty(v)):
                 rows.append([v])

@@ -24,8 +24,18 @@ import re
 from typing import Any, Callable
 
 from momq.ngql import ast as A
+from momq.ngql.budget import Budget
 from momq.ngql.errors import NgqlError, NgqlExecutionError, NgqlSemanticError, NgqlSyntaxError
-from momq.ngql.functions import ARITY, FUNCTIONS, NON_DETERMINISTIC, to_boolean, to_float, to_integer, to_string
+from momq.ngql.functions import (
+    ARITY,
+    BUILD_SIZE,
+    FUNCTIONS,
+    NON_DETERMINISTIC,
+    to_boolean,
+    to_float,
+    to_integer,
+    to_string,
+)
 from momq.ngql.temporal import add_duration, add_durations, date_plus_days, days_between
 from momq.ngql.values import (
     BAD_TYPE,
@@ -620,6 +630,12 @@ def _const_error(e: A.Expr, err: _Err) -> NgqlSemanticError:
     return NgqlSemanticError(f"Type error `{_folded_text(e)}'")
 
 
+def _budget(sc: Scope) -> Budget:
+    """The budget values built by a compiled expression are charged to: the query's, or
+    (for an expression compiled outside a query) a fresh default one."""
+    return sc.qctx if sc.qctx is not None else Budget()
+
+
 def _compile(e: A.Expr, sc: Scope) -> Fn:
     m = getattr(_Compiler, "c_" + type(e).__name__)
     return m(e, sc)
@@ -859,7 +875,14 @@ class _Compiler:
         op = e.op
         lf = _compile(e.left, sc)
         rf = _compile(e.right, sc)
-        if op in ("+", "-", "*", "/", "%"):
+        if op == "+":
+            budget = _budget(sc)
+
+            def fn(env):
+                r = arith(op, lf(env), rf(env))
+                budget.charge_result(r)
+                return r
+        elif op in ("-", "*", "/", "%"):
 
             def fn(env):
                 return arith(op, lf(env), rf(env))
@@ -981,11 +1004,22 @@ class _Compiler:
         else:
             call = lambda env: fn(*[a(env) for a in args])  # noqa: E731
 
+        budget = _budget(sc)
+        size = BUILD_SIZE.get(name)
+        if size is not None:
+
+            def call(env):
+                vals = [a(env) for a in args]
+                budget.ensure_room(*size(*vals))
+                return fn(*vals)
+
         def guarded(env):
             try:
-                return call(env)
+                r = call(env)
             except (TypeError, AttributeError, ValueError, OverflowError):
                 return BAD_TYPE
+            budget.charge_result(r)
+            return r
 
         if is_constant(e):
             # NebulaGraph folds constant calls of pure functions before running and
@@ -1070,6 +1104,8 @@ class _Compiler:
         finally:
             if added:
                 sc.local.discard(var)
+        budget = _budget(sc)
+        tick = budget.tick
 
         def fn(env):
             lst = src(env)
@@ -1080,10 +1116,12 @@ class _Compiler:
             out = []
             local = dict(env)
             for x in lst:
+                tick()
                 local[var] = x
                 if where is not None and where(local) is not True:
                     continue
                 out.append(mapping(local) if mapping is not None else x)
+            budget.charge(values=len(out))
             return out
 
         return fn
@@ -1101,6 +1139,7 @@ class _Compiler:
             if added:
                 sc.local.discard(var)
         kind = e.kind
+        tick = _budget(sc).tick
 
         def fn(env):
             lst = src(env)
@@ -1112,6 +1151,7 @@ class _Compiler:
             n_true = 0
             saw_null = False
             for x in lst:
+                tick()
                 local[var] = x
                 r = where(local)
                 if r is True:
@@ -1151,6 +1191,7 @@ class _Compiler:
             v = _fold(e.source, src)
             if not isinstance(v, list) and not is_null(v):
                 raise NgqlSemanticError(f"`{e.source.text()}', expected LIST, but was {type_name(v)}")
+        tick = _budget(sc).tick
 
         def fn(env):
             lst = src(env)
@@ -1161,6 +1202,7 @@ class _Compiler:
             local = dict(env)
             local[acc] = init(env)
             for x in lst:
+                tick()
                 local[var] = x
                 local[acc] = mapping(local)
             return local[acc]

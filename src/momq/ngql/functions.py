@@ -829,6 +829,36 @@ ARITY: dict[str, tuple[int, int]] = {
 NON_DETERMINISTIC = {"rand", "rand32", "rand64", "now"}
 
 
+# ------------------------------------------------------------------ sizes
+
+
+def _range_size(start, end, step=1):
+    if not (_is_int(start) and _is_int(end) and _is_int(step)) or step == 0:
+        return 0, 0
+    return len(range(start, end + 1, step) if step > 0 else range(start, end - 1, step)), 0
+
+
+def _pad_size(s, n, pad):
+    return 0, (n if isinstance(s, str) and _is_int(n) and n > 0 else 0)
+
+
+def _replace_size(s, a, b):
+    if not (isinstance(s, str) and isinstance(a, str) and isinstance(b, str)):
+        return 0, 0
+    return 0, len(s) + s.count(a) * (len(b) - len(a))
+
+
+#: the functions whose result can be much larger than their arguments: name -> the
+#: (values, characters) a call would build, computed from the arguments before it runs
+#: so that the memory budget refuses it before the value exists
+BUILD_SIZE: dict[str, Callable[..., tuple[int, int]]] = {
+    "range": _range_size,
+    "lpad": _pad_size,
+    "rpad": _pad_size,
+    "replace": _replace_size,
+}
+
+
 # ------------------------------------------------------------------ aggregates
 
 

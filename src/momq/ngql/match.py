@@ -73,6 +73,7 @@ def run_match(ex, st: A.MatchStmt, inp) -> DataSet:
                 if is_null(v):
                     continue
                 if isinstance(v, (list, frozenset)):
+                    ex.q.charge(len(v) * (len(r) + 1))
                     for x in v:
                         r2 = dict(r)
                         r2[clause.alias] = x
@@ -268,7 +269,7 @@ def match_clause(
                 for res in m.matches(env, want_path=m.pattern.var is not None):
                     res.pop("__path__", None)
                     nxt.append(res)
-                    mc.q.tick()
+                    mc.q.charge(len(res))
             partials = nxt
             if not partials:
                 break

@@ -82,6 +82,7 @@ def find_path(ex, st: A.FindPathStmt, inp, max_paths: int | None = None) -> Data
             else:
                 chains = _shortest_chains(q, space, s, d, direction, types, upto, edge_ok)
             for chain in itertools.islice(chains, per_pair):
+                q.charge(len(chain) + 1)
                 paths.append(_make_path(space, s, chain, wp))
         if max_paths is not None:
             del paths[max_paths:]
@@ -108,6 +109,7 @@ def find_path(ex, st: A.FindPathStmt, inp, max_paths: int | None = None) -> Data
                         continue
                     nchain = chain + [(e, rev, other)]
                     if other in dst_set:
+                        q.charge(len(nchain) + 1)
                         paths.append(_make_path(space, s, [(x, r) for x, r, _ in nchain], wp))
                     stack.append((other, nchain, seen_v | {other}, seen_e | {k}))
     return DataSet([c.name for c in cols], [[p] for p in paths])
