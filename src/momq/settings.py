@@ -129,3 +129,25 @@ def limits(default_timeout_s: float, default_rows: int) -> tuple[float, int]:
         return float(timeout), int(rows)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"bad [limits] setting: {exc}") from exc
+
+
+def build_budget(default_values: int, default_chars: int) -> tuple[int, int]:
+    """What one query of the embedded nGQL engine may build: ``[limits]`` ``max_values``
+    (list elements and result cells) and ``max_chars`` (characters of built strings),
+    overridden by ``MOMQ_MAX_VALUES`` / ``MOMQ_MAX_CHARS``, else the defaults given.
+    Each must be a positive whole number."""
+    table = _config_file().get("limits", {})
+    out = []
+    for key, env, default in (
+        ("max_values", "MOMQ_MAX_VALUES", default_values),
+        ("max_chars", "MOMQ_MAX_CHARS", default_chars),
+    ):
+        raw = os.environ.get(env) or table.get(key) or default
+        try:
+            value = int(raw)
+        except (TypeError, ValueError):
+            raise ConfigError(f"bad [limits] {key} ({env}): {raw!r} is not a whole number") from None
+        if value <= 0:
+            raise ConfigError(f"bad [limits] {key} ({env}): {value} must be positive")
+        out.append(value)
+    return out[0], out[1]

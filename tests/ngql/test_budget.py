@@ -103,3 +103,21 @@ def test_queries_under_the_budget_still_work(session):
 def test_the_budget_starts_afresh_for_each_query(session):
     for _ in range(3):
         assert session.execute("YIELD size(range(1, 6000000))", timeout_s=60).rows == [[6_000_000]]
+
+
+def test_budget_comes_from_the_limits_settings(monkeypatch):
+    """``MOMQ_MAX_VALUES`` / ``[limits] max_values`` reach the engine behind ``open_engine``;
+    a bad value is a clear ConfigError."""
+    from momq.databases import ngql_demo
+    from momq.engines import open_engine
+    from momq.errors import ConfigError
+
+    ngql_demo.build(["basketballplayer"])
+    with open_engine("ngql", "basketballplayer") as engine:
+        assert engine.execute("YIELD size(range(1, 50000)) AS n").rows == [(50000,)]
+        monkeypatch.setenv("MOMQ_MAX_VALUES", "1000")
+        with pytest.raises(ExecutionError, match="budget"):
+            engine.execute("YIELD size(range(1, 50000)) AS n")
+        monkeypatch.setenv("MOMQ_MAX_VALUES", "-3")
+        with pytest.raises(ConfigError, match="max_values"):
+            engine.execute("YIELD 1")

@@ -45,6 +45,16 @@ def available_spaces() -> list[str]:
     return sorted(p.stem for p in snapshot_dir().glob("*.ngqldb"))
 
 
+def build_budget() -> dict[str, int]:
+    """What one query may build (``[limits]`` ``max_values`` / ``max_chars``; the
+    engine's defaults otherwise: :mod:`momq.ngql.budget`)."""
+    from momq import settings
+    from momq.ngql.budget import DEFAULT_MAX_CHARS, DEFAULT_MAX_VALUES
+
+    values, chars = settings.build_budget(DEFAULT_MAX_VALUES, DEFAULT_MAX_CHARS)
+    return {"max_values": values, "max_chars": chars}
+
+
 @lru_cache(maxsize=8)
 def _open_snapshot(path: str, mtime: float) -> Any:
     """Open (and cache, keyed by modification time) an embedded snapshot."""
@@ -70,7 +80,7 @@ class EmbeddedNgqlEngine(Engine):
         timeout_s, max_rows = check_limits(timeout_s, max_rows)
         started = time.perf_counter()
         try:
-            rs = self._session.execute(query, timeout_s=timeout_s, max_rows=max_rows)
+            rs = self._session.execute(query, timeout_s=timeout_s, max_rows=max_rows, **build_budget())
             rows = rs.to_momq_rows()
         except RecursionError as exc:
             raise ExecutionError("ExecutionError: query too deeply nested", engine="ngql", query=query) from exc
