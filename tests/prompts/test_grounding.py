@@ -42,10 +42,9 @@ def test_cypher_prompt_gives_relationship_directions_and_values(cypher_graphs):
     _, user, steps = _prompt("cypher", "movies", "Which movies did Tom Hanks act in?")
     assert "(Person)-[:ACTED_IN]->(Movie)" in user
     assert '"Tom Hanks" (Person.name)' in user
-    # syntax examples with this graph's labels: direction, aggregation without GROUP BY, negation
-    assert "### Cypher syntax with this schema" in user
-    assert 'MATCH (a:Person)-[r:ACTED_IN]->(b:Movie) WHERE b.title = "<value>" RETURN a.name, r.roles' in user
-    assert "WITH a, count(b) AS n WHERE n > 1" in user and "WHERE NOT (a)-[:ACTED_IN]->(:Movie)" in user
+    # no syntax block for Cypher: the 1.5B model copied its return columns and filters
+    # (EX 19 -> 11 on the same questions; docs/results.md)
+    assert "### Cypher syntax" not in user
 
 
 def test_ngql_prompt_maps_names_to_vertex_ids():

@@ -17,7 +17,6 @@ BY at its outermost RETURN), which the result comparison honours.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from momq.dialects.base import Explain, Keyword, Validation
 from momq.dialects.cypher_lexer import Token, tokenize
@@ -271,33 +270,6 @@ class Cypher(GraphDialect):
             "MATCH p = shortestPath((a:Person {name: 'Ann'})-[*]-(b:Person {name: 'Bob'})) RETURN length(p)",
         ),
     )
-
-    def schema_examples(self, schema: Any) -> list[str]:
-        """Short, commented Cypher patterns spelled with the graph's own labels,
-        relationship types and properties: a directed pattern filtered with WHERE and
-        returning properties (a relationship's own property too), aggregation with WITH
-        (Cypher has no GROUP BY or HAVING), a missing relationship as a negated pattern,
-        and text search with CONTAINS."""
-        from momq.dialects.graph import hops, some_property
-
-        found = hops(schema, limit=2)
-        if not found:
-            return []
-        edge, src, dst = found[0]
-        sp, dp = some_property(schema, src), some_property(schema, dst)
-        extra = f", r.{edge.properties[0].name}" if edge.properties else ""
-        lines = [
-            "// a pattern follows the relationship's direction; WHERE filters; RETURN properties",
-            f'MATCH (a:{src})-[r:{edge.name}]->(b:{dst}) WHERE b.{dp} = "<value>" RETURN a.{sp}{extra}',
-            "// counts per node: aggregate in WITH or RETURN (Cypher has no GROUP BY or HAVING)",
-            f"MATCH (a:{src})-[:{edge.name}]->(b:{dst}) WITH a, count(b) AS n WHERE n > 1 "
-            f"RETURN a.{sp}, n ORDER BY n DESC LIMIT 5",
-            "// nodes without such a relationship",
-            f"MATCH (a:{src}) WHERE NOT (a)-[:{edge.name}]->(:{dst}) RETURN a.{sp}",
-            "// text search",
-            f'MATCH (b:{dst}) WHERE b.{dp} CONTAINS "<text>" RETURN b.{dp}',
-        ]
-        return lines
 
     def validate(self, query: str, explain: Explain | None = None) -> Validation:
         """With ``explain`` (an engine's EXPLAIN, such as ``CypherEngine.explain``): the
