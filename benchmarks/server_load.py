@@ -153,7 +153,7 @@ def main() -> None:
                 result.update(endpoint=name, rss_mib=rss_mib(process.pid))
                 rows.append(result)
                 print(
-                    f"| {name} | {concurrency} | {count} | {result['req_s']:.0f} | {result['p50_ms']:.1f} | "
+                    f"| {name} | {concurrency} | {count} | {result['req_s']:.3g} | {result['p50_ms']:.1f} | "
                     f"{result['p95_ms']:.1f} | {result['p99_ms']:.1f} | {result['server_errors']} | "
                     f"{result['rss_mib']:.1f} |",
                     flush=True,
