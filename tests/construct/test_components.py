@@ -105,6 +105,12 @@ def test_model_question_generator_fills_placeholders_and_falls_back():
     assert "Same-type entity" in model.prompts[0][0]["content"]
     assert generator.generate(ctx, plan)[0] == "What about Meg Ryan?"  # template fallback
     assert generator.fallbacks == 1
+    # the prompt says what the planned turn asks and which values to keep
+    assert "Meg Ryan" in model.prompts[0][0]["content"] and "act" in model.prompts[0][0]["content"].lower()
+    # a complete form that drops the sampled name cannot be answered by the plan: fallback
+    dropped = ModelQuestionGenerator(ScriptedModel(['{"question": "And her?", "complete": "Which movies?"}']))
+    assert dropped.generate(ctx, plan)[0] == "What about Meg Ryan?"
+    assert dropped.fallbacks == 1
     assert parse_json_object('x {"a": {"b": 1}} y') == {"a": {"b": 1}}
 
 

@@ -7,9 +7,9 @@ its complete, standalone form.
   (:func:`verbalize`, a paraphrase chosen by a hash of the turn).
 - :class:`ModelQuestionGenerator`: MTGQL's question-generation prompt sent to any
   momq model backend (``momq.llm.load_model_spec``): the dialogue so far, the pattern
-  to apply and the values to use; the model answers a JSON object with the colloquial
-  question (placeholders in brackets) and its complete form, and momq fills the
-  placeholders with the sampled values.
+  to apply, what the planned turn asks (its reference wording) and the values it must
+  keep; the model answers a JSON object with the colloquial question and its complete
+  form (placeholders in brackets are filled with the sampled values).
 """
 
 from __future__ import annotations
@@ -161,14 +161,21 @@ QUESTION_PROMPT = """You write the next user question of a conversation with a {
 Conversation so far:
 {history}
 
-Next turn's expansion pattern: {pattern}
-Values to use (placeholders): {slots}
+Kind of turn: {pattern}
+The next question must ask exactly this (a plain reference wording): {reference}
 
-Write the next question as a user would say it in this conversation: short, colloquial,
-relying on the conversation (pronouns, ellipsis), with the placeholders in square
-brackets, e.g. [ENTITY]. Also write its complete form: the same question made
-standalone, understandable without the conversation, with the placeholders.
+Write that question twice:
+- "question": what a user would type next in this conversation: short, colloquial, and
+  relying on the conversation where natural (pronouns such as "they" or "those", ellipsis)
+  for what was already said;
+- "complete": the same question made standalone, understandable without the conversation,
+  asking exactly what the reference asks.
+Keep these names and values verbatim: {values}.
 Answer with one JSON object only: {{"question": "...", "complete": "..."}}"""
+
+#: placeholders whose values are data (names, numbers, dates) that both forms must keep;
+#: ATTRIBUTE and TYPE are schema names, which a question may paraphrase
+DATA_SLOTS = ("ENTITY", "VALUE")
 
 
 def history_text(ctx: DialogueContext, limit: int = 8) -> str:
@@ -179,7 +186,13 @@ def history_text(ctx: DialogueContext, limit: int = 8) -> str:
 
 class ModelQuestionGenerator:
     """MTGQL's question generator on a momq model backend (see the module docstring).
-    Falls back to the template question when the model's answer is not usable JSON."""
+
+    The turn's plan fixes what the question asks (pattern, entities, values, relation);
+    the model is shown that as a plain reference wording (:func:`verbalize`) and writes
+    the colloquial question and its complete form. It falls back to the template
+    question (counted in ``fallbacks``) when the answer is not usable JSON or drops a
+    name or value the plan sampled from the database, since the query must still
+    answer the planned question."""
 
     def __init__(self, model: Any, *, max_new_tokens: int = 160):
         from momq.llm.base import GenerationConfig
@@ -189,22 +202,32 @@ class ModelQuestionGenerator:
         self.fallbacks = 0
 
     def prompt(self, ctx: DialogueContext, plan: Plan) -> list[dict[str, str]]:
-        slots = {k: str(literal_value(v)) for k, v in plan.slots.items()}
         text = QUESTION_PROMPT.format(
             family=ctx.view.family,
             history=history_text(ctx),
             pattern=PATTERN_DESCRIPTIONS.get(plan.pattern, plan.pattern),
-            slots=json.dumps(slots, ensure_ascii=False),
+            reference=verbalize(plan.spec, ctx.view),
+            values=", ".join(_data_values(plan)) or "(none)",
         )
         return [{"role": "user", "content": text}]
 
     def generate(self, ctx: DialogueContext, plan: Plan) -> tuple[str, str]:
         answer = self.model.generate([self.prompt(ctx, plan)], self.config)[0]
         parsed = parse_json_object(answer)
-        if not parsed or not parsed.get("question") or not parsed.get("complete"):
-            self.fallbacks += 1
-            return TemplateQuestionGenerator().generate(ctx, plan)
-        return fill(str(parsed["question"]), plan.slots), fill(str(parsed["complete"]), plan.slots)
+        if parsed and parsed.get("question") and parsed.get("complete"):
+            question, complete = fill(str(parsed["question"]), plan.slots), fill(str(parsed["complete"]), plan.slots)
+            if all(v.lower() in complete.lower() for v in _data_values(plan)):
+                return question, complete
+        self.fallbacks += 1
+        return TemplateQuestionGenerator().generate(ctx, plan)
+
+
+def _data_values(plan: Plan) -> list[str]:
+    """The sampled names and values the planned question must mention."""
+    values = [str(literal_value(plan.slots[k])) for k in DATA_SLOTS if k in plan.slots]
+    if plan.spec.anchor is not None:
+        values.append(str(literal_value(plan.spec.anchor)))
+    return list(dict.fromkeys(v for v in values if v))
 
 
 def parse_json_object(text: str) -> dict[str, Any] | None:
@@ -233,4 +256,5 @@ __all__ = [
     "parse_json_object",
     "PATTERN_DESCRIPTIONS",
     "QUESTION_PROMPT",
+    "DATA_SLOTS",
 ]
