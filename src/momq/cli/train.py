@@ -1,4 +1,5 @@
-"""CLI verbs of the fine-tuning area: ``momq train``, ``momq generate``, ``momq analyze-experts``.
+"""CLI verbs of the fine-tuning area: ``momq train``, ``momq generate``, ``momq analyze-experts``,
+``momq export-gguf``.
 
 The verbs are thin: each calls a plain typed function of the same name (usable from
 Python), and :func:`register` adds them to the main app.
@@ -89,6 +90,14 @@ def analyze_experts(
     return plot_routing(record, out, layers_per_figure)
 
 
+def export_gguf(adapter: Path, out: Optional[Path] = None, dtype: str = "f16") -> Path:
+    """Export a LoRA adapter to a GGUF LoRA adapter (default ``ADAPTER/adapter.gguf``), so
+    that ``-m ADAPTER`` runs on llama.cpp on top of the GGUF base."""
+    from momq.tuners.lora.export import export_gguf as run_export
+
+    return run_export(adapter, out, dtype=dtype)
+
+
 def _read_schema(schema: Optional[str]) -> Optional[str]:
     if schema and Path(schema).is_file():
         return Path(schema).read_text()
@@ -96,7 +105,7 @@ def _read_schema(schema: Optional[str]) -> Optional[str]:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``train``, ``generate`` and ``analyze-experts`` to the main app."""
+    """Add ``train``, ``generate``, ``analyze-experts`` and ``export-gguf`` to the main app."""
     from momq.cli.common import console, fail_on_error
 
     @app.command("train")
@@ -159,5 +168,16 @@ def register(app: typer.Typer) -> None:
         ):
             console.print(str(path), highlight=False)
 
+    @app.command("export-gguf")
+    @fail_on_error
+    def export_gguf_cmd(
+        adapter: Path = typer.Argument(..., help="LoRA adapter directory saved by momq train"),
+        out: Optional[Path] = typer.Option(None, "--out", "-o", help="output file (default ADAPTER/adapter.gguf)"),
+        dtype: str = typer.Option("f16", "--dtype", help="f16 or f32"),
+    ) -> None:
+        """Export a LoRA adapter for llama.cpp: `momq ask -m ADAPTER` then runs on the fast backend."""
+        path = export_gguf(adapter, out, dtype)
+        console.print(f"wrote {path} ({path.stat().st_size / 2**20:.1f} MiB)", highlight=False)
 
-__all__ = ["train", "generate", "analyze_experts", "register", "ConfigError"]
+
+__all__ = ["train", "generate", "analyze_experts", "export_gguf", "register", "ConfigError"]

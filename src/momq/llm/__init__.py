@@ -5,10 +5,11 @@ registry: ``load_model_spec(spec)`` turns a model spec string into a ready model
 ``qwen2.5-coder-1.5b`` (default) a catalogued model (:mod:`momq.backbones.catalog`; also
                                 ``qwen2.5-coder-0.5b``, ``smollm2``), on llama.cpp
 ``PATH.gguf``                   a GGUF file, on llama.cpp
-``llamacpp:NAME_OR_PATH``       llama.cpp explicitly
+``llamacpp:NAME_OR_PATH``       llama.cpp explicitly (a LoRA adapter directory is exported to GGUF)
 ``hf:NAME_OR_PATH``             a catalogued name, HF model directory or ``.gguf`` on transformers
 ``NAME+ADAPTER`` / ``ADAPTER``  a model with a MoMQ / LoRA adapter saved by ``momq train``
-                                (transformers: routed experts need it)
+                                (transformers: routed experts need it; a LoRA adapter
+                                exported by ``momq export-gguf`` runs on llama.cpp)
 ``openai:MODEL[@URL]``          an OpenAI-compatible chat API (vLLM, Ollama, llama.cpp, hosted)
 ``openai-completions:...``      the same API's plain completions endpoint
 ``scripted:ANSWER``             a scripted stand-in answering ANSWER (tests, dry runs)
@@ -72,13 +73,18 @@ def load_model_spec(spec: str | None = None, **options: Any) -> LanguageModel:
 
 
 def _runs_on_llamacpp(spec: str) -> bool:
-    """A catalogued name or a ``.gguf`` file without an adapter, with llama.cpp installed."""
+    """A catalogued name, a ``.gguf`` file or a LoRA adapter directory holding its GGUF
+    export (``adapter.gguf``), with llama.cpp installed."""
+    from pathlib import Path
+
     from momq.backbones import catalog
     from momq.llm import llamacpp
+    from momq.tuners.lora.export import GGUF_ADAPTER
 
     if "+" in spec:
         return False
-    return (catalog.lookup(spec) is not None or spec.lower().endswith(".gguf")) and llamacpp.available()
+    exported = Path(spec).is_dir() and (Path(spec) / GGUF_ADAPTER).is_file()
+    return (catalog.lookup(spec) is not None or spec.lower().endswith(".gguf") or exported) and llamacpp.available()
 
 
 __all__ = [

@@ -1,8 +1,10 @@
-"""Fast CPU inference with llama.cpp (``llama-cpp-python``) for GGUF models without adapters.
+"""Fast CPU inference with llama.cpp (``llama-cpp-python``) for GGUF models and LoRA adapters.
 
 This is the backend behind the catalogued models (``qwen2.5-coder-1.5b``, the default,
-``qwen2.5-coder-0.5b``, ``smollm2``) and any ``.gguf`` file; models with a momq adapter
-(MoMQ experts, LoRA) go through the transformers backend (:mod:`momq.llm.local`).
+``qwen2.5-coder-0.5b``, ``smollm2``), any ``.gguf`` file, and LoRA adapters exported to
+GGUF (``momq export-gguf ADAPTER``, :mod:`momq.tuners.lora.export`), which llama.cpp
+applies on top of the quantised base. MoMQ adapters (routed experts) and adapters not
+exported go through the transformers backend (:mod:`momq.llm.local`).
 
 - The prompt is rendered with the chat template stored in the GGUF file (Qwen's ChatML
   for Qwen2.5-Coder); a final assistant message is an answer prefix the model continues.
@@ -36,7 +38,7 @@ INSTALL_HINT = (
     "pip install llama-cpp-python"
 )
 
-_LOADED: dict[tuple[str, int], "_Runtime"] = {}
+_LOADED: dict[tuple[str, int, str], "_Runtime"] = {}
 _LOAD_LOCK = threading.Lock()
 
 
@@ -49,7 +51,7 @@ def available() -> bool:
 class _Runtime:
     """One llama.cpp model in memory, with its chat formatter and a lock."""
 
-    def __init__(self, path: Path, n_ctx: int, threads: int | None, prefix_cache_mb: int):
+    def __init__(self, path: Path, n_ctx: int, threads: int | None, prefix_cache_mb: int, lora: Path | None = None):
         try:
             import llama_cpp
         except ImportError as exc:
@@ -58,7 +60,13 @@ class _Runtime:
         self.path = path
         threads = threads or int(os.environ.get("MOMQ_LLAMA_THREADS") or 0) or os.cpu_count() or 1
         self.llm = llama_cpp.Llama(
-            model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_batch=512, seed=0, verbose=False
+            model_path=str(path),
+            n_ctx=n_ctx,
+            n_threads=threads,
+            n_batch=512,
+            seed=0,
+            verbose=False,
+            lora_path=str(lora) if lora else None,
         )
         if prefix_cache_mb > 0:
             self.llm.set_cache(llama_cpp.LlamaRAMCache(capacity_bytes=prefix_cache_mb << 20))
@@ -90,13 +98,13 @@ class _Runtime:
         return text + prefix, [s for s in stops if s]
 
 
-def _runtime(path: Path, n_ctx: int, threads: int | None, prefix_cache_mb: int) -> _Runtime:
-    key = (str(path.resolve()), n_ctx)
+def _runtime(path: Path, n_ctx: int, threads: int | None, prefix_cache_mb: int, lora: Path | None = None) -> _Runtime:
+    key = (str(path.resolve()), n_ctx, str(lora.resolve()) if lora else "")
     with _LOAD_LOCK:
         if key not in _LOADED:
             if not _LOADED:
                 atexit.register(unload_all)
-            _LOADED[key] = _Runtime(path, n_ctx, threads, prefix_cache_mb)
+            _LOADED[key] = _Runtime(path, n_ctx, threads, prefix_cache_mb, lora)
         return _LOADED[key]
 
 
@@ -112,7 +120,9 @@ def unload_all() -> None:
 class LlamaCppModel(LanguageModel):
     """A GGUF model on llama.cpp (see module docstring).
 
-    ``model``: a catalogued name or a ``.gguf`` path. ``n_ctx``: context window (default:
+    ``model``: a catalogued name, a ``.gguf`` path, or a LoRA adapter directory saved by
+    ``momq train`` (its GGUF base with the adapter exported to ``ADAPTER/adapter.gguf``,
+    exported here when missing; the adapter's prompt settings apply). ``n_ctx``: context window (default:
     the catalogue's, else 8192). ``threads``: CPU threads (default: ``$MOMQ_LLAMA_THREADS``,
     else all cores; give each of several processes sharing the cores its own share).
     ``prefix_cache_mb``: memory for saved prompt-prefix states (0 = only the last prompt).
@@ -134,6 +144,13 @@ class LlamaCppModel(LanguageModel):
         from momq.backbones import catalog
         from momq.backbones.models import resolve
 
+        self.adapter: str | None = None
+        lora = None
+        if Path(model).is_dir() and (Path(model) / "tuner.json").is_file():
+            from momq.tuners.base import read_base
+
+            self.adapter, lora = str(model), exported_adapter(Path(model))
+            model = read_base(Path(model)).path
         entry = catalog.lookup(str(model))
         self.ref = entry.name if entry else str(model)
         path = resolve(self.ref)
@@ -144,12 +161,13 @@ class LlamaCppModel(LanguageModel):
             )
         self.path = path
         self.n_ctx = n_ctx or (entry.context if entry else 8192)
-        self.runtime = _runtime(path, self.n_ctx, threads, prefix_cache_mb)
+        self.runtime = _runtime(path, self.n_ctx, threads, prefix_cache_mb, lora)
         self.usage.extra.update(prompt_tokens=0, completion_tokens=0, prompt_seconds=0.0)
 
     @property
     def name(self) -> str:
-        return self.ref if "/" not in self.ref else Path(self.ref).stem
+        base = self.ref if "/" not in self.ref else Path(self.ref).stem
+        return f"{base}+{Path(self.adapter).name}" if self.adapter else base
 
     def count_tokens(self, text: str) -> int:
         return len(self.runtime.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
@@ -188,8 +206,20 @@ class LlamaCppModel(LanguageModel):
         return answers
 
 
+def exported_adapter(adapter: Path) -> Path:
+    """The adapter's GGUF export (``ADAPTER/adapter.gguf``), written first when missing or
+    older than the adapter's weights."""
+    from momq.tuners.lora.export import GGUF_ADAPTER, PEFT_WEIGHTS, export_gguf
+
+    target, weights = adapter / GGUF_ADAPTER, adapter / PEFT_WEIGHTS
+    if target.is_file() and (not weights.is_file() or target.stat().st_mtime >= weights.stat().st_mtime):
+        return target
+    return export_gguf(adapter, target)
+
+
 def from_spec(spec: str, **options: Any) -> LlamaCppModel:
-    """``llamacpp:NAME_OR_GGUF`` (or a catalogued name / ``.gguf`` path routed here)."""
+    """``llamacpp:NAME_OR_GGUF_OR_LORA_ADAPTER`` (or a catalogued name, ``.gguf`` path or
+    exported LoRA adapter routed here)."""
     body = spec.split(":", 1)[1] if spec.startswith("llamacpp:") else spec
     options.pop("dialect", None)
     return LlamaCppModel(body, **options)
