@@ -311,10 +311,14 @@ def _pattern_product(mc: MatchContext, matchers: list, k: int, env: dict) -> Ite
         yield env
         return
     m = matchers[k]
+    last = k == len(matchers) - 1
     for res in m.matches(env, want_path=m.pattern.var is not None):
         res.pop("__path__", None)
         mc.q.charge(len(res))
-        yield from _pattern_product(mc, matchers, k + 1, res)
+        if last:
+            yield res
+        else:
+            yield from _pattern_product(mc, matchers, k + 1, res)
 
 
 def _condition_error(clause: A.MatchClause) -> NgqlExecutionError:
