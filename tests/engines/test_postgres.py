@@ -154,3 +154,55 @@ def test_postgres_golds_run(pg_engine, defog_postgres):
         except Exception as exc:  # noqa: BLE001 - collected for the message
             failures.append((row["query"][:80], repr(exc)[:120]))
     assert len(failures) <= 3, failures
+
+
+def test_each_query_has_its_own_read_only_transaction_and_time_limit(pg_engine, pg_admin):
+    """The time limit lives in the query's transaction (SET LOCAL when it is not the
+    session's default) and the session is idle outside any transaction between queries."""
+    engine = pg_engine()
+    _, admin = pg_admin
+
+    def past_vetting(query: str, timeout_s: float = 30.0) -> list[tuple]:
+        return engine._run(query, query, timeout_s, 10)[1]  # the allow-list refuses these functions
+
+    setting = "SELECT current_setting('transaction_read_only'), current_setting('statement_timeout')"
+    assert past_vetting(setting) == [("on", "30s")]
+    assert past_vetting(setting, timeout_s=7) == [("on", "7s")]
+    assert past_vetting(setting) == [("on", "30s")]
+    with pytest.raises(QueryTimeout):
+        engine.execute("SELECT pg_sleep(5)", timeout_s=0.3)
+    assert engine.execute("SELECT 1 FROM pg_sleep(0.5)", timeout_s=5).rows == [(1,)]
+    pid = past_vetting("SELECT pg_backend_pid()")[0][0]
+    state = admin.execute("SELECT state, backend_xid FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()
+    assert state == ("idle", None)
+
+
+def test_a_repeated_query_is_prepared_once_and_dropped_when_its_plan_breaks(pg_engine, pg_admin):
+    from momq.engines.pg_pipeline import PreparedStatements
+
+    engine = pg_engine()
+    _, admin = pg_admin
+    admin.execute("DROP TABLE IF EXISTS momq_prepared_probe")
+    admin.execute("CREATE TABLE momq_prepared_probe (a int)")
+    admin.execute("INSERT INTO momq_prepared_probe VALUES (1)")
+    admin.execute("GRANT SELECT ON momq_prepared_probe TO PUBLIC")
+    try:
+        engine._statements = PreparedStatements(size=2)
+        engine._conn.prepare_threshold = 2
+        mine = "SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'momq%'"
+        for _ in range(3):
+            assert engine.execute("SELECT * FROM momq_prepared_probe").rows == [(1,)]
+        # the table changes its columns under the prepared plan: that run fails, the
+        # statement is dropped, and the next run prepares the text again
+        admin.execute("ALTER TABLE momq_prepared_probe ADD COLUMN b int DEFAULT 2")
+        with pytest.raises(ExecutionError, match="cached plan"):
+            engine.execute("SELECT * FROM momq_prepared_probe")
+        for _ in range(3):
+            assert engine.execute("SELECT * FROM momq_prepared_probe").rows == [(1, 2)]
+        # at most two prepared statements are kept, the least recently used deallocated
+        for n in range(5):
+            for _ in range(3):
+                assert engine.execute(f"SELECT {n} AS n").rows == [(n,)]
+        assert engine.execute(mine).rows == [(2,)]
+    finally:
+        admin.execute("DROP TABLE momq_prepared_probe")

@@ -548,10 +548,9 @@ def test_the_checksums_see_changes(pg_engines, mysql_engines):
     admin.execute("SELECT pg_advisory_lock(77)")
     assert pg_state(admin, engine)["locks"] != before["locks"]
     admin.execute("SELECT pg_advisory_unlock_all()")
-    engine._ready_connection()  # read the answer to what the last query sent, before using the connection
-    engine._conn.execute("SET search_path = nowhere")
+    engine._conn.execute("SET search_path = nowhere")  # between queries: the session itself
     assert pg_state(admin, engine)["session settings"] != before["session settings"]
-    # that SET ran inside the transaction opened for the next query: its ROLLBACK undid it
+    engine._conn.execute("RESET search_path")
     assert pg_state(admin, engine) == before
     engines, admin = mysql_engines
     engine = engines["reader"]

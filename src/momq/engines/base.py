@@ -34,6 +34,13 @@ def check_limits(timeout_s: Any, max_rows: Any) -> tuple[float, int]:
     from momq import settings
 
     ceiling_s, ceiling_rows = settings.limits(MAX_TIMEOUT_S, MAX_ROWS)
+    if (
+        timeout_s.__class__ in (float, int)
+        and max_rows.__class__ is int
+        and 0 < timeout_s <= ceiling_s
+        and 1 <= max_rows <= ceiling_rows
+    ):
+        return float(timeout_s), max_rows  # the common case, in a few comparisons (NaN fails them)
     try:
         timeout = float(timeout_s)
     except (TypeError, ValueError):

@@ -159,15 +159,23 @@ class MysqlEngine(SqlEngine):
         self._read_timeout = read_timeout
         self._timeout_ms: int | None = None
 
-    def _set_timeout(self, cur, timeout_s: float) -> None:
+    def _prepare_session(self, timeout_s: float) -> None:
+        """Set the session's time limit when it changes, and open the explicit read-only
+        transaction in that mode (a round trip each; none in the default mode with an
+        unchanged limit)."""
         timeout_ms = max(1, int(timeout_s * 1000))
-        if timeout_ms == self._timeout_ms:
+        explicit = self.transaction == "explicit"
+        if timeout_ms == self._timeout_ms and not explicit:
             return
-        if self.flavour == "mariadb":
-            cur.execute(f"SET SESSION max_statement_time = {timeout_ms / 1000:.3f}")
-        else:
-            cur.execute(f"SET SESSION max_execution_time = {timeout_ms}")
-        self._timeout_ms = timeout_ms
+        with self._conn.cursor() as cur:
+            if timeout_ms != self._timeout_ms:
+                if self.flavour == "mariadb":
+                    cur.execute(f"SET SESSION max_statement_time = {timeout_ms / 1000:.3f}")
+                else:
+                    cur.execute(f"SET SESSION max_execution_time = {timeout_ms}")
+                self._timeout_ms = timeout_ms
+            if explicit:
+                cur.execute("START TRANSACTION READ ONLY")
 
     def _run(self, text: str, original: str, timeout_s: float, max_rows: int):
         import pymysql
@@ -179,10 +187,7 @@ class MysqlEngine(SqlEngine):
         started = time.perf_counter()
         truncated = False
         try:
-            with conn.cursor() as control:
-                self._set_timeout(control, timeout_s)
-                if self.transaction == "explicit":
-                    control.execute("START TRANSACTION READ ONLY")
+            self._prepare_session(timeout_s)
             cur = SSCursor(conn)
             try:
                 started = time.perf_counter()

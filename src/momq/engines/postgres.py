@@ -4,27 +4,29 @@ Sandbox, per query:
 
 1. the dialect's ``vet`` (``momq.dialects.sql_vet``): one statement made only of allowed
    constructs and functions, or nothing is sent;
-2. the statement runs in its own transaction, always rolled back::
+2. the statement runs in its own read-only transaction, rolled back right after it,
+   under a time limit, in one round trip (``momq.engines.pg_pipeline``)::
 
-       BEGIN READ ONLY; SET LOCAL statement_timeout = <limit>
+       BEGIN READ ONLY
+       SET LOCAL statement_timeout = <limit>      -- when not the session's (the default)
        SELECT * FROM (<query>) AS momq_query LIMIT <max_rows + 1>
-       ROLLBACK; SELECT pg_advisory_unlock_all()      -- the unlock when the login may
+       ROLLBACK
+       SELECT pg_advisory_unlock_all()            -- when the login may take such locks
 
-   momq's own statements go through libpq's simple protocol (those of a line in one
-   round trip); after a query, its ROLLBACK and the next query's BEGIN READ ONLY / SET
-   LOCAL are sent together without waiting (their answer is read before the next
-   query; a different time limit costs one more SET LOCAL), so in steady state a query
-   costs one round trip, like the bare driver. Between queries the session is idle in
-   a read-only transaction that holds no snapshot and no lock. The query through the extended protocol (``binary=True``), which
-   refuses a second statement whatever the text holds, and which psycopg turns into a
-   prepared statement when the same text runs again, as with the bare driver. The
-   read-only transaction refuses every write; the ROLLBACK undoes what a function may
-   still do inside one (large objects, ``set_config``, ``SET``), the time limit lives
-   and dies with the transaction, and session-level advisory locks are released: nothing
-   a query does to the session survives it. The server stops after ``max_rows + 1``
-   rows, so client memory stays bounded whatever the query returns (the subquery keeps
-   its rows' order: PostgreSQL does not flatten a subquery with ORDER BY or LIMIT).
-   The cost against the bare driver is in ``benchmarks/README.md``;
+   libpq's pipeline mode sends them in one write and reads their answers in one go, so
+   a query costs one round trip, like the bare driver, and between queries the session
+   is idle outside any transaction. The query goes through the extended protocol, which
+   refuses a second statement whatever the text holds; a text run again is prepared
+   once, as psycopg's cursors do. The read-only transaction refuses every write; the
+   ROLLBACK undoes what a function may still do inside one (large objects,
+   ``set_config``, ``SET``: the time limit lives and dies with the transaction), and
+   session-level advisory locks, which outlive it, are released (a login without
+   EXECUTE on the four functions that take them, like the embedded reader, cannot hold
+   one, and is spared the unlock): nothing a query does to the session survives it. The
+   server stops after ``max_rows + 1`` rows, so client memory stays bounded whatever the
+   query returns (the subquery keeps its rows' order: PostgreSQL does not flatten a
+   subquery with ORDER BY or LIMIT). The cost against the bare driver is in
+   ``benchmarks/README.md``;
 3. on the embedded server, the login is ``momq_reader``: CONNECT and SELECT grants
    only, ``default_transaction_read_only`` set on the role, and no EXECUTE on the
    functions with effects outside a transaction (revoked from PUBLIC, see
@@ -41,8 +43,11 @@ server, started on demand.
 
 from __future__ import annotations
 
+import select
 from typing import Any, Callable
 
+from momq.engines.base import DEFAULT_TIMEOUT_S
+from momq.engines.pg_pipeline import PreparedStatements, run_query
 from momq.engines.sql_common import ErrorCodes, SqlEngine, embedded_conninfo, error_class, plain_rows, redact
 from momq.errors import (
     EngineUnavailable,
@@ -96,15 +101,17 @@ _WRAP_START = b"SELECT * FROM (\n"
 _WRAP_END = b"\n) AS momq_query LIMIT %d"
 
 
-def _control(conn: Any, sql: bytes) -> None:
-    """Run momq's own statements through libpq (simple protocol, one round trip);
-    raise the server's error as psycopg does."""
-    import psycopg
-    from psycopg import pq
-
-    result = conn.pgconn.exec_(sql)
-    if result.status not in (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK):
-        raise psycopg.errors.error_from_result(result, encoding=conn.info.encoding)
+#: the functions that take session-level advisory locks (the only locks that outlive a
+#: ROLLBACK); a login that may execute none of them never holds one
+_SESSION_LOCK_FUNCTIONS = (
+    "pg_advisory_lock",
+    "pg_advisory_lock_shared",
+    "pg_try_advisory_lock",
+    "pg_try_advisory_lock_shared",
+)
+#: the session's time limit, set once at connect time (ms); a query with another limit
+#: sets its own with SET LOCAL inside its transaction
+_SESSION_TIMEOUT_MS = int(DEFAULT_TIMEOUT_S * 1000)
 
 
 class PostgresEngine(SqlEngine):
@@ -138,20 +145,25 @@ class PostgresEngine(SqlEngine):
             ) from exc
         _register_float4_loader(conn)
         # session-level advisory locks survive a ROLLBACK: release them after each query
-        # when the login may (the embedded reader may; the allow-list refuses the lock
-        # functions anyway)
-        self._unlock = bool(
-            conn.execute(b"SELECT has_function_privilege('pg_advisory_unlock_all()', 'EXECUTE')").fetchone()[0]
-        )
+        # when the login may take them (the embedded reader may not; the allow-list
+        # refuses the lock functions anyway)
+        may_lock, may_unlock = conn.execute(
+            b"SELECT coalesce(bool_or(has_function_privilege(p.oid, 'EXECUTE')), false), "
+            b"has_function_privilege('pg_advisory_unlock_all()', 'EXECUTE') "
+            b"FROM pg_proc p WHERE p.pronamespace = 'pg_catalog'::regnamespace AND p.proname = ANY(%s)",
+            (list(_SESSION_LOCK_FUNCTIONS),),
+        ).fetchone()
+        conn.execute(b"SET statement_timeout = %d" % _SESSION_TIMEOUT_MS)
         self._conn = conn
-        self._cursor = psycopg.RawCursor(conn)
+        self._pgconn = conn.pgconn
+        self._encoding = conn.info.encoding
+        self._loader = psycopg.adapt.Transformer(conn)
+        self._poller = select.poll()
+        self._poller.register(conn.pgconn.socket, select.POLLIN)
+        self._statements = PreparedStatements()
         # what ends a query's transaction: ROLLBACK, then the release of the session's
-        # advisory locks (which outlive a ROLLBACK) when the login may
-        self._end = b"ROLLBACK; SELECT pg_advisory_unlock_all(); " if self._unlock else b"ROLLBACK; "
-        #: the time limit of the read-only transaction opened for the next query, or None
-        self._open_ms: int | None = None
-        #: the time limit of the transaction whose opening was sent and not answered yet
-        self._ending: int | None = None
+        # advisory locks (which outlive a ROLLBACK) when the login may take them
+        self._end = (b"ROLLBACK", b"SELECT pg_advisory_unlock_all()") if may_lock and may_unlock else (b"ROLLBACK",)
 
     def _run(self, text: str, original: str, timeout_s: float, max_rows: int):
         import psycopg
@@ -160,30 +172,22 @@ class PostgresEngine(SqlEngine):
         timeout_ms = max(1, int(timeout_s * 1000))
         wrapped = _WRAP_START + text.encode() + _WRAP_END % (max_rows + 1)
         try:
-            # momq's own statements go through libpq directly (simple protocol, one
-            # round trip, none of a cursor's Python overhead)
-            if self._open_ms is None:
-                _control(conn, b"BEGIN READ ONLY; SET LOCAL statement_timeout = %d" % timeout_ms)
-            elif self._open_ms != timeout_ms:
-                _control(conn, b"SET LOCAL statement_timeout = %d" % timeout_ms)
-            self._open_ms = None  # this query uses the open transaction up
-            try:
-                # binary=True forces the extended protocol: exactly one statement, and
-                # '%' in the text is never taken for a placeholder
-                self._cursor.execute(wrapped, binary=True)
-                pgresult = self._cursor.pgresult
-                columns = [pgresult.fname(i).decode() for i in range(pgresult.nfields)] if pgresult else []
-                rows = self._cursor.fetchall() if columns else []
-            finally:
-                if not conn.closed and not conn.broken:
-                    # end the transaction (ROLLBACK first: it ends a failed one too), then
-                    # release the session's advisory locks, which outlive a ROLLBACK, and
-                    # open the next query's transaction; sent now, answered before the
-                    # next command: the client waits for no round trip here
-                    conn.pgconn.send_query(
-                        self._end + b"BEGIN READ ONLY; SET LOCAL statement_timeout = %d" % timeout_ms
-                    )
-                    self._ending = timeout_ms
+            result = run_query(
+                self._pgconn,
+                self._poller,
+                self._statements,
+                wrapped,
+                set_local=None
+                if timeout_ms == _SESSION_TIMEOUT_MS
+                else b"SET LOCAL statement_timeout = %d" % timeout_ms,
+                end=self._end,
+                threshold=conn.prepare_threshold,
+                encoding=self._encoding,
+            )
+            columns = [result.fname(i).decode() for i in range(result.nfields)]
+            loader = self._loader
+            loader.set_pgresult(result, set_loaders=True, format=1)  # binary
+            rows = loader.load_rows(0, result.ntuples, tuple)  # may fail: a date past year 9999
         except psycopg.Error as exc:
             if _connection_lost(exc, conn):
                 self._reset()
@@ -191,6 +195,8 @@ class PostgresEngine(SqlEngine):
                     f"PostgreSQL at {self._where} went away ({str(exc).strip()}); the next query reconnects; {HINT}",
                     engine=self.name,
                 ) from exc
+            if self._pgconn.pipeline_status or self._pgconn.transaction_status:
+                self._reset()  # not back to idle outside a transaction: never reuse it
             error = classify(exc, original)
             if error.position is not None and error.position >= len(_WRAP_START):
                 # a position in the wrapped statement: move it onto the query as given
@@ -198,29 +204,14 @@ class PostgresEngine(SqlEngine):
                 error.message = error.message.rsplit(" (at character", 1)[0] + f" (at character {error.position + 1})"
                 error.args = (error.message,)
             raise error from exc
+        except BaseException:
+            self._reset()  # interrupted with answers unread: the connection cannot be reused
+            raise
         truncated = len(rows) > max_rows
         return columns, plain_rows(rows[:max_rows] if truncated else rows), truncated
 
     def _ready_connection(self) -> Any:
-        """The connection, with the answer to the statements sent after the previous
-        query read: then a fresh read-only transaction is open (``_open_ms`` holds its
-        time limit), or, when anything is amiss, no connection is kept and a new one is
-        opened (a session whose transaction did not end is never reused)."""
-        import psycopg
-        from psycopg import pq
-
-        conn = self._conn
-        if conn is not None and self._ending is not None:
-            opened, self._ending = self._ending, None
-            try:
-                while (result := conn.pgconn.get_result()) is not None:
-                    if result.status not in (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK):
-                        raise psycopg.errors.error_from_result(result, encoding=conn.info.encoding)
-                if conn.pgconn.transaction_status != pq.TransactionStatus.INTRANS:
-                    raise psycopg.OperationalError("the next transaction did not open")
-                self._open_ms = opened
-            except psycopg.Error:
-                self._reset()  # e.g. the server ended an idle session: open a new one
+        """The connection, opened again when it is gone."""
         if self._conn is None or self._conn.closed or self._conn.broken:
             self._reset()
             self._connect()
@@ -240,10 +231,6 @@ class PostgresEngine(SqlEngine):
             result = conn.pgconn.prepare(b"", query.strip().rstrip(";").encode())
         except (psycopg.Error, UnicodeEncodeError):
             return None
-        finally:
-            if conn.pgconn.transaction_status == pq.TransactionStatus.INERROR:
-                self._open_ms = None
-                _control(conn, b"ROLLBACK")
         if result.status != pq.ExecStatus.FATAL_ERROR:
             return None
         error = psycopg.errors.error_from_result(result, encoding=conn.info.encoding)

@@ -4,12 +4,20 @@ A :class:`DataSet` is what a statement returns and what the next one in a pipe r
 ``$-``; :class:`QueryContext` holds the state of one ``execute`` call (the session, the
 variables, the deadline). :func:`project` evaluates YIELD/RETURN columns, grouping when
 they hold aggregates; :func:`dedup` and :func:`sort_rows` are DISTINCT and ORDER BY.
+
+Rows are produced lazily where the semantics allow: the operators that handle one row at
+a time (GO, FETCH, LOOKUP, MATCH clauses, YIELD, WHERE, UNWIND, LIMIT, DISTINCT) check
+their statement and compile its expressions when they run, and return a DataSet whose
+rows are a generator, so the consumer (``Session.execute``, which stops at ``max_rows +
+1``, or a LIMIT) decides how many are ever built. The operators that need all their input
+(ORDER BY, GROUP BY and aggregates, set operations, variables, the start ids of GO and
+FETCH) read :attr:`DataSet.rows`, which produces the whole result, under the memory
+budget.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 from momq.ngql import ast as A
 from momq.ngql.budget import DEFAULT_MAX_CHARS, DEFAULT_MAX_VALUES, Budget
@@ -20,14 +28,56 @@ from momq.ngql.storage import Catalog, Space
 from momq.ngql.values import hashable, sort_key
 
 
-@dataclass
 class DataSet:
-    columns: list[str]
-    rows: list[list[Any]] = field(default_factory=list)
+    """Columns and rows; the rows are a list or, for a lazy result, an iterator that can
+    be read once (by :meth:`stream`, or all at once by :attr:`rows`, which keeps them)."""
+
+    __slots__ = ("columns", "_rows")
+
+    def __init__(self, columns: list[str], rows: Iterable[list[Any]] = ()):
+        self.columns = columns
+        self._rows: list[list[Any]] | Iterator[list[Any]] | None = rows if isinstance(rows, list) else iter(rows)
+
+    @property
+    def rows(self) -> list[list[Any]]:
+        """Every row (a lazy result is produced now, and kept)."""
+        rows = self._rows
+        if not isinstance(rows, list):
+            rows = self._rows = list(self._take())
+        return rows
+
+    @rows.setter
+    def rows(self, rows: Iterable[list[Any]]) -> None:
+        self._rows = rows if isinstance(rows, list) else iter(rows)
+
+    def stream(self) -> Iterator[list[Any]]:
+        """The rows one at a time, produced as they are read."""
+        rows = self._rows
+        if isinstance(rows, list):
+            return iter(rows)
+        return self._take()
+
+    def _take(self) -> Iterator[list[Any]]:
+        rows = self._rows
+        if rows is None:
+            raise RuntimeError("the rows of a lazy DataSet were already read")
+        self._rows = None
+        return rows  # type: ignore[return-value]
 
     def dicts(self) -> list[dict]:
         cols = self.columns
         return [dict(zip(cols, r)) for r in self.rows]
+
+    def stream_dicts(self) -> Iterator[dict]:
+        cols = self.columns
+        return (dict(zip(cols, r)) for r in self.stream())
+
+    def drain(self) -> None:
+        """Produce (and drop) the rows nobody reads: a statement before the last one of
+        a sequence still runs to its end, its errors included."""
+        if not isinstance(self._rows, list):
+            for _ in self.stream():
+                pass
 
 
 class QueryContext(Budget):
@@ -62,16 +112,19 @@ class QueryContext(Budget):
         return {k: v.columns for k, v in self.variables.items()}
 
 
-def dedup(rows: list[list]) -> list[list]:
+def dedup(rows: Iterable[list]) -> list[list]:
+    return list(iter_dedup(rows))
+
+
+def iter_dedup(rows: Iterable[list]) -> Iterator[list]:
+    """DISTINCT, lazily: each row the first time it appears."""
     seen = set()
-    out = []
     for r in rows:
         k = tuple(hashable(v) for v in r)
         if k in seen:
             continue
         seen.add(k)
-        out.append(r)
-    return out
+        yield r
 
 
 def sort_rows(rows: list[list], idx: list[tuple[int, bool]]) -> list[list]:
@@ -98,24 +151,21 @@ def check_dup_columns(cols: list[A.YieldColumn]) -> None:
 
 def project(
     columns: list[A.YieldColumn],
-    envs: list[dict],
+    envs: Iterable[dict],
     sc: Scope,
     q: QueryContext,
     group_keys: list | None = None,
     distinct: bool = False,
 ) -> DataSet:
     """Evaluate YIELD/RETURN columns over rows, grouping when aggregates appear (the
-    non-aggregate columns, or ``group_keys`` for GROUP BY, are the grouping keys)."""
+    non-aggregate columns, or ``group_keys`` for GROUP BY, are the grouping keys).
+    Without grouping the rows are produced lazily, one per env; grouping reads every env
+    now."""
     names = [c.name for c in columns]
     aggs_per_col = [aggregates_in(c.expr) for c in columns]
     if not any(aggs_per_col) and group_keys is None:
         fns = [compile_expr(c.expr, sc) for c in columns]
-        rows = []
-        width = len(fns) or 1
-        for env in envs:
-            q.charge(width)
-            rows.append([f(env) for f in fns])
-        return DataSet(names, rows)
+        return DataSet(names, _projected(fns, envs, q))
     all_aggs = [a for lst in aggs_per_col for a in lst]
     for a in all_aggs:
         for x in a.walk():
@@ -162,3 +212,10 @@ def project(
         q.charge(len(col_fns))
         rows.append([f(e2) for f in col_fns])
     return DataSet(names, rows)
+
+
+def _projected(fns: list, envs: Iterable[dict], q: QueryContext) -> Iterator[list]:
+    width = len(fns) or 1
+    for env in envs:
+        q.charge(width)
+        yield [f(env) for f in fns]

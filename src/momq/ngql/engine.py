@@ -15,6 +15,13 @@ the lists ``range()``, list functions, comprehensions and UNWIND create) and
 ``max_chars`` characters of strings built by string functions and ``+`` (default
 100,000,000). A query that would pass either stops with an ExecutionError ("Memory
 budget exceeded: ...") before it builds the value.
+
+Rows are streamed: GO, FETCH, LOOKUP, MATCH (without ORDER BY or aggregates), YIELD,
+WHERE, UNWIND, DISTINCT and LIMIT produce their rows one at a time as the next operator
+reads them (see :mod:`momq.ngql.dataset`), and ``execute`` reads at most ``max_rows + 1``
+rows of the last statement, so a query that could return millions of rows builds only
+those (``truncated`` says there were more). ORDER BY, grouping, set operations and
+variables still read their whole input, under the memory budget.
 """
 
 from __future__ import annotations
@@ -24,11 +31,12 @@ import re
 import sys
 import time
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any, Iterable, Sequence
 
 from momq.ngql import ast as A
 from momq.ngql.budget import DEFAULT_MAX_CHARS, DEFAULT_MAX_VALUES
-from momq.ngql.dataset import QueryContext
+from momq.ngql.dataset import DataSet, QueryContext
 from momq.ngql.errors import NgqlError, NgqlExecutionError, NgqlReadOnlyError, NgqlSemanticError
 from momq.ngql.executor import Executor
 from momq.ngql.parser import parse
@@ -105,6 +113,7 @@ class Session:
         saved_space = self.space
         try:
             ds = Executor(qctx).run(stmt, None)
+            rows, truncated = _first_rows(ds, max_rows)
         except NgqlError as exc:
             if exc.query is None:
                 exc.query = query
@@ -113,14 +122,19 @@ class Session:
             raise
         except RecursionError:
             raise NgqlExecutionError("Execution stopped: the query nests too deeply", query=query)  # noqa: B904
-        if self.read_only and self.space != saved_space and not isinstance(stmt, A.UseStmt):
-            pass
-        rows = ds.rows
-        truncated = False
-        if max_rows is not None and len(rows) > max_rows:
-            rows = rows[:max_rows]
-            truncated = True
         return ResultSet(list(ds.columns), rows, truncated, outer_ordered(stmt), time.monotonic() - start, self.space)
+
+
+def _first_rows(ds: DataSet, max_rows: int | None) -> tuple[list[list[Any]], bool]:
+    """The first ``max_rows`` rows of a result (all when None) and whether there were
+    more. A lazy result is read only up to row ``max_rows + 1``: the rows after it are
+    never built (nor their errors raised)."""
+    if max_rows is None:
+        return ds.rows, False
+    it = ds.stream()
+    rows = list(islice(it, max_rows))
+    truncated = next(it, None) is not None
+    return rows, truncated
 
 
 def NgqlError_syntax_depth():

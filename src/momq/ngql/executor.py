@@ -11,11 +11,21 @@ data in ``admin.py``; results and the row operations they share in ``dataset.py`
 from __future__ import annotations
 
 import random
-from typing import Any
+from itertools import chain, islice
+from typing import Any, Iterator
 
 from momq.ngql import ast as A
 from momq.ngql.admin import AdminStatements
-from momq.ngql.dataset import DataSet, QueryContext, check_dup_columns, check_no_agg, dedup, project, sort_rows
+from momq.ngql.dataset import (
+    DataSet,
+    QueryContext,
+    check_dup_columns,
+    check_no_agg,
+    dedup,
+    iter_dedup,
+    project,
+    sort_rows,
+)
 from momq.ngql.errors import NgqlExecutionError, NgqlSemanticError, NgqlSyntaxError
 from momq.ngql.expr import Scope, compile_expr, has_aggregate, is_constant
 from momq.ngql.match import run_match
@@ -52,7 +62,9 @@ class Executor(AdminStatements):
                     raise NgqlSemanticError(f"Variable `{s.var}' already exists")
                 assigned.add(s.var)
         result = DataSet([])
-        for s in st.stmts:
+        for i, s in enumerate(st.stmts):
+            if i:
+                result.drain()
             result = self.run(s, None)
         return result
 
@@ -60,6 +72,7 @@ class Executor(AdminStatements):
         if st.var in self.q.variables:
             raise NgqlSemanticError(f"Variable `{st.var}' already exists")
         ds = self.run(st.stmt, inp)
+        ds.rows  # a variable may be read many times: produce it now  # noqa: B018
         self.q.variables[st.var] = ds
         return ds
 
@@ -87,14 +100,16 @@ class Executor(AdminStatements):
         return out
 
     def x_SetOpStmt(self, st: A.SetOpStmt, inp):
+        if inp is not None:
+            inp.rows  # both sides read the input  # noqa: B018
         left = self.run(st.left, inp)
         right = self.run(st.right, inp)
         if left.columns != right.columns:
             raise NgqlSemanticError("different column names to UNION/INTERSECT/MINUS are not supported")
         if st.op == "UNION ALL":
-            return DataSet(left.columns, left.rows + right.rows)
+            return DataSet(left.columns, chain(left.stream(), right.stream()))
         if st.op == "UNION":
-            return DataSet(left.columns, dedup(left.rows + right.rows))
+            return DataSet(left.columns, iter_dedup(chain(left.stream(), right.stream())))
         rkeys = {tuple(hashable(v) for v in r) for r in right.rows}
         if st.op == "INTERSECT":
             rows = [r for r in left.rows if tuple(hashable(v) for v in r) in rkeys]
@@ -181,7 +196,6 @@ class Executor(AdminStatements):
             if not isinstance(v, bool) and not is_null(v):
                 raise NgqlSemanticError(f"`{st.where.text()}', expected boolean, but was `{type_name(v)}'")
         fns = [compile_expr(c.expr, sc) for c in yields]
-        width = len(fns) or 1
         refs_input = any(isinstance(x, A.InputProp) for c in yields for x in c.expr.walk()) or (
             st.where is not None and any(isinstance(x, A.InputProp) for x in st.where.walk())
         )
@@ -206,49 +220,51 @@ class Executor(AdminStatements):
                     continue
                 seen_literal.add(hv)
             frontier.setdefault(v, {})[i] = None
-        out_rows: list[list] = []
         directions = ("out", "in") if st.direction == "both" else (st.direction,)
-        etypes = over
+        cols = [c.name for c in yields]
+        rows = self._go_rows(
+            space, over, directions, frontier, st, limits, samples, where, fns, in_rows if join else None, key
+        )
+        return DataSet(cols, iter_dedup(rows) if st.distinct else rows)
+
+    def _go_rows(self, space, etypes, directions, frontier, st, limits, samples, where, fns, in_rows, key):
+        """GO's rows, step by step, as they are read. ``in_rows`` (with ``key``) are the
+        input rows the start ids came from when the columns or WHERE read ``$-``."""
+        q = self.q
+        width = len(fns) or 1
+        produced = 0
         for step in range(1, st.max_steps + 1):
             emit = step >= st.min_steps
             last = step == st.max_steps
             nxt: dict[Any, dict[int, None]] = {}
-            budget = limits[step - 1] if limits is not None else None
-            edges_this_step = []
-            for vid, roots in frontier.items():
-                q.tick()
-                for d in directions:
-                    if d == "out":
-                        for etype, other, rank, props in space.out_edges(vid, etypes):
-                            edges_this_step.append((vid, other, Edge(vid, other, etype, rank, props), roots, False))
-                    else:
-                        for etype, other, rank, props in space.in_edges(vid, etypes):
-                            edges_this_step.append((vid, other, Edge(other, vid, etype, rank, props), roots, True))
+            edges = self._step_edges(space, frontier, directions, etypes)
             if samples is not None:
                 n = samples[step - 1]
-                if len(edges_this_step) > n:
-                    edges_this_step = random.sample(edges_this_step, n)
-            if budget is not None:
-                edges_this_step = edges_this_step[:budget]
-            q.tick(len(edges_this_step))
-            for vid, other, edge, roots, rev in edges_this_step:
+                edges_list = list(edges)
+                if len(edges_list) > n:
+                    edges_list = random.sample(edges_list, n)
+                edges = iter(edges_list)
+            if limits is not None:
+                edges = islice(edges, limits[step - 1])
+            for vid, other, edge, roots, rev in edges:
                 if emit:
                     env = {"$^": vid, "$$": other, "@e": edge, "@rev": rev}
-                    if join:
+                    if in_rows is not None:
                         for ri in roots:
                             env[key] = in_rows[ri]
                             if where is not None and where(env) is not True:
                                 continue
                             q.charge(width)
-                            out_rows.append([f(env) for f in fns])
+                            yield [f(env) for f in fns]
                     elif where is None or where(env) is True:
                         q.charge(width * len(roots))
                         row = [f(env) for f in fns]
-                        out_rows.append(row)
-                        for _ in range(len(roots) - 1):
-                            out_rows.append(list(row))
-                        if len(out_rows) > 5_000_000:
+                        produced += len(roots)
+                        if produced > 5_000_000:
                             raise NgqlExecutionError("GO produced more than 5,000,000 rows")
+                        yield row
+                        for _ in range(len(roots) - 1):
+                            yield list(row)
                 if not last:
                     bucket = nxt.get(other)
                     if bucket is None:
@@ -259,10 +275,21 @@ class Executor(AdminStatements):
             if not frontier:
                 break
             q.check_time()
-        cols = [c.name for c in yields]
-        if st.distinct:
-            out_rows = dedup(out_rows)
-        return DataSet(cols, out_rows)
+
+    def _step_edges(self, space: Space, frontier: dict, directions: tuple, etypes: list) -> Iterator[tuple]:
+        """The edges one GO step walks: ``(vid, other, Edge, roots, reversed)``."""
+        q = self.q
+        for vid, roots in frontier.items():
+            q.tick()
+            for d in directions:
+                if d == "out":
+                    for etype, other, rank, props in space.out_edges(vid, etypes):
+                        q.tick()
+                        yield vid, other, Edge(vid, other, etype, rank, props), roots, False
+                else:
+                    for etype, other, rank, props in space.in_edges(vid, etypes):
+                        q.tick()
+                        yield vid, other, Edge(other, vid, etype, rank, props), roots, True
 
     def _step_limits(self, st: A.GoStmt, which: str) -> list[int] | None:
         e = st.limit if which == "limit" else st.sample
@@ -296,10 +323,14 @@ class Executor(AdminStatements):
         check_no_agg(yields, "yield")
         check_dup_columns(yields)
         fns = [compile_expr(c.expr, sc) for c in yields]
+        rows = self._fetched_vertices(space, tags, vids, in_rows, key, fns)
+        return DataSet([c.name for c in yields], iter_dedup(rows) if st.distinct else rows)
+
+    def _fetched_vertices(self, space: Space, tags: list[str], vids: list, in_rows, key, fns) -> Iterator[list]:
         # a repeated id is fetched (and returned) once per mention, as GetVertices
         # does; the vertex carries only the fetched tags
-        rows = []
         for i, vid in enumerate(vids):
+            self.q.tick()
             vt = space.vertices.get(vid)
             if vt is None or not any(t in vt for t in tags):
                 continue
@@ -308,11 +339,7 @@ class Executor(AdminStatements):
             if in_rows is not None and key:
                 env[key] = in_rows[i]
             self.q.charge(len(fns))
-            rows.append([f(env) for f in fns])
-        cols = [c.name for c in yields]
-        if st.distinct:
-            rows = dedup(rows)
-        return DataSet(cols, rows)
+            yield [f(env) for f in fns]
 
     def x_FetchEdgesStmt(self, st: A.FetchEdgesStmt, inp):
         space = self.q.space()
@@ -348,21 +375,22 @@ class Executor(AdminStatements):
                 dst = compile_expr(k.dst, ysc)({})
                 rank = compile_expr(k.rank, ysc)({}) if k.rank is not None else 0
                 keys.append((src, dst, rank))
-        rows = []
+        rows = self._fetched_edges(space, st.edge, keys, fns)
+        return DataSet([c.name for c in yields], iter_dedup(rows) if st.distinct else rows)
+
+    def _fetched_edges(self, space: Space, edge: str, keys: list[tuple], fns: list) -> Iterator[list]:
         seen = set()
         for src, dst, rank in keys:
+            self.q.tick()
             if (src, dst, rank) in seen:
                 continue
             seen.add((src, dst, rank))
-            props = space.edge_props(src, dst, st.edge, rank) if isinstance(rank, int) else None
+            props = space.edge_props(src, dst, edge, rank) if isinstance(rank, int) else None
             if props is None:
                 continue
-            env = {"@e": Edge(src, dst, st.edge, rank, props)}
+            env = {"@e": Edge(src, dst, edge, rank, props)}
             self.q.charge(len(fns))
-            rows.append([f(env) for f in fns])
-        if st.distinct:
-            rows = dedup(rows)
-        return DataSet([c.name for c in yields], rows)
+            yield [f(env) for f in fns]
 
     # ------------------------------------------------------------ LOOKUP
     def x_LookupStmt(self, st: A.LookupStmt, inp):
@@ -401,8 +429,6 @@ class Executor(AdminStatements):
             _check_lookup_where(st.where, st.schema, space)
         where = compile_expr(st.where, sc) if st.where is not None else None
         fns = [compile_expr(c.expr, sc) for c in yields]
-        rows = []
-        q = self.q
         if is_tag:
             tag = st.schema
             candidates = list(space.tag_members.get(tag, {}))
@@ -412,33 +438,38 @@ class Executor(AdminStatements):
                 for i in space.indexes.values()
             ):
                 candidates = space.lookup_equal(tag, eq[0], eq[1])
-            for vid in candidates:
+            rows = self._looked_up_vertices(space, candidates, where, fns)
+        else:
+            rows = self._looked_up_edges(space, st.schema, where, fns)
+        return DataSet([c.name for c in yields], iter_dedup(rows) if st.distinct else rows)
+
+    def _looked_up_vertices(self, space: Space, candidates: list, where, fns: list) -> Iterator[list]:
+        q = self.q
+        for vid in candidates:
+            q.tick()
+            vt = space.vertices.get(vid)
+            if vt is None:
+                continue
+            env = {"@v": Vertex(vid, vt)}
+            if where is not None and where(env) is not True:
+                continue
+            env["@v"] = Vertex(vid, {t: dict(p) for t, p in vt.items()})
+            q.charge(len(fns))
+            yield [f(env) for f in fns]
+
+    def _looked_up_edges(self, space: Space, et: str, where, fns: list) -> Iterator[list]:
+        q = self.q
+        for src, by_type in space.out.items():
+            bucket = by_type.get(et)
+            if not bucket:
+                continue
+            for (dst, rank), props in bucket.items():
                 q.tick()
-                vt = space.vertices.get(vid)
-                if vt is None:
-                    continue
-                env = {"@v": Vertex(vid, vt)}
+                env = {"@e": Edge(src, dst, et, rank, props)}
                 if where is not None and where(env) is not True:
                     continue
-                env["@v"] = Vertex(vid, {t: dict(p) for t, p in vt.items()})
-                self.q.charge(len(fns))
-                rows.append([f(env) for f in fns])
-        else:
-            et = st.schema
-            for src, by_type in space.out.items():
-                bucket = by_type.get(et)
-                if not bucket:
-                    continue
-                for (dst, rank), props in bucket.items():
-                    q.tick()
-                    env = {"@e": Edge(src, dst, et, rank, props)}
-                    if where is not None and where(env) is not True:
-                        continue
-                    self.q.charge(len(fns))
-                    rows.append([f(env) for f in fns])
-        if st.distinct:
-            rows = dedup(rows)
-        return DataSet([c.name for c in yields], rows)
+                q.charge(len(fns))
+                yield [f(env) for f in fns]
 
     # ------------------------------------------------------------ YIELD / ORDER BY / LIMIT / GROUP BY
     def _expand_star(self, cols: list[A.YieldColumn], inp: DataSet | None) -> list[A.YieldColumn]:
@@ -488,19 +519,17 @@ class Executor(AdminStatements):
             var = next(iter(var_refs))
             if var not in self.q.variables:
                 raise NgqlSemanticError(f"`${var}', not exist variable `{var}'")
-            envs = [{"$" + var: r} for r in self.q.variables[var].dicts()]
-        elif inp is not None and uses_input:
-            envs = [{"$-": r} for r in inp.dicts()]
-        elif inp is not None and inp.columns:
-            envs = [{"$-": r} for r in inp.dicts()]
+            envs: Iterator[dict] = ({"$" + var: r} for r in self.q.variables[var].dicts())
+        elif inp is not None and (uses_input or inp.columns):
+            envs = ({"$-": r} for r in inp.stream_dicts())
         else:
-            envs = [{}]
+            envs = iter([{}])
         if st.where is not None:
             wf = compile_expr(st.where, sc)
-            envs = [e for e in envs if wf(e) is True]
+            envs = (e for e in envs if wf(e) is True)
         ds = project(st.columns, envs, sc, self.q)
         if st.distinct:
-            ds.rows = dedup(ds.rows)
+            ds.rows = iter_dedup(ds.stream())
         return ds
 
     def _yield_join(self, st: A.YieldStmt) -> DataSet:
@@ -543,19 +572,19 @@ class Executor(AdminStatements):
         for r in right.rows:
             table.setdefault(hashable(r[ri]), []).append(r)
         li = left.columns.index(j.left_key.col)
-        envs = []
+        space = self.q.catalog.spaces.get(self.q.session.space) if self.q.session.space else None
+        envs = self._joined(j, left, right, li, table)
+        ds = project(st.columns, envs, self.scope("yield", None, space=space), self.q)
+        if st.distinct:
+            ds.rows = iter_dedup(ds.stream())
+        return ds
+
+    def _joined(self, j: A.JoinClause, left: DataSet, right: DataSet, li: int, table: dict) -> Iterator[dict]:
         for lrow in left.rows:
             self.q.tick()
             for rrow in table.get(hashable(lrow[li]), ()):
                 self.q.charge(2)
-                envs.append(
-                    {"$" + j.left: dict(zip(left.columns, lrow)), "$" + j.right: dict(zip(right.columns, rrow))}
-                )
-        space = self.q.catalog.spaces.get(self.q.session.space) if self.q.session.space else None
-        ds = project(st.columns, envs, self.scope("yield", None, space=space), self.q)
-        if st.distinct:
-            ds.rows = dedup(ds.rows)
-        return ds
+                yield {"$" + j.left: dict(zip(left.columns, lrow)), "$" + j.right: dict(zip(right.columns, rrow))}
 
     def x_UnwindStmt(self, st: A.UnwindStmt, inp):
         """nGQL's UNWIND sentence: one row per element of the list the expression gives
@@ -572,17 +601,20 @@ class Executor(AdminStatements):
                 raise NgqlSemanticError(f"`{x.text()}', not exist prop `{x.col}'")
         space = self.q.catalog.spaces.get(self.q.session.space) if self.q.session.space else None
         fn = compile_expr(st.expr, self.scope("yield", inp, space=space))
-        envs = [{"$-": r} for r in inp.dicts()] if inp is not None and inp.columns else [{}]
-        rows = []
+        envs = ({"$-": r} for r in inp.stream_dicts()) if inp is not None and inp.columns else iter([{}])
+        return DataSet([st.alias], self._unwound(fn, envs))
+
+    def _unwound(self, fn, envs: Iterator[dict]) -> Iterator[list]:
+        q = self.q
         for env in envs:
-            self.q.tick()
+            q.tick()
             v = fn(env)
             if isinstance(v, list):
-                self.q.charge(len(v))
-                rows.extend([x] for x in v)
+                for x in v:
+                    q.charge(1)
+                    yield [x]
             elif not (is_null(v) or is_empty(v)):
-                rows.append([v])
-        return DataSet([st.alias], rows)
+                yield [v]
 
     def x_OrderByStmt(self, st: A.OrderByStmt, inp):
         if inp is None:
@@ -602,7 +634,7 @@ class Executor(AdminStatements):
             return DataSet([])
         if st.count < 0 or st.offset < 0:
             raise NgqlSemanticError("LIMIT/OFFSET must be non-negative")
-        return DataSet(inp.columns, inp.rows[st.offset : st.offset + st.count])
+        return DataSet(inp.columns, islice(inp.stream(), st.offset, st.offset + st.count))
 
     def x_GroupByStmt(self, st: A.GroupByStmt, inp):
         space = self.q.catalog.spaces.get(self.q.session.space) if self.q.session.space else None
@@ -655,9 +687,9 @@ class Executor(AdminStatements):
             var = next(iter(var_refs))
             if var not in self.q.variables:
                 raise NgqlSemanticError(f"`${var}', not exist variable `{var}'")
-            envs = [{"$" + var: r} for r in self.q.variables[var].dicts()]
+            envs: Iterator[dict] = ({"$" + var: r} for r in self.q.variables[var].dicts())
         else:
-            envs = [{"$-": r} for r in inp.dicts()] if inp is not None else []
+            envs = ({"$-": r} for r in inp.stream_dicts()) if inp is not None else iter([])
         keys = [compile_expr(k, sc) for k in st.keys]
         return project(st.yields, envs, sc, self.q, group_keys=keys)
 

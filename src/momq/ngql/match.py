@@ -11,10 +11,11 @@ implicit grouping around aggregates), then DISTINCT, ORDER BY, SKIP and LIMIT.
 from __future__ import annotations
 
 import re
-from typing import Any
+from itertools import islice
+from typing import Any, Iterable, Iterator
 
 from momq.ngql import ast as A
-from momq.ngql.dataset import DataSet, check_dup_columns, project
+from momq.ngql.dataset import DataSet, check_dup_columns, iter_dedup, project
 from momq.ngql.errors import NgqlExecutionError, NgqlSemanticError, NgqlSyntaxError
 from momq.ngql.expr import Scope, compile_expr, has_aggregate, is_constant
 from momq.ngql.paths import shortest_cycles
@@ -46,13 +47,16 @@ class MatchContext:
 
 
 def run_match(ex, st: A.MatchStmt, inp) -> DataSet:
+    """Check each clause and chain it to the rows of the one before; the rows are
+    produced as the RETURN's reader asks for them (ORDER BY, DISTINCT with ORDER BY and
+    aggregates read all of theirs first)."""
     space = ex.q.space()
     mc = MatchContext(ex, space)
-    rows: list[dict] = [{}]
+    rows: Iterable[dict] = [{}]
     if inp is not None and inp.columns:
         # ``... | RETURN $-.col``: each input row is a starting row, read through ``$-``
         mc.input_cols = list(inp.columns)
-        rows = [{"$-": d} for d in inp.dicts()]
+        rows = ({"$-": d} for d in inp.stream_dicts())
     names: dict[str, str] = {}  # var -> kind
     order: list[str] = []  # user-visible variables in order of appearance
     clauses = st.clauses
@@ -67,28 +71,13 @@ def run_match(ex, st: A.MatchStmt, inp) -> DataSet:
                 raise NgqlSemanticError(f"Can't use aggregating expressions in unwind clause, `{clause.expr.text()}'")
             sc = _scope(mc, names)
             fn = compile_expr(clause.expr, sc)
-            out = []
-            for r in rows:
-                v = fn(r)
-                if is_null(v):
-                    continue
-                if isinstance(v, (list, frozenset)):
-                    ex.q.charge(len(v) * (len(r) + 1))
-                    for x in v:
-                        r2 = dict(r)
-                        r2[clause.alias] = x
-                        out.append(r2)
-                else:
-                    r2 = dict(r)
-                    r2[clause.alias] = v
-                    out.append(r2)
-            rows = out
+            rows = _unwound(mc, fn, clause.alias, rows)
             if clause.alias not in names:
                 order.append(clause.alias)
             names[clause.alias] = "value"
         elif isinstance(clause, A.WithClause):
             ds, kinds = project_body(mc, clause.body, rows, names, order, is_return=False)
-            rows = [dict(zip(ds.columns, r)) for r in ds.rows]
+            rows = ds.stream_dicts()
             names = kinds
             order = list(ds.columns)
             if clause.where is not None:
@@ -97,11 +86,38 @@ def run_match(ex, st: A.MatchStmt, inp) -> DataSet:
                         f"Invalid use of aggregating function in where clause. near `{clause.where.source()}'"
                     )
                 wf = compile_expr(A.mark_bool_patterns(clause.where), _scope(mc, names))
-                rows = [r for r in rows if _holds(wf(r))]
+                rows = _filtered(wf, rows)
         elif isinstance(clause, A.ReturnClause):
             ds, _ = project_body(mc, clause.body, rows, names, order, is_return=True)
             return ds
     raise NgqlSemanticError("MATCH must end with RETURN")
+
+
+def _unwound(mc: MatchContext, fn, alias: str, rows: Iterable[dict]) -> Iterator[dict]:
+    """UNWIND: each row once per element of its list (a non-list value is one element,
+    NULL none)."""
+    q = mc.q
+    for r in rows:
+        q.tick()
+        v = fn(r)
+        if is_null(v):
+            continue
+        if isinstance(v, (list, frozenset)):
+            for x in v:
+                q.charge(len(r) + 1)
+                r2 = dict(r)
+                r2[alias] = x
+                yield r2
+        else:
+            r2 = dict(r)
+            r2[alias] = v
+            yield r2
+
+
+def _filtered(wf, rows: Iterable[dict]) -> Iterator[dict]:
+    for r in rows:
+        if _holds(wf(r)):
+            yield r
 
 
 def _holds(cond: Any) -> bool:
@@ -204,8 +220,10 @@ def _kind_name(kind: str) -> str:
 
 
 def match_clause(
-    mc: MatchContext, clause: A.MatchClause, rows: list[dict], names: dict[str, str], order: list[str]
-) -> list[dict]:
+    mc: MatchContext, clause: A.MatchClause, rows: Iterable[dict], names: dict[str, str], order: list[str]
+) -> Iterator[dict]:
+    """Check the clause now (``names`` and ``order`` take its variables); its rows come
+    lazily."""
     new_names = dict(names)
     declared_here: dict[str, str] = {}
     for p in clause.patterns:
@@ -259,21 +277,15 @@ def match_clause(
         where = compile_expr(A.mark_bool_patterns(clause.where), sc)
     seeds = _id_seeds(clause.where, mc) if clause.where is not None else {}
     matchers = [PathMatcher(mc, p, sc, seeds) for p in clause.patterns]
-    out: list[dict] = []
+    names.clear()
+    names.update(new_names)
+    return _matched(mc, clause, matchers, where, list(new_names), rows)
+
+
+def _matched(mc: MatchContext, clause: A.MatchClause, matchers: list, where, variables: list[str], rows):
     for r in rows:
         produced = False
-        partials = [r]
-        for m in matchers:
-            nxt = []
-            for env in partials:
-                for res in m.matches(env, want_path=m.pattern.var is not None):
-                    res.pop("__path__", None)
-                    nxt.append(res)
-                    mc.q.charge(len(res))
-            partials = nxt
-            if not partials:
-                break
-        for env in partials:
+        for env in _pattern_product(mc, matchers, 0, r):
             if where is not None:
                 ok = where(env)
                 if ok.__class__ is list:
@@ -282,17 +294,31 @@ def match_clause(
                     if ok is not False and ok is not NULL and not is_empty(ok):
                         raise _condition_error(clause)
                     continue
-            out.append(env)
             produced = True
+            yield env
         if not produced and clause.optional:
             env = dict(r)
-            for v in new_names:
+            for v in variables:
                 if v not in env:
                     env[v] = NULL
-            out.append(env)
-    names.clear()
-    names.update(new_names)
-    return out
+            yield env
+
+
+def _pattern_product(mc: MatchContext, matchers: list, k: int, env: dict) -> Iterator[dict]:
+    """Every way the patterns ``matchers[k:]`` extend ``env``, the first pattern's
+    matches outermost (a MATCH of several patterns is their product)."""
+    if k == len(matchers):
+        yield env
+        return
+    m = matchers[k]
+    last = k == len(matchers) - 1
+    for res in m.matches(env, want_path=m.pattern.var is not None):
+        res.pop("__path__", None)
+        mc.q.charge(len(res))
+        if last:
+            yield res
+        else:
+            yield from _pattern_product(mc, matchers, k + 1, res)
 
 
 def _condition_error(clause: A.MatchClause) -> NgqlExecutionError:
@@ -759,8 +785,15 @@ def _eq(a, b) -> bool:
 
 
 def project_body(
-    mc: MatchContext, body: A.ReturnBody, rows: list[dict], names: dict[str, str], order: list[str], is_return: bool
+    mc: MatchContext,
+    body: A.ReturnBody,
+    rows: Iterable[dict],
+    names: dict[str, str],
+    order: list[str],
+    is_return: bool,
 ) -> tuple[DataSet, dict[str, str]]:
+    """WITH / RETURN: the projection, then DISTINCT, ORDER BY, SKIP and LIMIT. The rows
+    stay lazy unless ORDER BY sorts them or aggregates group them."""
     cols: list[A.YieldColumn] = []
     if body.star:
         visible = [n for n in order if not n.startswith("__")]
@@ -785,6 +818,9 @@ def project_body(
         for e, _ in body.order:
             if not (isinstance(e, A.Label) and e.name in out_names) and e.text() not in out_names:
                 raise NgqlSemanticError("Only column name can be used as sort item")
+    aggregating = any(has_aggregate(c.expr) for c in cols)
+    if body.order and not aggregating:
+        rows = list(rows)  # sorting reads every row, and the rows it was projected from
     if not is_return:
         try:
             ds = project(cols, rows, sc, mc.q)
@@ -801,8 +837,11 @@ def project_body(
             kinds[c.name] = names[c.expr.name]
         else:
             kinds[c.name] = "value"
-    aggregating = any(has_aggregate(c.expr) for c in cols)
-    if body.distinct:
+    src_rows: list[dict] | None
+    if body.distinct and not body.order:
+        ds.rows = iter_dedup(ds.stream())
+        src_rows = None
+    elif body.distinct:
         keep = []
         seen = set()
         for i, r in enumerate(ds.rows):
@@ -811,9 +850,9 @@ def project_body(
                 seen.add(k)
                 keep.append(i)
         ds.rows = [ds.rows[i] for i in keep]
-        src_rows = [rows[i] for i in keep] if not aggregating else None
+        src_rows = [rows[i] for i in keep] if not aggregating else None  # type: ignore[index]
     else:
-        src_rows = rows if not aggregating else None
+        src_rows = rows if isinstance(rows, list) and not aggregating else None
     if body.order:
         osc = _scope(mc, {**(names if src_rows is not None and not body.distinct else {}), **kinds})
         if body.distinct or aggregating:
@@ -833,10 +872,9 @@ def project_body(
         ds.rows = [ds.rows[i] for i in idx]
     skip = _int_arg(body.skip, "SKIP")
     limit = _int_arg(body.limit, "LIMIT")
-    if skip:
-        ds.rows = ds.rows[skip:]
-    if limit is not None:
-        ds.rows = ds.rows[:limit]
+    if skip or limit is not None:
+        start = skip or 0
+        ds.rows = islice(ds.stream(), start, None if limit is None else start + limit)
     return ds, kinds
 
 
