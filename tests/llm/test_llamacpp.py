@@ -63,3 +63,21 @@ def test_a_gguf_with_an_adapter_is_not_sent_to_llamacpp():
 
     assert not _runs_on_llamacpp(f"{MODEL}+/some/adapter")
     assert not _runs_on_llamacpp("openai:model@http://localhost:1")
+
+
+def test_prompt_states_are_cached_and_answers_unchanged(model):
+    """Alternating prompt families bring their saved prefix state back (the RAM cache,
+    on by default); the answers are those of a fresh evaluation, and a saved state keeps
+    one row of logits, not the whole n_batch x vocabulary buffer."""
+    other = [
+        {"role": "system", "content": "You write Cypher. Answer with one query in a ```cypher``` block."},
+        {"role": "user", "content": "Nodes (:Person {name}). How many people are there?"},
+    ]
+    config = GenerationConfig(max_new_tokens=24)
+    first = model.generate([PROMPT], config)[0]
+    second = model.generate([other], config)[0]
+    assert model.generate([PROMPT], config)[0] == first
+    assert model.generate([other], config)[0] == second
+    cache = model.runtime.llm.cache
+    assert cache is not None and len(cache.cache_state) >= 2
+    assert all(state.scores.shape[0] == 1 for state in cache.cache_state.values())
