@@ -4,23 +4,47 @@ Two system prompts with different 60-table schemas alternate (as R3's ranker/rew
 generator prompts or dataset construction's question/query/reverse prompts do); each
 answer's seconds are printed, then the peak RSS and the cached states.
 
-    .venv/bin/python benchmarks/prefix_cache.py 0 qwen2.5-coder-1.5b       # no cache
-    .venv/bin/python benchmarks/prefix_cache.py 1024 qwen2.5-coder-1.5b    # 1 GB cache (default)
+    .venv/bin/python benchmarks/prefix_cache.py --cache-mb 0        # no cache
+    .venv/bin/python benchmarks/prefix_cache.py --cache-mb 1024     # 1 GB cache (the default)
 """
 
-import time, sys
-from momq.llm import load_model_spec, GenerationConfig
-mb = int(sys.argv[1])
-m = load_model_spec(sys.argv[2], prefix_cache_mb=mb)
-schema_a = "\n".join(f"CREATE TABLE t{i} (id int, name text, value_{i} int, created date);" for i in range(60))
-schema_b = "\n".join(f"CREATE TABLE u{i} (uid int, label text, score_{i} float);" for i in range(60))
-cfg = GenerationConfig(max_new_tokens=8)
-def ask(schema, q):
-    t = time.time()
-    out = m.generate([[{"role": "system", "content": "Write SQL.\n" + schema}, {"role": "user", "content": q}]], cfg)[0]
-    return round(time.time() - t, 2), out[:30]
-for q in ["How many rows in t1?", "Count t2", "names in t3", "max of u4"]:
-    print("A", ask(schema_a, q)); print("B", ask(schema_b, q))
-import resource; print("maxrss MB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024)
-c = m.runtime.llm.cache
-print("cache", c.cache_size if c else None, len(c.cache_state) if c else 0)
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+
+from momq.llm import GenerationConfig, load_model_spec
+
+QUESTIONS = ["How many rows in t1?", "Count t2", "names in t3", "max of u4"]
+
+
+def schema(prefix: str, columns: str) -> str:
+    return "\n".join(f"CREATE TABLE {prefix}{i} ({columns.format(i=i)});" for i in range(60))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cache-mb", type=int, default=1024)
+    parser.add_argument("--model", default="qwen2.5-coder-1.5b")
+    args = parser.parse_args()
+    model = load_model_spec(args.model, prefix_cache_mb=args.cache_mb)
+    families = {
+        "A": schema("t", "id int, name text, value_{i} int, created date"),
+        "B": schema("u", "uid int, label text, score_{i} float"),
+    }
+    config = GenerationConfig(max_new_tokens=8)
+    for question in QUESTIONS:
+        for name, text in families.items():
+            prompt = [{"role": "system", "content": "Write SQL.\n" + text}, {"role": "user", "content": question}]
+            started = time.perf_counter()
+            answer = model.generate([prompt], config)[0]
+            print(f"{name} {time.perf_counter() - started:6.2f} s  {answer[:30]!r}", flush=True)
+    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    cache = model.runtime.llm.cache
+    if cache is not None:
+        print(f"cached states {len(cache.cache_state)}, {cache.cache_size / 2**20:.0f} MiB of llama state")
+
+
+if __name__ == "__main__":
+    main()
