@@ -87,6 +87,7 @@ def test_model_generators_through_momq_backends(ngql_spaces):
     """Questions from a (scripted) model; queries from the direct pipeline on a model."""
     from momq.construct.queries import ModelQueryGenerator
     from momq.construct.questions import ModelQuestionGenerator
+    from momq.construct.validate import Validator
     from momq.engines import open_engine
     from momq.llm.scripted import ScriptedModel
     from momq.schema.introspect import introspect
@@ -102,7 +103,38 @@ def test_model_generators_through_momq_backends(ngql_spaces):
             engine, schema, questions=questions, queries=queries, options=BuildOptions(dialogues=1, filter=False)
         )
         result = constructor.build()
-    # the scripted model answers the same query every time: the second turn repeats the
-    # first, every dialogue is abandoned, and the reasons say so
+        # the scripted model answers the same query every time, whatever the planned turn
+        # asks: it does not return the planned answer, every dialogue is abandoned, and
+        # the reasons say so
+        assert result.dialogues == []
+        assert any("answer differs from the planned turn's" in str(r.record) for r in result.rejected)
+        # without the plan check the opening passes and the second turn repeats it
+        constructor = Constructor(
+            engine,
+            schema,
+            questions=questions,
+            queries=queries,
+            validator=Validator(plan_check=False),
+            options=BuildOptions(dialogues=1, filter=False),
+        )
+        result = constructor.build()
     assert result.dialogues == []
     assert any("repeats turn 1" in str(r.record) for r in result.rejected)
+
+
+def test_plan_check_accepts_another_text_of_the_planned_query(ngql_spaces):
+    """A generated query written differently from the plan's own query but returning the
+    same answer passes the plan check (the check compares answers, not texts)."""
+    from momq.construct.queries import TemplateQueryGenerator
+    from momq.engines import open_engine
+    from momq.schema.introspect import introspect
+
+    class Respaced:  # the plan's query with its first space doubled: another text, same answer
+        def generate(self, ctx, plan, complete):
+            return TemplateQueryGenerator().generate(ctx, plan, complete).replace(" ", "  ", 1)
+
+    with open_engine("ngql", "basketballplayer") as engine:
+        schema = introspect(engine)
+        built = Constructor(engine, schema, queries=Respaced(), options=BuildOptions(dialogues=2, filter=False)).build()
+    assert len(built.dialogues) == 2
+    assert all("  " in turn.query for d in built.dialogues for turn in d.turns)

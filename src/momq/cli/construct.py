@@ -44,6 +44,9 @@ def build_cmd(
     pipeline: str = typer.Option("direct", "--pipeline", "-p", help="Query pipeline with --model."),
     semantic_check: bool = typer.Option(True, help="With --model: reverse generation + MiniLM check."),
     similarity_threshold: float = typer.Option(0.5, help="Minimum MiniLM cosine of the semantic check."),
+    plan_check: bool = typer.Option(
+        True, help="With --model: a generated query must return the planned turn's answer."
+    ),
     filter_: bool = typer.Option(True, "--filter/--no-filter", help="Run the dataset filter."),
     max_same: int = typer.Option(3, help="Dialogues kept per masked-query sequence."),
     embedding_threshold: float = typer.Option(
@@ -85,6 +88,7 @@ def build_cmd(
             pipeline=pipeline,
             semantic_check=semantic_check,
             similarity_threshold=similarity_threshold,
+            plan_check=plan_check,
             progress=progress,
         )
     result.timings["total_s"] = round(time.perf_counter() - started, 2)

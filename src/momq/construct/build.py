@@ -207,6 +207,7 @@ def construct(
     pipeline: str = "direct",
     semantic_check: bool = True,
     similarity_threshold: float = DEFAULT_THRESHOLD,
+    plan_check: bool = True,
     progress: Progress | None = None,
     engine_factory: Callable[[str, str], Any] | None = None,
 ) -> BuildResult:
@@ -214,7 +215,8 @@ def construct(
     docstring). Without ``model`` the template generators build everything; with a
     loaded model (``momq.llm.load_model_spec``) the model writes the questions, the
     ``pipeline`` writes the queries and, with ``semantic_check``, the validator checks
-    each turn by reverse generation with the same model."""
+    each turn by reverse generation with the same model; ``plan_check`` makes it check
+    that a generated query returns the planned turn's answer (``validate``)."""
     from momq.schema.introspect import introspect
 
     options = options or BuildOptions()
@@ -234,7 +236,9 @@ def construct(
             questions = ModelQuestionGenerator(model)
             queries = ModelQueryGenerator(model, pipeline=pipeline, schema=schema)
             reverse = Gql2Nl(model, dialect, render(schema, "text")) if semantic_check else None
-            validator = Validator(reverse=reverse, threshold=similarity_threshold, timeout_s=options.timeout_s)
+            validator = Validator(
+                reverse=reverse, threshold=similarity_threshold, timeout_s=options.timeout_s, plan_check=plan_check
+            )
         constructor = Constructor(
             engine, schema, questions=questions, queries=queries, validator=validator, options=options
         )

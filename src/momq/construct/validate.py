@@ -6,6 +6,15 @@ row cap, hold something besides NULL and 0 (an aggregate over nothing) and, afte
 first turn, neither repeat an earlier turn's query nor the previous turn's answer (an expansion
 that changes nothing is not a new turn).
 
+Agreement with the plan (``plan_check``, on by default): the turn's plan fixes what it asks
+(a :class:`~momq.construct.spec.QuerySpec`), so the plan's own query, rendered by the
+template renderer, gives the intended answer; a generated query must return it (its
+columns among the generated query's, rows in any order, :func:`compare_subset`). A model
+that reverses an edge's direction, drops a condition or adds a filter is caught here,
+which the similarity of two questions cannot see ("Who follows X?" and "Whom does X
+follow?" embed almost alike). For the template generator the plan's query is the query,
+so the check costs nothing there.
+
 Semantics (when a reverse generator is given): the query is turned back into a question
 (R3's query-to-question generation, :class:`momq.construct.r3data.Gql2Nl`) and compared
 with the complete question by all-MiniLM-L6-v2 cosine similarity
@@ -25,7 +34,7 @@ from momq.construct.context import DialogueContext
 from momq.construct.patterns import Plan
 from momq.engines.base import Result
 from momq.errors import QueryError
-from momq.eval.compare import compare_results
+from momq.eval.compare import compare_results, compare_subset
 
 MAX_ROUNDS = 3
 DEFAULT_THRESHOLD = 0.5
@@ -55,8 +64,10 @@ class Validator:
         embed: Embed | None = None,
         timeout_s: float = 30.0,
         repeat: bool = True,
+        plan_check: bool = True,
     ):
         self.reverse = reverse
+        self.plan_check = plan_check
         self.threshold = threshold
         self._embed = embed
         self.timeout_s = timeout_s
@@ -69,7 +80,7 @@ class Validator:
             self._embed = embed
         return self._embed(texts)
 
-    def check(self, ctx: DialogueContext, query: str, complete_question: str) -> Verdict:
+    def check(self, ctx: DialogueContext, query: str, complete_question: str, plan: Plan | None = None) -> Verdict:
         try:
             result = ctx.engine.execute(query, timeout_s=self.timeout_s)
             if self.repeat:
@@ -91,6 +102,10 @@ class Validator:
         last = ctx.last
         if last is not None and compare_results(Result(last.columns, last.rows), result):
             return Verdict(False, "same answer as the previous turn", result)
+        if self.plan_check and plan is not None:
+            differs = self._differs_from_plan(ctx, plan, query, result)
+            if differs:
+                return Verdict(False, differs, result)
         if self.reverse is None:
             return Verdict(True, result=result)
         back = self.reverse(query)
@@ -101,6 +116,20 @@ class Validator:
                 False, f"semantic check: similarity {similarity:.2f} below {self.threshold}", result, back, similarity
             )
         return Verdict(True, result=result, reverse_question=back, similarity=similarity)
+
+    def _differs_from_plan(self, ctx: DialogueContext, plan: Plan, query: str, result: Result) -> str:
+        """Why ``result`` is not the planned turn's answer ("" when it is)."""
+        from momq.construct.render import get_renderer
+
+        reference = get_renderer(ctx.view.dialect).render(plan.spec, ctx.view)
+        if reference.strip() == query.strip():
+            return ""
+        try:
+            planned = ctx.engine.execute(reference, timeout_s=self.timeout_s)
+        except QueryError as exc:  # the plan's own query cannot vouch for anything
+            return f"the planned query failed: {exc.kind}: {exc.message[:120]}"
+        verdict = compare_subset(planned, result, ordered=False)
+        return "" if verdict else f"answer differs from the planned turn's: {verdict.reason}"
 
 
 @dataclass
@@ -156,7 +185,7 @@ def optimise(
             break
         question, complete = questions.generate(ctx, plan)
         query = queries.generate(ctx, plan, complete)
-        verdict = validator.check(ctx, query, complete) if query.strip() else Verdict(False, "no query")
+        verdict = validator.check(ctx, query, complete, plan) if query.strip() else Verdict(False, "no query")
         if verdict.ok:
             out.plan, out.question, out.complete, out.query, out.verdict = plan, question, complete, query, verdict
             return out
