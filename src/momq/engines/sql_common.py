@@ -93,6 +93,7 @@ class SqlEngine(Engine):
         self._conninfo = conninfo
         self._where = where  # the server, for messages (password redacted)
         self._conn: Any = None
+        self._vet = get_dialect(self.dialect).vet
         self._connect()
 
     def _connect(self) -> None:  # pragma: no cover - abstract
@@ -101,7 +102,7 @@ class SqlEngine(Engine):
     def execute(self, query: str, timeout_s: float = DEFAULT_TIMEOUT_S, max_rows: int = DEFAULT_MAX_ROWS) -> Result:
         timeout_s, max_rows = check_limits(timeout_s, max_rows)
         try:
-            vetted = get_dialect(self.dialect).vet(query, self.name)
+            vetted = self._vet(query, self.name)
         except UncheckedSyntax as exc:
             raise self._server_syntax_error(query) or exc from None
         start = time.perf_counter()
