@@ -47,7 +47,7 @@ import select
 from typing import Any, Callable
 
 from momq.engines.base import DEFAULT_TIMEOUT_S
-from momq.engines.pg_pipeline import PreparedStatements, run_query
+from momq.engines.pg_pipeline import Controls, PreparedStatements, run_query
 from momq.engines.sql_common import ErrorCodes, SqlEngine, embedded_conninfo, error_class, plain_rows, redact
 from momq.errors import (
     EngineUnavailable,
@@ -100,6 +100,14 @@ def classify(exc: Exception, query: str, engine: str = "postgres") -> QueryError
 _WRAP_START = b"SELECT * FROM (\n"
 _WRAP_END = b"\n) AS momq_query LIMIT %d"
 
+
+#: the types (OIDs) that psycopg's binary loaders (and ``_register_float4_loader``) turn
+#: into plain scalars only (``momq.values``): bool, bytea, name, int8, int2, int4, text,
+#: oid, float4, float8, bpchar, varchar, date, time, timestamp, timestamptz, interval,
+#: timetz, numeric. A result of these columns only needs no check value by value.
+_SCALAR_OIDS = frozenset(
+    {16, 17, 19, 20, 21, 23, 25, 26, 700, 701, 1042, 1043, 1082, 1083, 1114, 1184, 1186, 1266, 1700}
+)
 
 #: the functions that take session-level advisory locks (the only locks that outlive a
 #: ROLLBACK); a login that may execute none of them never holds one
@@ -163,7 +171,8 @@ class PostgresEngine(SqlEngine):
         self._statements = PreparedStatements()
         # what ends a query's transaction: ROLLBACK, then the release of the session's
         # advisory locks (which outlive a ROLLBACK) when the login may take them
-        self._end = (b"ROLLBACK", b"SELECT pg_advisory_unlock_all()") if may_lock and may_unlock else (b"ROLLBACK",)
+        end = (b"ROLLBACK", b"SELECT pg_advisory_unlock_all()") if may_lock and may_unlock else (b"ROLLBACK",)
+        self._controls = Controls(conn.pgconn, end, self._encoding)
 
     def _run(self, text: str, original: str, timeout_s: float, max_rows: int):
         import psycopg
@@ -176,15 +185,17 @@ class PostgresEngine(SqlEngine):
                 self._pgconn,
                 self._poller,
                 self._statements,
+                self._controls,
                 wrapped,
                 set_local=None
                 if timeout_ms == _SESSION_TIMEOUT_MS
                 else b"SET LOCAL statement_timeout = %d" % timeout_ms,
-                end=self._end,
                 threshold=conn.prepare_threshold,
                 encoding=self._encoding,
             )
-            columns = [result.fname(i).decode() for i in range(result.nfields)]
+            fields = range(result.nfields)
+            columns = [result.fname(i).decode() for i in fields]
+            scalar = all(result.ftype(i) in _SCALAR_OIDS for i in fields)
             loader = self._loader
             loader.set_pgresult(result, set_loaders=True, format=1)  # binary
             rows = loader.load_rows(0, result.ntuples, tuple)  # may fail: a date past year 9999
@@ -208,7 +219,7 @@ class PostgresEngine(SqlEngine):
             self._reset()  # interrupted with answers unread: the connection cannot be reused
             raise
         truncated = len(rows) > max_rows
-        return columns, plain_rows(rows[:max_rows] if truncated else rows), truncated
+        return columns, plain_rows(rows[:max_rows] if truncated else rows, scalar), truncated
 
     def _ready_connection(self) -> Any:
         """The connection, opened again when it is gone."""

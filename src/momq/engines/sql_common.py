@@ -73,10 +73,12 @@ def plain_value(value: Any) -> Any:
 _SCALAR_TYPES = _PLAIN_TYPES - {list, dict}
 
 
-def plain_rows(rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
-    """Rows as tuples of plain values. The common case, where every value already is a
-    plain scalar, is one pass over the values and no copy (the drivers give tuples)."""
-    if {type(v) for row in rows for v in row} <= _SCALAR_TYPES:
+def plain_rows(rows: Sequence[Sequence[Any]], scalar: bool = False) -> list[tuple[Any, ...]]:
+    """Rows as tuples of plain values. ``scalar``: the columns' types say that every
+    value already is a plain scalar or None (no copy, no check); otherwise the common
+    case, where every value is one, costs one pass over the values and no copy (the
+    drivers give tuples)."""
+    if scalar or {type(v) for row in rows for v in row} <= _SCALAR_TYPES:
         return rows if isinstance(rows, list) else list(rows)
     return [tuple(plain_value(v) for v in row) for row in rows]
 
