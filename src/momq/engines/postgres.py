@@ -17,7 +17,8 @@ Sandbox, per query:
    a query costs one round trip, like the bare driver, and between queries the session
    is idle outside any transaction. The query goes through the extended protocol, which
    refuses a second statement whatever the text holds; a text run again is prepared
-   once, as psycopg's cursors do. The read-only transaction refuses every write; the
+   once, as psycopg's cursors do, and BEGIN and ROLLBACK are prepared when the
+   connection opens. The read-only transaction refuses every write; the
    ROLLBACK undoes what a function may still do inside one (large objects,
    ``set_config``, ``SET``: the time limit lives and dies with the transaction), and
    session-level advisory locks, which outlive it, are released (a login without
