@@ -8,6 +8,11 @@ two (and which goes first) so drift hits both; per query the median and the mini
 the rounds are kept; the ratios are sum(momq) / sum(raw) of each. On a shared, noisy
 machine the minima are the steadier estimate of the fixed per-query cost. Goal: <= 1.10.
 
+Each side opens ``--connections`` connections per database (3 by default) and the golds
+take them in turn (a gold's rounds all run on its pair): identical bare connections differ
+by 5-8 % on a loaded machine (the server process or thread each one gets), which one
+connection per side and database would add to the ratio as luck.
+
 psycopg turns a text run 5 times into a server-side prepared statement, on both sides;
 ``--no-prepare`` switches that off on both sides to measure the cost of a query run once
 (planning included).
@@ -15,7 +20,7 @@ psycopg turns a text run 5 times into a server-side prepared statement, on both 
 Usage::
 
     .venv/bin/python benchmarks/sql_overhead.py [--rounds 15] [--engines postgres mysql] [--no-prepare]
-        [--transaction session|explicit]      # MySQL only
+        [--connections 3] [--transaction session|explicit]      # MySQL only
 
 The embedded servers are started on demand (and left running: stop them with
 ``momq engines down``); the defog databases must be loaded (the script loads them,
@@ -33,6 +38,11 @@ import time
 from momq import settings
 from momq.databases import defog
 from momq.engines import BACKENDS
+
+#: runs of each text on each connection before the timed rounds: psycopg prepares a text
+#: run 5 times (both sides), so every timed round of the default mode runs the prepared
+#: statement, as a repeated query does
+WARM_RUNS = 5
 
 GOLDS = {"postgres": "questions_gen_postgres.csv", "mysql": "questions_gen_mysql_mariadb.csv"}
 
@@ -84,7 +94,9 @@ def open_with(engine_name: str, database: str, transaction: str):
     return import_module(BACKENDS[engine_name]).connect(database, options)
 
 
-def measure(engine_name: str, rounds: int, prepare: bool = True, transaction: str = "session") -> dict:
+def measure(
+    engine_name: str, rounds: int, prepare: bool = True, transaction: str = "session", connections: int = 3
+) -> dict:
     (defog.build_postgres if engine_name == "postgres" else defog.build_mysql)()
     path = settings.data_dir() / "sql" / "sql-eval" / GOLDS[engine_name]
     rows = list(csv.DictReader(path.open()))
@@ -95,16 +107,21 @@ def measure(engine_name: str, rounds: int, prepare: bool = True, transaction: st
     cold_total = 0.0
     used = 0
     for db, queries in sorted(by_db.items()):
-        engine = open_with(engine_name, db, transaction)
-        raw, close_raw = raw_runner(engine_name, db, prepare)
+        engines = [open_with(engine_name, db, transaction) for _ in range(connections)]
+        raws = [raw_runner(engine_name, db, prepare) for _ in range(connections)]
         if not prepare and engine_name == "postgres":
-            engine._conn.prepare_threshold = None  # benchmark only: the cost of one planning per run
-        for query in queries:
+            for engine in engines:
+                engine._conn.prepare_threshold = None  # benchmark only: the cost of one planning per run
+        for index, query in enumerate(queries):
+            # the golds take the connections in turn (each gold keeps its pair for all its rounds)
+            raw, engine = raws[index % connections][0], engines[index % connections]
             try:
-                raw(query)
                 start = time.perf_counter()
                 engine.execute(query)  # first call: vetting not cached yet
                 cold_total += time.perf_counter() - start
+                for _ in range(WARM_RUNS):
+                    raw(query)
+                    engine.execute(query)
             except Exception:  # noqa: BLE001 - golds that fail on this engine are left out
                 continue
             raw_times, momq_times = [], []
@@ -119,8 +136,10 @@ def measure(engine_name: str, rounds: int, prepare: bool = True, transaction: st
             raw_min += min(raw_times)
             momq_min += min(momq_times)
             used += 1
-        engine.close()
-        close_raw()
+        for engine in engines:
+            engine.close()
+        for _, close_raw in raws:
+            close_raw()
     return {
         "engine": engine_name,
         "queries": used,
@@ -135,6 +154,9 @@ def measure(engine_name: str, rounds: int, prepare: bool = True, transaction: st
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument(
+        "--connections", type=int, default=3, help="connections per side and database, taken in turn by the golds"
+    )
     parser.add_argument("--engines", nargs="+", default=["postgres", "mysql"], choices=list(GOLDS))
     parser.add_argument(
         "--no-prepare",
@@ -151,7 +173,13 @@ def main() -> None:
     )
     args = parser.parse_args()
     for engine_name in args.engines:
-        r = measure(engine_name, args.rounds, prepare=not args.no_prepare, transaction=args.transaction)
+        r = measure(
+            engine_name,
+            args.rounds,
+            prepare=not args.no_prepare,
+            transaction=args.transaction,
+            connections=args.connections,
+        )
         print(
             f"{r['engine']:9s} golds={r['queries']:3d}  raw={r['raw_ms']:8.1f} ms  momq={r['momq_ms']:8.1f} ms  "
             f"ratio(medians)={r['ratio']:.3f}  ratio(minima)={r['ratio_min']:.3f}  "

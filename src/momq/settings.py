@@ -30,6 +30,9 @@ file, or a default under the user's home.
   allow-list, ``momq.dialects.sql_vet``) and, for MySQL, ``transaction``. The
   ``[limits]`` table holds ``max_timeout_s`` and ``max_rows``, the largest limits a
   query may ask for (``MOMQ_MAX_TIMEOUT_S`` / ``MOMQ_MAX_ROWS`` override them).
+
+The config file and the limits (``[limits]``, ``MOMQ_MAX_*``) are read once per process,
+not per query; :func:`reload` reads them again after a change.
 """
 
 from __future__ import annotations
@@ -118,10 +121,12 @@ def engine_settings(engine: str) -> dict[str, Any]:
     return settings
 
 
+@lru_cache(maxsize=None)
 def limits(default_timeout_s: float, default_rows: int) -> tuple[float, int]:
     """The largest time limit (seconds) and row cap a query may ask for: ``[limits]``
     ``max_timeout_s`` / ``max_rows`` of the config file, overridden by
-    ``MOMQ_MAX_TIMEOUT_S`` / ``MOMQ_MAX_ROWS``, else the defaults given."""
+    ``MOMQ_MAX_TIMEOUT_S`` / ``MOMQ_MAX_ROWS``, else the defaults given. Read once per
+    process (every query checks its limits against them): :func:`reload` after a change."""
     table = _config_file().get("limits", {})
     timeout = os.environ.get("MOMQ_MAX_TIMEOUT_S") or table.get("max_timeout_s") or default_timeout_s
     rows = os.environ.get("MOMQ_MAX_ROWS") or table.get("max_rows") or default_rows
@@ -131,11 +136,13 @@ def limits(default_timeout_s: float, default_rows: int) -> tuple[float, int]:
         raise ConfigError(f"bad [limits] setting: {exc}") from exc
 
 
+@lru_cache(maxsize=None)
 def build_budget(default_values: int, default_chars: int) -> tuple[int, int]:
     """What one query of the embedded nGQL engine may build: ``[limits]`` ``max_values``
     (list elements and result cells) and ``max_chars`` (characters of built strings),
     overridden by ``MOMQ_MAX_VALUES`` / ``MOMQ_MAX_CHARS``, else the defaults given.
-    Each must be a positive whole number."""
+    Each must be a positive whole number. Read once per process: :func:`reload` after a
+    change."""
     table = _config_file().get("limits", {})
     out = []
     for key, env, default in (
@@ -151,3 +158,10 @@ def build_budget(default_values: int, default_chars: int) -> tuple[int, int]:
             raise ConfigError(f"bad [limits] {key} ({env}): {value} must be positive")
         out.append(value)
     return out[0], out[1]
+
+
+def reload() -> None:
+    """Read the config file and the limits again (after changing the file, ``MOMQ_CONFIG``
+    or ``MOMQ_MAX_*`` in a running process: momq reads them once)."""
+    for cached in (_config_file, limits, build_budget):
+        cached.cache_clear()

@@ -88,6 +88,21 @@ def test_rows_and_flags(mysql_engine):
 
 
 @pytest.mark.integration
+def test_every_column_type_loads_as_plain_scalars(mysql_engine):
+    """PyMySQL's converters give plain scalars only, so the engine checks no value one
+    by one: integers, decimals, floats, dates, times, binary strings, JSON, BIT, NULL."""
+    from momq.engines.sql_common import _SCALAR_TYPES
+
+    query = (
+        "SELECT 1, 12345678901, 1.5, 1e0, CAST(1.5 AS FLOAT), CAST('2020-01-02' AS DATE), "
+        "CAST('2020-01-02 03:04' AS DATETIME), CAST('01:02' AS TIME), CAST('a' AS BINARY), JSON_OBJECT('a', 1), "
+        "b'101', NULL, 'text', YEAR('2020-01-02'), (SELECT make FROM cars LIMIT 1), NOW()"
+    )
+    row = mysql_engine()._run(query, query, 30.0, 10)[1][0]  # past vetting: every type as it comes
+    assert len(row) == 16 and all(type(value) in _SCALAR_TYPES for value in row)
+
+
+@pytest.mark.integration
 def test_mysql8_sql_mode(mysql_engine):
     engine = mysql_engine()
     mode = engine.execute("SELECT @@sql_mode").rows[0][0]

@@ -33,6 +33,30 @@ def test_rows_are_plain_python_values(pg_engine):
     assert isinstance(row, tuple) and isinstance(row[1], decimal.Decimal) and isinstance(row[2], dt.date)
 
 
+def test_columns_of_scalar_types_load_as_plain_scalars(pg_engine):
+    """The column types whose values the engine does not check one by one
+    (``_SCALAR_OIDS``) load as plain scalars; other types (json, arrays, uuid) are made
+    plain value by value."""
+    from momq.engines.postgres import _SCALAR_OIDS
+    from momq.engines.sql_common import _SCALAR_TYPES
+
+    engine = pg_engine()
+    columns = (
+        "true, '\\x00ff'::bytea, 'n'::name, 1::int8, 1::int2, 1::int4, 't'::text, 1::oid, 3.7::float4, "
+        "1.5::float8, 'c'::char(3), 'v'::varchar, date '2020-01-02', time '01:02', timestamp '2020-01-02 03:04', "
+        "timestamptz '2020-01-02 03:04+00', interval '1 month 2 days', '01:02+03'::timetz, 1.5::numeric"
+    )
+    described = engine._conn.cursor(binary=True).execute(f"SELECT {columns}").description
+    assert {column.type_code for column in described} == set(_SCALAR_OIDS)
+    row = engine._run(f"SELECT {columns}", "", 30.0, 10)[1][0]  # past vetting, which refuses ::oid
+    assert all(type(value) in _SCALAR_TYPES for value in row)
+    assert row[8] == 3.7 and row[1] == b"\x00\xff"
+    rows = engine.execute(
+        "SELECT '{\"a\": [1]}'::jsonb, ARRAY[1, 2], 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid"
+    ).rows
+    assert rows == [({"a": [1]}, [1, 2], "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11")]
+
+
 def test_ordered_only_for_an_outermost_order_by(pg_engine):
     engine = pg_engine()
     assert not engine.execute("SELECT * FROM (SELECT id FROM cars ORDER BY id) x").ordered
@@ -189,7 +213,8 @@ def test_a_repeated_query_is_prepared_once_and_dropped_when_its_plan_breaks(pg_e
     try:
         engine._statements = PreparedStatements(size=2)
         engine._conn.prepare_threshold = 2
-        mine = "SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'momq%'"
+        # the queries' statements (the transaction's BEGIN and end statements aside)
+        mine = "SELECT count(*) FROM pg_prepared_statements WHERE name ~ '^momq_[0-9]+$'"
         for _ in range(3):
             assert engine.execute("SELECT * FROM momq_prepared_probe").rows == [(1,)]
         # the table changes its columns under the prepared plan: that run fails, the
@@ -206,3 +231,16 @@ def test_a_repeated_query_is_prepared_once_and_dropped_when_its_plan_breaks(pg_e
         assert engine.execute(mine).rows == [(2,)]
     finally:
         admin.execute("DROP TABLE momq_prepared_probe")
+
+
+def test_a_lost_control_statement_runs_nothing_and_the_next_query_reconnects(pg_engine):
+    """The transaction's BEGIN is prepared once per connection; should it be gone, the
+    query is not run outside a transaction: the connection is dropped and the next
+    query opens a fresh one."""
+    engine = pg_engine()
+    engine._pgconn.exec_(b"DEALLOCATE momq_begin")  # what no vetted query can do
+    with pytest.raises(EngineUnavailable, match="could not start"):
+        engine.execute("SELECT 1 AS one")
+    assert engine.execute("SELECT 1 AS one").rows == [(1,)]
+    setting = "SELECT current_setting('transaction_read_only')"
+    assert engine._run(setting, setting, 30.0, 10)[1] == [("on",)]

@@ -114,16 +114,23 @@ def test_the_budget_starts_afresh_for_each_query(session):
 def test_budget_comes_from_the_limits_settings(monkeypatch):
     """``MOMQ_MAX_VALUES`` / ``[limits] max_values`` reach the engine behind ``open_engine``;
     a bad value is a clear ConfigError."""
+    from momq import settings
     from momq.databases import ngql_demo
     from momq.engines import open_engine
     from momq.errors import ConfigError
 
     ngql_demo.build(["basketballplayer"])
-    with open_engine("ngql", "basketballplayer") as engine:
-        assert engine.execute("YIELD size(range(1, 50000)) AS n").rows == [(50000,)]
-        monkeypatch.setenv("MOMQ_MAX_VALUES", "1000")
-        with pytest.raises(ExecutionError, match="budget"):
-            engine.execute("YIELD size(range(1, 50000)) AS n")
-        monkeypatch.setenv("MOMQ_MAX_VALUES", "-3")
-        with pytest.raises(ConfigError, match="max_values"):
-            engine.execute("YIELD 1")
+    try:
+        with open_engine("ngql", "basketballplayer") as engine:
+            assert engine.execute("YIELD size(range(1, 50000)) AS n").rows == [(50000,)]
+            monkeypatch.setenv("MOMQ_MAX_VALUES", "1000")
+            settings.reload()  # the limits are read once per process
+            with pytest.raises(ExecutionError, match="budget"):
+                engine.execute("YIELD size(range(1, 50000)) AS n")
+            monkeypatch.setenv("MOMQ_MAX_VALUES", "-3")
+            settings.reload()
+            with pytest.raises(ConfigError, match="max_values"):
+                engine.execute("YIELD 1")
+    finally:
+        monkeypatch.delenv("MOMQ_MAX_VALUES", raising=False)
+        settings.reload()

@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from momq import settings
 from momq.errors import ConfigError
 from momq.values import cell_text
 
@@ -30,9 +31,8 @@ MAX_ROWS = 1_000_000
 def check_limits(timeout_s: Any, max_rows: Any) -> tuple[float, int]:
     """``(timeout_s, max_rows)`` as a finite positive float and a positive int under the
     configured maxima; anything else (0, negative, NaN, infinity, text) raises
-    :class:`~momq.errors.ConfigError`: there is no "no limit"."""
-    from momq import settings
-
+    :class:`~momq.errors.ConfigError`: there is no "no limit". The maxima are read once
+    per process (``momq.settings.limits``)."""
     ceiling_s, ceiling_rows = settings.limits(MAX_TIMEOUT_S, MAX_ROWS)
     if (
         timeout_s.__class__ in (float, int)

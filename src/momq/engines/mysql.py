@@ -126,6 +126,7 @@ class MysqlEngine(SqlEngine):
 
     def _connect(self, read_timeout: float = 60.0) -> None:
         import pymysql
+        from pymysql.cursors import SSCursor
 
         self._close()
         if self._resolve is not None and self._opened:
@@ -156,6 +157,7 @@ class MysqlEngine(SqlEngine):
         self.flavour = "mariadb" if "mariadb" in version.lower() else "mysql"
         self.server_version = version
         self._conn = conn
+        self._unbuffered = SSCursor  # the cursor class, imported once (not per query)
         self._read_timeout = read_timeout
         self._timeout_ms: int | None = None
 
@@ -179,7 +181,6 @@ class MysqlEngine(SqlEngine):
 
     def _run(self, text: str, original: str, timeout_s: float, max_rows: int):
         import pymysql
-        from pymysql.cursors import SSCursor
 
         if self._conn is None or not self._conn.open or self._read_timeout < timeout_s + _CLIENT_SLACK_S:
             self._connect(max(60.0, timeout_s + _CLIENT_SLACK_S))
@@ -188,7 +189,7 @@ class MysqlEngine(SqlEngine):
         truncated = False
         try:
             self._prepare_session(timeout_s)
-            cur = SSCursor(conn)
+            cur = self._unbuffered(conn)
             try:
                 started = time.perf_counter()
                 cur.execute(text)
@@ -229,7 +230,9 @@ class MysqlEngine(SqlEngine):
         except QueryTimeout:
             self._recover(conn)
             raise
-        return columns, plain_rows(rows[:max_rows] if truncated else rows), truncated
+        # PyMySQL's converters give plain scalars only: int, float, Decimal, str, bytes,
+        # datetime, date, timedelta (str for an invalid date); other types come as str or bytes
+        return columns, plain_rows(rows[:max_rows] if truncated else rows, scalar=True), truncated
 
     def _server_syntax_error(self, query: str) -> Exception | None:
         """MySQL's error for ``query`` from ``PREPARE`` (the server parses the text and

@@ -3,13 +3,19 @@
 libpq's pipeline mode queues the statements of one query's sandbox and sends them in one
 write; the server answers them in order, and the client reads the answers in one go::
 
-    BEGIN READ ONLY
+    BEGIN READ ONLY                              -- prepared once per connection
     SET LOCAL statement_timeout = <limit>        -- when it is not the session's default
     Parse momq_<n>                               -- a text run often enough: prepared once
     Bind / Execute <query>                       -- extended protocol: exactly one statement
-    ROLLBACK
+    ROLLBACK                                     -- prepared once per connection
     SELECT pg_advisory_unlock_all()              -- when the login may take advisory locks
     Sync
+
+The statements that open and end the transaction are prepared when the connection opens
+(:class:`Controls`), so that each costs the server a Bind and an Execute, not a parse.
+Should one of them fail (none can be dropped: the sandbox refuses DEALLOCATE and
+DISCARD), the server skips the rest of the segment, the query included, and the
+connection is closed so that the next query opens a fresh one.
 
 The ROLLBACK runs right after the query, so between queries the session is idle outside
 any transaction, holding no snapshot and no lock. When the query fails, the server skips
@@ -30,7 +36,7 @@ import select
 from collections import OrderedDict
 from typing import Any
 
-__all__ = ["PREPARED_MAX", "PreparedStatements", "run_query"]
+__all__ = ["PREPARED_MAX", "Controls", "PreparedStatements", "run_query"]
 
 #: prepared statements kept per connection (psycopg's ``prepared_max``)
 PREPARED_MAX = 100
@@ -86,67 +92,89 @@ class PreparedStatements:
             self.dropped.append(name)
 
 
+class Controls:
+    """The statements around each query on one connection: ``BEGIN READ ONLY`` and
+    ``end`` (ROLLBACK first, then what else ends a query's transaction), prepared as
+    named statements when the connection opens."""
+
+    BEGIN = b"momq_begin"
+
+    def __init__(self, pgconn: Any, end: tuple[bytes, ...], encoding: str):
+        import psycopg
+
+        self.end = end  # as text, for the round trip that ends a failed query's transaction
+        self.end_names = tuple(b"momq_end_%d" % i for i in range(len(end)))
+        for name, text in ((self.BEGIN, b"BEGIN READ ONLY"), *zip(self.end_names, end)):
+            result = pgconn.prepare(name, text)
+            if result.status != _COMMAND_OK:
+                raise psycopg.errors.error_from_result(result, encoding=encoding)
+
+
 def run_query(
     pgconn: Any,
     poller: Any,
     statements: PreparedStatements,
+    controls: Controls,
     query: bytes,
     *,
     set_local: bytes | None,
-    end: tuple[bytes, ...],
     threshold: int | None,
     encoding: str,
 ) -> Any:
     """Run ``query`` in its own read-only transaction, rolled back, in one round trip
     (see the module docstring); return its libpq result, the rows in binary format.
-    ``set_local``: the ``SET LOCAL`` of the time limit, or None; ``end``: the statements
-    that end the transaction (ROLLBACK first); ``threshold``: runs of a text before it
+    ``controls``: the connection's prepared BEGIN and end statements; ``set_local``: the
+    ``SET LOCAL`` of the time limit, or None; ``threshold``: runs of a text before it
     is prepared (None: never); ``poller``: a ``select.poll`` registered on the
     connection's socket; ``encoding``: the connection's, for error messages. Raises the
     server's error as psycopg does (the session is then idle again), or psycopg's
-    OperationalError when the connection fails or the session is not back outside any
-    transaction: the connection is then unusable."""
+    OperationalError when the connection fails, a control statement fails or the
+    session is not back outside any transaction: the connection is then unusable."""
     import psycopg
 
     name, parse = statements.name_for(query, threshold)
-    sent: list[str] = []  # what each result answers, in order (Syncs aside)
     pgconn.enter_pipeline_mode()
+    # the answers come in the order sent: one per DEALLOCATE, then BEGIN at ``begin``,
+    # SET LOCAL, the Parse, the query at ``at``, the end statements
+    begin = len(statements.dropped)
     for old in statements.dropped:
         # each in its own segment: one that fails cannot stop the others
         pgconn.send_query_params(b"DEALLOCATE " + old, None)
         pgconn.pipeline_sync()
-        sent.append("deallocate")
     statements.dropped = []
-    pgconn.send_query_params(b"BEGIN READ ONLY", None)
-    sent.append("begin")
+    pgconn.send_query_prepared(controls.BEGIN, None)
+    at = begin + 1
     if set_local is not None:
         pgconn.send_query_params(set_local, None)
-        sent.append("set local")
+        at += 1
     if parse:
         pgconn.send_prepare(name, query)
-        sent.append("parse")
+        at += 1
     if name is not None:
         pgconn.send_query_prepared(name, None, result_format=_BINARY)
     else:
         pgconn.send_query_params(query, None, result_format=_BINARY)
-    sent.append("query")
-    for statement in end:
-        pgconn.send_query_params(statement, None)
-        sent.append("end")
+    for end in controls.end_names:
+        pgconn.send_query_prepared(end, None)
     pgconn.pipeline_sync()
     _flush(pgconn)
-    results = _read(pgconn, poller, syncs=sent.count("deallocate") + 1)
+    results = _read(pgconn, poller, syncs=begin + 1)
     pgconn.exit_pipeline_mode()
-    result = results[sent.index("query")]
+    result = results[at]
     if result.status != _TUPLES_OK:
-        parsed = not parse or results[sent.index("parse")].status == _COMMAND_OK
         if name is not None:
-            statements.forget(query, exists=parsed)  # e.g. a table changed under its plan
+            # e.g. a table changed under its plan; it exists unless its Parse failed
+            statements.forget(query, exists=not parse or results[at - 1].status == _COMMAND_OK)
         # the first error of the segment (the query's, or what stopped it)
-        result = next((r for r in results[sent.index("begin") :] if r.status == _FATAL_ERROR), result)
+        first = next((i for i in range(begin, len(results)) if results[i].status == _FATAL_ERROR), at)
+        result = results[first]
+        if first <= begin + (set_local is not None):  # BEGIN or SET LOCAL: the sandbox failed
+            pgconn.finish()
+            error = psycopg.errors.error_from_result(result, encoding=encoding)
+            raise psycopg.OperationalError(f"the query's transaction could not start: {error}")
     if pgconn.transaction_status != _IDLE:
         # the query failed and the server skipped the ROLLBACK: end the transaction now
-        pgconn.exec_(b"; ".join(end))
+        pgconn.exec_(b"; ".join(controls.end))
         if pgconn.transaction_status != _IDLE:
             raise psycopg.OperationalError("the query's transaction did not end")
     if result.status != _TUPLES_OK:

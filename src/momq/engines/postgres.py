@@ -17,7 +17,8 @@ Sandbox, per query:
    a query costs one round trip, like the bare driver, and between queries the session
    is idle outside any transaction. The query goes through the extended protocol, which
    refuses a second statement whatever the text holds; a text run again is prepared
-   once, as psycopg's cursors do. The read-only transaction refuses every write; the
+   once, as psycopg's cursors do, and BEGIN and ROLLBACK are prepared when the
+   connection opens. The read-only transaction refuses every write; the
    ROLLBACK undoes what a function may still do inside one (large objects,
    ``set_config``, ``SET``: the time limit lives and dies with the transaction), and
    session-level advisory locks, which outlive it, are released (a login without
@@ -47,7 +48,7 @@ import select
 from typing import Any, Callable
 
 from momq.engines.base import DEFAULT_TIMEOUT_S
-from momq.engines.pg_pipeline import PreparedStatements, run_query
+from momq.engines.pg_pipeline import Controls, PreparedStatements, run_query
 from momq.engines.sql_common import ErrorCodes, SqlEngine, embedded_conninfo, error_class, plain_rows, redact
 from momq.errors import (
     EngineUnavailable,
@@ -100,6 +101,14 @@ def classify(exc: Exception, query: str, engine: str = "postgres") -> QueryError
 _WRAP_START = b"SELECT * FROM (\n"
 _WRAP_END = b"\n) AS momq_query LIMIT %d"
 
+
+#: the types (OIDs) that psycopg's binary loaders (and ``_register_float4_loader``) turn
+#: into plain scalars only (``momq.values``): bool, bytea, name, int8, int2, int4, text,
+#: oid, float4, float8, bpchar, varchar, date, time, timestamp, timestamptz, interval,
+#: timetz, numeric. A result of these columns only needs no check value by value.
+_SCALAR_OIDS = frozenset(
+    {16, 17, 19, 20, 21, 23, 25, 26, 700, 701, 1042, 1043, 1082, 1083, 1114, 1184, 1186, 1266, 1700}
+)
 
 #: the functions that take session-level advisory locks (the only locks that outlive a
 #: ROLLBACK); a login that may execute none of them never holds one
@@ -163,7 +172,8 @@ class PostgresEngine(SqlEngine):
         self._statements = PreparedStatements()
         # what ends a query's transaction: ROLLBACK, then the release of the session's
         # advisory locks (which outlive a ROLLBACK) when the login may take them
-        self._end = (b"ROLLBACK", b"SELECT pg_advisory_unlock_all()") if may_lock and may_unlock else (b"ROLLBACK",)
+        end = (b"ROLLBACK", b"SELECT pg_advisory_unlock_all()") if may_lock and may_unlock else (b"ROLLBACK",)
+        self._controls = Controls(conn.pgconn, end, self._encoding)
 
     def _run(self, text: str, original: str, timeout_s: float, max_rows: int):
         import psycopg
@@ -176,15 +186,17 @@ class PostgresEngine(SqlEngine):
                 self._pgconn,
                 self._poller,
                 self._statements,
+                self._controls,
                 wrapped,
                 set_local=None
                 if timeout_ms == _SESSION_TIMEOUT_MS
                 else b"SET LOCAL statement_timeout = %d" % timeout_ms,
-                end=self._end,
                 threshold=conn.prepare_threshold,
                 encoding=self._encoding,
             )
-            columns = [result.fname(i).decode() for i in range(result.nfields)]
+            fields = range(result.nfields)
+            columns = [result.fname(i).decode() for i in fields]
+            scalar = all(result.ftype(i) in _SCALAR_OIDS for i in fields)
             loader = self._loader
             loader.set_pgresult(result, set_loaders=True, format=1)  # binary
             rows = loader.load_rows(0, result.ntuples, tuple)  # may fail: a date past year 9999
@@ -208,7 +220,7 @@ class PostgresEngine(SqlEngine):
             self._reset()  # interrupted with answers unread: the connection cannot be reused
             raise
         truncated = len(rows) > max_rows
-        return columns, plain_rows(rows[:max_rows] if truncated else rows), truncated
+        return columns, plain_rows(rows[:max_rows] if truncated else rows, scalar), truncated
 
     def _ready_connection(self) -> Any:
         """The connection, opened again when it is gone."""

@@ -73,10 +73,12 @@ def plain_value(value: Any) -> Any:
 _SCALAR_TYPES = _PLAIN_TYPES - {list, dict}
 
 
-def plain_rows(rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
-    """Rows as tuples of plain values. The common case, where every value already is a
-    plain scalar, is one pass over the values and no copy (the drivers give tuples)."""
-    if {type(v) for row in rows for v in row} <= _SCALAR_TYPES:
+def plain_rows(rows: Sequence[Sequence[Any]], scalar: bool = False) -> list[tuple[Any, ...]]:
+    """Rows as tuples of plain values. ``scalar``: the columns' types say that every
+    value already is a plain scalar or None (no copy, no check); otherwise the common
+    case, where every value is one, costs one pass over the values and no copy (the
+    drivers give tuples)."""
+    if scalar or {type(v) for row in rows for v in row} <= _SCALAR_TYPES:
         return rows if isinstance(rows, list) else list(rows)
     return [tuple(plain_value(v) for v in row) for row in rows]
 
@@ -93,6 +95,7 @@ class SqlEngine(Engine):
         self._conninfo = conninfo
         self._where = where  # the server, for messages (password redacted)
         self._conn: Any = None
+        self._vet = get_dialect(self.dialect).vet
         self._connect()
 
     def _connect(self) -> None:  # pragma: no cover - abstract
@@ -101,7 +104,7 @@ class SqlEngine(Engine):
     def execute(self, query: str, timeout_s: float = DEFAULT_TIMEOUT_S, max_rows: int = DEFAULT_MAX_ROWS) -> Result:
         timeout_s, max_rows = check_limits(timeout_s, max_rows)
         try:
-            vetted = get_dialect(self.dialect).vet(query, self.name)
+            vetted = self._vet(query, self.name)
         except UncheckedSyntax as exc:
             raise self._server_syntax_error(query) or exc from None
         start = time.perf_counter()
