@@ -111,6 +111,14 @@ def test_model_question_generator_fills_placeholders_and_falls_back():
     dropped = ModelQuestionGenerator(ScriptedModel(['{"question": "And her?", "complete": "Which movies?"}']))
     assert dropped.generate(ctx, plan)[0] == "What about Meg Ryan?"
     assert dropped.fallbacks == 1
+    # a colloquial question that repeats an earlier turn's gives way to the template's
+    from momq.construct.context import ContextTurn
+
+    ctx.add_turn(ContextTurn(question="And Meg Ryan?", complete="Which movies did Meg Ryan act in?", query="q"))
+    repeated = ModelQuestionGenerator(
+        ScriptedModel(['{"question": "And [ENTITY]?", "complete": "Which movies did [ENTITY] act in?"}'])
+    )
+    assert repeated.generate(ctx, plan) == ("What about Meg Ryan?", "Which movies did Meg Ryan act in?")
     assert parse_json_object('x {"a": {"b": 1}} y') == {"a": {"b": 1}}
 
 

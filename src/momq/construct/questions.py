@@ -192,7 +192,9 @@ class ModelQuestionGenerator:
     the colloquial question and its complete form. It falls back to the template
     question (counted in ``fallbacks``) when the answer is not usable JSON or drops a
     name or value the plan sampled from the database, since the query must still
-    answer the planned question."""
+    answer the planned question; a colloquial question that repeats an earlier turn's is
+    replaced by the template's (seen with Qwen2.5-Coder-1.5B: "Who wrote the movie Speed
+    Racer?" twice, the second time for "the movies Lilly Wachowski wrote")."""
 
     def __init__(self, model: Any, *, max_new_tokens: int = 160):
         from momq.llm.base import GenerationConfig
@@ -217,6 +219,9 @@ class ModelQuestionGenerator:
         if parsed and parsed.get("question") and parsed.get("complete"):
             question, complete = fill(str(parsed["question"]), plan.slots), fill(str(parsed["complete"]), plan.slots)
             if all(v.lower() in complete.lower() for v in _data_values(plan)):
+                asked = {t.question.strip().lower() for t in ctx.turns}
+                if question.strip().lower() in asked:  # a repeated question cannot ask something new
+                    question = TemplateQuestionGenerator().generate(ctx, plan)[0]
                 return question, complete
         self.fallbacks += 1
         return TemplateQuestionGenerator().generate(ctx, plan)
