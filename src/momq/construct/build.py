@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -142,6 +143,7 @@ class Constructor:
                 "entity_types": spec_types,
                 "relations": sorted({r for t in ctx.turns for r in t.relations}),
                 "failed_rounds": len(failures),
+                "failed_reasons": dict(Counter(_reason_kind(f.get("reason", "")) for f in failures)),
             },
         )
         return dialogue, failures
@@ -196,6 +198,12 @@ class Constructor:
         else:
             out.dialogues = built
         return out
+
+
+def _reason_kind(reason: str) -> str:
+    """A failure reason without its particulars: "execution: SchemaError: ..." ->
+    "execution", "semantic check: similarity 0.41 below 0.5" -> "semantic check"."""
+    return reason.split(":", 1)[0].strip() or "unknown"
 
 
 def construct(
