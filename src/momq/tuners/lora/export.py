@@ -69,9 +69,10 @@ def lora_pairs(adapter: Path) -> tuple[dict[str, dict[str, Any]], dict[str, Any]
     """``({module stem: {"A": array, "B": array}}, PEFT config)`` of a saved LoRA adapter."""
     from safetensors.numpy import load_file
 
+    from momq.tuners.base import TUNER_FILE, read_method
+
     adapter = Path(adapter)
-    tuner = adapter / "tuner.json"
-    method = json.loads(tuner.read_text()).get("method") if tuner.is_file() else None
+    method = read_method(adapter) if (adapter / TUNER_FILE).is_file() else None
     if method is not None and method != "lora":
         raise ConfigError(
             f"{adapter} is a {method} model: only LoRA adapters export to GGUF (MoMQ's routed experts "
