@@ -6,6 +6,8 @@
 #   scripts/eval_pipelines.sh                       # default model, direct icl r3 + multiturn
 #   MODEL=qwen2.5-coder-0.5b PIPELINES="direct" SIZE=30 scripts/eval_pipelines.sh
 #   scripts/eval_pipelines.sh table                 # print the table of what has run
+#   PIPELINES=r3 TAG=ranker PREDICT_ARGS="--ranker-model DIR" scripts/eval_pipelines.sh
+#                                                   # extra predict options; files named r3-ranker
 #
 # Predictions resume where they stopped, so the script can be interrupted and rerun.
 set -euo pipefail
@@ -19,6 +21,8 @@ PIPELINES=${PIPELINES:-"direct icl r3"}
 SPLITS=${SPLITS:-"postgres-test mysql-test cypher-test ngql-test"}
 DIALOGUES=${DIALOGUES:-"ngql-dialogues-test"}
 MAX_NEW_TOKENS=${MAX_NEW_TOKENS:-160}
+TAG=${TAG:-}                  # suffix of the result names when PREDICT_ARGS changes a pipeline
+PREDICT_ARGS=${PREDICT_ARGS:-}  # extra `momq predict` options (word-split)
 HOME_DIR=$($PY -c 'from momq import settings; print(settings.home())')
 OUT=${OUT:-$HOME_DIR/pipelines-$MODEL}
 SAMPLE=$OUT/sample-$SIZE-$SEED
@@ -33,11 +37,13 @@ timed() {  # timed NAME CMD...: run, log, record the wall time
 
 run_one() {  # run_one PIPELINE SPLIT
     local p=$1 s=$2
-    local pred="$OUT/pred/$s.$p.jsonl"
-    timed "predict-$s-$p" "$MOMQ" predict --bench "$SAMPLE/$s.jsonl" --pipeline "$p" --model "$MODEL" \
-        --max-new-tokens "$MAX_NEW_TOKENS" --out "$pred"
-    timed "eval-$s-$p" "$MOMQ" eval --bench "$s" --bench-root "$SAMPLE" --predictions "$pred" \
-        --out "$OUT/eval/$s.$p" --no-charts --allow-missing
+    local name=$p${TAG:+-$TAG}
+    local pred="$OUT/pred/$s.$name.jsonl"
+    # shellcheck disable=SC2086  # PREDICT_ARGS is a list of options
+    timed "predict-$s-$name" "$MOMQ" predict --bench "$SAMPLE/$s.jsonl" --pipeline "$p" --model "$MODEL" \
+        --max-new-tokens "$MAX_NEW_TOKENS" --out "$pred" $PREDICT_ARGS
+    timed "eval-$s-$name" "$MOMQ" eval --bench "$s" --bench-root "$SAMPLE" --predictions "$pred" \
+        --out "$OUT/eval/$s.$name" --no-charts --allow-missing
 }
 
 table() {
