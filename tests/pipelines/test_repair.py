@@ -140,3 +140,24 @@ def test_timeout_is_a_repairable_outcome(run):
     model, engine, out = run([slow, GOOD], execution_kw={"timeout_s": 0.5})
     assert [a.outcome for a in out.attempts] == ["timeout", "ok"]
     assert engine.executed == [slow, GOOD] and out.result.rows == [(13,)]
+
+
+def test_an_unknown_column_is_answered_with_where_the_schema_has_it(run, car_dealership_schema):
+    # `first_name` is a column of customers and salespersons, not of sales: the engine
+    # says only that s.first_name does not exist; the schema says where it is
+    bad = "SELECT s.first_name FROM sales s"
+    model, engine, out = run([bad, GOOD], execution_kw={"schema": car_dealership_schema})
+    assert [a.outcome for a in out.attempts] == ["unknown_schema", "ok"]
+    repair = model.prompts[1][3]["content"]
+    assert "s.first_name does not exist" in repair
+    assert "Schema note: `first_name` is a column of: customers, salespersons." in repair
+
+
+def test_a_misspelt_table_is_answered_with_the_closest_names(run, car_dealership_schema):
+    model, engine, out = run(["SELECT COUNT(*) FROM customer", GOOD], execution_kw={"schema": car_dealership_schema})
+    assert "No table or type `customer` exists in the schema; similar: customers" in model.prompts[1][3]["content"]
+
+
+def test_without_a_schema_the_message_is_the_engine_s(run):
+    model, engine, out = run(["SELECT s.first_name FROM sales s", GOOD])
+    assert "Schema note" not in model.prompts[1][3]["content"]

@@ -136,7 +136,9 @@ class Pipeline:
                 history = session.history_text()
             draft = self.draft(verdict.text, target, session=session, history=history, example_id=example_id)
             standalone = draft.standalone or verdict.text
-            execution = Execution(target.dialect_obj, target.engine, target.timeout_s, target.max_rows)
+            execution = Execution(
+                target.dialect_obj, target.engine, target.timeout_s, target.max_rows, schema=target.schema
+            )
             sent: set[str] = set()
             outcome = generate_and_repair(
                 self.model,

@@ -36,6 +36,7 @@ from typing import Any, Callable
 from momq import errors
 from momq.llm.base import GenerationConfig, LanguageModel, Prompt
 from momq.pipelines.base import Attempt
+from momq.schema.lookup import schema_hint
 
 OK = "ok"
 OUTCOMES = (
@@ -98,6 +99,9 @@ class Execution:
     transient_retries: int = 2
     retry_wait_s: float = 0.5
     sleep: Callable[[float], None] = time.sleep
+    #: the target's schema: an unknown column or table is answered with where the name
+    #: lives, or the closest names (:func:`momq.schema.lookup.schema_hint`)
+    schema: Any = None
 
     def run(self, query: str) -> tuple[str, str, Any, int]:
         """``(outcome, message, result or None, retries)`` for one candidate."""
@@ -123,6 +127,9 @@ class Execution:
                     retries += 1
                     self.sleep(self.retry_wait_s * (2 ** (retries - 1)))
                     continue
+                if outcome == "unknown_schema" and self.schema is not None:
+                    hint = schema_hint(self.schema, message)
+                    message = f"{message}\nSchema note: {hint}" if hint else message
                 return outcome, message, None, retries
             if not result.rows:
                 return "empty_result", "the query returned no rows", result, retries

@@ -1,0 +1,98 @@
+"""Where a name lives in a schema, for repair prompts.
+
+An engine that rejects a query for an unknown column or table says which name it did
+not find, but not where that name is: "Unknown column 'c.citation_num'" when
+``citation_num`` is a column of ``publication``, not of the table aliased ``c``. A
+small model shown only the engine's message tends to guess again. :func:`schema_hint`
+reads the unknown names out of the message (PostgreSQL's, MySQL/MariaDB's and the
+Cypher/nGQL engines' wordings) and answers from the schema: the tables (or node and
+edge types) that hold a column of that name, or, when none does, the closest names.
+Nothing is invented: every name in a hint is a name of the schema.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Iterable
+
+from momq.schema.model import Column, Schema
+
+_QUOTED = r"[\"'`]?([\w.$]+)[\"'`]?"
+#: (kind, pattern) for the messages that name an unknown element
+_UNKNOWN = (
+    ("column", re.compile(r"\bunknown column\s+" + _QUOTED, re.I)),  # MySQL / MariaDB 1054
+    ("column", re.compile(r"\bcolumn\s+" + _QUOTED + r"\s+does not exist", re.I)),  # PostgreSQL 42703
+    ("table", re.compile(r"\brelation\s+" + _QUOTED + r"\s+does not exist", re.I)),  # PostgreSQL 42P01
+    ("table", re.compile(r"\btable\s+" + _QUOTED + r"\s+doesn'?t exist", re.I)),  # MySQL / MariaDB 1146
+    ("column", re.compile(r"\bunknown property\s+" + _QUOTED, re.I)),
+    ("column", re.compile(r"\bproperty\s+" + _QUOTED + r"\s+(?:does not exist|not found)", re.I)),
+    ("table", re.compile(r"\b(?:label|tag|edge(?: type)?)\s+" + _QUOTED + r"\s+(?:does not exist|not found)", re.I)),
+)
+MAX_HOLDERS = 6
+MAX_SIMILAR = 3
+
+
+def unknown_names(message: str) -> list[tuple[str, str]]:
+    """``(kind, name)`` for each element the engine ``message`` says does not exist
+    (kind ``column`` or ``table``); a qualified name keeps only its last part."""
+    found: list[tuple[str, str]] = []
+    for kind, pattern in _UNKNOWN:
+        for match in pattern.finditer(message):
+            name = match.group(1).strip(".").rsplit(".", 1)[-1]
+            if name and (kind, name) not in found:
+                found.append((kind, name))
+    return found
+
+
+def _owners(schema: Schema) -> Iterable[tuple[str, str, list[Column]]]:
+    """``(kind word, name, columns)`` of every table, node type and edge type."""
+    for table in schema.tables:
+        yield "table", table.name, table.columns
+    for node in schema.nodes:
+        yield "tag" if schema.vid_type else "label", node.name, node.properties
+    for edge in schema.edges:
+        yield "edge type", edge.name, edge.properties
+
+
+def holders(schema: Schema, column: str) -> list[str]:
+    """The tables / node types / edge types that have a column or property ``column``
+    (case-insensitive)."""
+    wanted = column.lower()
+    return [name for _, name, columns in _owners(schema) if any(c.name.lower() == wanted for c in columns)]
+
+
+def similar(names: Iterable[str], name: str, n: int = MAX_SIMILAR) -> list[str]:
+    """Up to ``n`` of ``names`` closest to ``name`` (difflib ratio >= 0.6)."""
+    by_lower: dict[str, str] = {}
+    for candidate in names:
+        by_lower.setdefault(candidate.lower(), candidate)
+    return [by_lower[m] for m in difflib.get_close_matches(name.lower(), list(by_lower), n=n, cutoff=0.6)]
+
+
+def schema_hint(schema: Schema | None, message: str) -> str:
+    """One line per unknown name of ``message``: where the schema has it, or the
+    closest names it has; empty when the message names nothing unknown."""
+    if schema is None or not message:
+        return ""
+    column_word = "column" if schema.family == "relational" else "property"
+    lines: list[str] = []
+    for kind, name in unknown_names(message):
+        if kind == "column":
+            where = holders(schema, name)
+            if where:
+                shown = ", ".join(where[:MAX_HOLDERS]) + (", ..." if len(where) > MAX_HOLDERS else "")
+                lines.append(f"`{name}` is a {column_word} of: {shown}.")
+                continue
+            qualified = [f"{owner}.{c.name}" for _, owner, columns in _owners(schema) for c in columns]
+            close = similar([c.name for _, _, columns in _owners(schema) for c in columns], name)
+            spelled = [q for q in qualified if q.rsplit(".", 1)[-1] in close][:MAX_SIMILAR]
+            tail = f"; similar: {', '.join(spelled)}" if spelled else ""
+            lines.append(f"No {column_word} `{name}` exists in the schema{tail}.")
+        else:
+            if any(name.lower() == owner.lower() for _, owner, _ in _owners(schema)):
+                continue  # exists after all (e.g. another database's qualifier)
+            close = similar([owner for _, owner, _ in _owners(schema)], name)
+            tail = f"; similar: {', '.join(close)}" if close else ""
+            lines.append(f"No table or type `{name}` exists in the schema{tail}.")
+    return "\n".join(lines)
