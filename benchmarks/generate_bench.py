@@ -1,9 +1,12 @@
 """Generation speed: MoMQ (vanilla LoRA and shared experts merged, routed experts live) vs
-merged PEFT LoRA on SmolLM2-135M: greedy with the KV cache, a fixed number of new tokens
-(``min_new_tokens`` = ``max_new_tokens``), the same prompts. The models take turns within
-one process (robust to other work on the machine); the first round warms up.
+merged PEFT LoRA on SmolLM2-135M (or any catalogued backbone with ``--model``; ``--recipes
+DIR`` takes each method's configuration from ``DIR/<method>-full.yaml``): greedy with the
+KV cache, a fixed number of new tokens (``min_new_tokens`` = ``max_new_tokens``), the same
+prompts. The models take turns within one process (robust to other work on the machine);
+the first round warms up.
 
     .venv/bin/python benchmarks/generate_bench.py [--new 32] [--batch 4] [--rounds 4] [--threads 1] [--bf16]
+    .venv/bin/python benchmarks/generate_bench.py --model qwen2.5-coder-0.5b --recipes recipes/qwen-0.5b --threads 2 --bf16
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import time
 from pathlib import Path
 
 import torch
+from train_bench import method_config
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = [
@@ -31,6 +35,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--bf16", action="store_true")
+    parser.add_argument("--model", default=None, help="catalogued backbone (default SmolLM2-135M)")
+    parser.add_argument("--recipes", default=None, help="folder whose <method>-full.yaml give the configurations")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     from momq.backbones.models import load_model
@@ -41,8 +47,8 @@ def main() -> None:
     examples = read_jsonl(ROOT / "recipes" / "data" / "mini_multidialect.jsonl")[::10][: args.batch]
     built = {}
     for name, method, config, merge in MODELS:
-        model, tokenizer = load_model()
-        tuned = get_method(method).create(model, config)
+        model, tokenizer = load_model(args.model)
+        tuned = get_method(method).create(model, method_config(method, args.recipes) if args.recipes else config)
         if merge:
             tuned.merge_for_inference()
         built[name] = tuned.eval()
