@@ -180,7 +180,47 @@ def eval_cmd(
         raise typer.Exit(1)
 
 
+def _outcomes(path: Path) -> list[dict]:
+    """The outcome records of an eval report folder (every ``outcomes.jsonl`` under it)
+    or of one outcomes file."""
+    import json
+
+    from momq.errors import ConfigError
+
+    files = [path] if path.is_file() else sorted(path.rglob("outcomes.jsonl"))
+    if not files:
+        raise ConfigError(f"no outcomes.jsonl under {path} (write one with `momq eval ... --out {path}`)")
+    return [json.loads(line) for f in files for line in f.read_text().splitlines() if line.strip()]
+
+
+@fail_on_error
+def compare_cmd(
+    a: Path = typer.Argument(..., help="Eval report folder (or outcomes.jsonl) of system A."),
+    b: Path = typer.Argument(..., help="Eval report folder (or outcomes.jsonl) of system B."),
+    metric: str = typer.Option("ex", help="ex | ex_source (the source benchmark's rule) | exec"),
+    by: str = typer.Option("dialect", help="Outcome field to group by (dialect, database, category, language)."),
+) -> None:
+    """Paired comparison of two scored runs on their shared questions: accuracies, the
+    discordant counts and the exact McNemar p-value, per group and overall."""
+    from momq.eval.stats import compare_runs
+
+    tables = compare_runs(_outcomes(a), _outcomes(b), metric, by)
+    console.print(f"A = {a}\nB = {b}\nmetric {metric}; b = right only in A, c = right only in B", highlight=False)
+    console.print("| group | n | A | B | both | b | c | neither | exact McNemar p |")
+    console.print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for group in sorted(tables, key=lambda g: (g == "all", g)):
+        t = tables[group]
+        console.print(
+            f"| {group} | {t.n} | {t.acc_a:.1f} | {t.acc_b:.1f} | {t.both} | {t.only_a} | {t.only_b} "
+            f"| {t.neither} | {t.p_value:.3g} |",
+            highlight=False,
+        )
+    if tables["all"].n == 0:
+        err_console.print("[yellow]the two runs share no scored question[/yellow]")
+
+
 def register(app: typer.Typer) -> None:
-    """Mount ``bench`` (with ``build``) and ``eval`` on the main app."""
+    """Mount ``bench`` (with ``build``), ``eval`` and ``compare`` on the main app."""
     app.add_typer(bench_app, name="bench")
     app.command("eval")(eval_cmd)
+    app.command("compare")(compare_cmd)
