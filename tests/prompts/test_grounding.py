@@ -61,6 +61,11 @@ def test_ngql_prompt_maps_names_to_vertex_ids():
     # an edge property filtered and returned; sorting as pipe stages over $-.columns
     assert "WHERE properties(edge).degree > <number>" in user
     assert "| ORDER BY $-.degree DESC, $-.name | LIMIT 3" in user
+    # every statement its own comment (one comment over FIND PATH and GET SUBGRAPH made
+    # the model answer with both); GET SUBGRAPH with a direction and an edge type
+    lines = user.split("### nGQL syntax with this schema")[1].split("###")[0].strip().splitlines()
+    assert all(a.startswith("#") or b.startswith("#") or a.split()[0] == b.split()[0] for a, b in zip(lines, lines[1:]))
+    assert 'GET SUBGRAPH 1 STEPS FROM "<vertex id>" OUT serve YIELD VERTICES' in user
 
 
 def test_ngql_syntax_examples_parse_and_run():

@@ -156,7 +156,8 @@ class NGQL(GraphDialect):
         property filtered and returned (``properties(edge).p``), sorting and limits as
         pipe stages (``| ORDER BY $-.col | LIMIT n``), several steps, counting, MATCH with
         the tag-qualified ``v.tag.prop`` and an alias to sort on, FETCH, GROUP BY as a pipe
-        stage, FIND PATH and GET SUBGRAPH. The semantics and the forms are NebulaGraph 3.x's
+        stage, FIND PATH and GET SUBGRAPH (with a direction and an edge type), each statement
+        under its own comment. The semantics and the forms are NebulaGraph 3.x's
         (docs: GO, pipe, ORDER BY, GROUP BY, MATCH, FETCH, FIND PATH, GET SUBGRAPH)."""
         found = hops(schema)
         if not found:
@@ -198,10 +199,12 @@ class NGQL(GraphDialect):
             "# MATCH: properties as v.tag.prop; ORDER BY names a returned column",
             f'MATCH (a:{src})-[e:{edge.name}]->(b:{dst}) WHERE b.{dst}.{dst_prop} == "<value>" '
             f"RETURN a.{src}.{src_prop} AS {src_prop} ORDER BY {src_prop}",
+            "# the properties of a vertex given its id",
             f'FETCH PROP ON {dst} "<vertex id>" YIELD properties(vertex).{dst_prop} AS {dst_prop}',
-            "# paths between two vertices; the subgraph around a vertex",
+            "# the shortest path between two vertices",
             'FIND SHORTEST PATH FROM "<vertex id>" TO "<vertex id>" OVER * YIELD path AS p',
-            'GET SUBGRAPH 1 STEPS FROM "<vertex id>" YIELD VERTICES AS nodes, EDGES AS relationships',
+            "# the subgraph 1 step around a vertex: OUT, IN or BOTH an edge type (every edge type without one)",
+            f'GET SUBGRAPH 1 STEPS FROM "<vertex id>" OUT {edge.name} YIELD VERTICES AS nodes, EDGES AS relationships',
         ]
         return lines
 
