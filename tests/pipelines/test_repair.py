@@ -161,3 +161,12 @@ def test_a_misspelt_table_is_answered_with_the_closest_names(run, car_dealership
 def test_without_a_schema_the_message_is_the_engine_s(run):
     model, engine, out = run(["SELECT s.first_name FROM sales s", GOOD])
     assert "Schema note" not in model.prompts[1][3]["content"]
+
+
+def test_an_edge_type_used_as_a_variable_is_named_as_the_type(basketballplayer):
+    # NebulaGraph's SemanticError for properties(serve) after GO ... OVER serve
+    engine, schema = basketballplayer
+    execution = Execution(get_dialect("ngql"), engine, schema=schema)
+    outcome, message, _, _ = execution.run('GO FROM "player100" OVER serve YIELD properties(serve).start_year')
+    assert outcome == "unknown_schema" and "Invalid label identifiers: serve" in message
+    assert "Schema note: `serve` is an edge type of the schema, not a variable of this query." in message

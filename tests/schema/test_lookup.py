@@ -18,6 +18,8 @@ from tests.schemas import graph_schema, sql_schema
         ("column t1.first_name does not exist (at character 33)", [("column", "first_name")]),
         ('relation "clients" does not exist', [("table", "clients")]),
         ("(1146) Table 'broker.sbcustomers' doesn't exist", [("table", "sbcustomers")]),
+        ("Invalid label identifiers: serve", [("variable", "serve")]),  # NebulaGraph
+        ("Variable `follow` not defined (line 1, column 30)", [("variable", "follow")]),  # Neo4j
         ("division by zero", []),
         ("operator does not exist: bigint = text", []),
     ],
@@ -51,3 +53,14 @@ def test_nothing_to_say_gives_an_empty_hint():
     assert schema_hint(None, "column x does not exist") == ""
     # a table the schema has (another database's qualifier) is not reported
     assert schema_hint(sql_schema(), "Table 'other.customer' doesn't exist") == ""
+
+
+def test_a_type_used_as_a_variable_is_named_as_the_type():
+    schema = graph_schema()
+    assert schema_hint(schema, "Invalid label identifiers: serve") == (
+        "`serve` is an edge type of the schema, not a variable of this query."
+    )
+    assert schema_hint(schema, "Variable `player` not defined") == (
+        "`player` is a tag of the schema, not a variable of this query."
+    )
+    assert schema_hint(schema, "Variable `x` not defined") == ""  # not a schema name: nothing to add

@@ -28,6 +28,10 @@ _UNKNOWN = (
     ("column", re.compile(r"\bunknown property\s+" + _QUOTED, re.I)),
     ("column", re.compile(r"\bproperty\s+" + _QUOTED + r"\s+(?:does not exist|not found)", re.I)),
     ("table", re.compile(r"\b(?:label|tag|edge(?: type)?)\s+" + _QUOTED + r"\s+(?:does not exist|not found)", re.I)),
+    # a name used as a variable that the query never bound: NebulaGraph's SemanticError
+    # ("Invalid label identifiers: serve" for properties(serve)) and Neo4j's wording
+    ("variable", re.compile(r"\binvalid label identifiers?:\s*" + _QUOTED, re.I)),
+    ("variable", re.compile(r"\bvariable\s+" + _QUOTED + r"\s+not defined", re.I)),
 )
 MAX_HOLDERS = 6
 MAX_SIMILAR = 3
@@ -35,7 +39,8 @@ MAX_SIMILAR = 3
 
 def unknown_names(message: str) -> list[tuple[str, str]]:
     """``(kind, name)`` for each element the engine ``message`` says does not exist
-    (kind ``column`` or ``table``); a qualified name keeps only its last part."""
+    (kind ``column``, ``table`` or ``variable``); a qualified name keeps only its last
+    part."""
     found: list[tuple[str, str]] = []
     for kind, pattern in _UNKNOWN:
         for match in pattern.finditer(message):
@@ -89,6 +94,12 @@ def schema_hint(schema: Schema | None, message: str) -> str:
             spelled = [q for q in qualified if q.rsplit(".", 1)[-1] in close][:MAX_SIMILAR]
             tail = f"; similar: {', '.join(spelled)}" if spelled else ""
             lines.append(f"No {column_word} `{name}` exists in the schema{tail}.")
+        elif kind == "variable":
+            # only worth saying when the unbound name is a type of the schema
+            owner = next(((word, o) for word, o, _ in _owners(schema) if o.lower() == name.lower()), None)
+            if owner:
+                article = "an" if owner[0][0] in "aeiou" else "a"
+                lines.append(f"`{name}` is {article} {owner[0]} of the schema, not a variable of this query.")
         else:
             if any(name.lower() == owner.lower() for _, owner, _ in _owners(schema)):
                 continue  # exists after all (e.g. another database's qualifier)
