@@ -17,9 +17,9 @@ PY=${PY:-.venv/bin/python}
 MODEL=${MODEL:-qwen2.5-coder-1.5b}
 SIZE=${SIZE:-100}
 SEED=${SEED:-0}
-PIPELINES=${PIPELINES:-"direct icl r3"}
-SPLITS=${SPLITS:-"postgres-test mysql-test cypher-test ngql-test"}
-DIALOGUES=${DIALOGUES:-"ngql-dialogues-test"}
+PIPELINES=${PIPELINES-"direct icl r3"}  # an empty value runs none
+SPLITS=${SPLITS-"postgres-test mysql-test cypher-test ngql-test"}
+DIALOGUES=${DIALOGUES-"ngql-dialogues-test"}  # DIALOGUES="": no multiturn run
 MAX_NEW_TOKENS=${MAX_NEW_TOKENS:-160}
 TAG=${TAG:-}                  # suffix of the result names when PREDICT_ARGS changes a pipeline
 PREDICT_ARGS=${PREDICT_ARGS:-}  # extra `momq predict` options (word-split)
