@@ -107,6 +107,22 @@ def test_subschema(shop, nba):
     assert nba.subschema(["nothing"]).element_names() == []
 
 
+def test_graph_subschema_keeps_the_edges_that_connect_the_named_node_types(nba):
+    def names(*wanted):
+        return nba.subschema(list(wanted), keep_neighbours=True).element_names()
+
+    # "the teams Tony Parker played for": player and team named; serve is between them
+    # (and follow, from player to player)
+    assert names("player", "team") == ["player", "team", "serve", "follow"]
+    # one node type alone keeps the edge types touching it
+    assert names("team") == ["player", "team", "serve"]
+    assert set(names("player")) == {"player", "team", "follow", "serve"}
+    # an edge type named: only its endpoints are added, no other edge
+    assert names("player", "follow") == ["player", "follow"]
+    # without keep_neighbours the selection is exact
+    assert nba.subschema(["player", "team"]).element_names() == ["player", "team"]
+
+
 def test_json_round_trip(shop, nba):
     for schema in (shop, nba):
         assert Schema.from_dict(schema.to_dict()) == schema

@@ -93,9 +93,15 @@ class Schema:
         """The schema restricted to the named tables / node types / edge types (names are
         matched case-insensitively; unknown names are ignored). Foreign keys to dropped
         tables are removed. With ``keep_neighbours`` an edge type keeps its endpoint node
-        types and a table keeps the tables its foreign keys point to."""
+        types and a table keeps the tables its foreign keys point to; and node types named
+        without any edge type keep the edge types that connect them (between two of them;
+        for a single one, or when none is between them, those that touch one): "the teams Tony Parker played for"
+        names ``player`` and ``team``, and a graph sub-schema without ``serve`` cannot
+        answer it."""
         wanted = {n.lower() for n in names}
         if keep_neighbours:
+            if self.edges and not any(e.name.lower() in wanted for e in self.edges):
+                wanted.update(e.name.lower() for e in self._connecting_edges(wanted))
             for edge in self.edges:
                 if edge.name.lower() in wanted:
                     for src, dst in edge.endpoints:
@@ -116,6 +122,18 @@ class Schema:
             edges=[e for e in self.edges if e.name.lower() in wanted],
             vid_type=self.vid_type,
         )
+
+    def _connecting_edges(self, wanted: set[str]) -> list[EdgeType]:
+        """The edge types between two of the ``wanted`` node types; for a single wanted
+        node type (or when none connects them), every edge type touching one."""
+        nodes = {n.name.lower() for n in self.nodes if n.name.lower() in wanted}
+        if not nodes:
+            return []
+        if len(nodes) > 1:
+            between = [e for e in self.edges if any({s.lower(), d.lower()} <= nodes for s, d in e.endpoints)]
+            if between:
+                return between
+        return [e for e in self.edges if any(nodes & {s.lower(), d.lower()} for s, d in e.endpoints)]
 
     # serialisation -------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
