@@ -170,3 +170,18 @@ def test_an_edge_type_used_as_a_variable_is_named_as_the_type(basketballplayer):
     outcome, message, _, _ = execution.run('GO FROM "player100" OVER serve YIELD properties(serve).start_year')
     assert outcome == "unknown_schema" and "Invalid label identifiers: serve" in message
     assert "Schema note: `serve` is an edge type of the schema, not a variable of this query." in message
+
+
+def test_a_candidate_keeping_an_example_placeholder_is_sent_back_not_run(basketballplayer):
+    # nGQL's syntax examples write "<vertex id>" where an id belongs; a model that copies
+    # the pattern gets it back with the reason (the engine would only return no rows)
+    engine, schema = basketballplayer
+    good = 'GO FROM "player100" OVER serve YIELD $$.team.name AS name'
+    model = ScriptedModel(
+        ['```ngql\nGO FROM "<vertex id>" OVER serve YIELD $$.team.name AS name\n```', f"```ngql\n{good}\n```"]
+    )
+    recorder = Recorder(engine)
+    out = generate_and_repair(model, PROMPT, Execution(get_dialect("ngql"), recorder, schema=schema))
+    assert [a.outcome for a in out.attempts] == ["no_query", "ok"]
+    assert "keeps the example placeholder <vertex id>" in model.prompts[1][3]["content"]
+    assert recorder.executed == [good]

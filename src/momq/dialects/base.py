@@ -99,6 +99,9 @@ class Dialect:
     hints: ClassVar[dict[str, str]] = {}
     #: the module whose ``introspect(engine)`` reads a live database's schema
     introspection: ClassVar[str] = ""
+    #: placeholders that :meth:`schema_examples` write where a real value belongs; a
+    #: candidate that still holds one is sent back to the model, never run
+    example_placeholders: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -67,6 +67,7 @@ class NGQL(GraphDialect):
         ),
     }
     introspection = "momq.schema.introspect_ngql"
+    example_placeholders = ("<vertex id>", "<value>", "<number>")
     vertex_ids = True
     keywords = KEYWORDS
     write_keywords = frozenset(

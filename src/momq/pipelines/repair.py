@@ -12,7 +12,8 @@ outcome            meaning                                                what h
 ``timeout``        ran past the time limit                                repaired
 ``unknown_schema`` names a table/column/label/property that is not there  repaired
 ``syntax_error``   the engine (or the dialect's parser) could not parse   repaired
-``no_query``       no query could be extracted from the model's answer    repaired
+``no_query``       no query in the model's answer, or a query that keeps  repaired
+                   an example's placeholder (``<vertex id>``)
 ``write_refused``  the candidate would write; never sent to the engine    repaired
 ``transient``      the engine was unreachable or failed transiently       retried as is
 =================  =====================================================  ==============
@@ -107,6 +108,15 @@ class Execution:
         """``(outcome, message, result or None, retries)`` for one candidate."""
         if not query.strip() or not _looks_like_query(self.dialect, query):
             return "no_query", "no query found in the model's answer", None, 0
+        left = [p for p in getattr(self.dialect, "example_placeholders", ()) if p in query]
+        if left:
+            return (
+                "no_query",
+                f"the query keeps the example placeholder {left[0]}: write the real value instead "
+                "(from the database values given, the question or the earlier turns)",
+                None,
+                0,
+            )
         if not self.dialect.is_read_only(query):
             # an unparseable query is not "read-only" either: tell the two apart, run neither
             check = self.dialect.validate(query)
