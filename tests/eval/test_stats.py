@@ -58,6 +58,7 @@ def test_verdicts_follow_the_metric_and_leave_out_failed_golds():
         _outcome(2, "ngql", True),  # no source rule: ex_source is ex
         _outcome(3, "ngql", False, status="error"),
         _outcome(4, "ngql", False, gold_error="gold failed"),
+        _outcome(5, "ngql", False, status="missing"),  # not answered (yet): not compared
     ]
     assert verdicts(outcomes, "ex")["all"] == {"q1": False, "q2": True, "q3": False}
     assert verdicts(outcomes, "ex_source")["all"] == {"q1": True, "q2": True, "q3": False}

@@ -72,14 +72,16 @@ def paired(a: Mapping[str, bool], b: Mapping[str, bool]) -> Paired:
 
 def verdicts(outcomes: Iterable[Mapping[str, Any]], metric: str = "ex", by: str | None = None) -> dict[str, dict]:
     """``{group: {id: right}}`` from eval outcome records (``outcomes.jsonl``), grouped
-    by the record field ``by`` (e.g. ``dialect``) plus ``all``; examples whose gold
-    failed are left out, as the metrics leave them out."""
+    by the record field ``by`` (e.g. ``dialect``) plus ``all``. Examples whose gold
+    failed are left out, as the metrics leave them out, and so are those without a
+    prediction (``status`` ``missing``, from ``momq eval --allow-missing``): a run still
+    in progress is compared on the questions it has answered."""
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric!r}; one of {', '.join(METRICS)}")
     judge = METRICS[metric]
     groups: dict[str, dict] = {"all": {}}
     for record in outcomes:
-        if record.get("gold_error"):
+        if record.get("gold_error") or record.get("status") == "missing":
             continue
         right = judge(record)
         groups["all"][record["id"]] = right
