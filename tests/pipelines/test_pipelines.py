@@ -273,3 +273,32 @@ def test_direct_prompts_a_fine_tuned_model_exactly_as_it_was_trained(tmp_path, n
     values = [(v["value"], v["where"]) for v in answer.steps["values"]]
     assert values and model.prompts[0] == prompt_messages(question, "ngql", target.schema, values, settings=settings)
     assert model.prompts[0][-1] == {"role": "assistant", "content": "```ngql\n"}
+
+
+def test_multiturn_grounds_a_follow_up_in_the_earlier_turns_entities(ngql_target):
+    # turn 1 names Tim Duncan; turn 2 names nobody: his stored value (with its vertex id)
+    # still reaches the generation prompt, so the model need not invent an id
+    first = 'MATCH (v:player)-[:serve]->(t:team) WHERE v.player.name == "Tim Duncan" RETURN t.team.name AS name'
+    second = (
+        'GO FROM "player100" OVER serve WHERE properties(edge).start_year > 1990 '
+        "YIELD $$.team.name AS name, properties(edge).start_year AS start_year"
+    )
+    model = ScriptedModel(
+        rules=[
+            (r"Does the result answer", "YES"),
+            (r"standalone question", "Which of those teams since 1990, with the start year?"),
+            (r"since 1990", f"```ngql\n{second}\n```"),
+            (r"Which teams did Tim Duncan play for", f"```ngql\n{first}\n```"),
+        ]
+    )
+    target = ngql_target()
+    pipeline = MultiTurnPipeline(model)
+    session = Session("ngql", "basketballplayer")
+    assert pipeline.ask(session, "Which teams did Tim Duncan play for?", target).status == "ok"
+    answer = pipeline.ask(session, "Only since 1990, with the start year.", target)
+    assert answer.status == "ok" and answer.query == second
+    generation = next(p for p in model.prompts if "since 1990" in p[-1]["content"] and "nGQL:" in p[-1]["content"])
+    values = generation[-1]["content"].split("### Database values that match the question")[1].split("###")[0]
+    # (a value index built from the space also carries the vertex id; this one is a list)
+    assert '"Tim Duncan" (player.name)' in values
+    assert [v["value"] for v in answer.steps["values"]].count("Tim Duncan") == 1

@@ -11,7 +11,9 @@ For each new question of a conversation:
    ellipsis) from the earlier turns' questions, queries and results; a first question,
    an unusable rewrite, or ``reformulate=False`` keep it as asked;
 3. **sub-schema extraction**: the elements used in earlier turns plus those the lexical
-   ranker finds for the standalone question;
+   ranker finds for the standalone question (node types keep the edge types that connect
+   them); the stored values the standalone question names, plus the earlier turns'
+   entities that are stored values (:func:`context_values`: with nGQL vertex ids);
 4. **generation** with the history in the prompt, then **execution** with the repair
    loop (:mod:`momq.pipelines.repair`);
 5. **alignment check**: does the result answer the question? Cheap checks first (no
@@ -32,7 +34,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Sequence
 
 from momq.llm.base import GenerationConfig, LanguageModel
 from momq.pipelines.base import Answer
@@ -51,6 +53,28 @@ _DEPENDENT = re.compile(
     re.I,
 )
 _COUNT_Q = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|多少|几", re.I)
+
+
+#: entities of earlier turns mapped to stored values, at most this many a prompt
+MAX_CONTEXT_VALUES = 6
+
+
+def context_values(index: Any, session: Session, known: Sequence[Any] = ()) -> list[Any]:
+    """The earlier turns' entities (newest first) that are stored values, as exact
+    matches of ``index`` (with nGQL vertex ids where the index has them), leaving out
+    those in ``known``: a follow-up ("only those after 1999") names nobody, and without
+    this the model is left to invent the id of the turn-1 player."""
+    seen = {(v.value, v.where) for v in known}
+    found: list[Any] = []
+    for entity in session.entities():
+        for match in index.lookup(entity, k=1):
+            if match.method != "exact" or (match.value, match.where) in seen:
+                continue
+            seen.add((match.value, match.where))
+            found.append(match)
+        if len(found) >= MAX_CONTEXT_VALUES:
+            break
+    return found[:MAX_CONTEXT_VALUES]
 
 
 def cheap_check(question: str, result: Any) -> str:
@@ -127,6 +151,7 @@ class MultiTurnPipeline(Pipeline):
         values = []
         if self.use_values and target.values() is not None:
             values = target.values().lookup(standalone)
+            values += context_values(target.values(), session, known=values)
         prompt = generation_prompt(
             standalone,
             target.dialect,
