@@ -45,6 +45,7 @@ def _outcome(i, dialect, ex, status="ok", ex_source=None, gold_error=""):
     return {
         "id": f"q{i}",
         "dialect": dialect,
+        "database": "db",
         "ex": ex,
         "status": status,
         "ex_source": ex_source,

@@ -88,6 +88,11 @@ class Outcome:
     def executed(self) -> bool:
         return self.status == OK
 
+    @property
+    def correct_by_source(self) -> bool:
+        """Right by the source benchmark's own rule (``ex`` where it has none)."""
+        return self.ex if self.ex_source is None else self.ex_source
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -134,7 +139,7 @@ def source_rule_accuracy(outcomes: Sequence[Outcome]) -> float | None:
     source has no rule of its own). For sql-eval questions that is sql-eval's
     "correct": exact or subset match, rows in order only when the question's category
     is ``order_by`` or it says order/sort/arrange. Reported beside EX, never in it."""
-    return _share(o.ex if o.ex_source is None else o.ex_source for o in outcomes)
+    return _share(o.correct_by_source for o in outcomes)
 
 
 def subset_accuracy(outcomes: Sequence[Outcome]) -> float | None:

@@ -17,13 +17,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from math import comb
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
-#: the per-question verdicts that can be compared (keys of an eval outcome record)
-METRICS = {
-    "ex": lambda o: bool(o.get("ex")),
-    "ex_source": lambda o: bool(o.get("ex") if o.get("ex_source") is None else o.get("ex_source")),
-    "exec": lambda o: o.get("status") == "ok",
+from momq.eval.metrics import MISSING, Outcome
+
+#: the per-question verdicts that can be compared, read off an eval outcome the way the
+#: metrics read them (:class:`momq.eval.metrics.Outcome`)
+METRICS: dict[str, Callable[[Outcome], bool]] = {
+    "ex": lambda o: bool(o.ex),
+    "ex_source": lambda o: bool(o.correct_by_source),
+    "exec": lambda o: o.executed,
 }
 
 
@@ -81,12 +84,13 @@ def verdicts(outcomes: Iterable[Mapping[str, Any]], metric: str = "ex", by: str 
     judge = METRICS[metric]
     groups: dict[str, dict] = {"all": {}}
     for record in outcomes:
-        if record.get("gold_error") or record.get("status") == "missing":
+        outcome = Outcome.from_dict(dict(record))
+        if outcome.gold_error or outcome.status == MISSING:
             continue
-        right = judge(record)
-        groups["all"][record["id"]] = right
+        right = judge(outcome)
+        groups["all"][outcome.id] = right
         if by:
-            groups.setdefault(str(record.get(by, "")), {})[record["id"]] = right
+            groups.setdefault(str(record.get(by, "")), {})[outcome.id] = right
     return groups
 
 
