@@ -64,3 +64,58 @@ def test_a_type_used_as_a_variable_is_named_as_the_type():
         "`player` is a tag of the schema, not a variable of this query."
     )
     assert schema_hint(schema, "Variable `x` not defined") == ""  # not a schema name: nothing to add
+
+
+def _movies():
+    from momq.schema.model import Column, EdgeType, NodeType, Schema
+
+    return Schema(
+        database="movies",
+        family="graph",
+        nodes=[
+            NodeType("Person", [Column("name", "STRING"), Column("born", "INTEGER")]),
+            NodeType("Movie", [Column("title", "STRING"), Column("released", "INTEGER"), Column("votes", "INTEGER")]),
+        ],
+        edges=[
+            EdgeType("ACTED_IN", [Column("roles", "LIST")], [("Person", "Movie")]),
+            EdgeType("REVIEWED", [Column("summary", "STRING"), Column("rating", "INTEGER")], [("Person", "Movie")]),
+        ],
+    )
+
+
+def notes(query):
+    from momq.dialects.cypher_names import references
+    from momq.schema.lookup import query_notes
+
+    return query_notes(_movies(), references(query)).splitlines()
+
+
+def test_names_not_in_the_database_are_named_with_what_it_has():
+    # Neo4j's UnknownLabelWarning / UnknownRelationshipTypeWarning / UnknownPropertyKeyWarning
+    assert notes("MATCH (a:Actor)-[:ACTED_IN]->(m:Movie) RETURN a.name") == [
+        "No label `Actor` in the database; it has: Person, Movie."
+    ]
+    assert notes("MATCH (p:Person)-[:ACTS_IN]->(m:Movie) RETURN m") == [
+        "No relationship type `ACTS_IN` in the database; similar: ACTED_IN."
+    ]
+    assert notes("MATCH (m:Movie) WHERE m.release_year > 2000 RETURN m") == [
+        "No property `release_year` in the database; similar: Movie.released."
+    ]
+
+
+def test_a_property_of_another_type_is_located():
+    assert notes("MATCH (p:Person)-[:REVIEWED]->(m:Movie {summary: 'fun'}) RETURN p") == [
+        "`summary` is not a property of Movie; it is a property of: REVIEWED."
+    ]
+
+
+def test_a_relationship_against_its_direction_is_turned_round():
+    assert notes("MATCH (m:Movie)-[:ACTED_IN]->(p:Person) RETURN p.name") == [
+        "`ACTED_IN` points the other way: (:Person)-[:ACTED_IN]->(:Movie)."
+    ]
+    assert notes("MATCH (m:Movie)<-[:ACTED_IN]-(p:Person) RETURN p.name") == []
+    assert notes("MATCH (m:Movie)-[:ACTED_IN]-(p:Person) RETURN p.name") == []  # undirected
+
+
+def test_a_query_naming_only_what_the_schema_has_gets_no_note():
+    assert notes("MATCH (p:Person {name: 'Tom'})-[r:REVIEWED]->(m) WHERE r.rating > 50 RETURN m.title, m.votes") == []

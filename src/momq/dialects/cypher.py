@@ -20,6 +20,7 @@ import re
 
 from momq.dialects.base import Explain, Keyword, Validation
 from momq.dialects.cypher_lexer import Token, tokenize
+from momq.dialects.cypher_names import References, references
 from momq.dialects.graph import GraphDialect
 from momq.errors import QueryError, ReadOnlyViolation
 
@@ -292,6 +293,12 @@ class Cypher(GraphDialect):
         engine adds its own layers (READ access mode, EXPLAIN's query type, the reader
         account)."""
         return write_reason(query) is None
+
+    def references(self, query: str) -> References:
+        """The labels, relationship types and property keys ``query`` names
+        (:func:`momq.dialects.cypher_names.references`): what Neo4j checks for its
+        unknown-name notifications."""
+        return references(query)
 
 
 _PAIRS = {")": "(", "]": "[", "}": "{"}

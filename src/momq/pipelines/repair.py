@@ -7,6 +7,10 @@ Outcomes (:data:`OUTCOMES`), from the best to the worst candidate:
 outcome            meaning                                                what happens
 =================  =====================================================  ==============
 ``ok``             ran, returned rows                                     done
+``misnamed``       ran, returned rows, but names a property, label or     repaired
+                   relationship where the schema has none (Cypher: its
+                   columns read as null); kept as an answer if no repair
+                   does better
 ``empty_result``   ran, returned no rows                                  repaired
 ``runtime_error``  parsed and named known schema, failed while running    repaired
 ``timeout``        ran past the time limit                                repaired
@@ -37,11 +41,12 @@ from typing import Any, Callable
 from momq import errors
 from momq.llm.base import GenerationConfig, LanguageModel, Prompt
 from momq.pipelines.base import Attempt
-from momq.schema.lookup import schema_hint
+from momq.schema.lookup import query_notes, schema_hint
 
 OK = "ok"
 OUTCOMES = (
     "ok",
+    "misnamed",
     "empty_result",
     "runtime_error",
     "timeout",
@@ -141,9 +146,27 @@ class Execution:
                     hint = schema_hint(self.schema, message)
                     message = f"{message}\nSchema note: {hint}" if hint else message
                 return outcome, message, None, retries
+            notes = self._notes(query)
             if not result.rows:
-                return "empty_result", "the query returned no rows", result, retries
+                return "empty_result", "the query returned no rows" + notes, result, retries
+            if notes:
+                return (
+                    "misnamed",
+                    "the query ran, but names what the schema does not have there" + notes,
+                    result,
+                    retries,
+                )
             return OK, "", result, retries
+
+    def _notes(self, query: str) -> str:
+        """For a dialect that lists the names a query uses (Cypher):
+        the names the schema does not have there, as Neo4j's unknown-name notifications
+        say (:func:`momq.schema.lookup.query_notes`), as ``Schema note:`` lines."""
+        names = getattr(self.dialect, "references", None)
+        if names is None or self.schema is None:
+            return ""
+        notes = query_notes(self.schema, names(query))
+        return "".join(f"\nSchema note: {line}" for line in notes.splitlines())
 
 
 def _looks_like_query(dialect: Any, query: str) -> bool:
@@ -271,6 +294,7 @@ def generate_and_repair(
 
 def _reason(best: Attempt, tried: int) -> str:
     what = {
+        "misnamed": "the best query ran, but names what the schema does not have there",
         "empty_result": "the best query ran but returned no rows",
         "runtime_error": "the best query failed while running",
         "timeout": "the best query ran past the time limit",

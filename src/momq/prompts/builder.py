@@ -165,8 +165,10 @@ def repair_prompt(
     T.check_language(language)
     d = get_dialect(dialect)
     detail = sanitize(message, 600) if message else ""
-    if outcome == "empty_result":
-        detail = T.EMPTY_HINT[language]
+    if outcome in ("empty_result", "misnamed"):  # the hint, and the schema notes the execution found
+        notes = [line for line in message.splitlines() if line.startswith("Schema note:")]
+        hint = T.EMPTY_HINT if outcome == "empty_result" else T.MISNAMED_HINT
+        detail = "\n".join([hint[language], *(sanitize(n, 300) for n in notes)])
     text = T.REPAIR[language].format(
         label=d.label, fence=d.fence, query=query.strip() or "(none)", outcome=outcome, message=detail
     )

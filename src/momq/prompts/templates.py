@@ -76,6 +76,11 @@ EMPTY_HINT = {
     "zh": "查询执行成功但没有返回任何行；请检查取值（拼写、大小写）以及连接或路径条件。",
 }
 
+MISNAMED_HINT = {
+    "en": "It ran, but it reads names the database does not have there, so those values are null:",
+    "zh": "查询执行了，但用到了数据库中该处并不存在的名称，这些值都是空值：",
+}
+
 RANKER = {
     "en": (
         "Select what is needed to answer the question with a {label} query.\n"

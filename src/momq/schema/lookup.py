@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Iterable
+from typing import Any, Iterable
 
 from momq.schema.model import Column, Schema
 
@@ -107,3 +107,75 @@ def schema_hint(schema: Schema | None, message: str) -> str:
             tail = f"; similar: {', '.join(close)}" if close else ""
             lines.append(f"No table or type `{name}` exists in the schema{tail}.")
     return "\n".join(lines)
+
+
+def query_notes(schema: Schema | None, refs: Any) -> str:
+    """One line per name of a graph query (``refs``: :class:`momq.dialects.cypher_names.References`)
+    that the schema does not have where the query puts it: a label, relationship type or
+    property key not in the database (Neo4j's ``UnknownLabelWarning``,
+    ``UnknownRelationshipTypeWarning``, ``UnknownPropertyKeyWarning``), a property read
+    from a type that does not have it, and a relationship written against the direction of
+    its endpoints. Empty when every name is where the schema has it."""
+    if schema is None or refs is None:
+        return ""
+    labels = [n.name for n in schema.nodes]
+    types = [e.name for e in schema.edges]
+    lines: list[str] = []
+    for name in refs.labels:
+        if name not in labels:
+            lines.append(_missing("label", name, labels))
+    for name in refs.types:
+        if name not in types:
+            lines.append(_missing("relationship type", name, types))
+    keys = {c.name for _, _, columns in _owners(schema) for c in columns}
+    owned = [(refs.bindings.get(var, []) if var else [], key) for var, key in refs.properties]
+    seen: set[tuple[tuple[str, ...], str]] = set()
+    for owner, key in [*owned, *refs.owner_keys]:
+        if (tuple(owner), key) in seen:
+            continue
+        seen.add((tuple(owner), key))
+        if key not in keys:
+            qualified = [f"{o}.{c.name}" for _, o, columns in _owners(schema) for c in columns]
+            close = similar(keys, key)
+            spelled = [q for q in qualified if q.rsplit(".", 1)[-1] in close][:MAX_SIMILAR]
+            tail = f"; similar: {', '.join(spelled)}" if spelled else ""
+            lines.append(f"No property `{key}` in the database{tail}.")
+            continue
+        known = [o for o in owner if o in labels or o in types]
+        if known and key not in {c.name for _, o, columns in _owners(schema) if o in known for c in columns}:
+            where = [o for _, o, columns in _owners(schema) if any(c.name == key for c in columns)]
+            lines.append(f"`{key}` is not a property of {' / '.join(known)}; it is a property of: {', '.join(where)}.")
+    for rel in refs.relationships:
+        if rel.direction == "-":
+            continue
+        left = [x for x in refs.labels_of(refs.nodes[rel.left]) if x in labels]
+        right = [x for x in refs.labels_of(refs.nodes[rel.right]) if x in labels]
+        source, target = (left, right) if rel.direction == "->" else (right, left)
+        for name in rel.types:
+            edge = schema.edge(name)
+            if edge is None or not edge.endpoints or (not source and not target):
+                continue
+            if any(_fits(s, source) and _fits(t, target) for s, t in edge.endpoints):
+                continue
+            shown = ", ".join(f"(:{s})-[:{name}]->(:{t})" for s, t in edge.endpoints[:MAX_HOLDERS])
+            if any(_fits(s, target) and _fits(t, source) for s, t in edge.endpoints):
+                lines.append(f"`{name}` points the other way: {shown}.")
+            else:
+                lines.append(f"`{name}` connects: {shown}.")
+    return "\n".join(dict.fromkeys(lines))
+
+
+def _fits(endpoint: str, labels: list[str]) -> bool:
+    """Does a node with ``labels`` (none known: any node) match ``endpoint``?"""
+    return not labels or endpoint in labels
+
+
+def _missing(kind: str, name: str, known: list[str]) -> str:
+    """``No label `X` in the database; ...`` with the closest names, or all of them
+    when there are few."""
+    close = similar(known, name)
+    if close:
+        return f"No {kind} `{name}` in the database; similar: {', '.join(close)}."
+    if len(known) <= MAX_HOLDERS:
+        return f"No {kind} `{name}` in the database; it has: {', '.join(known)}."
+    return f"No {kind} `{name}` in the database."
