@@ -187,46 +187,46 @@ def test_a_candidate_keeping_an_example_placeholder_is_sent_back_not_run(basketb
     assert recorder.executed == [good]
 
 
-def test_an_empty_cypher_result_names_what_the_database_lacks(movies_engine):
-    # Neo4j runs a query with an unknown label and returns no rows (with a notification);
-    # the repair gets the same facts from the schema
+@pytest.fixture
+def movies(movies_engine):
+    """An execution on the movies graph that knows its schema."""
     from momq.schema.introspect_cypher import introspect
 
-    schema = introspect(movies_engine)
+    return Execution(get_dialect("cypher"), movies_engine, schema=introspect(movies_engine))
+
+
+def scripted(*queries):
+    return ScriptedModel([f"```cypher\n{q}\n```" for q in queries])
+
+
+def test_an_empty_cypher_result_names_what_the_database_lacks(movies):
+    # Neo4j runs a query with an unknown label and returns no rows (with a notification);
+    # the repair gets the same facts from the schema
     bad = "MATCH (m:Movie {title: 'The Matrix'})<-[:ACTED_IN]-(a:Actor) RETURN a.name"
     good = "MATCH (m:Movie {title: 'The Matrix'})<-[:ACTED_IN]-(a:Person) RETURN a.name"
-    model = ScriptedModel([f"```cypher\n{bad}\n```", f"```cypher\n{good}\n```"])
-    out = generate_and_repair(model, PROMPT, Execution(get_dialect("cypher"), movies_engine, schema=schema))
+    model = scripted(bad, good)
+    out = generate_and_repair(model, PROMPT, movies)
     assert [a.outcome for a in out.attempts] == ["empty_result", "ok"]
     repair = model.prompts[1][3]["content"]
-    assert "returned no rows" in repair or "no rows" in repair
+    assert "no rows" in repair
     assert "Schema note: No label `Actor` in the database" in repair and "Person" in repair
 
 
-def test_an_empty_cypher_result_naming_only_known_names_gets_no_note(movies_engine):
-    from momq.schema.introspect_cypher import introspect
-
-    execution = Execution(get_dialect("cypher"), movies_engine, schema=introspect(movies_engine))
-    outcome, message, _, _ = execution.run("MATCH (m:Movie {title: 'No Such Film'}) RETURN m.title")
+def test_an_empty_cypher_result_naming_only_known_names_gets_no_note(movies):
+    outcome, message, _, _ = movies.run("MATCH (m:Movie {title: 'No Such Film'}) RETURN m.title")
     assert outcome == "empty_result" and "Schema note" not in message
 
 
-def test_rows_read_from_a_property_the_label_lacks_are_repaired(movies_engine):
+def test_rows_read_from_a_property_the_label_lacks_are_repaired(movies):
     # `rating` is a property of REVIEWED, not of Movie: the rows come back with nulls;
     # the candidate is kept as the answer unless a repair does better
-    from momq.schema.introspect_cypher import introspect
-
-    schema = introspect(movies_engine)
     misnamed = "MATCH (m:Movie) RETURN m.title, m.rating LIMIT 3"
     good = "MATCH (:Person)-[r:REVIEWED]->(m:Movie) RETURN m.title, r.rating LIMIT 3"
-    model = ScriptedModel([f"```cypher\n{misnamed}\n```", f"```cypher\n{good}\n```"])
-    out = generate_and_repair(model, PROMPT, Execution(get_dialect("cypher"), movies_engine, schema=schema))
+    model = scripted(misnamed, good)
+    out = generate_and_repair(model, PROMPT, movies)
     assert [a.outcome for a in out.attempts] == ["misnamed", "ok"] and out.best.query == good
-    assert (
-        "Schema note: `rating` is not a property of Movie; it is a property of: REVIEWED."
-        in model.prompts[1][3]["content"]
-    )
+    note = "Schema note: `rating` is not a property of Movie; it is a property of: REVIEWED."
+    assert note in model.prompts[1][3]["content"]
 
-    model = ScriptedModel([f"```cypher\n{misnamed}\n```", f"```cypher\n{misnamed} \n```"])
-    out = generate_and_repair(model, PROMPT, Execution(get_dialect("cypher"), movies_engine, schema=schema))
+    out = generate_and_repair(scripted(misnamed, misnamed + " "), PROMPT, movies)
     assert out.best.outcome == "misnamed" and out.result.rows and "names what the schema" in out.reason
