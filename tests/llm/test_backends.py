@@ -148,3 +148,23 @@ def test_local_backend_continues_an_answer_prefix():
     prompt = [{"role": "user", "content": "q"}, {"role": "assistant", "content": "```sql\n"}]
     assert model._render(prompt) == "<user>q<assistant>```sql\n"
     assert TransformersModel._prefix(prompt) == "```sql\n" and TransformersModel._prefix(prompt[:1]) == ""
+
+
+def test_the_transformers_dtype_is_bf16_only_where_it_is_faster(monkeypatch):
+    import torch
+
+    from momq.backbones import models
+    from momq.errors import ConfigError
+
+    assert models.inference_dtype("float32") == "float32" and models.inference_dtype("bf16") == "bfloat16"
+    monkeypatch.setenv(models.DTYPE_ENV, "float32")
+    assert models.inference_dtype() == "float32"
+    monkeypatch.setenv(models.DTYPE_ENV, "auto")
+    monkeypatch.setattr(torch.backends.cpu, "get_cpu_capability", lambda: "AVX2")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert models.inference_dtype() == "float32"
+    monkeypatch.setattr(torch.backends.cpu, "get_cpu_capability", lambda: "AVX512")
+    assert models.inference_dtype() == "bfloat16"
+    monkeypatch.setenv(models.DTYPE_ENV, "half")
+    with pytest.raises(ConfigError, match="MOMQ_HF_DTYPE"):
+        models.inference_dtype()

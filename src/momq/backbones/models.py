@@ -179,6 +179,43 @@ def load_model(
     return model, tokenizer
 
 
+def use_bf16(setting: Any, device: Any) -> bool:
+    """Whether to compute in bfloat16 on ``device`` (a ``torch.device``): ``true`` /
+    ``false`` as given; ``auto`` where bf16 is faster: CUDA with bf16 support, or a CPU
+    with AVX-512 or AMX (about twice the fp32 rate in training and prompt evaluation on
+    this project's machine: benchmarks/README.md)."""
+    import torch
+
+    value = str(setting).lower()
+    if value in ("true", "false"):
+        return value == "true"
+    if device.type == "cuda":
+        return bool(torch.cuda.is_bf16_supported())
+    capability = torch.backends.cpu.get_cpu_capability() if hasattr(torch.backends, "cpu") else ""
+    return any(tag in capability.upper() for tag in ("AVX512", "AMX"))
+
+
+#: the weights' dtype for inference on transformers: ``auto`` (bfloat16 where
+#: :func:`use_bf16` says it is faster, else float32), ``float32`` or ``bfloat16``
+DTYPE_ENV = "MOMQ_HF_DTYPE"
+
+
+def inference_dtype(setting: str | None = None) -> str:
+    """``float32`` or ``bfloat16`` for inference: ``setting``, else ``$MOMQ_HF_DTYPE``,
+    else ``auto`` (see :data:`DTYPE_ENV`)."""
+    import torch
+
+    value = (setting or os.environ.get(DTYPE_ENV) or "auto").lower()
+    if value in ("float32", "fp32"):
+        return "float32"
+    if value in ("bfloat16", "bf16"):
+        return "bfloat16"
+    if value != "auto":
+        raise ConfigError(f"{DTYPE_ENV} must be auto, float32 or bfloat16, not {value!r}")
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return "bfloat16" if use_bf16("auto", device) else "float32"
+
+
 def describe(ref: ModelRef | str | Path | None) -> str:
     """A short human name for logs."""
     path = resolve(ref)

@@ -22,20 +22,20 @@ from typing import Any, Sequence
 from momq.errors import ModelError
 from momq.llm.base import GenerationConfig, LanguageModel, Prompt, chat_text
 
-# one loaded model per (reference, adapter) in this process: loading costs seconds
-_CACHE: dict[tuple[str, str], tuple[Any, Any]] = {}
+# one loaded model per (reference, adapter, dtype) in this process: loading costs seconds
+_CACHE: dict[tuple[str, str, str], tuple[Any, Any]] = {}
 _LOCK = threading.Lock()
 
 
-def _load(ref: str | None, adapter: str | None) -> tuple[Any, Any]:
+def _load(ref: str | None, adapter: str | None, dtype: str) -> tuple[Any, Any]:
     """``(model, tokenizer)`` through :func:`momq.llm.generate.load_for_inference` (the
     trainer's own loader: adapters merged where possible), cached per process."""
-    key = (str(ref or "smollm2"), str(adapter or ""))
+    key = (str(ref or "smollm2"), str(adapter or ""), dtype)
     with _LOCK:
         if key not in _CACHE:
             from momq.llm.generate import load_for_inference
 
-            _CACHE[key] = load_for_inference(adapter or ref)
+            _CACHE[key] = load_for_inference(adapter or ref, dtype=dtype)
         return _CACHE[key]
 
 
@@ -45,14 +45,25 @@ class TransformersModel(LanguageModel):
     ``model``: ``None``/``"smollm2"`` (the default SmolLM2-135M-Instruct), a model
     directory or a ``.gguf`` file. ``adapter``: a directory saved by momq's trainer.
     ``dialect``: the dialect label for adapters that route by dialect.
+    ``dtype``: the weights' dtype, ``float32``, ``bfloat16`` or ``auto`` (default, or
+    ``$MOMQ_HF_DTYPE``): bfloat16 where it is faster (AVX-512/AMX CPUs, CUDA;
+    :func:`momq.backbones.models.inference_dtype`).
     """
 
     backend = "transformers"
     supports_prefix = True
 
     def __init__(
-        self, model: str | None = None, adapter: str | None = None, *, dialect: str | None = None, batch_size: int = 4
+        self,
+        model: str | None = None,
+        adapter: str | None = None,
+        *,
+        dialect: str | None = None,
+        batch_size: int = 4,
+        dtype: str | None = None,
     ):
+        from momq.backbones.models import inference_dtype
+
         super().__init__()
         self.ref = model
         self.adapter = adapter
@@ -66,7 +77,8 @@ class TransformersModel(LanguageModel):
                 raise ModelError(
                     f"adapter {adapter} was trained on {base}, not {model}: give the adapter directory alone"
                 )
-        self.model, self.tokenizer = _load(model, adapter)
+        self.dtype = inference_dtype(dtype)
+        self.model, self.tokenizer = _load(model, adapter, self.dtype)
 
     @property
     def name(self) -> str:

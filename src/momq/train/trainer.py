@@ -32,6 +32,7 @@ from typing import Any
 
 import torch
 
+from momq.backbones.models import use_bf16
 from momq.errors import ConfigError
 from momq.train.data import collate, encode_all, plan_batches, read_jsonl, subsample
 from momq.train.recipe import Recipe
@@ -77,16 +78,6 @@ def pick_device(d: Distributed) -> torch.device:
     if torch.cuda.is_available():
         return torch.device("cuda", d.local_rank)
     return torch.device("cpu")
-
-
-def use_bf16(setting: Any, device: torch.device) -> bool:
-    value = str(setting).lower()
-    if value in ("true", "false"):
-        return value == "true"
-    if device.type == "cuda":
-        return torch.cuda.is_bf16_supported()
-    capability = torch.backends.cpu.get_cpu_capability() if hasattr(torch.backends, "cpu") else ""
-    return any(tag in capability.upper() for tag in ("AVX512", "AMX"))
 
 
 def lr_factor(schedule: str, warmup: int, total: int):
