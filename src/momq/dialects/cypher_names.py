@@ -93,7 +93,7 @@ def _label_expression(tokens: tuple[Token, ...], i: int) -> tuple[list[str], int
                 i += 1
                 continue
             break
-        if tok.text in ("!", "(", ")") and tok.kind == "punct" and names == [] and tok.text != ")":
+        if tok.kind == "punct" and tok.text in ("!", "(") and not names:
             i += 1  # negation or a grouped expression: read the names inside
             continue
         break
@@ -120,8 +120,8 @@ def references(query: str) -> References:
     """What ``query`` names (see the module docstring)."""
     tokens = tokenize(query)
     refs = References()
-    # stack of open brackets: (kind, index of the node / relationship or -1)
-    # kinds: node, rel, pmap (a pattern's property map), map, group
+    # the open brackets: (kind, index of the node / relationship pattern, else -1); kinds:
+    # node, rel, node-map / rel-map (a pattern's property map), map (any other), group
     stack: list[tuple[str, int]] = []
     rel_types: list[list[str]] = []  # the types of each relationship pattern
     rel_vars: list[str | None] = []  # and its variable
@@ -134,8 +134,7 @@ def references(query: str) -> References:
         if tok.kind == "punct" and tok.text == "(":
             call = prev is not None and _name(prev) is not None and prev.upper not in _NOT_CALLS and prev.kind == "word"
             if not call and _is_node_open(tokens, i):
-                var = _name(tokens[i + 1]) if _name(tokens[i + 1]) is not None else None
-                refs.nodes.append(Node(var))
+                refs.nodes.append(Node(_name(tokens[i + 1])))
                 stack.append(("node", len(refs.nodes) - 1))
             else:
                 stack.append(("group", -1))
@@ -144,7 +143,7 @@ def references(query: str) -> References:
             if prev is not None and prev.kind == "punct" and prev.text in ("-", "<-"):
                 rel_types.append([])
                 nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-                rel_vars.append(_name(nxt) if nxt is not None and nxt.kind in ("word", "name") else None)
+                rel_vars.append(_name(nxt) if nxt is not None else None)
                 stack.append(("rel", len(rel_types) - 1))
                 if last_node is not None and last_closed_node == i - 2:
                     pending = (last_node, len(rel_types) - 1, prev.text)
@@ -153,7 +152,7 @@ def references(query: str) -> References:
             else:
                 stack.append(("group", -1))
         elif tok.kind == "punct" and tok.text == "{":
-            stack.append(("pmap" if top in ("node", "rel") else "map", stack[-1][1] if top in ("node", "rel") else -1))
+            stack.append((f"{top}-map", stack[-1][1]) if top in ("node", "rel") else ("map", -1))
         elif tok.kind == "punct" and tok.text in (")", "]", "}"):
             kind, index = stack.pop() if stack else ("", -1)
             if kind == "node":
@@ -171,7 +170,7 @@ def references(query: str) -> References:
                     pending = (left, rel, direction)
                 else:
                     pending = None
-        elif tok.kind == "punct" and tok.text == ":" and top not in ("map", "pmap"):
+        elif tok.kind == "punct" and tok.text == ":" and not top.endswith("map"):
             names, _ = _label_expression(tokens, i + 1)
             if not names:
                 continue
@@ -185,15 +184,19 @@ def references(query: str) -> References:
                     refs.nodes[stack[-1][1]].labels.extend(names)
             if var is not None:
                 refs.bindings.setdefault(var, []).extend(n for n in names if n not in refs.bindings.get(var, []))
-        elif tok.kind == "punct" and tok.text == ":" and top == "pmap":
+        elif tok.kind == "punct" and tok.text == ":" and top in ("node-map", "rel-map"):
             key = _name(prev) if prev is not None else None
             before = tokens[i - 2] if i >= 2 else None
             if key is not None and before is not None and before.text in ("{", ","):
-                owner = _owner(refs, stack, rel_types, rel_vars)
-                if owner[0] is not None:
-                    refs.properties.append((owner[0], key))
+                index = stack[-1][1]
+                if top == "node-map":
+                    var, owner = refs.nodes[index].variable, refs.nodes[index].labels
                 else:
-                    refs.owner_keys.append((owner[1], key))
+                    var, owner = rel_vars[index], rel_types[index]
+                if var is not None:
+                    refs.properties.append((var, key))
+                else:
+                    refs.owner_keys.append((list(owner), key))
         elif tok.kind == "punct" and tok.text == "." and prev is not None and prev.kind in ("word", "name"):
             before = tokens[i - 2] if i >= 2 else None
             if before is not None and before.kind == "punct" and before.text == ".":
@@ -210,17 +213,3 @@ def _calls_function(tokens: tuple[Token, ...], i: int) -> bool:
     while j + 2 < len(tokens) and tokens[j + 1].text == "." and _name(tokens[j + 2]) is not None:
         j += 2
     return j + 1 < len(tokens) and tokens[j + 1].kind == "punct" and tokens[j + 1].text == "("
-
-
-def _owner(
-    refs: References, stack: list[tuple[str, int]], rel_types: list[list[str]], rel_vars: list[str | None]
-) -> tuple[str | None, list[str]]:
-    """The variable (or, when anonymous, the labels or types) of the pattern whose
-    property map is open."""
-    for kind, index in reversed(stack[:-1]):
-        if kind == "node":
-            node = refs.nodes[index]
-            return node.variable, node.labels
-        if kind == "rel":
-            return rel_vars[index], rel_types[index]
-    return None, []
