@@ -108,3 +108,17 @@ def test_fewshot_lexical_selection_is_deterministic():
     shots = selector.select("How many authors are there?", 2, database="b")
     assert [s.query for s in shots] == ["SELECT 1", "SELECT 2"]  # the identical question is never shown
     assert selector.select("anything", 2, dialect="cypher") == []
+
+
+def test_examples_from_other_databases_are_headed_as_such():
+    from momq.data.records import Example
+
+    selector = FewShotSelector([Example("1", "ngql", "nba", "Who played for Kings?", 'GO FROM "Kings" OVER serve')])
+    shots = selector.select("Who played for Jazz?", 1)
+    assert shots[0].database == "nba"
+    foreign = generation_prompt("Who played for Jazz?", "ngql", "S", shots=shots, database="basketballplayer")[1]
+    assert "### Examples from other databases (their names, values and vertex ids are not this" in foreign["content"]
+    same = generation_prompt("Who played for Jazz?", "ngql", "S", shots=shots, database="nba")[1]["content"]
+    assert "### Examples\n" in same and "other databases" not in same
+    zh = generation_prompt("谁效力过Jazz？", "ngql", "S", shots=shots, database="basketballplayer", language="zh")
+    assert "来自其他数据库的示例" in zh[1]["content"]

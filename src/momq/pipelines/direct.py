@@ -137,7 +137,15 @@ def grounded_prompt(
             notes=notes,
         )
     return generation_prompt(
-        question, dialect, text, language=language, shots=shots, values=values, syntax=syntax, history=history
+        question,
+        dialect,
+        text,
+        language=language,
+        shots=shots,
+        values=values,
+        syntax=syntax,
+        history=history,
+        database=getattr(schema, "database", None),
     )
 
 

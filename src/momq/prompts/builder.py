@@ -32,10 +32,11 @@ _CHAT_MARKUP = re.compile(r"<\|[^|>]{0,40}\|>|```|</?s>|\[/?INST\]", re.I)
 
 @dataclass(frozen=True)
 class Shot:
-    """One few-shot example."""
+    """One few-shot example; ``database``: the database it was asked on, if known."""
 
     question: str
     query: str
+    database: str | None = None
 
 
 def sanitize(text: Any, limit: int = MAX_VALUE_CHARS) -> str:
@@ -127,11 +128,15 @@ def generation_prompt(
     history: str = "",
     rewritten: str = "",
     syntax: Sequence[str] = (),
+    database: str | None = None,
 ) -> Prompt:
     """The prompt that asks for the final query (direct pipeline, R3's refiner, the
     multi-turn generator): system rules, schema, optional syntax examples written with
     the schema's names (``syntax``), skeleton, examples, values, conversation history and
-    the question."""
+    the question. Examples asked on a database other than ``database`` are headed as
+    such: their names, values and vertex ids are not this database's (a model shown
+    ``GO FROM "Kings"`` from a space whose vertex ids are names otherwise starts from a
+    name here too)."""
     T.check_language(language)
     d = get_dialect(dialect)
     s = T.SECTION[language]
@@ -145,7 +150,8 @@ def generation_prompt(
         shot_text = "\n\n".join(
             f"{s['question']}: {sanitize(x.question, 500)}\n```{fence}\n{x.query.strip()}\n```" for x in shots
         )
-        parts.append(_block(s["examples"], shot_text))
+        foreign = database is not None and any(x.database not in (None, database) for x in shots)
+        parts.append(_block(s["examples_other" if foreign else "examples"], shot_text))
     if values:
         parts.append(_block(s["values"], render_values(values)))
     if history:

@@ -85,4 +85,4 @@ class FewShotSelector:
                 score += self.bonus
             ranked.append((-score, index, example))
         ranked.sort(key=lambda item: (item[0], item[1]))
-        return [Shot(e.question, e.query) for _, _, e in ranked[:k]]
+        return [Shot(e.question, e.query, getattr(e, "database", None)) for _, _, e in ranked[:k]]

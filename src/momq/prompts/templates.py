@@ -31,6 +31,10 @@ SECTION = {
     "en": {
         "schema": "Database schema",
         "examples": "Examples",
+        "examples_other": (
+            "Examples from other databases (their names, values and vertex ids are not this database's: "
+            "take those from the schema and the database values given here)"
+        ),
         "values": "Database values that match the question",
         "skeleton": "Useful {label} keywords and clauses",
         "question": "Question",
@@ -45,6 +49,7 @@ SECTION = {
     "zh": {
         "schema": "数据库模式",
         "examples": "示例",
+        "examples_other": "来自其他数据库的示例（其中的名称、取值和点 ID 不属于本数据库：请以这里给出的模式和数据库取值为准）",
         "values": "与问题匹配的数据库取值",
         "skeleton": "可用的 {label} 关键字和子句",
         "question": "问题",
