@@ -74,3 +74,16 @@ class TestNGQL(Validator):
         self.collects(PLAYERS, "vid:player", "MATCH (v:`player`) RETURN DISTINCT id(v) LIMIT 100")
         self.prompts_as("nGQL", "ngql")
         self.introspects_with("momq.schema.introspect_ngql")
+
+
+def test_start_vertices_are_the_id_literals_a_traversal_starts_or_ends_at():
+    from momq.dialects import get_dialect
+
+    d = get_dialect("ngql")
+    assert d.start_vertices('GO FROM "Jazz" OVER serve REVERSELY YIELD src(edge) AS id') == ["Jazz"]
+    assert d.start_vertices('FETCH PROP ON player "a", "b" YIELD vertex AS v') == ["a", "b"]
+    assert d.start_vertices('FIND SHORTEST PATH FROM "x" TO "y" OVER * YIELD path AS p') == ["x", "y"]
+    assert d.start_vertices('MATCH (v) WHERE id(v) IN ["p1", "p2"] RETURN v') == ["p1", "p2"]
+    # values compared with properties are not vertex ids
+    assert d.start_vertices('LOOKUP ON player WHERE player.name == "Tim" YIELD id(vertex)') == []
+    assert d.start_vertices('GO FROM "p1" OVER follow WHERE $$.player.name == "From" YIELD 1') == ["p1"]

@@ -230,3 +230,25 @@ def test_rows_read_from_a_property_the_label_lacks_are_repaired(movies):
 
     out = generate_and_repair(scripted(misnamed, misnamed + " "), PROMPT, movies)
     assert out.best.outcome == "misnamed" and out.result.rows and "names what the schema" in out.reason
+
+
+def test_an_ngql_start_vertex_that_is_a_name_is_answered_with_its_vertex_id(basketballplayer):
+    # NebulaGraph returns no rows for an id that is not in the space; the repair says
+    # which vertex the name belongs to (from the value index)
+    from momq.align import index_for
+
+    engine, schema = basketballplayer
+    execution = Execution(get_dialect("ngql"), engine, schema=schema, values=lambda: index_for(engine, schema))
+    outcome, message, _, _ = execution.run('GO FROM "Jazz" OVER serve REVERSELY YIELD $$.player.name AS name')
+    assert outcome == "empty_result"
+    assert (
+        'Schema note: "Jazz" is not a vertex id of this space; it is the stored value team.name of vertex "team'
+        in message
+    )
+    outcome, message, _, _ = execution.run('GO FROM "Nobody Here" OVER serve YIELD $$.team.name AS name')
+    assert message.endswith('Schema note: "Nobody Here" is not a vertex id of this space.')
+    # an id that exists gets no note, even when the traversal finds nothing
+    outcome, message, _, _ = execution.run(
+        'GO FROM "player100" OVER serve WHERE properties(edge).start_year > 3000 YIELD 1'
+    )
+    assert outcome == "empty_result" and "Schema note" not in message

@@ -234,6 +234,34 @@ class NGQL(GraphDialect):
             return Validation(False, getattr(exc, "message", str(exc)), getattr(exc, "position", None), "ngql-parser")
         return Validation(True, method="ngql-parser")
 
+    def start_vertices(self, query: str) -> list[str]:
+        """The vertex ids ``query`` writes as string literals where a traversal starts or
+        ends: after ``FROM`` and ``TO`` (GO, FIND PATH, GET SUBGRAPH), after ``ON tag`` /
+        ``ON *`` (FETCH PROP), and compared with ``id(v)`` (MATCH), lists included.
+        NebulaGraph returns no rows, and no error, for an id that is not in the space."""
+        tokens = self.tokens(query)
+        found: list[str] = []
+
+        def take(j: int) -> None:  # string literals from token j on, through commas and brackets
+            while j < len(tokens) and (tokens[j].kind == "string" or tokens[j].text in (",", "[")):
+                if tokens[j].kind == "string":
+                    value = tokens[j].text[1:-1]
+                    if value not in found:
+                        found.append(value)
+                j += 1
+
+        for i, tok in enumerate(tokens):
+            word = tok.text.upper() if tok.kind == "ident" else ""
+            if word in ("FROM", "TO"):
+                take(i + 1)
+            elif word == "ON" and i + 1 < len(tokens):
+                take(i + 2)
+            elif word == "ID" and i + 3 < len(tokens) and tokens[i + 1].text == "(":
+                close = next((j for j in range(i + 2, min(i + 5, len(tokens))) if tokens[j].text == ")"), None)
+                if close is not None and close + 1 < len(tokens) and tokens[close + 1].text in ("==", "IN", "in"):
+                    take(close + 2)
+        return found
+
     def is_read_only(self, query: str) -> bool:
         """Every statement of the parsed query is on the read allow-list (GO, FETCH,
         LOOKUP, MATCH, FIND PATH, GET SUBGRAPH, YIELD, SHOW, DESCRIBE, pipes and set

@@ -138,7 +138,12 @@ class Pipeline:
             draft = self.draft(verdict.text, target, session=session, history=history, example_id=example_id)
             standalone = draft.standalone or verdict.text
             execution = Execution(
-                target.dialect_obj, target.engine, target.timeout_s, target.max_rows, schema=target.schema
+                target.dialect_obj,
+                target.engine,
+                target.timeout_s,
+                target.max_rows,
+                schema=target.schema,
+                values=target.values,
             )
             sent: set[str] = set()
             outcome = generate_and_repair(

@@ -57,6 +57,8 @@ OUTCOMES = (
     "transient",
 )
 _RANK = {name: i for i, name in enumerate(OUTCOMES)}
+#: at most this many start vertices of one candidate are checked
+MAX_VERTEX_CHECKS = 4
 _TRANSIENT_HINTS = (
     "connection reset",
     "connection refused",
@@ -108,6 +110,9 @@ class Execution:
     #: the target's schema: an unknown column or table is answered with where the name
     #: lives, or the closest names (:func:`momq.schema.lookup.schema_hint`)
     schema: Any = None
+    #: the target's value index, called when needed (``Target.values``): a start vertex
+    #: that is not an id but a stored value is answered with the value's vertex id
+    values: Callable[[], Any] | None = None
 
     def run(self, query: str) -> tuple[str, str, Any, int]:
         """``(outcome, message, result or None, retries)`` for one candidate."""
@@ -148,6 +153,7 @@ class Execution:
                 return outcome, message, None, retries
             notes = self._notes(query)
             if not result.rows:
+                notes += self._vertex_notes(query)
                 return "empty_result", "the query returned no rows" + notes, result, retries
             if notes:
                 return (
@@ -167,6 +173,31 @@ class Execution:
             return ""
         notes = query_notes(self.schema, names(query))
         return "".join(f"\nSchema note: {line}" for line in notes.splitlines())
+
+    def _vertex_notes(self, query: str) -> str:
+        """For a dialect whose queries start from vertex ids (nGQL): the ids of ``query``
+        that are not in the space (one ``FETCH PROP ON *`` for all of them), each with the
+        vertex whose stored value it is, when it is one (``"Jazz"`` -> ``team206``)."""
+        starts = getattr(self.dialect, "start_vertices", None)
+        if starts is None or self.engine is None:
+            return ""
+        ids = starts(query)[:MAX_VERTEX_CHECKS]
+        if not ids:
+            return ""
+        listed = ", ".join(json.dumps(v, ensure_ascii=False) for v in ids)
+        try:
+            found = self.engine.execute(f"FETCH PROP ON * {listed} YIELD id(vertex) AS id", timeout_s=self.timeout_s)
+        except (errors.QueryError, errors.EngineUnavailable):
+            return ""
+        present = {str(row[0]) for row in found.rows}
+        index = self.values() if self.values is not None else None
+        lines = []
+        for vid in (v for v in ids if v not in present):
+            owners = [m.where for m in (index.lookup(vid, k=3) if index is not None else []) if m.method == "exact"]
+            owners = [w for w in owners if " of vertex " in w]
+            tail = f"; it is the stored value {'; '.join(owners)}" if owners else ""
+            lines.append(f"Schema note: {json.dumps(vid, ensure_ascii=False)} is not a vertex id of this space{tail}.")
+        return "".join(f"\n{line}" for line in lines)
 
 
 def _looks_like_query(dialect: Any, query: str) -> bool:
