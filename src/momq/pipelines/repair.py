@@ -11,7 +11,9 @@ outcome            meaning                                                what h
                    relationship where the schema has none (Cypher: its
                    columns read as null); kept as an answer if no repair
                    does better
-``empty_result``   ran, returned no rows                                  repaired
+``empty_result``   ran, returned no rows (with schema notes where the     repaired
+                   query names what the schema lacks, or, in nGQL, starts
+                   from an id that is not in the space)
 ``runtime_error``  parsed and named known schema, failed while running    repaired
 ``timeout``        ran past the time limit                                repaired
 ``unknown_schema`` names a table/column/label/property that is not there  repaired
