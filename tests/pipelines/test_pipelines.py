@@ -138,6 +138,24 @@ def test_lexical_ranking_finds_elements_and_keywords():
     assert {"orders", "customer"} <= set(sql.elements) and "AVG" in sql.keywords and "GROUP BY" in sql.keywords
 
 
+def test_lexical_ranking_keeps_a_table_named_only_through_a_column():
+    # "citations" names publication.citation_num only: a third of the best score keeps it
+    from momq.schema.model import Column, Schema, Table
+
+    schema = Schema(
+        "academic",
+        "relational",
+        tables=[
+            Table("author", [Column("aid", "bigint"), Column("name", "text")]),
+            Table("domain_author", [Column("aid", "bigint"), Column("did", "bigint")]),
+            Table("publication", [Column("pid", "bigint"), Column("citation_num", "bigint")]),
+            Table("journal", [Column("jid", "bigint"), Column("name", "text")]),
+        ],
+    )
+    ranking = lexical_ranking("What is the total number of citations received by each author?", schema, "postgres")
+    assert {"author", "publication"} <= set(ranking.elements) and "journal" not in ranking.elements
+
+
 def test_ranker_falls_back_when_model_answer_is_unusable(ngql_target):
     target = ngql_target()
     ranking = Ranker(ScriptedModel(default="I think you need a query.")).rank("Who does Tim Duncan follow?", target)

@@ -142,3 +142,32 @@ def test_json_round_trip(shop, nba):
 )
 def test_python_types(db_type, py):
     assert python_type(db_type) == py
+
+
+def test_table_subschema_keeps_the_link_tables_of_undeclared_joins():
+    from momq.schema.model import Column, Schema, Table
+
+    def table(name, *columns):
+        return Table(name, [Column(c, "bigint") for c in columns])
+
+    # sql-eval's academic declares no keys: writes(aid, pid) links author and publication
+    academic = Schema(
+        "academic",
+        "relational",
+        tables=[
+            table("author", "aid", "name", "oid"),
+            table("publication", "pid", "title", "citation_num"),
+            table("writes", "aid", "pid"),
+            table("organization", "oid", "name"),
+            table("journal", "jid", "name"),
+        ],
+    )
+
+    def names(*wanted):
+        return [t.name for t in academic.subschema(list(wanted), keep_neighbours=True).tables]
+
+    assert names("author", "publication") == ["author", "publication", "writes"]
+    # one shared column is a neighbour, not a link between two kept tables
+    assert names("author") == ["author"]
+    # `name` is in more than half the tables: it joins nothing
+    assert names("organization", "journal") == ["organization", "journal"]

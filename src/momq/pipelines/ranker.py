@@ -297,6 +297,10 @@ def rank_keywords(question: str, dialect: str, *, has_edge: bool, family: str, j
     return list(dict.fromkeys(wanted))
 
 
+#: at most this many tables from the heuristic ranker (graphs: ``top``)
+RELATIONAL_TOP = 6
+
+
 def lexical_ranking(question: str, schema: Any, dialect: str, top: int = 4, embedding: bool = False) -> Ranking:
     """The heuristic ranker (see the module docstring)."""
     q = [w for w in tokens(question) if w not in STOPWORDS]
@@ -331,8 +335,13 @@ def lexical_ranking(question: str, schema: Any, dialect: str, top: int = 4, embe
     scored.sort(key=lambda x: (-x[0], x[1]))
     best = scored[0][0] if scored else 0.0
     # elements scoring at least half the best: a weak side match (one shared column word)
-    # does not ride along with a strong one
-    found = [name for score, _, name in scored if score > 0 and score >= best / 2][:top]
+    # does not ride along with a strong one. Tables are kept more generously (a third of
+    # the best, up to RELATIONAL_TOP): a SQL question joins several tables, often one it
+    # names only through a column ("citations" -> publication.citation_num), and a
+    # sub-schema without it cannot be answered at all
+    relational = schema.family == "relational"
+    share, limit = (3, max(top, RELATIONAL_TOP)) if relational else (2, top)
+    found = [name for score, _, name in scored if score > 0 and score >= best / share][:limit]
     elements = found or [name for _, _, name in scored[:top]]
     edges = {e.name for e in schema.edges}
     keywords = rank_keywords(

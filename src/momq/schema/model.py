@@ -97,7 +97,9 @@ class Schema:
         without any edge type keep the edge types that connect them (between two of them;
         for a single one, or when none is between them, those that touch one): "the teams Tony Parker played for"
         names ``player`` and ``team``, and a graph sub-schema without ``serve`` cannot
-        answer it."""
+        answer it. Tables also keep the tables that join two of them through shared
+        column names (:meth:`_bridging_tables`: ``writes(aid, pid)`` between ``author`` and
+        ``publication`` when the schema declares no foreign keys)."""
         wanted = {n.lower() for n in names}
         if keep_neighbours:
             if self.edges and not any(e.name.lower() in wanted for e in self.edges):
@@ -109,6 +111,7 @@ class Schema:
             for table in self.tables:
                 if table.name.lower() in wanted:
                     wanted.update(fk.ref_table.lower() for fk in table.foreign_keys)
+            wanted.update(self._bridging_tables(wanted))
         tables = []
         for t in self.tables:
             if t.name.lower() in wanted:
@@ -122,6 +125,23 @@ class Schema:
             edges=[e for e in self.edges if e.name.lower() in wanted],
             vid_type=self.vid_type,
         )
+
+    def _bridging_tables(self, wanted: set[str]) -> list[str]:
+        """The (lower-cased) tables outside ``wanted`` that share a column name with two or
+        more tables of ``wanted``: the link tables of a join the schema does not declare.
+        Column names that more than half the tables have (``id``, ``name``) join nothing."""
+        columns = {t.name.lower(): {c.name.lower() for c in t.columns} for t in self.tables}
+        counts: dict[str, int] = {}
+        for names in columns.values():
+            for name in names:
+                counts[name] = counts.get(name, 0) + 1
+        common = {name for name, n in counts.items() if n > len(columns) / 2}
+        kept = [name for name in columns if name in wanted]
+        return [
+            name
+            for name, names in columns.items()
+            if name not in wanted and sum(1 for k in kept if (names & columns[k]) - common) >= 2
+        ]
 
     def _connecting_edges(self, wanted: set[str]) -> list[EdgeType]:
         """The edge types between two of the ``wanted`` node types; for a single wanted
