@@ -173,8 +173,7 @@ class Execution:
         names = getattr(self.dialect, "references", None)
         if names is None or self.schema is None:
             return ""
-        notes = query_notes(self.schema, names(query))
-        return "".join(f"\nSchema note: {line}" for line in notes.splitlines())
+        return _as_notes(query_notes(self.schema, names(query)).splitlines())
 
     def _vertex_notes(self, query: str) -> str:
         """For a dialect whose queries start from vertex ids (nGQL): the ids of ``query``
@@ -198,8 +197,14 @@ class Execution:
             owners = [m.where for m in (index.lookup(vid, k=3) if index is not None else []) if m.method == "exact"]
             owners = [w for w in owners if " of vertex " in w]
             tail = f"; it is the stored value {'; '.join(owners)}" if owners else ""
-            lines.append(f"Schema note: {json.dumps(vid, ensure_ascii=False)} is not a vertex id of this space{tail}.")
-        return "".join(f"\n{line}" for line in lines)
+            lines.append(f"{json.dumps(vid, ensure_ascii=False)} is not a vertex id of this space{tail}.")
+        return _as_notes(lines)
+
+
+def _as_notes(lines: list[str]) -> str:
+    """``lines`` as the ``Schema note:`` lines a message carries (each on its own line,
+    which the repair prompt picks out of an empty or misnamed result's message)."""
+    return "".join(f"\nSchema note: {line}" for line in lines)
 
 
 def _looks_like_query(dialect: Any, query: str) -> bool:
