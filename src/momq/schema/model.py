@@ -9,6 +9,7 @@ renderers and the value aligner use.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -131,10 +132,7 @@ class Schema:
         more tables of ``wanted``: the link tables of a join the schema does not declare.
         Column names that more than half the tables have (``id``, ``name``) join nothing."""
         columns = {t.name.lower(): {c.name.lower() for c in t.columns} for t in self.tables}
-        counts: dict[str, int] = {}
-        for names in columns.values():
-            for name in names:
-                counts[name] = counts.get(name, 0) + 1
+        counts = Counter(name for names in columns.values() for name in names)
         common = {name for name, n in counts.items() if n > len(columns) / 2}
         kept = [name for name in columns if name in wanted]
         return [
