@@ -5,6 +5,7 @@ PostgreSQL, movies in ArcadeDB), and the gold-as-prediction check on every engin
 import pytest
 
 from momq.data.records import Example
+from momq.errors import ConfigError
 from momq.eval import bench
 from momq.eval.metrics import report
 from momq.eval.runner import RunOptions, evaluate, gold_predictions
@@ -73,6 +74,13 @@ def test_build_without_execution(tmp_path):
     assert len(ids) == len(set(ids))
     with pytest.raises(Exception, match="not built"):
         bench.load_split("nope", tmp_path)
+
+
+def test_a_missing_benchmark_file_is_named_as_a_file(tmp_path):
+    with pytest.raises(ConfigError, match="no benchmark file /nowhere/q.jsonl"):
+        bench.load_split("/nowhere/q.jsonl", tmp_path)
+    with pytest.raises(ConfigError, match="not built"):
+        bench.load_split("postgres-test", tmp_path)
 
 
 @pytest.mark.integration

@@ -77,7 +77,10 @@ def available_splits(root: Path | None = None) -> list[str]:
 
 
 def load_split(split: str, root: Path | None = None) -> list[Example]:
-    """The examples of a built split; a clear error names the built ones otherwise."""
+    """The examples of a built split; a clear error names the built ones otherwise (callers
+    that also take a file read an existing file themselves; a missing one arrives here)."""
+    if split.endswith(".jsonl") or "/" in split:
+        raise ConfigError(f"no benchmark file {split}: give an existing .jsonl file or a built split's name")
     path = split_path(split, root)
     if not path.exists():
         built = available_splits(root)
