@@ -104,7 +104,17 @@ def test_write_candidates_never_reach_the_engine(run):
     model, engine, out = run(["DROP TABLE customers", "DELETE FROM customers", "TRUNCATE customers"])
     assert engine.executed == []
     assert {a.outcome for a in out.attempts} == {"write_refused"}
-    assert "change the database" in out.reason
+    assert "read-only check refuses" in out.reason and "DROP" in out.attempts[0].message
+
+
+def test_a_refused_function_is_named_for_the_repair():
+    """The sandbox's own reason reaches the model: a function off the allow-list is named."""
+    dialect = get_dialect("postgres")
+    outcome, message, result, _ = Execution(dialect, engine=None).run("SELECT pg_read_file('/etc/passwd')")
+    assert outcome == "write_refused" and result is None
+    assert "pg_read_file" in message and dialect.refusal("SELECT 1") is None
+    cypher = get_dialect("cypher")
+    assert "CREATE" in cypher.refusal("CREATE (n:Person) RETURN n") and cypher.refusal("MATCH (n) RETURN n") is None
 
 
 def test_repeated_query_ends_the_loop_and_no_identical_prompt_is_resent(run):

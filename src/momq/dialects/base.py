@@ -118,6 +118,12 @@ class Dialect:
     def is_read_only(self, query: str) -> bool:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def refusal(self, query: str) -> str | None:
+        """Why the read-only check refuses ``query`` (a short phrase), or None when it would
+        run. Dialects whose check names what it refuses say so; this default only knows
+        that the query is not on the read-only allow-list."""
+        return None if self.is_read_only(query) else "it is not a read-only query"
+
     def normalize(self, query: str) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
 

@@ -294,6 +294,10 @@ class Cypher(GraphDialect):
         account)."""
         return write_reason(query) is None
 
+    def refusal(self, query: str) -> str | None:
+        reason = write_reason(query)
+        return f"it may write ({reason})" if reason else None
+
     def references(self, query: str) -> References:
         """The labels, relationship types and property keys ``query`` names
         (:func:`momq.dialects.cypher_names.references`): what Neo4j checks for its

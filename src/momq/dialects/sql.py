@@ -123,11 +123,16 @@ class SqlDialect(Dialect):
         """True when the sandbox would run ``query``: one statement made only of allowed
         read-only constructs and functions (``momq.dialects.sql_vet``). Unparseable text
         is not read-only."""
+        return self.refusal(query) is None
+
+    def refusal(self, query: str) -> str | None:
+        """The sandbox check's own message (the write keyword, the function or construct
+        not on the allow-list, a second statement), or None when the query would run."""
         try:
             self.vet(query)
-        except QueryError:
-            return False
-        return True
+        except QueryError as exc:
+            return exc.message
+        return None
 
     def normalize(self, query: str) -> str:
         """sqlglot normal form: unquoted identifiers lower-cased, keywords upper-cased,

@@ -8,7 +8,7 @@ and the result. The status says what the user gets:
 - ``empty``: the query ran and returned no rows (it may still be right);
 - ``failed``: no candidate ran; ``reason`` says why and ``query`` holds the best one;
 - ``refused``: the question was empty, or asked to change the database, or the model
-  only produced writes: nothing was run, ``reason`` explains.
+  only produced queries the read-only check refuses: nothing was run, ``reason`` explains.
 
 The guard (:func:`check_question`) handles hostile input before any model call: an
 empty question is an error, an absurdly long one is truncated with a note, and one that

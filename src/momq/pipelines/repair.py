@@ -20,7 +20,9 @@ outcome            meaning                                                what h
 ``syntax_error``   the engine (or the dialect's parser) could not parse   repaired
 ``no_query``       no query in the model's answer, or a query that keeps  repaired
                    an example's placeholder (``<vertex id>``)
-``write_refused``  the candidate would write; never sent to the engine    repaired
+``write_refused``  the read-only check refuses the candidate (a write,    repaired
+                   or a function or construct not on its allow-list);
+                   never sent to the engine
 ``transient``      the engine was unreachable or failed transiently       retried as is
 =================  =====================================================  ==============
 
@@ -129,12 +131,13 @@ class Execution:
                 None,
                 0,
             )
-        if not self.dialect.is_read_only(query):
+        refusal = self.dialect.refusal(query)
+        if refusal is not None:
             # an unparseable query is not "read-only" either: tell the two apart, run neither
             check = self.dialect.validate(query)
             if not check.ok:
                 return "syntax_error", check.message or "the query does not parse", None, 0
-            return ("write_refused", "the query would change the database; momq only runs read-only queries", None, 0)
+            return "write_refused", f"refused by the read-only check: {refusal}", None, 0
         if self.engine is None:
             check = self.dialect.validate(query)
             return (OK, "validated only (no engine)", None, 0) if check.ok else ("syntax_error", check.message, None, 0)
@@ -339,7 +342,7 @@ def _reason(best: Attempt, tried: int) -> str:
         "unknown_schema": "the best query names schema elements that do not exist",
         "syntax_error": "no candidate parsed",
         "no_query": "the model's answers held no query",
-        "write_refused": "the model only produced queries that would change the database; they were not run",
+        "write_refused": "the model only produced queries that the read-only check refuses; they were not run",
         "transient": "the engine kept failing transiently",
     }.get(best.outcome, best.outcome)
     detail = f": {best.message[:300]}" if best.message and best.outcome not in ("empty_result",) else ""
