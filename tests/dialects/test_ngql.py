@@ -44,6 +44,15 @@ class TestNGQL(Validator):
         self.writes("YIELD 1; DROP SPACE nba")
         self.writes("GO FROM")  # does not parse: not read-only
 
+    def test_refusal_names_the_statement_that_writes(self):
+        ngql = self.dialect
+        assert ngql.refusal('GO FROM "a" OVER follow YIELD dst(edge)') is None
+        assert ngql.refusal('GO FROM "a" OVER follow YIELD dst(edge) AS id | DELETE VERTEX $-.id').startswith(
+            "`DELETE VERTEX ...` is not a read statement"
+        )
+        assert ngql.refusal("YIELD 1; DROP SPACE nba").startswith("`DROP SPACE ...`")
+        assert ngql.refusal("GO FROM").startswith("it does not parse")
+
     def test_normalize(self):
         self.same(
             'go from "player100" over follow yield dst(edge) as friend',

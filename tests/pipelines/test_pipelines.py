@@ -42,7 +42,12 @@ def test_question_asking_to_drop_tables_is_refused_before_any_model_call(pg_targ
 def test_model_writing_anyway_is_refused_and_nothing_runs(pg_target):
     model = ScriptedModel(default="```sql\nDROP TABLE customers\n```")
     answer = make_pipeline("direct", model, use_values=False).run("How many customers are there?", pg_target)
-    assert answer.status == "refused" and answer.query == "" and "read-only check refuses" in answer.reason and "DROP" in answer.reason
+    assert (
+        answer.status == "refused"
+        and answer.query == ""
+        and "read-only check refuses" in answer.reason
+        and "DROP" in answer.reason
+    )
     # the second answer repeats the first query: the loop ends instead of asking a third time
     assert pg_target.engine.executed == [] and len(model.prompts) == 2
 

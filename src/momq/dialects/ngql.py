@@ -266,9 +266,21 @@ class NGQL(GraphDialect):
         """Every statement of the parsed query is on the read allow-list (GO, FETCH,
         LOOKUP, MATCH, FIND PATH, GET SUBGRAPH, YIELD, SHOW, DESCRIBE, pipes and set
         operations of those). Unparseable text is not read-only."""
-        from momq.ngql import NgqlError, is_read_only, parse
+        return self.refusal(query) is None
+
+    def refusal(self, query: str) -> str | None:
+        """The statement that is not on the read allow-list, named by its first words."""
+        from momq.ngql import NgqlError, parse
+        from momq.ngql.ast import first_refused
 
         try:
-            return bool(is_read_only(parse(query)))
-        except NgqlError:
-            return False
+            stmt = first_refused(parse(query))
+        except NgqlError as exc:
+            return f"it does not parse ({exc})"
+        if stmt is None:
+            return None
+        words = " ".join(query[stmt.pos :].split()[:2]) if isinstance(stmt.pos, int) else type(stmt).__name__
+        return (
+            f"`{words} ...` is not a read statement (GO, FETCH, LOOKUP, MATCH, FIND PATH, GET SUBGRAPH, "
+            "YIELD, SHOW, DESCRIBE and their pipes run)"
+        )

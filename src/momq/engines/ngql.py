@@ -130,13 +130,9 @@ class NebulaEngine(Engine):
 
         timeout_s, max_rows = check_limits(timeout_s, max_rows)
         stmt = parse(query)  # a syntax error is reported with its position, as the embedded engine does
-        if not get_dialect("ngql").is_read_only(query):
-            raise ReadOnlyViolation(
-                "only read statements may run (GO, FETCH, LOOKUP, MATCH, FIND PATH, "
-                "GET SUBGRAPH, YIELD, SHOW, DESCRIBE)",
-                engine="ngql",
-                query=query,
-            )
+        refusal = get_dialect("ngql").refusal(query)
+        if refusal is not None:
+            raise ReadOnlyViolation(f"only read statements may run: {refusal}", engine="ngql", query=query)
         started = time.perf_counter()
         rs = self._session.execute(f"USE {self.database}; {query}")
         elapsed = time.perf_counter() - started

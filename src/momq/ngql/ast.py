@@ -793,10 +793,16 @@ READ_STATEMENTS = (
 def is_read_only(stmt: Stmt) -> bool:
     """True when every statement of ``stmt`` (pipes, sequences, set operations,
     assignments included) only reads. An allow-list: unknown kinds count as writes."""
+    return first_refused(stmt) is None
+
+
+def first_refused(stmt: Stmt) -> Stmt | None:
+    """The first statement of ``stmt`` (through pipes, sequences, set operations and
+    assignments) that is not on the read allow-list, or None when all only read."""
     if isinstance(stmt, (PipeStmt, SetOpStmt)):
-        return is_read_only(stmt.left) and is_read_only(stmt.right)
+        return first_refused(stmt.left) or first_refused(stmt.right)
     if isinstance(stmt, AssignStmt):
-        return is_read_only(stmt.stmt)
+        return first_refused(stmt.stmt)
     if isinstance(stmt, SequenceStmt):
-        return all(is_read_only(s) for s in stmt.stmts)
-    return isinstance(stmt, READ_STATEMENTS)
+        return next((s for s in map(first_refused, stmt.stmts) if s is not None), None)
+    return None if isinstance(stmt, READ_STATEMENTS) else stmt
