@@ -11,7 +11,7 @@ from nebula3.Exception import AuthFailedException  # noqa: E402
 from nebula3.gclient.net import ConnectionPool  # noqa: E402
 
 from momq.engines.ngql import EmbeddedNgqlEngine, NebulaEngine  # noqa: E402
-from momq.errors import ConfigError, QuerySyntaxError, SchemaError  # noqa: E402
+from momq.errors import ConfigError, QuerySyntaxError, ReadOnlyViolation, SchemaError  # noqa: E402
 from momq.ngql import NgqlDatabase  # noqa: E402
 from momq.ngql.graphd import GraphHandler, GraphServer, from_thrift, to_thrift  # noqa: E402
 from momq.ngql.values import NULL, Duration, Edge, Path, Vertex  # noqa: E402
@@ -90,6 +90,12 @@ def test_backend_through_server_equals_embedded(database, backend, query):
     assert remote.columns == embedded.columns
     assert remote.rows == embedded.rows
     assert remote.ordered == embedded.ordered
+
+
+def test_backend_refuses_a_write_before_sending_it(backend):
+    with pytest.raises(ReadOnlyViolation, match="`DELETE VERTEX ...` is not a read statement"):
+        backend.execute('GO FROM "a" OVER like YIELD dst(edge) AS id | DELETE VERTEX $-.id')
+    assert backend.execute('FETCH PROP ON player "b" YIELD player.name AS n').rows == [("Bob",)]
 
 
 def test_official_client_reads_values(session):

@@ -271,16 +271,24 @@ class NGQL(GraphDialect):
     def refusal(self, query: str) -> str | None:
         """The statement that is not on the read allow-list, named by its first words."""
         from momq.ngql import NgqlError, parse
-        from momq.ngql.ast import first_refused
 
         try:
-            stmt = first_refused(parse(query))
+            stmt = parse(query)
         except NgqlError as exc:
             return f"it does not parse ({exc})"
-        if stmt is None:
-            return None
-        words = " ".join(query[stmt.pos :].split()[:2]) if isinstance(stmt.pos, int) else type(stmt).__name__
-        return (
-            f"`{words} ...` is not a read statement (GO, FETCH, LOOKUP, MATCH, FIND PATH, GET SUBGRAPH, "
-            "YIELD, SHOW, DESCRIBE and their pipes run)"
-        )
+        return read_only_refusal(stmt, query)
+
+
+def read_only_refusal(stmt: Any, query: str) -> str | None:
+    """For the parsed ``stmt`` of ``query``: its first statement that is not on the read
+    allow-list, named by its first words, or None when every statement only reads."""
+    from momq.ngql.ast import first_refused
+
+    refused = first_refused(stmt)
+    if refused is None:
+        return None
+    words = " ".join(query[refused.pos :].split()[:2])
+    return (
+        f"`{words} ...` is not a read statement (GO, FETCH, LOOKUP, MATCH, FIND PATH, GET SUBGRAPH, "
+        "YIELD, SHOW, DESCRIBE and their pipes run)"
+    )

@@ -124,13 +124,13 @@ class NebulaEngine(Engine):
         self._session = self._pool.get_session(user, password)
 
     def execute(self, query: str, timeout_s: float = DEFAULT_TIMEOUT_S, max_rows: int = DEFAULT_MAX_ROWS) -> Result:
-        from momq.dialects import get_dialect
+        from momq.dialects.ngql import read_only_refusal
         from momq.ngql import parse
         from momq.ngql.engine import outer_ordered
 
         timeout_s, max_rows = check_limits(timeout_s, max_rows)
         stmt = parse(query)  # a syntax error is reported with its position, as the embedded engine does
-        refusal = get_dialect("ngql").refusal(query)
+        refusal = read_only_refusal(stmt, query)
         if refusal is not None:
             raise ReadOnlyViolation(f"only read statements may run: {refusal}", engine="ngql", query=query)
         started = time.perf_counter()
